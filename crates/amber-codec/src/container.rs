@@ -1,0 +1,499 @@
+//! Reading a container: checks 1–15 of `spec/format.md` §3, then typed access to the
+//! manifest and zero-copy tensor views.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use amber_schema::raw;
+use prost::Message;
+
+use crate::error::{CodecError, Result};
+use crate::header::{HEADER_LEN, Header, align64};
+use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK, MAX_TENSORS};
+use crate::model::{Estimator, Producer, TensorInfo};
+use crate::tensor::{DType, TensorView};
+use crate::writer::{TensorData, encode};
+
+/// Features this reader implements (`spec/format.md` §2). Format 1.0 defines none.
+pub const KNOWN_FEATURES: &[&str] = &[];
+
+/// When tensor checksums are verified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ChecksumPolicy {
+    /// Every tensor's CRC-32 is verified while opening (the default): a file that opens is
+    /// known to be intact.
+    #[default]
+    Eager,
+    /// A tensor's CRC-32 is verified the first time it is accessed through
+    /// [`Container::tensor`]. Opening then costs O(manifest), not O(file); a damaged tensor
+    /// is reported by the access that first touches it.
+    Deferred,
+}
+
+/// The validated manifest of a container.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// Required features (all known to this reader, or the file would not have opened).
+    pub required_features: Vec<String>,
+    /// Who wrote the file.
+    pub producer: Producer,
+    /// The tensor table, in file order.
+    pub tensors: Vec<TensorInfo>,
+    /// The model.
+    pub estimator: Estimator,
+}
+
+/// A configurable reader. [`Reader::default`] applies the spec's limits and verifies every
+/// checksum.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    max_manifest_bytes: u64,
+    checksums: ChecksumPolicy,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Self {
+            max_manifest_bytes: MAX_MANIFEST_BYTES,
+            checksums: ChecksumPolicy::Eager,
+        }
+    }
+}
+
+/// Builds a [`Reader`].
+#[derive(Clone, Debug, Default)]
+pub struct ReaderBuilder {
+    reader: Reader,
+}
+
+impl ReaderBuilder {
+    /// Lowers (or raises) the manifest size limit, [`MAX_MANIFEST_BYTES`] by default.
+    #[must_use]
+    pub fn max_manifest_bytes(mut self, limit: u64) -> Self {
+        self.reader.max_manifest_bytes = limit;
+        self
+    }
+
+    /// Chooses when tensor checksums are verified; [`ChecksumPolicy::Eager`] by default.
+    #[must_use]
+    pub fn checksums(mut self, policy: ChecksumPolicy) -> Self {
+        self.reader.checksums = policy;
+        self
+    }
+
+    /// The reader.
+    #[must_use]
+    pub fn build(self) -> Reader {
+        self.reader
+    }
+}
+
+/// The bytes of an opened file: a read-only memory map, or a heap buffer for files too small
+/// to be worth mapping.
+#[derive(Debug)]
+pub enum FileBytes {
+    /// Memory-mapped.
+    Mapped(memmap2::Mmap),
+    /// Read into memory.
+    Owned(Vec<u8>),
+}
+
+impl Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Mapped(m) => m,
+            Self::Owned(v) => v,
+        }
+    }
+}
+
+/// Files smaller than this are read rather than mapped: a map costs more than a read there.
+const MMAP_THRESHOLD: u64 = 64 << 10;
+
+impl Reader {
+    /// A builder to configure a reader.
+    #[must_use]
+    pub fn builder() -> ReaderBuilder {
+        ReaderBuilder::default()
+    }
+
+    /// Opens and validates a file, memory-mapping it when it is large.
+    ///
+    /// The map is read-only and private to this process; as with every mmap reader, another
+    /// process truncating or rewriting the file while it is open is undefined behaviour the
+    /// OS cannot prevent, so treat `.amber` files as immutable once written.
+    ///
+    /// # Errors
+    /// `E_IO` when the file cannot be read; otherwise the first failed check of the spec.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Container<FileBytes>> {
+        let path = path.as_ref();
+        let io = |source| CodecError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let bytes = if len >= MMAP_THRESHOLD {
+            // SAFETY: the map is read-only; see the doc comment above on concurrent changes
+            // to the underlying file, which no reader of a mapped file can rule out.
+            FileBytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?)
+        } else {
+            FileBytes::Owned(std::fs::read(path).map_err(io)?)
+        };
+        self.read(bytes)
+    }
+
+    /// Validates a container held in memory (`Vec<u8>`, `&[u8]`, a map, ...).
+    ///
+    /// # Errors
+    /// The first failed check of `spec/format.md` §3.
+    pub fn read<B: Deref<Target = [u8]>>(&self, bytes: B) -> Result<Container<B>> {
+        let file: &[u8] = &bytes;
+        let header = Header::parse(file)?;
+        if header.manifest_length > self.max_manifest_bytes {
+            return Err(CodecError::Limit {
+                what: "manifest_length",
+                limit: self.max_manifest_bytes,
+                found: header.manifest_length,
+            });
+        }
+        // Header::parse proved file.len() == file_length == data_offset + data_length and
+        // data_offset >= 64 + manifest_length, so these ranges are in bounds; `get` keeps
+        // that proof local.
+        let out_of_bounds = || CodecError::Truncated {
+            expected: header.file_length,
+            found: file.len() as u64,
+        };
+        let manifest_end = HEADER_LEN + to_usize(header.manifest_length)?;
+        let data_offset = to_usize(header.data_offset)?;
+        let manifest_bytes = file
+            .get(HEADER_LEN..manifest_end)
+            .ok_or_else(out_of_bounds)?;
+        let computed = crc32fast::hash(manifest_bytes);
+        if computed != header.manifest_crc32 {
+            return Err(CodecError::ManifestChecksum {
+                stored: header.manifest_crc32,
+                computed,
+            });
+        }
+        check_zero(file, manifest_end, data_offset)?;
+        let raw = raw::Manifest::decode(manifest_bytes)?;
+        if let Some(name) = raw
+            .required_features
+            .iter()
+            .find(|f| !KNOWN_FEATURES.contains(&f.as_str()))
+        {
+            return Err(CodecError::Feature { name: name.clone() });
+        }
+        let tensors = validate_table(raw.tensors, header.data_length)?;
+        let data = file.get(data_offset..).ok_or_else(out_of_bounds)?;
+        let mut cursor = 0usize;
+        for t in &tensors {
+            let start = to_usize(t.offset)?;
+            check_zero(data, cursor, start).map_err(|e| shift_padding(e, data_offset))?;
+            cursor = start + to_usize(t.length)?;
+        }
+        let checked: Vec<OnceLock<()>> = tensors.iter().map(|_| OnceLock::new()).collect();
+        let index: HashMap<String, usize> = tensors
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let Some(raw_estimator) = raw.estimator else {
+            return Err(CodecError::model("manifest", "estimator is absent"));
+        };
+        let container = Container {
+            data_offset,
+            version: (header.major, header.minor),
+            manifest: Manifest {
+                required_features: raw.required_features,
+                producer: raw.producer.map(Producer::from).unwrap_or_default(),
+                tensors,
+                estimator: Estimator::try_from(raw_estimator)?,
+            },
+            index,
+            checked,
+            bytes,
+        };
+        if self.checksums == ChecksumPolicy::Eager {
+            container.verify_checksums()?;
+        }
+        let mut missing = None;
+        container
+            .manifest
+            .estimator
+            .visit_tensor_refs("estimator", &mut |context, name| {
+                if missing.is_none() && !container.index.contains_key(name) {
+                    missing = Some(CodecError::TensorRef {
+                        context: context.to_owned(),
+                        name: name.to_owned(),
+                    });
+                }
+            });
+        match missing {
+            Some(e) => Err(e),
+            None => Ok(container),
+        }
+    }
+}
+
+fn to_usize(v: u64) -> Result<usize> {
+    usize::try_from(v).map_err(|_| CodecError::Limit {
+        what: "offset on this platform",
+        limit: usize::MAX as u64,
+        found: v,
+    })
+}
+
+fn check_zero(bytes: &[u8], start: usize, end: usize) -> Result<()> {
+    if let Some(pos) = bytes
+        .get(start..end)
+        .and_then(|pad| pad.iter().position(|&b| b != 0))
+    {
+        let at = start + pos;
+        return Err(CodecError::Padding {
+            offset: at as u64,
+            value: bytes.get(at).copied().unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
+fn shift_padding(e: CodecError, by: usize) -> CodecError {
+    match e {
+        CodecError::Padding { offset, value } => CodecError::Padding {
+            offset: offset + by as u64,
+            value,
+        },
+        other => other,
+    }
+}
+
+/// Check 12: every entry is well formed and exactly where the canonical layout puts it.
+fn validate_table(raw: Vec<raw::TensorInfo>, data_length: u64) -> Result<Vec<TensorInfo>> {
+    if raw.len() > MAX_TENSORS {
+        return Err(CodecError::Limit {
+            what: "tensor count",
+            limit: MAX_TENSORS as u64,
+            found: raw.len() as u64,
+        });
+    }
+    let mut seen = std::collections::HashSet::with_capacity(raw.len());
+    let mut tensors = Vec::with_capacity(raw.len());
+    let mut end = 0u64;
+    for (index, t) in raw.into_iter().enumerate() {
+        if t.name.is_empty() || !seen.insert(t.name.clone()) {
+            return Err(CodecError::TensorName {
+                index,
+                reason: if t.name.is_empty() {
+                    "an empty"
+                } else {
+                    "a duplicate"
+                },
+                name: t.name,
+            });
+        }
+        let Some(dtype) = DType::from_raw(t.dtype) else {
+            return Err(CodecError::DType {
+                tensor: t.name,
+                value: t.dtype,
+            });
+        };
+        if t.shape.len() > MAX_RANK {
+            return Err(CodecError::Limit {
+                what: "tensor rank",
+                limit: MAX_RANK as u64,
+                found: t.shape.len() as u64,
+            });
+        }
+        let expected_length = t
+            .shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .and_then(|n| n.checked_mul(dtype.size()));
+        match expected_length {
+            None => {
+                return Err(CodecError::Shape {
+                    tensor: t.name,
+                    reason: format!("shape {:?} of {dtype} overflows 64 bits", t.shape),
+                });
+            }
+            Some(n) if n != t.length => {
+                return Err(CodecError::Shape {
+                    tensor: t.name,
+                    reason: format!(
+                        "length is {} bytes, shape {:?} of {dtype} needs {n}",
+                        t.length, t.shape
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+        let expected_offset = if index == 0 { Some(0) } else { align64(end) };
+        if expected_offset != Some(t.offset) {
+            return Err(CodecError::TensorLayout {
+                tensor: t.name,
+                reason: format!("offset is {}, expected {expected_offset:?}", t.offset),
+            });
+        }
+        end = match t.offset.checked_add(t.length) {
+            Some(e) if e <= data_length => e,
+            _ => {
+                return Err(CodecError::TensorLayout {
+                    tensor: t.name,
+                    reason: format!(
+                        "ends past the data section ({} + {} > {data_length})",
+                        t.offset, t.length
+                    ),
+                });
+            }
+        };
+        tensors.push(TensorInfo {
+            name: t.name,
+            dtype,
+            shape: t.shape,
+            offset: t.offset,
+            length: t.length,
+            crc32: t.crc32,
+        });
+    }
+    if end != data_length {
+        return Err(CodecError::TensorLayout {
+            tensor: String::new(),
+            reason: format!("data_length is {data_length}, the tensors end at {end}"),
+        });
+    }
+    Ok(tensors)
+}
+
+/// A validated container over bytes `B` (a map, a `Vec<u8>`, a borrowed slice, ...).
+#[derive(Debug)]
+pub struct Container<B> {
+    bytes: B,
+    data_offset: usize,
+    version: (u16, u16),
+    manifest: Manifest,
+    index: HashMap<String, usize>,
+    /// Set once a tensor's checksum has been verified.
+    checked: Vec<OnceLock<()>>,
+}
+
+impl Container<FileBytes> {
+    /// Opens and fully validates a file with the default [`Reader`].
+    ///
+    /// # Errors
+    /// See [`Reader::open`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Reader::default().open(path)
+    }
+}
+
+impl<B: Deref<Target = [u8]>> Container<B> {
+    /// Validates a container held in memory with the default [`Reader`].
+    ///
+    /// # Errors
+    /// See [`Reader::read`].
+    pub fn from_bytes(bytes: B) -> Result<Self> {
+        Reader::default().read(bytes)
+    }
+
+    /// The file's format version, `(major, minor)`.
+    #[must_use]
+    pub fn version(&self) -> (u16, u16) {
+        self.version
+    }
+
+    /// The validated manifest.
+    #[must_use]
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The whole file.
+    #[must_use]
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn tensor_at(&self, i: usize) -> Result<TensorView<'_>> {
+        let info = self
+            .manifest
+            .tensors
+            .get(i)
+            .ok_or_else(|| CodecError::model("tensor table", format!("no tensor #{i}")))?;
+        // The table was validated against data_length and the file length, so the range is
+        // in bounds; `get` keeps the check local rather than trusting that proof.
+        let start = self.data_offset + to_usize(info.offset)?;
+        let bytes = self
+            .bytes
+            .get(start..start + to_usize(info.length)?)
+            .ok_or_else(|| CodecError::TensorLayout {
+                tensor: info.name.clone(),
+                reason: "outside the file".to_owned(),
+            })?;
+        if let Some(slot) = self.checked.get(i) {
+            if slot.get().is_none() {
+                let computed = crc32fast::hash(bytes);
+                if computed != info.crc32 {
+                    return Err(CodecError::TensorChecksum {
+                        tensor: info.name.clone(),
+                        stored: info.crc32,
+                        computed,
+                    });
+                }
+                let _ = slot.set(());
+            }
+        }
+        Ok(TensorView::new(info, bytes))
+    }
+
+    /// The tensor named `name`, its checksum verified (now, if it was deferred).
+    ///
+    /// # Errors
+    /// `E_TENSOR_REF` if there is no such tensor; `E_TENSOR_CHECKSUM` if its bytes changed.
+    pub fn tensor(&self, name: &str) -> Result<TensorView<'_>> {
+        let i = *self.index.get(name).ok_or_else(|| CodecError::TensorRef {
+            context: "lookup".to_owned(),
+            name: name.to_owned(),
+        })?;
+        self.tensor_at(i)
+    }
+
+    /// Verifies every tensor checksum not verified yet (check 14).
+    ///
+    /// # Errors
+    /// `E_TENSOR_CHECKSUM` for the first damaged tensor, in table order.
+    pub fn verify_checksums(&self) -> Result<()> {
+        (0..self.manifest.tensors.len()).try_for_each(|i| self.tensor_at(i).map(|_| ()))
+    }
+
+    /// Writes this container again with the canonical writer. For a file written by any
+    /// conforming writer the result is byte-identical to [`Container::bytes`].
+    ///
+    /// # Errors
+    /// Any error of [`encode`].
+    pub fn reencode(&self) -> Result<Vec<u8>> {
+        let tensors = (0..self.manifest.tensors.len())
+            .map(|i| {
+                let view = self.tensor_at(i)?;
+                let info = view.info();
+                Ok(TensorData {
+                    name: &info.name,
+                    dtype: info.dtype,
+                    shape: &info.shape,
+                    bytes: view.bytes(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        encode(
+            &self.manifest.required_features,
+            &self.manifest.producer,
+            &self.manifest.estimator,
+            &tensors,
+        )
+    }
+}

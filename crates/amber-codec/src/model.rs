@@ -1,0 +1,524 @@
+//! Validated domain types for the manifest's estimator tree.
+//!
+//! Each is obtained from the generated `amber_schema::raw` type only through a conversion
+//! that validates it (known enum values, present bodies, nesting within [`MAX_DEPTH`]); the
+//! way back to the raw type cannot fail. Tensor references are plain names here: the
+//! container checks that each names a tensor in its table.
+
+use amber_schema::raw;
+
+use crate::error::{CodecError, Result};
+use crate::limits::MAX_DEPTH;
+use crate::tensor::DType;
+
+/// Who wrote a file. Informational only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Producer {
+    /// The writing implementation, e.g. `amber-python`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The library the model was trained with, e.g. `scikit-learn`.
+    pub library: String,
+    /// That library's version.
+    pub library_version: String,
+}
+
+/// One entry of the tensor table, validated against the canonical layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// Unique name.
+    pub name: String,
+    /// Element type.
+    pub dtype: DType,
+    /// Row-major dimensions; empty for a scalar.
+    pub shape: Vec<u64>,
+    /// Offset from the start of the data section.
+    pub offset: u64,
+    /// Byte length.
+    pub length: u64,
+    /// CRC-32 of the bytes.
+    pub crc32: u32,
+}
+
+/// An estimator: provenance plus the typed body that determines its predictions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimator {
+    /// The producing class, e.g. `sklearn.linear_model.Ridge`. Provenance only.
+    pub producer_type: String,
+    /// Hyper-parameters, sorted by name.
+    pub params: Vec<Param>,
+    /// Fitted attributes the body does not hold, sorted by name.
+    pub attributes: Vec<Param>,
+    /// Number of input features.
+    pub n_features_in: u64,
+    /// Input feature names; empty when fitted without names.
+    pub feature_names_in: Vec<String>,
+    /// How to predict.
+    pub body: Body,
+}
+
+/// A named [`Value`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// The name.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+}
+
+/// A dynamically typed value (hyper-parameters and extra fitted attributes).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Python's `None`.
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A list, or a tuple when `is_tuple`.
+    List {
+        /// The items.
+        items: Vec<Value>,
+        /// Whether the original was a tuple.
+        is_tuple: bool,
+    },
+    /// A dictionary, in insertion order.
+    Dict(Vec<(Value, Value)>),
+    /// An n-dimensional array, by tensor name.
+    Tensor(String),
+}
+
+/// Class labels, in output-column order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Labels {
+    /// Integer labels.
+    Int(Vec<i64>),
+    /// Float labels.
+    Float(Vec<f64>),
+    /// String labels.
+    Str(Vec<String>),
+}
+
+impl Labels {
+    /// Number of classes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Int(v) => v.len(),
+            Self::Float(v) => v.len(),
+            Self::Str(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no classes.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The typed estimator bodies.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Body {
+    /// Per-feature standardisation.
+    StandardScaler(StandardScaler),
+    /// An affine model with a link.
+    Linear(Linear),
+    /// Steps applied in order.
+    Pipeline(Pipeline),
+}
+
+/// `z = (x - mean) / scale`, each part optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StandardScaler {
+    /// f64 `[n_features]`, when the mean is subtracted.
+    pub mean: Option<String>,
+    /// f64 `[n_features]`, when scaled.
+    pub scale: Option<String>,
+    /// f64 `[n_features]` variance (provenance).
+    pub var: Option<String>,
+    /// i64 `[]` or `[n_features]` samples seen (provenance).
+    pub n_samples_seen: Option<String>,
+}
+
+/// How a linear model's scores become predictions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinearLink {
+    /// Regression.
+    Identity,
+    /// Binary logistic.
+    Logistic,
+    /// One-vs-rest logistic, normalised.
+    OvrLogistic,
+    /// Multinomial softmax.
+    Softmax,
+}
+
+/// `scores = X @ coef^T + intercept`, then `link`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linear {
+    /// f64 `[n_features]` or `[n_outputs, n_features]`.
+    pub coef: String,
+    /// f64 `[]` or `[n_outputs]`; none means zero.
+    pub intercept: Option<String>,
+    /// The link.
+    pub link: LinearLink,
+    /// Classes, for classifiers.
+    pub classes: Option<Labels>,
+}
+
+/// Steps applied in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    /// The steps.
+    pub steps: Vec<PipelineStep>,
+}
+
+/// One pipeline step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipelineStep {
+    /// The step's name.
+    pub name: String,
+    /// `None` for a passthrough step.
+    pub estimator: Option<Estimator>,
+    /// For passthrough: whether the original was `None` rather than `"passthrough"`.
+    pub passthrough_is_none: bool,
+}
+
+impl Estimator {
+    /// Calls `f(context, name)` for every tensor this estimator (and its children) refers to,
+    /// in the canonical order of `spec/format.md` §4.
+    pub fn visit_tensor_refs<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a str)) {
+        match &self.body {
+            Body::StandardScaler(s) => {
+                for name in [&s.mean, &s.scale, &s.var, &s.n_samples_seen]
+                    .into_iter()
+                    .flatten()
+                {
+                    f(path, name);
+                }
+            }
+            Body::Linear(l) => {
+                f(path, &l.coef);
+                if let Some(name) = &l.intercept {
+                    f(path, name);
+                }
+            }
+            Body::Pipeline(p) => {
+                for step in &p.steps {
+                    if let Some(est) = &step.estimator {
+                        est.visit_tensor_refs(&format!("{path}/steps/{}", step.name), f);
+                    }
+                }
+            }
+        }
+        for p in self.params.iter().chain(&self.attributes) {
+            p.value.visit_tensor_refs(path, f);
+        }
+    }
+}
+
+impl Value {
+    fn visit_tensor_refs<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a str)) {
+        match self {
+            Self::Tensor(name) => f(path, name),
+            Self::List { items, .. } => items.iter().for_each(|v| v.visit_tensor_refs(path, f)),
+            Self::Dict(entries) => entries.iter().for_each(|(k, v)| {
+                k.visit_tensor_refs(path, f);
+                v.visit_tensor_refs(path, f);
+            }),
+            Self::None | Self::Bool(_) | Self::Int(_) | Self::Float(_) | Self::Str(_) => {}
+        }
+    }
+}
+
+// ---- raw -> domain (validating) ----
+
+fn non_empty(s: String) -> Option<String> {
+    if s.is_empty() { None } else { Some(s) }
+}
+
+fn depth_check(depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(CodecError::Limit {
+            what: "nesting depth",
+            limit: MAX_DEPTH as u64,
+            found: depth as u64,
+        });
+    }
+    Ok(())
+}
+
+impl From<raw::Producer> for Producer {
+    fn from(p: raw::Producer) -> Self {
+        Self {
+            name: p.name,
+            version: p.version,
+            library: p.library,
+            library_version: p.library_version,
+        }
+    }
+}
+
+impl TryFrom<raw::Estimator> for Estimator {
+    type Error = CodecError;
+
+    fn try_from(raw: raw::Estimator) -> Result<Self> {
+        estimator_from_raw(raw, "estimator", 1)
+    }
+}
+
+fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<Estimator> {
+    depth_check(depth)?;
+    let params = params_from_raw(raw.params, path)?;
+    let attributes = params_from_raw(raw.attributes, path)?;
+    let Some(body) = raw.body else {
+        return Err(CodecError::UnknownEstimator {
+            context: path.to_owned(),
+            producer_type: raw.producer_type,
+        });
+    };
+    let body = match body {
+        raw::estimator::Body::StandardScaler(s) => Body::StandardScaler(StandardScaler {
+            mean: non_empty(s.mean),
+            scale: non_empty(s.scale),
+            var: non_empty(s.var),
+            n_samples_seen: non_empty(s.n_samples_seen),
+        }),
+        raw::estimator::Body::Linear(l) => {
+            let link = match raw::LinearLink::try_from(l.link) {
+                Ok(raw::LinearLink::Identity) => LinearLink::Identity,
+                Ok(raw::LinearLink::Logistic) => LinearLink::Logistic,
+                Ok(raw::LinearLink::OvrLogistic) => LinearLink::OvrLogistic,
+                Ok(raw::LinearLink::Softmax) => LinearLink::Softmax,
+                Ok(raw::LinearLink::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("{path}.linear.link"),
+                        format!("link {} is unspecified or unknown", l.link),
+                    ));
+                }
+            };
+            let classes = l
+                .classes
+                .map(|c| labels_from_raw(c, &format!("{path}.linear.classes")))
+                .transpose()?;
+            if l.coef.is_empty() {
+                return Err(CodecError::model(
+                    format!("{path}.linear.coef"),
+                    "coef must name a tensor",
+                ));
+            }
+            Body::Linear(Linear {
+                coef: l.coef,
+                intercept: non_empty(l.intercept),
+                link,
+                classes,
+            })
+        }
+        raw::estimator::Body::Pipeline(p) => {
+            let mut steps = Vec::with_capacity(p.steps.len());
+            for step in p.steps {
+                let step_path = format!("{path}/steps/{}", step.name);
+                let estimator = step
+                    .estimator
+                    .map(|e| estimator_from_raw(e, &step_path, depth + 1))
+                    .transpose()?;
+                steps.push(PipelineStep {
+                    name: step.name,
+                    estimator,
+                    passthrough_is_none: step.passthrough_is_none,
+                });
+            }
+            Body::Pipeline(Pipeline { steps })
+        }
+    };
+    Ok(Estimator {
+        producer_type: raw.producer_type,
+        params,
+        attributes,
+        n_features_in: raw.n_features_in,
+        feature_names_in: raw.feature_names_in,
+        body,
+    })
+}
+
+fn params_from_raw(raw: Vec<raw::Param>, path: &str) -> Result<Vec<Param>> {
+    raw.into_iter()
+        .map(|p| {
+            let context = format!("{path}.{}", p.name);
+            Ok(Param {
+                value: value_from_raw(p.value, &context, 1)?,
+                name: p.name,
+            })
+        })
+        .collect()
+}
+
+fn value_from_raw(raw: Option<raw::Value>, context: &str, depth: usize) -> Result<Value> {
+    use raw::value::Kind;
+    depth_check(depth)?;
+    let Some(kind) = raw.and_then(|v| v.kind) else {
+        return Err(CodecError::model(context, "value has no kind"));
+    };
+    Ok(match kind {
+        Kind::None(_) => Value::None,
+        Kind::BoolValue(b) => Value::Bool(b),
+        Kind::IntValue(i) => Value::Int(i),
+        Kind::FloatValue(f) => Value::Float(f),
+        Kind::StringValue(s) => Value::Str(s),
+        Kind::ListValue(l) => Value::List {
+            items: l
+                .items
+                .into_iter()
+                .map(|v| value_from_raw(Some(v), context, depth + 1))
+                .collect::<Result<_>>()?,
+            is_tuple: l.is_tuple,
+        },
+        Kind::DictValue(d) => Value::Dict(
+            d.entries
+                .into_iter()
+                .map(|e| {
+                    Ok((
+                        value_from_raw(e.key, context, depth + 1)?,
+                        value_from_raw(e.value, context, depth + 1)?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        Kind::Tensor(name) => Value::Tensor(name),
+    })
+}
+
+fn labels_from_raw(raw: raw::Labels, context: &str) -> Result<Labels> {
+    use raw::labels::Kind;
+    match raw.kind {
+        Some(Kind::Ints(v)) => Ok(Labels::Int(v.values)),
+        Some(Kind::Floats(v)) => Ok(Labels::Float(v.values)),
+        Some(Kind::Strings(v)) => Ok(Labels::Str(v.values)),
+        None => Err(CodecError::model(context, "labels have no kind")),
+    }
+}
+
+// ---- domain -> raw (infallible) ----
+
+impl From<Producer> for raw::Producer {
+    fn from(p: Producer) -> Self {
+        Self {
+            name: p.name,
+            version: p.version,
+            library: p.library,
+            library_version: p.library_version,
+        }
+    }
+}
+
+impl From<TensorInfo> for raw::TensorInfo {
+    fn from(t: TensorInfo) -> Self {
+        Self {
+            name: t.name,
+            dtype: raw::DType::from(t.dtype) as i32,
+            shape: t.shape,
+            offset: t.offset,
+            length: t.length,
+            crc32: t.crc32,
+        }
+    }
+}
+
+impl From<Estimator> for raw::Estimator {
+    fn from(e: Estimator) -> Self {
+        let body = match e.body {
+            Body::StandardScaler(s) => raw::estimator::Body::StandardScaler(raw::StandardScaler {
+                mean: s.mean.unwrap_or_default(),
+                scale: s.scale.unwrap_or_default(),
+                var: s.var.unwrap_or_default(),
+                n_samples_seen: s.n_samples_seen.unwrap_or_default(),
+            }),
+            Body::Linear(l) => raw::estimator::Body::Linear(raw::Linear {
+                coef: l.coef,
+                intercept: l.intercept.unwrap_or_default(),
+                link: match l.link {
+                    LinearLink::Identity => raw::LinearLink::Identity,
+                    LinearLink::Logistic => raw::LinearLink::Logistic,
+                    LinearLink::OvrLogistic => raw::LinearLink::OvrLogistic,
+                    LinearLink::Softmax => raw::LinearLink::Softmax,
+                } as i32,
+                classes: l.classes.map(raw::Labels::from),
+            }),
+            Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
+                steps: p
+                    .steps
+                    .into_iter()
+                    .map(|s| raw::PipelineStep {
+                        name: s.name,
+                        estimator: s.estimator.map(raw::Estimator::from),
+                        passthrough_is_none: s.passthrough_is_none,
+                    })
+                    .collect(),
+            }),
+        };
+        Self {
+            producer_type: e.producer_type,
+            params: e.params.into_iter().map(raw::Param::from).collect(),
+            attributes: e.attributes.into_iter().map(raw::Param::from).collect(),
+            n_features_in: e.n_features_in,
+            feature_names_in: e.feature_names_in,
+            body: Some(body),
+        }
+    }
+}
+
+impl From<Param> for raw::Param {
+    fn from(p: Param) -> Self {
+        Self {
+            name: p.name,
+            value: Some(p.value.into()),
+        }
+    }
+}
+
+impl From<Value> for raw::Value {
+    fn from(v: Value) -> Self {
+        use raw::value::Kind;
+        let kind = match v {
+            Value::None => Kind::None(raw::NoneValue {}),
+            Value::Bool(b) => Kind::BoolValue(b),
+            Value::Int(i) => Kind::IntValue(i),
+            Value::Float(f) => Kind::FloatValue(f),
+            Value::Str(s) => Kind::StringValue(s),
+            Value::List { items, is_tuple } => Kind::ListValue(raw::ValueList {
+                items: items.into_iter().map(raw::Value::from).collect(),
+                is_tuple,
+            }),
+            Value::Dict(entries) => Kind::DictValue(raw::ValueDict {
+                entries: entries
+                    .into_iter()
+                    .map(|(k, v)| raw::ValuePair {
+                        key: Some(k.into()),
+                        value: Some(v.into()),
+                    })
+                    .collect(),
+            }),
+            Value::Tensor(name) => Kind::Tensor(name),
+        };
+        Self { kind: Some(kind) }
+    }
+}
+
+impl From<Labels> for raw::Labels {
+    fn from(l: Labels) -> Self {
+        use raw::labels::Kind;
+        let kind = match l {
+            Labels::Int(values) => Kind::Ints(raw::IntLabels { values }),
+            Labels::Float(values) => Kind::Floats(raw::FloatLabels { values }),
+            Labels::Str(values) => Kind::Strings(raw::StringLabels { values }),
+        };
+        Self { kind: Some(kind) }
+    }
+}
