@@ -413,6 +413,12 @@ impl<B: Deref<Target = [u8]>> Container<B> {
         &self.manifest
     }
 
+    /// What holds the bytes (for a file: whether it was mapped or read).
+    #[must_use]
+    pub fn source(&self) -> &B {
+        &self.bytes
+    }
+
     /// The whole file.
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
