@@ -1,6 +1,8 @@
 //! One named test per error variant, each triggered from a small hand-built byte string, plus
 //! round-trip and layout properties of the writer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use amber_codec::model::{Body, Estimator, Labels, Linear, LinearLink, Param, Producer, Value};
 use amber_codec::{
     ChecksumPolicy, CodecError, Container, DType, FileBytes, MAGIC, Reader, TensorData, encode,
