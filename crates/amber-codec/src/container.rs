@@ -198,6 +198,24 @@ impl Reader {
             cursor = start + to_usize(t.length)?;
         }
         let checked: Vec<OnceLock<()>> = tensors.iter().map(|_| OnceLock::new()).collect();
+        if self.checksums == ChecksumPolicy::Eager {
+            // Check 14 comes before the estimator is looked at (check 15).
+            for (t, slot) in tensors.iter().zip(&checked) {
+                let start = to_usize(t.offset)?;
+                let bytes = data
+                    .get(start..start + to_usize(t.length)?)
+                    .ok_or_else(out_of_bounds)?;
+                let computed = crc32fast::hash(bytes);
+                if computed != t.crc32 {
+                    return Err(CodecError::TensorChecksum {
+                        tensor: t.name.clone(),
+                        stored: t.crc32,
+                        computed,
+                    });
+                }
+                let _ = slot.set(());
+            }
+        }
         let index: HashMap<String, usize> = tensors
             .iter()
             .enumerate()
@@ -219,9 +237,6 @@ impl Reader {
             checked,
             bytes,
         };
-        if self.checksums == ChecksumPolicy::Eager {
-            container.verify_checksums()?;
-        }
         let mut missing = None;
         container
             .manifest

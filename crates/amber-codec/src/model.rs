@@ -143,7 +143,7 @@ pub struct StandardScaler {
     pub scale: Option<String>,
     /// f64 `[n_features]` variance (provenance).
     pub var: Option<String>,
-    /// i64 `[]` or `[n_features]` samples seen (provenance).
+    /// i64 or f64, `[]` or `[n_features]`: samples seen (provenance).
     pub n_samples_seen: Option<String>,
 }
 
