@@ -1,0 +1,161 @@
+"""The public API, mirroring joblib: dump, load, dumps, loads; plus inspect and validate."""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Union
+
+from google.protobuf import json_format
+
+from . import _container, _tree
+from ._errors import AmberError
+from ._proto.amber.v1 import amber_pb2 as pb
+from ._version import __version__
+
+PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
+PRODUCER_NAME = "amber-python"
+
+
+def _producer() -> pb.Producer:
+    import sklearn
+
+    return pb.Producer(
+        name=PRODUCER_NAME,
+        version=__version__,
+        library="scikit-learn",
+        library_version=sklearn.__version__,
+    )
+
+
+def _read_bytes(source: PathOrFile | bytes | bytearray | memoryview) -> bytes | memoryview:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return source
+    try:
+        if hasattr(source, "read"):
+            return source.read()  # type: ignore[union-attr]
+        with open(source, "rb") as f:  # type: ignore[arg-type]
+            return f.read()
+    except OSError as exc:
+        raise AmberError("E_IO", f"cannot read {source!r}: {exc}") from exc
+
+
+def _check(data: bytes | bytearray | memoryview) -> _container.Container:
+    container = _container.read_container(data)
+    _tree.validate(container.manifest, container.tensors)
+    return container
+
+
+def dumps(estimator: Any) -> bytes:
+    """The canonical Amber bytes of a fitted estimator (E_UNSUPPORTED if it has none)."""
+    from ._sklearn import encode_estimator
+    from ._sklearn._common import EncodeCtx
+
+    ctx = EncodeCtx()
+    manifest = pb.Manifest(producer=_producer())
+    manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
+    return _container.write_container(manifest, ctx.tensors)
+
+
+def dump(estimator: Any, path: PathOrFile) -> None:
+    """Write `estimator` to `path` (a path or a binary file object)."""
+    data = dumps(estimator)
+    try:
+        if hasattr(path, "write"):
+            path.write(data)  # type: ignore[union-attr]
+        else:
+            with open(path, "wb") as f:  # type: ignore[arg-type]
+                f.write(data)
+    except OSError as exc:
+        raise AmberError("E_IO", f"cannot write {path!r}: {exc}") from exc
+
+
+def loads(data: bytes | bytearray | memoryview) -> Any:
+    """Rebuild an estimator from Amber bytes, after every check of spec/format.md."""
+    from ._sklearn import decode_estimator
+    from ._sklearn._common import DecodeCtx
+
+    container = _check(data)
+    return decode_estimator(container.manifest.estimator, DecodeCtx(container))
+
+
+def load(path: PathOrFile) -> Any:
+    """Rebuild an estimator from an Amber file (a path or a binary file object)."""
+    return loads(_read_bytes(path))
+
+
+def validate(source: PathOrFile | bytes | bytearray | memoryview) -> None:
+    """Run checks 1-15 of spec/format.md; raise AmberError with the first failure's code.
+
+    Needs no scikit-learn: this is the container and the schema's rules only.
+    """
+    _check(_read_bytes(source))
+
+
+def _value_dict(v: pb.Value) -> Any:
+    kind = v.WhichOneof("kind")
+    if kind in (None, "none"):
+        return None
+    if kind == "tensor":
+        return {"tensor": v.tensor}
+    if kind == "list_value":
+        return [_value_dict(i) for i in v.list_value.items]
+    if kind == "dict_value":
+        return {"dict": [[_value_dict(p.key), _value_dict(p.value)] for p in v.dict_value.entries]}
+    return getattr(v, kind)
+
+
+def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
+    body = est.WhichOneof("body")
+    out: dict[str, Any] = {
+        "producer_type": est.producer_type,
+        "body": body,
+        "n_features_in": est.n_features_in,
+        "feature_names_in": list(est.feature_names_in),
+        "params": {p.name: _value_dict(p.value) for p in est.params},
+        "attributes": {p.name: _value_dict(p.value) for p in est.attributes},
+    }
+    if body == "pipeline":
+        out["steps"] = [
+            {
+                "name": s.name,
+                "estimator": _estimator_dict(s.estimator) if s.HasField("estimator") else None,
+                "passthrough": not s.HasField("estimator"),
+            }
+            for s in est.pipeline.steps
+        ]
+    elif body is not None:
+        msg = getattr(est, body)
+        out[body] = json_format.MessageToDict(msg, preserving_proto_field_name=True)
+        if body == "linear" and msg.HasField("classes"):
+            kind = msg.classes.WhichOneof("kind")
+            out[body]["classes"] = list(getattr(msg.classes, kind).values) if kind else []
+    return out
+
+
+def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, Any]:
+    """Describe a (checked) file: version, producer, estimator tree and tensor table."""
+    container = _check(_read_bytes(source))
+    m, h = container.manifest, container.header
+    return {
+        "format_version": f"{h.major}.{h.minor}",
+        "file_length": h.file_length,
+        "required_features": list(m.required_features),
+        "producer": {
+            "name": m.producer.name,
+            "version": m.producer.version,
+            "library": m.producer.library,
+            "library_version": m.producer.library_version,
+        },
+        "estimator": _estimator_dict(m.estimator),
+        "tensors": [
+            {
+                "name": t.name,
+                "dtype": _container.dtype_name(t.dtype),
+                "shape": list(t.shape),
+                "offset": t.offset,
+                "bytes": t.length,
+                "crc32": f"{t.crc32:08x}",
+            }
+            for t in m.tensors
+        ],
+    }

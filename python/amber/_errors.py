@@ -1,0 +1,62 @@
+"""Typed exceptions carrying the stable error codes of spec/format.md section 6."""
+
+from __future__ import annotations
+
+#: Every code of spec/format.md section 6, in the order the spec lists them.
+CODES = (
+    "E_IO",
+    "E_MAGIC",
+    "E_TRUNCATED",
+    "E_TRAILING_BYTES",
+    "E_HEADER_CHECKSUM",
+    "E_VERSION",
+    "E_HEADER",
+    "E_LIMIT",
+    "E_MANIFEST_CHECKSUM",
+    "E_PADDING",
+    "E_MANIFEST_DECODE",
+    "E_FEATURE",
+    "E_TENSOR_NAME",
+    "E_DTYPE",
+    "E_SHAPE",
+    "E_TENSOR_LAYOUT",
+    "E_TENSOR_CHECKSUM",
+    "E_TENSOR_REF",
+    "E_UNKNOWN_ESTIMATOR",
+    "E_MODEL",
+    "E_UNSUPPORTED",
+    "E_METHOD",
+    "E_INPUT",
+)
+
+
+class AmberError(Exception):
+    """Base of every Amber error; `code` is the spec's stable error code."""
+
+    code: str
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown Amber error code {code!r}")
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class FormatError(AmberError):
+    """The bytes are not a valid Amber container (checks 1-14 of spec/format.md)."""
+
+
+class ModelError(AmberError):
+    """The estimator tree is invalid (check 15: E_MODEL, E_TENSOR_REF, ...)."""
+
+
+class UnsupportedError(AmberError):
+    """A writer cannot represent the object in this format version (E_UNSUPPORTED)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("E_UNSUPPORTED", message)
+
+
+class AmberWarning(UserWarning):
+    """Something was dropped or substituted while loading (see amber.load)."""

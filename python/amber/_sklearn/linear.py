@@ -1,0 +1,162 @@
+"""Linear family: LinearRegression, Ridge, LogisticRegression <-> the `Linear` body.
+
+scores = X @ coef.T + intercept (sklearn.linear_model._base.LinearModel._decision_function
+and LinearClassifierMixin.decision_function), then the link:
+- LinearRegression, Ridge: IDENTITY;
+- LogisticRegression, binary: LOGISTIC (LinearClassifierMixin._predict_proba_lr);
+- LogisticRegression, multiclass: SOFTMAX (multinomial, every solver but liblinear), or
+  OVR_LOGISTIC on scikit-learn versions that still have multi_class='ovr' (or liblinear).
+Arrays are stored with their exact shapes (coef_ [n] or [k, n], intercept_ [] or [k]),
+so the rebuilt object is identical. A Python float intercept_ of 0.0 (fit_intercept=False
+on regressors) is written as an absent intercept and restored as that float.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+from .._errors import AmberError, UnsupportedError
+from .._proto.amber.v1 import amber_pb2 as pb
+from ._common import PRODUCERS, DecodeCtx, EncodeCtx, build, register, type_name
+
+_REGRESSORS = {
+    "sklearn.linear_model.LinearRegression": LinearRegression,
+    "sklearn.linear_model.Ridge": Ridge,
+}
+_CLASSIFIERS = {"sklearn.linear_model.LogisticRegression": LogisticRegression}
+
+
+def logistic_link(est: Any) -> int:
+    """The link scikit-learn's predict_proba uses for this fitted LogisticRegression."""
+    n_classes = len(est.classes_)
+    binary = n_classes <= 2
+    multi_class = getattr(est, "multi_class", "auto")  # removed in scikit-learn 1.8
+    if multi_class in ("deprecated", "warn"):
+        multi_class = "auto"
+    ovr = multi_class == "ovr" or (
+        multi_class == "auto" and (binary or getattr(est, "solver", None) == "liblinear")
+    )
+    if ovr:
+        return pb.LINEAR_LINK_LOGISTIC if binary else pb.LINEAR_LINK_OVR_LOGISTIC
+    if binary:
+        # Old scikit-learn: softmax over [-s, s]; no Amber link computes that.
+        raise UnsupportedError(
+            "cannot save a binary LogisticRegression with multi_class='multinomial'"
+        )
+    return pb.LINEAR_LINK_SOFTMAX
+
+
+def _labels(classes: np.ndarray) -> pb.Labels:
+    labels = pb.Labels()
+    classes = np.asarray(classes)
+    kind = classes.dtype.kind
+    if kind in "iu" and (classes.size == 0 or int(classes.max()) < 2**63):
+        labels.ints.values.extend(int(c) for c in classes)
+    elif kind == "f":
+        labels.floats.values.extend(float(c) for c in classes)
+    elif kind == "U" or (kind == "O" and all(type(c) is str for c in classes)):
+        labels.strings.values.extend(str(c) for c in classes)
+    else:
+        raise UnsupportedError(f"classes_ of dtype {classes.dtype} cannot be saved")
+    return labels
+
+
+def _classes(labels: pb.Labels) -> np.ndarray:
+    kind = labels.WhichOneof("kind")
+    values = list(getattr(labels, kind).values)
+    if kind == "ints":
+        return np.asarray(values, dtype=np.int64)
+    if kind == "floats":
+        return np.asarray(values, dtype=np.float64)
+    return np.asarray(values, dtype=str)
+
+
+def linear_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    if not hasattr(est, "coef_"):
+        raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    coef = est.coef_
+    if not isinstance(coef, np.ndarray) or coef.dtype != np.float64 or coef.ndim not in (1, 2):
+        raise UnsupportedError(f"{type_name(est)}.coef_ must be a float64 array of rank 1 or 2")
+    body = msg.linear
+    body.coef = ctx.tensor("coef_", coef)
+    intercept = est.intercept_
+    if type(intercept) is float and intercept == 0.0 and not np.signbit(intercept):
+        pass  # absent: all zero, restored as the Python float 0.0
+    else:
+        arr = np.asarray(intercept)
+        want = () if coef.ndim == 1 else (coef.shape[0],)
+        if arr.dtype != np.float64 or arr.shape != want:
+            raise UnsupportedError(
+                f"{type_name(est)}.intercept_ of dtype {arr.dtype} and shape {arr.shape} "
+                f"cannot be saved with coef_ of shape {coef.shape}"
+            )
+        body.intercept = ctx.tensor("intercept_", intercept)
+    consumed = {"coef_", "intercept_"}
+    if isinstance(est, LogisticRegression):
+        body.link = logistic_link(est)
+        body.classes.CopyFrom(_labels(est.classes_))
+        consumed.add("classes_")
+    else:
+        body.link = pb.LINEAR_LINK_IDENTITY
+    return consumed
+
+
+def _class_for(msg: pb.Estimator) -> type:
+    """The allow-listed class for this body: its producer's, else a sensible fallback.
+
+    The fallback follows the body's semantics, which alone determine predictions: an
+    IDENTITY link loads as LinearRegression, any other as LogisticRegression.
+    """
+    link = msg.linear.link
+    table = _REGRESSORS if link == pb.LINEAR_LINK_IDENTITY else _CLASSIFIERS
+    cls = table.get(msg.producer_type)
+    if cls is not None:
+        return cls
+    return LinearRegression if link == pb.LINEAR_LINK_IDENTITY else LogisticRegression
+
+
+def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    body = msg.linear
+    cls = _class_for(msg)
+    est = build(cls, msg, ctx)
+    est.coef_ = ctx.array(body.coef)
+    if body.intercept:
+        intercept = ctx.array(body.intercept)
+        est.intercept_ = intercept[()] if intercept.ndim == 0 else intercept
+    elif cls is LogisticRegression:
+        est.intercept_ = np.zeros(1 if est.coef_.ndim == 1 else est.coef_.shape[0])
+    else:
+        est.intercept_ = 0.0
+    if cls is LogisticRegression:
+        est.classes_ = _classes(body.classes)
+        if body.link == pb.LINEAR_LINK_LOGISTIC and est.coef_.ndim == 1:
+            est.coef_ = est.coef_[None, :]
+        got = logistic_link(est)
+        if got != body.link:
+            raise AmberError(
+                "E_UNSUPPORTED",
+                f"this scikit-learn's LogisticRegression would use {pb.LinearLink.Name(got)}, "
+                f"the file says {pb.LinearLink.Name(body.link)}",
+            )
+    return est
+
+
+register(
+    LinearRegression,
+    "sklearn.linear_model.LinearRegression",
+    "linear",
+    linear_to_proto,
+    linear_from_proto,
+)
+register(Ridge, "sklearn.linear_model.Ridge", "linear", linear_to_proto, linear_from_proto)
+register(
+    LogisticRegression,
+    "sklearn.linear_model.LogisticRegression",
+    "linear",
+    linear_to_proto,
+    linear_from_proto,
+)
+assert set(_REGRESSORS) | set(_CLASSIFIERS) <= set(PRODUCERS)

@@ -1,0 +1,135 @@
+"""The conformance testee: `python -m amber.testee` (protocol: tests/vectors/README.md).
+
+One JSON request per stdin line, one JSON response per line on stdout, flushed each:
+
+    {"id": 1, "op": "predict", "model": M, "input": X.npy, "method": "predict", "output": O}
+    {"id": 2, "op": "validate", "model": M}
+    {"id": 3, "op": "reencode", "model": M, "output": O}
+
+Responses are {"id": N, "ok": true} or {"id": N, "ok": false, "code": "E_...",
+"message": "..."}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _api, _container
+from ._errors import AmberError
+
+METHODS = ("predict", "predict_proba", "decision_function", "transform")
+
+
+class _Fail(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _write_output(result: Any, path: str) -> None:
+    arr = np.asarray(result)
+    try:
+        if arr.dtype.kind in "UO":
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump([str(v) for v in arr.tolist()], f)
+            return
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind == "f":
+            arr = arr.astype(np.float64)
+        else:
+            raise _Fail("E_INPUT", f"output of dtype {arr.dtype} cannot be written")
+        with open(path, "wb") as f:  # a file object: np.save must not append ".npy"
+            np.save(f, arr, allow_pickle=False)
+    except OSError as exc:
+        raise _Fail("E_IO", f"cannot write {path}: {exc}") from exc
+
+
+def _predict(req: dict[str, Any]) -> None:
+    method = req.get("method", "predict")
+    model = _api.load(req["model"])
+    if method not in METHODS or not hasattr(model, method):
+        raise _Fail("E_METHOD", f"{type(model).__name__} has no method {method!r}")
+    try:
+        X = np.load(req["input"], allow_pickle=False)
+    except OSError as exc:
+        raise _Fail("E_IO", f"cannot read {req['input']}: {exc}") from exc
+    except ValueError as exc:
+        raise _Fail("E_INPUT", f"cannot read {req['input']}: {exc}") from exc
+    try:
+        with warnings.catch_warnings():
+            # Models fitted with feature names warn on a plain array; that is expected.
+            warnings.simplefilter("ignore", UserWarning)
+            result = getattr(model, method)(X)
+    except (ValueError, TypeError) as exc:
+        raise _Fail("E_INPUT", str(exc)) from exc
+    _write_output(result, req["output"])
+
+
+def _reencode(req: dict[str, Any]) -> None:
+    data = _api._read_bytes(req["model"])
+    container = _container.read_container(data)
+    out = _container.reencode(container)
+    try:
+        with open(req["output"], "wb") as f:
+            f.write(out)
+    except OSError as exc:
+        raise _Fail("E_IO", f"cannot write {req['output']}: {exc}") from exc
+
+
+def handle(req: dict[str, Any]) -> dict[str, Any]:
+    """Run one request and return its response; warnings go to stderr, never stdout."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resp = _handle(req)
+    for w in caught:
+        print(f"warning: request {req.get('id')}: {w.message}", file=sys.stderr)
+    return resp
+
+
+def _handle(req: dict[str, Any]) -> dict[str, Any]:
+    rid = req.get("id")
+    try:
+        op = req.get("op")
+        if op == "predict":
+            _predict(req)
+        elif op == "validate":
+            _api.validate(req["model"])
+        elif op == "reencode":
+            _reencode(req)
+        else:
+            raise _Fail("E_REQUEST", f"unknown op {op!r}")
+    except (AmberError, _Fail) as exc:
+        return {"id": rid, "ok": False, "code": exc.code, "message": exc.message}
+    except KeyError as exc:
+        return {"id": rid, "ok": False, "code": "E_REQUEST", "message": f"missing field {exc}"}
+    except Exception as exc:  # a testee bug; report it rather than dying mid-run
+        return {"id": rid, "ok": False, "code": "E_INTERNAL", "message": repr(exc)}
+    return {"id": rid, "ok": True}
+
+
+def main() -> int:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise ValueError("a request is a JSON object")
+        except ValueError as exc:
+            resp = {"id": None, "ok": False, "code": "E_REQUEST", "message": str(exc)}
+        else:
+            resp = handle(req)
+        sys.stdout.write(json.dumps(resp) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+"""Every error the reader can raise, each triggered by a small hand-built byte string.
+
+The base file is built without scikit-learn: a Linear body (identity link) with a coef
+[2] tensor, an intercept [] tensor and a tensor param.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+import amber
+from amber import _container as c
+from amber import _tree
+from amber._proto.amber.v1 import amber_pb2 as pb
+
+
+def _manifest() -> pb.Manifest:
+    m = pb.Manifest()
+    m.producer.name = "hand"
+    e = m.estimator
+    e.producer_type = "sklearn.linear_model.LinearRegression"
+    e.n_features_in = 2
+    e.linear.coef = "coef_"
+    e.linear.intercept = "intercept_"
+    e.linear.link = pb.LINEAR_LINK_IDENTITY
+    e.params.add(name="w", value=pb.Value(tensor="params/w"))
+    return m
+
+
+def _tensors() -> list[c.Tensor]:
+    return [
+        c.Tensor.from_array("coef_", np.array([1.5, -2.0])),
+        c.Tensor.from_array("intercept_", np.float64(0.25)),
+        c.Tensor.from_array("params/w", np.array([1, 2, 3], dtype=np.int32)),
+    ]
+
+
+def _file(m: pb.Manifest | None = None) -> bytes:
+    return c.write_container(m or _manifest(), _tensors())
+
+
+def _raw(m: pb.Manifest, data: bytes, **header) -> bytes:
+    """Frame a manifest as is (no canonical table rebuild), with valid checksums."""
+    return c.frame(m.SerializeToString(deterministic=True), data, **header)
+
+
+def _parts(blob: bytes):
+    got = c.read_container(blob)
+    return got.header, got.manifest, bytes(got.data)
+
+
+def _header(blob: bytes, **fields) -> bytes:
+    h, _, _ = _parts(blob)
+    values = {k: v for k, v in h.__dict__.items() if k != "header_crc32"}
+    values.update(fields)
+    return c.pack_header(**values) + blob[64:]
+
+
+def _code(blob: bytes) -> str:
+    with pytest.raises(amber.AmberError) as info:
+        amber.validate(blob)
+    return info.value.code
+
+
+def _edit(edit) -> bytes:
+    _, m, data = _parts(_file())
+    edit(m)
+    return _raw(m, data)
+
+
+def test_base_file_is_valid() -> None:
+    blob = _file()
+    amber.validate(blob)
+    assert c.reencode(c.read_container(blob)) == blob
+    with pytest.warns(amber.AmberWarning, match="no param 'w'"):
+        model = amber.loads(blob)
+    assert model.predict(np.array([[2.0, 1.0]]))[0] == 1.25
+
+
+def test_layout_matches_spec() -> None:
+    blob = _file()
+    h = c.Header.unpack(blob)
+    assert blob[:8] == b"\x89AMB\r\n\x1a\n"
+    assert (h.major, h.minor, h.flags, h.reserved) == (1, 0, 0, bytes(8))
+    assert h.data_offset == c.align64(64 + h.manifest_length) and h.data_offset % 64 == 0
+    assert h.file_length == len(blob) == h.data_offset + h.data_length
+    assert struct.unpack("<I", blob[60:64])[0] == c.crc32(blob[:60])
+    offsets = [t.offset for t in c.read_container(blob).manifest.tensors]
+    assert offsets == [0, 64, 128]
+
+
+def test_io_error(tmp_path) -> None:
+    with pytest.raises(amber.AmberError) as info:
+        amber.validate(str(tmp_path / "missing.amber"))
+    assert info.value.code == "E_IO"
+
+
+def test_bad_magic() -> None:
+    assert _code(_header(_file(), magic=b"\x89AMX\r\n\x1a\n")) == "E_MAGIC"
+
+
+def test_short_non_magic() -> None:
+    assert _code(b"PK\x03") == "E_MAGIC"
+
+
+def test_crlf_conversion() -> None:
+    assert _code(_file().replace(b"\n", b"\r\n")) == "E_MAGIC"
+
+
+def test_lf_conversion() -> None:
+    assert _code(_file().replace(b"\r\n", b"\n")) == "E_MAGIC"
+
+
+def test_empty_file_is_truncated() -> None:
+    assert _code(b"") == "E_TRUNCATED"
+
+
+def test_magic_prefix_is_truncated() -> None:
+    assert _code(b"\x89AMB") == "E_TRUNCATED"
+
+
+def test_truncated_header() -> None:
+    assert _code(_file()[:63]) == "E_TRUNCATED"
+
+
+def test_truncated_data() -> None:
+    assert _code(_file()[:-1]) == "E_TRUNCATED"
+
+
+def test_trailing_bytes() -> None:
+    assert _code(_file() + b"\0") == "E_TRAILING_BYTES"
+
+
+def test_header_bit_flip() -> None:
+    blob = bytearray(_file())
+    blob[17] ^= 0x10
+    assert _code(bytes(blob)) == "E_HEADER_CHECKSUM"
+
+
+def test_header_crc_bit_flip() -> None:
+    blob = bytearray(_file())
+    blob[63] ^= 0x80
+    assert _code(bytes(blob)) == "E_HEADER_CHECKSUM"
+
+
+def test_unknown_major() -> None:
+    assert _code(_header(_file(), major=2)) == "E_VERSION"
+
+
+def test_newer_minor_is_accepted() -> None:
+    amber.validate(_header(_file(), minor=7))
+
+
+def test_reserved_flags() -> None:
+    assert _code(_header(_file(), flags=0x100)) == "E_HEADER"
+
+
+def test_reserved_bytes() -> None:
+    assert _code(_header(_file(), reserved=b"\x01" + bytes(7))) == "E_HEADER"
+
+
+def test_bad_data_offset() -> None:
+    h = c.Header.unpack(_file())
+    blob = _header(_file(), data_offset=h.data_offset - 64, file_length=h.file_length - 64)
+    assert _code(blob) == "E_HEADER"
+
+
+def test_bad_file_length() -> None:
+    h = c.Header.unpack(_file())
+    assert _code(_header(_file(), file_length=h.file_length + 1)) == "E_HEADER"
+
+
+def test_header_length_overflow() -> None:
+    blob = _header(_file(), data_length=2**64 - 1, file_length=2**64 - 1)
+    assert _code(blob) == "E_HEADER"
+
+
+def test_manifest_too_large() -> None:
+    n = c.MAX_MANIFEST_BYTES + 1
+    off = c.align64(64 + n)
+    header = c.pack_header(
+        manifest_length=n, data_offset=off, data_length=0, file_length=off, manifest_crc32=0
+    )
+    assert _code(header + bytes(off - 64)) == "E_LIMIT"
+
+
+def test_manifest_bit_flip() -> None:
+    blob = bytearray(_file())
+    blob[70] ^= 1
+    assert _code(bytes(blob)) == "E_MANIFEST_CHECKSUM"
+
+
+def test_nonzero_manifest_padding() -> None:
+    blob = bytearray(_file())
+    h = c.Header.unpack(blob)
+    assert h.data_offset > 64 + h.manifest_length
+    blob[h.data_offset - 1] = 7
+    assert _code(bytes(blob)) == "E_PADDING"
+
+
+def test_manifest_not_protobuf() -> None:
+    assert _code(c.frame(b"\x0a\x10short", b"")) == "E_MANIFEST_DECODE"
+
+
+def test_manifest_invalid_utf8() -> None:
+    assert _code(c.frame(b"\x0a\x02\xff\xfe", b"")) == "E_MANIFEST_DECODE"
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _len_field(tag: int, payload: bytes) -> bytes:
+    return _varint(tag << 3 | 2) + _varint(len(payload)) + payload
+
+
+def test_manifest_too_deep_for_protobuf() -> None:
+    # A param whose Value is nested 60 lists deep: ~120 messages, past the runtime's
+    # recursion limit of 100. Built by hand: the runtime refuses to build it.
+    value = b"\x18\x01"  # Value{int_value: 1}
+    for _ in range(60):
+        value = _len_field(6, _len_field(1, value))  # Value{list_value{items: [value]}}
+    param = _len_field(1, b"deep") + _len_field(2, value)
+    manifest = _manifest().SerializeToString(deterministic=True)
+    manifest += _len_field(4, _len_field(2, param))  # merged into Manifest.estimator
+    assert _code(c.frame(manifest, b"")) == "E_MANIFEST_DECODE"
+
+
+def test_unknown_required_feature() -> None:
+    with pytest.raises(amber.AmberError, match="x-unknown-feature") as info:
+        amber.validate(_edit(lambda m: m.required_features.append("x-unknown-feature")))
+    assert info.value.code == "E_FEATURE"
+
+
+def test_too_many_tensors(monkeypatch) -> None:
+    monkeypatch.setattr(c, "MAX_TENSORS", 2)
+    assert _code(_file()) == "E_LIMIT"
+
+
+def test_empty_tensor_name() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[1], "name", ""))) == "E_TENSOR_NAME"
+
+
+def test_duplicate_tensor_name() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[1], "name", "coef_"))) == "E_TENSOR_NAME"
+
+
+def test_unspecified_dtype() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[0], "dtype", 0))) == "E_DTYPE"
+
+
+def test_unknown_dtype() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[0], "dtype", 42))) == "E_DTYPE"
+
+
+def test_rank_too_high() -> None:
+    def edit(m):
+        del m.tensors[1].shape[:]
+        m.tensors[1].shape.extend([1] * 9)
+
+    assert _code(_edit(edit)) == "E_LIMIT"
+
+
+def test_length_does_not_match_shape() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[0], "length", 24))) == "E_SHAPE"
+
+
+def test_shape_overflow() -> None:
+    def edit(m):
+        m.tensors[0].shape.extend([2**40, 2**40])
+
+    assert _code(_edit(edit)) == "E_SHAPE"
+
+
+def test_misaligned_tensor_offset() -> None:
+    assert _code(_edit(lambda m: setattr(m.tensors[1], "offset", 16))) == "E_TENSOR_LAYOUT"
+
+
+def test_tensor_past_data_length() -> None:
+    _, m, data = _parts(_file())
+    assert _code(_raw(m, data[:-4])) == "E_TENSOR_LAYOUT"
+
+
+def test_data_length_longer_than_tensors() -> None:
+    _, m, data = _parts(_file())
+    assert _code(_raw(m, data + bytes(64))) == "E_TENSOR_LAYOUT"
+
+
+def test_nonzero_data_padding() -> None:
+    blob = bytearray(_file())
+    h = c.Header.unpack(blob)
+    blob[h.data_offset + 16] = 1  # after coef_ (16 bytes), before intercept_ at 64
+    assert _code(bytes(blob)) == "E_PADDING"
+
+
+def test_flipped_tensor_bit() -> None:
+    blob = bytearray(_file())
+    h = c.Header.unpack(blob)
+    blob[h.data_offset + 64] ^= 4
+    assert _code(bytes(blob)) == "E_TENSOR_CHECKSUM"
+
+
+def test_tensor_checksum_can_be_deferred() -> None:
+    blob = bytearray(_file())
+    blob[c.Header.unpack(blob).data_offset] ^= 4
+    c.read_container(bytes(blob), verify_tensor_checksums=False)
+
+
+def test_no_estimator() -> None:
+    assert _code(_edit(lambda m: m.ClearField("estimator"))) == "E_MODEL"
+
+
+def test_estimators_too_deep() -> None:
+    def edit(m):
+        inner = pb.Estimator()
+        inner.CopyFrom(m.estimator)
+        for _ in range(_tree.MAX_DEPTH):
+            outer = pb.Estimator(producer_type="sklearn.pipeline.Pipeline")
+            outer.pipeline.steps.add(name="s").estimator.CopyFrom(inner)
+            inner = outer
+        m.estimator.CopyFrom(inner)
+
+    assert _code(_edit(edit)) == "E_LIMIT"
+
+
+def test_value_too_deep() -> None:
+    def edit(m):
+        v = pb.Value(int_value=1)
+        for _ in range(_tree.MAX_DEPTH):
+            outer = pb.Value()
+            outer.list_value.items.append(v)
+            v = outer
+        m.estimator.params.add(name="deep", value=v)
+
+    assert _code(_edit(edit)) == "E_LIMIT"
+
+
+def test_no_estimator_body() -> None:
+    assert _code(_edit(lambda m: m.estimator.ClearField("linear"))) == "E_UNKNOWN_ESTIMATOR"
+
+
+def test_unknown_estimator_body() -> None:
+    # Field 99 (length-delimited) is a body kind from the future: an unknown field here.
+    def edit(m):
+        m.estimator.ClearField("linear")
+        m.estimator.MergeFromString(b"\x9a\x06\x00")
+
+    assert _code(_edit(edit)) == "E_UNKNOWN_ESTIMATOR"
+
+
+def test_missing_tensor_ref() -> None:
+    assert _code(_edit(lambda m: setattr(m.estimator.linear, "coef", "nope"))) == "E_TENSOR_REF"
+
+
+def test_missing_tensor_ref_in_param() -> None:
+    def edit(m):
+        m.estimator.params[0].value.tensor = "nope"
+
+    assert _code(_edit(edit)) == "E_TENSOR_REF"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: setattr(m.estimator.linear, "link", 0),
+        lambda m: setattr(m.estimator.linear, "link", 9),
+        lambda m: setattr(m.estimator, "n_features_in", 3),
+        lambda m: setattr(m.estimator.linear, "coef", "params/w"),  # i32, not f64
+        lambda m: setattr(m.estimator.linear, "intercept", "coef_"),  # [2] for coef [2]
+        lambda m: setattr(m.estimator.linear, "link", pb.LINEAR_LINK_LOGISTIC),  # no classes
+        lambda m: m.estimator.linear.classes.ints.values.extend([1, 2]),  # regressor + classes
+        lambda m: m.estimator.feature_names_in.extend(["a"]),
+    ],
+    ids=[
+        "unspecified_link",
+        "unknown_link",
+        "n_features",
+        "coef_dtype",
+        "intercept_shape",
+        "classifier_without_classes",
+        "regressor_with_classes",
+        "feature_names_count",
+    ],
+)
+def test_model_rules(edit) -> None:
+    assert _code(_edit(edit)) == "E_MODEL"
+
+
+def test_bool_tensor_byte_must_be_0_or_1() -> None:
+    m = _manifest()
+    m.estimator.attributes.add(name="flag_", value=pb.Value(tensor="attributes/flag_"))
+    t = [*_tensors(), c.Tensor("attributes/flag_", pb.DTYPE_BOOL, (), b"\x02")]
+    blob = c.write_container(m, t)
+    amber.validate(blob)  # the container is fine; using the value is not
+    with pytest.raises(amber.AmberError) as info, pytest.warns(amber.AmberWarning):
+        amber.loads(blob)
+    assert info.value.code == "E_MODEL"
+
+
+def test_writer_is_canonical() -> None:
+    """Params sorted, tensors in reference order, whatever order they were given in."""
+    m = _manifest()
+    m.estimator.params.add(name="a", value=pb.Value(int_value=1))
+    blob = c.write_container(m, list(reversed(_tensors())))
+    got = c.read_container(blob).manifest
+    assert [p.name for p in got.estimator.params] == ["a", "w"]
+    assert [t.name for t in got.tensors] == ["coef_", "intercept_", "params/w"]
+    assert c.reencode(c.read_container(blob)) == blob
+
+
+def test_structure_pass_comes_before_references() -> None:
+    # Both an unknown link (pass 1, E_MODEL) and a missing tensor (pass 2, E_TENSOR_REF):
+    # spec/format.md check 15 reports the structural defect.
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.linear.link = 42
+        m.estimator.linear.coef = "missing"
+
+    assert _code(_edit(edit)) == "E_MODEL"
+
+
+def test_references_pass_comes_before_rules() -> None:
+    # A missing tensor (pass 2) and a rule violation (pass 3, n_features_in mismatch).
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.n_features_in = 7
+        m.estimator.linear.intercept = "missing"
+
+    assert _code(_edit(edit)) == "E_TENSOR_REF"
+
+
+def test_linear_needs_n_features_in() -> None:
+    assert _code(_edit(lambda m: m.estimator.ClearField("n_features_in"))) == "E_MODEL"
