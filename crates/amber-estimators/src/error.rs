@@ -1,0 +1,108 @@
+//! The estimators' error type. Every variant maps to one stable code of `spec/format.md` §6.
+
+use amber_codec::CodecError;
+
+use crate::method::Method;
+
+/// `Result` with [`EstimatorError`] as the default error.
+pub type Result<T, E = EstimatorError> = std::result::Result<T, E>;
+
+/// Why a model could not be loaded, or a prediction could not be made.
+///
+/// [`code`](EstimatorError::code) gives the spec's stable error code; the message starts with
+/// it too.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EstimatorError {
+    /// The container was rejected; the code is the codec's.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// The model has no such method (e.g. `predict_proba` on a regressor): `E_METHOD`.
+    #[error("E_METHOD: {estimator} has no method {method}")]
+    Method {
+        /// The root estimator's producer type (or its body kind when that is empty).
+        estimator: String,
+        /// The method asked for.
+        method: Method,
+    },
+    /// The input does not have the model's number of features: `E_INPUT`.
+    #[error("E_INPUT: the model expects {expected} features, the input has {found}")]
+    Input {
+        /// `n_features_in` of the model.
+        expected: usize,
+        /// Columns of the input.
+        found: usize,
+    },
+    /// The estimator tree breaks a body rule of `spec/estimators.md`: `E_MODEL`.
+    #[error("E_MODEL: {context}: {reason}")]
+    Model {
+        /// Estimator path and field, e.g. `estimator/steps/clf.linear.coef`.
+        context: String,
+        /// The broken rule.
+        reason: String,
+    },
+}
+
+impl EstimatorError {
+    /// The stable error code of `spec/format.md` §6, e.g. `"E_MODEL"`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Codec(e) => e.code(),
+            Self::Method { .. } => "E_METHOD",
+            Self::Input { .. } => "E_INPUT",
+            Self::Model { .. } => "E_MODEL",
+        }
+    }
+
+    /// Shorthand for an [`EstimatorError::Model`].
+    pub(crate) fn model(context: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Model {
+            context: context.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_messages_agree() {
+        let cases = [
+            (
+                EstimatorError::Codec(CodecError::model("x", "y")),
+                "E_MODEL",
+            ),
+            (
+                EstimatorError::Method {
+                    estimator: "sklearn.linear_model.Ridge".into(),
+                    method: Method::PredictProba,
+                },
+                "E_METHOD",
+            ),
+            (
+                EstimatorError::Input {
+                    expected: 3,
+                    found: 2,
+                },
+                "E_INPUT",
+            ),
+            (EstimatorError::model("estimator", "bad"), "E_MODEL"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code(), code);
+            assert!(error.to_string().starts_with(code), "{error}");
+        }
+    }
+
+    #[test]
+    fn codec_errors_keep_their_code() {
+        let e = EstimatorError::from(CodecError::Truncated {
+            expected: 64,
+            found: 3,
+        });
+        assert_eq!(e.code(), "E_TRUNCATED");
+    }
+}

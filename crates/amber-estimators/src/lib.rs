@@ -1,0 +1,39 @@
+//! Inference for the estimators an Amber file can hold, with no Python.
+//!
+//! [`Model::open`] reads a file through `amber-codec` (every check of `spec/format.md`),
+//! then builds a runtime estimator from the manifest's typed body, checking every rule of
+//! `spec/estimators.md` once, at load (`E_MODEL` otherwise). Prediction then only computes:
+//! the runtime objects hold plain `ndarray` arrays, copied out of the container at load (the
+//! arrays of the supported families are small), and no codec or protobuf type.
+//!
+//! Families, one module each, each documenting the scikit-learn code it mirrors and its exact
+//! numerics: `linear` (`LinearRegression`, `Ridge`, `LogisticRegression`), `preprocessing`
+//! (`StandardScaler`) and `pipeline` (`Pipeline`).
+//!
+//! ```no_run
+//! use amber_estimators::{Method, Model};
+//! use ndarray::array;
+//!
+//! let model = Model::open("model.amber")?;
+//! let x = array![[5.1, 3.5, 1.4, 0.2]];
+//! if model.methods().contains(&Method::PredictProba) {
+//!     println!("{}", model.predict_proba(x.view())?);
+//! }
+//! println!("{:?}", model.predict(x.view())?);
+//! # Ok::<(), amber_estimators::EstimatorError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod error;
+mod linear;
+mod method;
+mod model;
+mod pipeline;
+mod preprocessing;
+mod registry;
+mod traits;
+
+pub use error::{EstimatorError, Result};
+pub use method::{Method, ParseMethodError, Prediction};
+pub use model::Model;

@@ -1,0 +1,114 @@
+//! The prediction methods a model may offer, and what they return.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::ArrayD;
+
+/// A prediction method, named as in scikit-learn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `predict`: labels for classifiers, values for regressors.
+    Predict,
+    /// `predict_proba`: one probability column per class.
+    PredictProba,
+    /// `decision_function`: the raw scores of a classifier.
+    DecisionFunction,
+    /// `transform`: the output of a transformer.
+    Transform,
+}
+
+impl Method {
+    /// Every method, in the order `amber inspect` lists them.
+    pub const ALL: [Method; 4] = [
+        Method::Predict,
+        Method::PredictProba,
+        Method::DecisionFunction,
+        Method::Transform,
+    ];
+
+    /// scikit-learn's name: `"predict"`, `"predict_proba"`, `"decision_function"` or
+    /// `"transform"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Predict => "predict",
+            Self::PredictProba => "predict_proba",
+            Self::DecisionFunction => "decision_function",
+            Self::Transform => "transform",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of [`Method::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown method {name:?}; expected one of predict, predict_proba, decision_function, transform"
+)]
+pub struct ParseMethodError {
+    /// The name given.
+    pub name: String,
+}
+
+impl FromStr for Method {
+    type Err = ParseMethodError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| ParseMethodError { name: s.to_owned() })
+    }
+}
+
+/// The output of a method. Labels keep the type of the model's classes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prediction {
+    /// Floating-point values: regression outputs, probabilities, scores, transforms, and
+    /// labels of a classifier with float classes.
+    Float(ArrayD<f64>),
+    /// Labels of a classifier with integer classes.
+    Int(ArrayD<i64>),
+    /// Labels of a classifier with string classes.
+    Str(ArrayD<String>),
+}
+
+impl Prediction {
+    /// The output's shape.
+    #[must_use]
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Self::Float(a) => a.shape(),
+            Self::Int(a) => a.shape(),
+            Self::Str(a) => a.shape(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for m in Method::ALL {
+            assert_eq!(m.as_str().parse::<Method>(), Ok(m));
+            assert_eq!(m.to_string(), m.as_str());
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_the_valid_ones() {
+        let err = "predict_log_proba".parse::<Method>().unwrap_err();
+        let msg = err.to_string();
+        for m in Method::ALL {
+            assert!(msg.contains(m.as_str()), "{msg}");
+        }
+    }
+}

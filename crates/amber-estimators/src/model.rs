@@ -1,0 +1,186 @@
+//! [`Model`]: an opened file plus its runtime estimator, ready to predict.
+
+use std::path::Path;
+
+use amber_codec::model::Body;
+use amber_codec::{Container, FileBytes, Manifest, Reader};
+use ndarray::{Array2, ArrayD, ArrayView2};
+
+use crate::error::{EstimatorError, Result};
+use crate::method::{Method, Prediction};
+use crate::registry;
+use crate::traits::Estimator;
+
+/// A validated model: the container (its manifest, checksums verified) and the estimator
+/// tree built from it, every rule of `spec/estimators.md` checked.
+///
+/// Opening does all the work; the prediction methods only compute. A `Model` is `Send` and
+/// `Sync`: share one across threads.
+#[derive(Debug)]
+pub struct Model {
+    container: Container<FileBytes>,
+    root: Box<dyn Estimator>,
+}
+
+impl Model {
+    /// Opens a file with the default [`Reader`]: every limit and every checksum checked.
+    ///
+    /// # Errors
+    /// The first failed check of `spec/format.md` §3 (the codec's code), or `E_MODEL` for a
+    /// body that breaks `spec/estimators.md`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Model> {
+        Self::open_with(path, &Reader::default())
+    }
+
+    /// Opens a file with a configured [`Reader`] (limits, deferred checksums).
+    ///
+    /// # Errors
+    /// As [`Model::open`].
+    pub fn open_with(path: impl AsRef<Path>, reader: &Reader) -> Result<Model> {
+        Self::from_container(reader.open(path)?)
+    }
+
+    /// Reads a model held in memory with the default [`Reader`].
+    ///
+    /// # Errors
+    /// As [`Model::open`], without `E_IO`.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Model> {
+        Self::from_container(Reader::default().read(FileBytes::Owned(bytes))?)
+    }
+
+    fn from_container(container: Container<FileBytes>) -> Result<Model> {
+        let root = registry::build(&container)?;
+        Ok(Model { container, root })
+    }
+
+    /// The validated manifest: producer, tensor table and the estimator tree.
+    #[must_use]
+    pub fn manifest(&self) -> &Manifest {
+        self.container.manifest()
+    }
+
+    /// The file's format version, `(major, minor)`.
+    #[must_use]
+    pub fn version(&self) -> (u16, u16) {
+        self.container.version()
+    }
+
+    /// Columns an input must have.
+    #[must_use]
+    pub fn n_features_in(&self) -> usize {
+        self.root.n_features_in()
+    }
+
+    /// The input's column names: the root estimator's `feature_names_in`, or for a pipeline
+    /// without its own, its first non-passthrough step's. `None` when fitted without names.
+    #[must_use]
+    pub fn feature_names(&self) -> Option<&[String]> {
+        let mut est = &self.manifest().estimator;
+        loop {
+            if !est.feature_names_in.is_empty() {
+                return Some(&est.feature_names_in);
+            }
+            let Body::Pipeline(p) = &est.body else {
+                return None;
+            };
+            est = p.steps.iter().find_map(|s| s.estimator.as_ref())?;
+        }
+    }
+
+    /// The methods this model has, in [`Method::ALL`] order.
+    #[must_use]
+    pub fn methods(&self) -> Vec<Method> {
+        self.root.methods()
+    }
+
+    /// Runs `method` on `x` (`[n_samples, n_features_in]`).
+    ///
+    /// # Errors
+    /// `E_METHOD` when the model has no such method, `E_INPUT` when `x` has the wrong number
+    /// of columns.
+    pub fn run(&self, method: Method, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        self.root
+            .run(method, x)
+            .unwrap_or_else(|| Err(self.no_method(method)))
+    }
+
+    /// Labels (classifiers, in the classes' type) or values (regressors): `[n_samples]`, or
+    /// `[n_samples, n_outputs]` for a regressor whose `coef` is 2-D.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        let e = self.root.as_predict();
+        e.ok_or_else(|| self.no_method(Method::Predict))?.predict(x)
+    }
+
+    /// Class probabilities, `[n_samples, n_classes]`.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let e = self.root.as_predict_proba();
+        e.ok_or_else(|| self.no_method(Method::PredictProba))?
+            .predict_proba(x)
+    }
+
+    /// Classifier scores: `[n_samples]` with one score column (binary), else
+    /// `[n_samples, n_classes]`.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
+        let e = self.root.as_decision_function();
+        e.ok_or_else(|| self.no_method(Method::DecisionFunction))?
+            .decision_function(x)
+    }
+
+    /// A transformer's output, `[n_samples, n_features_out]`.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let e = self.root.as_transform();
+        e.ok_or_else(|| self.no_method(Method::Transform))?
+            .transform(x)
+    }
+
+    fn no_method(&self, method: Method) -> EstimatorError {
+        let est = &self.manifest().estimator;
+        let estimator = if est.producer_type.is_empty() {
+            match est.body {
+                Body::StandardScaler(_) => "a standard_scaler body",
+                Body::Linear(_) => "a linear body",
+                Body::Pipeline(_) => "a pipeline body",
+                _ => "this estimator",
+            }
+            .to_owned()
+        } else {
+            est.producer_type.clone()
+        };
+        EstimatorError::Method { estimator, method }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Model>();
+    }
+
+    #[test]
+    fn garbage_bytes_are_a_codec_error() {
+        let err = Model::from_bytes(b"not amber".to_vec()).unwrap_err();
+        assert_eq!(err.code(), "E_MAGIC");
+    }
+
+    #[test]
+    fn missing_file_is_e_io() {
+        let err = Model::open("/nonexistent/model.amber").unwrap_err();
+        assert_eq!(err.code(), "E_IO");
+    }
+}

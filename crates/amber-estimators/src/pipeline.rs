@@ -1,0 +1,212 @@
+//! `Pipeline`: steps applied in order.
+//!
+//! Mirrors scikit-learn 1.9.1 `sklearn/pipeline.py`, `Pipeline.predict`, `predict_proba`,
+//! `decision_function` and `transform`: every step but the last transforms `X` in turn, and
+//! the method is then called on the last step (for `transform`, the last step transforms
+//! too). Passthrough steps (`"passthrough"` or `None`) pass `X` on unchanged; a pipeline whose
+//! last step is passthrough has `transform` only. A pipeline has a method when its last step
+//! has it (scikit-learn's `available_if(_final_estimator_has(...))`).
+//!
+//! The registry checked at load that every non-final step transforms and that feature counts
+//! chain from step to step, so a pipeline adds no numerics of its own.
+
+use ndarray::{Array2, ArrayD, ArrayView2, CowArray, Ix2};
+
+use crate::error::{EstimatorError, Result};
+use crate::method::Prediction;
+use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, Transform, check_width};
+
+/// A validated pipeline. `None` steps are passthrough.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    n_features_in: usize,
+    /// Columns of `transform`'s output (the last transforming step's, or the input's).
+    n_features_out: usize,
+    /// All steps but the last; each is passthrough or transforms.
+    head: Vec<(String, Option<Box<dyn Estimator>>)>,
+    /// The last step.
+    last: Option<Box<dyn Estimator>>,
+}
+
+impl Pipeline {
+    /// The registry checked that every `head` estimator transforms and feature counts chain.
+    pub(crate) fn new(
+        n_features_in: usize,
+        n_features_out: usize,
+        head: Vec<(String, Option<Box<dyn Estimator>>)>,
+        last: Option<Box<dyn Estimator>>,
+    ) -> Self {
+        Self {
+            n_features_in,
+            n_features_out,
+            head,
+            last,
+        }
+    }
+
+    /// `X` through every step but the last.
+    fn through_head<'a>(&self, x: ArrayView2<'a, f64>) -> Result<CowArray<'a, f64, Ix2>> {
+        check_width(&x, self.n_features_in)?;
+        let mut xt = CowArray::from(x);
+        for (name, step) in &self.head {
+            let Some(step) = step else { continue };
+            let transform = step.as_transform().ok_or_else(|| {
+                EstimatorError::model(format!("steps/{name}"), "a non-final step must transform")
+            })?;
+            xt = CowArray::from(transform.transform(xt.view())?);
+        }
+        Ok(xt)
+    }
+
+    fn last(&self) -> Option<&dyn Estimator> {
+        self.last.as_deref()
+    }
+}
+
+impl Predict for Pipeline {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        let last = self.last().and_then(|e| e.as_predict());
+        let last = last.ok_or_else(|| missing("predict"))?;
+        last.predict(self.through_head(x)?.view())
+    }
+}
+
+impl PredictProba for Pipeline {
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let last = self.last().and_then(|e| e.as_predict_proba());
+        let last = last.ok_or_else(|| missing("predict_proba"))?;
+        last.predict_proba(self.through_head(x)?.view())
+    }
+}
+
+impl DecisionFunction for Pipeline {
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
+        let last = self.last().and_then(|e| e.as_decision_function());
+        let last = last.ok_or_else(|| missing("decision_function"))?;
+        last.decision_function(self.through_head(x)?.view())
+    }
+}
+
+impl Transform for Pipeline {
+    fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let xt = self.through_head(x)?;
+        match &self.last {
+            None => Ok(xt.into_owned()),
+            Some(last) => last
+                .as_transform()
+                .ok_or_else(|| missing("transform"))?
+                .transform(xt.view()),
+        }
+    }
+
+    fn n_features_out(&self) -> usize {
+        self.n_features_out
+    }
+}
+
+/// Only reachable if a method is called that `as_*` did not offer.
+fn missing(method: &str) -> EstimatorError {
+    EstimatorError::model("pipeline", format!("the last step has no {method}"))
+}
+
+impl Estimator for Pipeline {
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+    fn as_predict(&self) -> Option<&dyn Predict> {
+        self.last()?.as_predict().map(|_| self as &dyn Predict)
+    }
+    fn as_predict_proba(&self) -> Option<&dyn PredictProba> {
+        self.last()?
+            .as_predict_proba()
+            .map(|_| self as &dyn PredictProba)
+    }
+    fn as_decision_function(&self) -> Option<&dyn DecisionFunction> {
+        self.last()?
+            .as_decision_function()
+            .map(|_| self as &dyn DecisionFunction)
+    }
+    fn as_transform(&self) -> Option<&dyn Transform> {
+        match self.last() {
+            None => Some(self),
+            Some(last) => last.as_transform().map(|_| self as &dyn Transform),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linear::{Affine, ClassLink, Classes, Classifier};
+    use crate::method::Method;
+    use crate::preprocessing::StandardScaler;
+    use ndarray::array;
+
+    fn scaler() -> Box<dyn Estimator> {
+        Box::new(StandardScaler::new(
+            2,
+            Some(array![1.0, 2.0]),
+            Some(array![2.0, 2.0]),
+        ))
+    }
+
+    fn classifier() -> Box<dyn Estimator> {
+        Box::new(Classifier::new(
+            Affine::new(array![[1.0, -1.0]], array![0.0]),
+            ClassLink::Logistic,
+            Classes::Int(vec![0, 1]),
+        ))
+    }
+
+    #[test]
+    fn steps_apply_in_order() {
+        let p = Pipeline::new(
+            2,
+            2,
+            vec![("scale".into(), Some(scaler())), ("skip".into(), None)],
+            Some(classifier()),
+        );
+        // scaled: [(5-1)/2, (4-2)/2] = [2, 1]; score 2 - 1 = 1.
+        let d = p.decision_function(array![[5.0, 4.0]].view()).unwrap();
+        assert_eq!(d, array![1.0].into_dyn());
+        assert_eq!(
+            (&p as &dyn Estimator).methods(),
+            vec![
+                Method::Predict,
+                Method::PredictProba,
+                Method::DecisionFunction
+            ]
+        );
+    }
+
+    #[test]
+    fn passthrough_last_step_transforms_only() {
+        let p = Pipeline::new(2, 2, vec![("scale".into(), Some(scaler()))], None);
+        let e: &dyn Estimator = &p;
+        assert_eq!(e.methods(), vec![Method::Transform]);
+        assert_eq!(
+            p.transform(array![[3.0, 4.0]].view()).unwrap(),
+            array![[1.0, 1.0]]
+        );
+    }
+
+    #[test]
+    fn transformer_last_step_transforms() {
+        let p = Pipeline::new(2, 2, vec![], Some(scaler()));
+        let e: &dyn Estimator = &p;
+        assert_eq!(e.methods(), vec![Method::Transform]);
+        assert!(e.run(Method::Predict, array![[0.0, 0.0]].view()).is_none());
+    }
+
+    #[test]
+    fn wrong_width_is_e_input() {
+        let p = Pipeline::new(2, 2, vec![], Some(classifier()));
+        assert!(matches!(
+            p.predict(array![[1.0]].view()),
+            Err(EstimatorError::Input {
+                expected: 2,
+                found: 1
+            })
+        ));
+    }
+}

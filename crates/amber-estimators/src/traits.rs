@@ -1,0 +1,169 @@
+//! The method traits every runtime estimator implements a subset of.
+//!
+//! One small trait per method. A family implements only the methods it has; [`Estimator`]
+//! ties them together for dynamic dispatch (a pipeline holds `Box<dyn Estimator>` steps) and
+//! its `as_*` defaults say "no such method", so `methods()` and `E_METHOD` follow from the
+//! implementations and cannot drift from them.
+//!
+//! Every implementation checks the input's column count first ([`check_width`]), so a runtime
+//! object is safe to call on its own, not only through a validated pipeline.
+
+use std::fmt::Debug;
+
+use ndarray::{Array2, ArrayD, ArrayView2};
+
+use crate::error::{EstimatorError, Result};
+use crate::method::{Method, Prediction};
+
+/// `predict`.
+pub(crate) trait Predict {
+    /// Labels (classifiers) or values (regressors), shaped as scikit-learn shapes them.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction>;
+}
+
+/// `predict_proba`.
+pub(crate) trait PredictProba {
+    /// `[n_samples, n_classes]` probabilities, columns in class order.
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+}
+
+/// `decision_function`.
+pub(crate) trait DecisionFunction {
+    /// `[n_samples]` for one score column, `[n_samples, n_outputs]` otherwise.
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>>;
+}
+
+/// `transform`.
+pub(crate) trait Transform {
+    /// `[n_samples, n_features_out]`.
+    fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+    /// Columns of the output, for chaining feature counts through a pipeline at load.
+    fn n_features_out(&self) -> usize;
+}
+
+/// A runtime estimator: its input width and the methods it has.
+pub(crate) trait Estimator: Debug + Send + Sync {
+    /// Columns the input must have.
+    fn n_features_in(&self) -> usize;
+    /// `Some` when the estimator has `predict`.
+    fn as_predict(&self) -> Option<&dyn Predict> {
+        None
+    }
+    /// `Some` when the estimator has `predict_proba`.
+    fn as_predict_proba(&self) -> Option<&dyn PredictProba> {
+        None
+    }
+    /// `Some` when the estimator has `decision_function`.
+    fn as_decision_function(&self) -> Option<&dyn DecisionFunction> {
+        None
+    }
+    /// `Some` when the estimator has `transform`.
+    fn as_transform(&self) -> Option<&dyn Transform> {
+        None
+    }
+}
+
+impl dyn Estimator + '_ {
+    /// Whether the estimator has `method`.
+    pub(crate) fn supports(&self, method: Method) -> bool {
+        match method {
+            Method::Predict => self.as_predict().is_some(),
+            Method::PredictProba => self.as_predict_proba().is_some(),
+            Method::DecisionFunction => self.as_decision_function().is_some(),
+            Method::Transform => self.as_transform().is_some(),
+        }
+    }
+
+    /// The methods the estimator has, in [`Method::ALL`] order.
+    pub(crate) fn methods(&self) -> Vec<Method> {
+        Method::ALL
+            .into_iter()
+            .filter(|&m| self.supports(m))
+            .collect()
+    }
+
+    /// Runs `method`; `None` when the estimator does not have it.
+    pub(crate) fn run(&self, method: Method, x: ArrayView2<'_, f64>) -> Option<Result<Prediction>> {
+        Some(match method {
+            Method::Predict => self.as_predict()?.predict(x),
+            Method::PredictProba => self
+                .as_predict_proba()?
+                .predict_proba(x)
+                .map(|p| Prediction::Float(p.into_dyn())),
+            Method::DecisionFunction => self
+                .as_decision_function()?
+                .decision_function(x)
+                .map(Prediction::Float),
+            Method::Transform => self
+                .as_transform()?
+                .transform(x)
+                .map(|t| Prediction::Float(t.into_dyn())),
+        })
+    }
+}
+
+/// `E_INPUT` unless `x` has exactly `expected` columns.
+pub(crate) fn check_width(x: &ArrayView2<'_, f64>, expected: usize) -> Result<()> {
+    if x.ncols() == expected {
+        Ok(())
+    } else {
+        Err(EstimatorError::Input {
+            expected,
+            found: x.ncols(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// Has `transform` only: the identity on two columns.
+    #[derive(Debug)]
+    struct Identity;
+
+    impl Transform for Identity {
+        fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+            check_width(&x, 2)?;
+            Ok(x.to_owned())
+        }
+        fn n_features_out(&self) -> usize {
+            2
+        }
+    }
+
+    impl Estimator for Identity {
+        fn n_features_in(&self) -> usize {
+            2
+        }
+        fn as_transform(&self) -> Option<&dyn Transform> {
+            Some(self)
+        }
+    }
+
+    #[test]
+    fn methods_follow_the_implementations() {
+        let e: &dyn Estimator = &Identity;
+        assert_eq!(e.methods(), vec![Method::Transform]);
+        assert!(
+            e.run(Method::Predict, Array2::zeros((1, 2)).view())
+                .is_none()
+        );
+        let out = e.run(Method::Transform, Array2::ones((3, 2)).view());
+        assert!(matches!(out, Some(Ok(Prediction::Float(a))) if a.shape() == [3, 2]));
+    }
+
+    #[test]
+    fn wrong_width_is_e_input() {
+        let e: &dyn Estimator = &Identity;
+        let out = e.run(Method::Transform, Array2::zeros((1, 3)).view());
+        assert!(matches!(
+            out,
+            Some(Err(EstimatorError::Input {
+                expected: 2,
+                found: 3
+            }))
+        ));
+    }
+}

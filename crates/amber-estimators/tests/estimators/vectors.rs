@@ -1,0 +1,183 @@
+//! The conformance corpus, `tests/vectors/` (see its README): every valid case through
+//! `Model`, every method compared with what scikit-learn computed, and every invalid file
+//! rejected with its code.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use amber_estimators::{Method, Model, Prediction};
+use ndarray::{Array2, ArrayD};
+use ndarray_npy::ReadNpyExt;
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("no corpus at {}: skipped", dir.display());
+        None
+    }
+}
+
+/// Sub-directories (or files with `ext`) of `dir`, sorted, so failures list in a stable order.
+fn entries(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
+    let Ok(read) = fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut out: Vec<PathBuf> = read
+        .map(|e| e.unwrap().path())
+        .filter(|p| match ext {
+            None => p.is_dir(),
+            Some(ext) => p.extension().is_some_and(|e| e == ext),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&fs::read(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+enum Expected {
+    Float(ArrayD<f64>),
+    Int(ArrayD<i64>),
+    Str(Vec<String>),
+}
+
+fn expected(path: &Path) -> Expected {
+    let bytes = fs::read(path).unwrap();
+    if path.extension().is_some_and(|e| e == "json") {
+        let v: Vec<String> = serde_json::from_slice(&bytes).unwrap();
+        return Expected::Str(v);
+    }
+    if let Ok(a) = ArrayD::<f64>::read_npy(&bytes[..]) {
+        return Expected::Float(a);
+    }
+    Expected::Int(
+        ArrayD::<i64>::read_npy(&bytes[..])
+            .unwrap_or_else(|e| panic!("{}: neither f64 nor i64: {e}", path.display())),
+    )
+}
+
+/// numpy's `allclose` rule, NaN equal to NaN; `exact` compares bits (up to NaN payloads).
+fn float_mismatch(got: &ArrayD<f64>, want: &ArrayD<f64>, spec: &Value) -> Option<String> {
+    if got.shape() != want.shape() {
+        return Some(format!(
+            "shape {:?}, expected {:?}",
+            got.shape(),
+            want.shape()
+        ));
+    }
+    let exact = spec["exact"].as_bool().unwrap_or(false);
+    let rtol = spec["rtol"].as_f64().unwrap_or(0.0);
+    let atol = spec["atol"].as_f64().unwrap_or(0.0);
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = if g.is_nan() || w.is_nan() {
+            g.is_nan() && w.is_nan()
+        } else if exact {
+            g.to_bits() == w.to_bits()
+        } else {
+            (g - w).abs() <= atol + rtol * w.abs()
+        };
+        if !ok {
+            return Some(format!(
+                "element {i}: {g:e}, expected {w:e} (exact {exact}, rtol {rtol}, atol {atol})"
+            ));
+        }
+    }
+    None
+}
+
+fn compare(got: Prediction, want: Expected, spec: &Value) -> Option<String> {
+    match (got, want) {
+        (Prediction::Float(g), Expected::Float(w)) => float_mismatch(&g, &w, spec),
+        (Prediction::Int(g), Expected::Int(w)) => {
+            (g != w).then(|| format!("labels {g}, expected {w}"))
+        }
+        (Prediction::Str(g), Expected::Str(w)) => {
+            let same = g.ndim() == 1 && g.iter().eq(w.iter());
+            (!same).then(|| format!("labels {g}, expected {w:?}"))
+        }
+        (g, _) => Some(format!("output of the wrong type: {g:?}")),
+    }
+}
+
+#[test]
+fn every_valid_vector_matches_scikit_learn() {
+    let Some(root) = corpus() else { return };
+    let cases = entries(&root.join("valid"), None);
+    let mut failures = vec![];
+    let mut checked = 0;
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let meta = json(&case.join("case.json"));
+        let model = match Model::open(case.join(meta["model"].as_str().unwrap())) {
+            Ok(m) => m,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let x: Array2<f64> =
+            Array2::read_npy(fs::File::open(case.join(meta["input"].as_str().unwrap())).unwrap())
+                .unwrap();
+        let methods = meta["methods"].as_object().unwrap();
+        let listed: Vec<Method> = Method::ALL
+            .into_iter()
+            .filter(|m| methods.contains_key(m.as_str()))
+            .collect();
+        if model.methods() != listed {
+            failures.push(format!(
+                "{name}: methods {:?}, scikit-learn has {listed:?}",
+                model.methods()
+            ));
+        }
+        for (method, spec) in methods {
+            let method: Method = method.parse().unwrap();
+            let want = expected(&case.join(spec["expected"].as_str().unwrap()));
+            let outcome = match model.run(method, x.view()) {
+                Ok(got) => compare(got, want, spec),
+                Err(e) => Some(e.to_string()),
+            };
+            match outcome {
+                Some(why) => failures.push(format!("{name}.{method}: {why}")),
+                None => checked += 1,
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{checked} outputs of {} valid cases match", cases.len());
+}
+
+#[test]
+fn every_invalid_vector_is_rejected_with_its_code() {
+    let Some(root) = corpus() else { return };
+    let mut failures = vec![];
+    let files = entries(&root.join("invalid"), Some("amber"));
+    for file in &files {
+        let meta = json(&file.with_extension("json"));
+        let want = meta["code"].as_str().unwrap();
+        match Model::open(file) {
+            Ok(_) => failures.push(format!("{}: loaded, expected {want}", file.display())),
+            Err(e) if e.code() != want => {
+                failures.push(format!("{}: {e}, expected {want}", file.display()));
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{} invalid files rejected with their codes", files.len());
+}

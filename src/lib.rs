@@ -1,0 +1,32 @@
+//! Amber: portable, checksummed model files. Train in scikit-learn, save with
+//! `amber.dump(estimator, "model.amber")`, and predict here with no Python.
+//!
+//! [`Model::open`] verifies the whole file (framing, every checksum, every rule of the spec)
+//! before anything is predicted; errors carry the spec's stable codes ([`EstimatorError::code`]).
+//! Outputs have scikit-learn's shapes and types: labels keep the type of the classes
+//! ([`Prediction`]), a binary `decision_function` is 1-D, and so on.
+//!
+//! ```no_run
+//! use amber::{Method, Model, Prediction};
+//! use ndarray::array;
+//!
+//! let model = Model::open("model.amber")?;
+//! let x = array![[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]];
+//! match model.predict(x.view())? {
+//!     Prediction::Str(labels) => println!("labels: {labels}"),
+//!     Prediction::Int(labels) => println!("labels: {labels}"),
+//!     Prediction::Float(values) => println!("values: {values}"),
+//! }
+//! if model.methods().contains(&Method::PredictProba) {
+//!     println!("{}", model.predict_proba(x.view())?);
+//! }
+//! # Ok::<(), amber::EstimatorError>(())
+//! ```
+//!
+//! The format is specified in `spec/format.md` and `spec/estimators.md`; a configurable
+//! [`Reader`] (limits, deferred checksums) goes to [`Model::open_with`].
+
+#![deny(missing_docs)]
+
+pub use amber_codec::{ChecksumPolicy, CodecError, Manifest, Reader};
+pub use amber_estimators::{EstimatorError, Method, Model, Prediction, Result};
