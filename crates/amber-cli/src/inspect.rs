@@ -1,0 +1,614 @@
+//! `amber inspect`: what a file holds, for humans or as a stable JSON document.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use amber_codec::model::{Body, Estimator, Labels, LinearLink, Param, TensorInfo, Value};
+use amber_codec::{Container, DType, FileBytes};
+use serde::Serialize;
+
+/// Version of the JSON document's layout; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+/// The JSON document `amber inspect --json` prints. Field order is fixed; see `--help`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// [`JSON_VERSION`].
+    pub inspect_version: u32,
+    /// The path as given.
+    pub file: String,
+    /// File size in bytes.
+    pub file_bytes: u64,
+    /// `"major.minor"`.
+    pub format_version: String,
+    /// Required features (empty in format 1.0).
+    pub required_features: Vec<String>,
+    /// Who wrote the file.
+    pub producer: ProducerReport,
+    /// Methods the Rust runtime offers for this model, or `null` when it refused the model.
+    pub methods: Option<Vec<String>>,
+    /// Why the runtime refused the model (`{"code", "message"}`), else `null`.
+    pub model_error: Option<ModelError>,
+    /// The root estimator.
+    pub estimator: EstimatorReport,
+    /// The tensor table in file order.
+    pub tensors: Vec<TensorReport>,
+}
+
+/// The producer record.
+#[derive(Debug, Serialize)]
+pub struct ProducerReport {
+    name: String,
+    version: String,
+    library: String,
+    library_version: String,
+}
+
+/// A runtime refusal.
+#[derive(Debug, Serialize)]
+pub struct ModelError {
+    code: String,
+    message: String,
+}
+
+/// One estimator of the tree.
+#[derive(Debug, Serialize)]
+pub struct EstimatorReport {
+    producer_type: String,
+    /// `standard_scaler`, `linear`, `pipeline` (the manifest's oneof name).
+    body: &'static str,
+    n_features_in: u64,
+    feature_names_in: Vec<String>,
+    params: Vec<ParamReport>,
+    attributes: Vec<ParamReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    standard_scaler: Option<ScalerReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    linear: Option<LinearReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pipeline: Option<PipelineReport>,
+}
+
+/// A named value.
+#[derive(Debug, Serialize)]
+pub struct ParamReport {
+    name: String,
+    value: serde_json::Value,
+}
+
+/// A standard scaler body: tensor names.
+#[derive(Debug, Serialize)]
+pub struct ScalerReport {
+    mean: Option<String>,
+    scale: Option<String>,
+    var: Option<String>,
+    n_samples_seen: Option<String>,
+}
+
+/// A linear body.
+#[derive(Debug, Serialize)]
+pub struct LinearReport {
+    coef: String,
+    intercept: Option<String>,
+    /// `identity`, `logistic`, `ovr_logistic`, `softmax`.
+    link: &'static str,
+    classes: Option<ClassesReport>,
+}
+
+/// Class labels.
+#[derive(Debug, Serialize)]
+pub struct ClassesReport {
+    /// `int`, `float` or `str`.
+    kind: &'static str,
+    values: serde_json::Value,
+}
+
+/// A pipeline body.
+#[derive(Debug, Serialize)]
+pub struct PipelineReport {
+    steps: Vec<StepReport>,
+}
+
+/// One step.
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    name: String,
+    passthrough: bool,
+    passthrough_is_none: bool,
+    estimator: Option<EstimatorReport>,
+}
+
+/// One tensor table entry.
+#[derive(Debug, Serialize)]
+pub struct TensorReport {
+    name: String,
+    dtype: &'static str,
+    shape: Vec<u64>,
+    /// Offset from the start of the data section.
+    offset: u64,
+    /// Byte length.
+    bytes: u64,
+    /// `0x%08x`.
+    crc32: String,
+}
+
+impl Report {
+    /// Builds the report. `model_check` is the runtime's verdict on the model, for `methods`.
+    pub fn new(
+        file: &Path,
+        container: &Container<FileBytes>,
+        model_check: Result<Vec<String>, (String, String)>,
+    ) -> Self {
+        let manifest = container.manifest();
+        let (major, minor) = container.version();
+        let p = &manifest.producer;
+        let (methods, model_error) = match model_check {
+            Ok(m) => (Some(m), None),
+            Err((code, message)) => (None, Some(ModelError { code, message })),
+        };
+        Self {
+            inspect_version: JSON_VERSION,
+            file: file.display().to_string(),
+            file_bytes: container.bytes().len() as u64,
+            format_version: format!("{major}.{minor}"),
+            required_features: manifest.required_features.clone(),
+            producer: ProducerReport {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                library: p.library.clone(),
+                library_version: p.library_version.clone(),
+            },
+            methods,
+            model_error,
+            estimator: estimator_report(&manifest.estimator),
+            tensors: manifest.tensors.iter().map(tensor_report).collect(),
+        }
+    }
+}
+
+fn body_kind(body: &Body) -> &'static str {
+    match body {
+        Body::StandardScaler(_) => "standard_scaler",
+        Body::Linear(_) => "linear",
+        Body::Pipeline(_) => "pipeline",
+        _ => "unknown",
+    }
+}
+
+fn link_name(link: LinearLink) -> &'static str {
+    match link {
+        LinearLink::Identity => "identity",
+        LinearLink::Logistic => "logistic",
+        LinearLink::OvrLogistic => "ovr_logistic",
+        LinearLink::Softmax => "softmax",
+    }
+}
+
+fn estimator_report(e: &Estimator) -> EstimatorReport {
+    let params = |ps: &[Param]| {
+        ps.iter()
+            .map(|p| ParamReport {
+                name: p.name.clone(),
+                value: value_json(&p.value),
+            })
+            .collect()
+    };
+    let mut report = EstimatorReport {
+        producer_type: e.producer_type.clone(),
+        body: body_kind(&e.body),
+        n_features_in: e.n_features_in,
+        feature_names_in: e.feature_names_in.clone(),
+        params: params(&e.params),
+        attributes: params(&e.attributes),
+        standard_scaler: None,
+        linear: None,
+        pipeline: None,
+    };
+    match &e.body {
+        Body::StandardScaler(s) => {
+            report.standard_scaler = Some(ScalerReport {
+                mean: s.mean.clone(),
+                scale: s.scale.clone(),
+                var: s.var.clone(),
+                n_samples_seen: s.n_samples_seen.clone(),
+            });
+        }
+        Body::Linear(l) => {
+            report.linear = Some(LinearReport {
+                coef: l.coef.clone(),
+                intercept: l.intercept.clone(),
+                link: link_name(l.link),
+                classes: l.classes.as_ref().map(|c| match c {
+                    Labels::Int(v) => ClassesReport {
+                        kind: "int",
+                        values: v.clone().into(),
+                    },
+                    Labels::Float(v) => ClassesReport {
+                        kind: "float",
+                        values: v.clone().into(),
+                    },
+                    Labels::Str(v) => ClassesReport {
+                        kind: "str",
+                        values: v.clone().into(),
+                    },
+                }),
+            });
+        }
+        Body::Pipeline(p) => {
+            report.pipeline = Some(PipelineReport {
+                steps: p
+                    .steps
+                    .iter()
+                    .map(|s| StepReport {
+                        name: s.name.clone(),
+                        passthrough: s.estimator.is_none(),
+                        passthrough_is_none: s.passthrough_is_none,
+                        estimator: s.estimator.as_ref().map(estimator_report),
+                    })
+                    .collect(),
+            });
+        }
+        _ => {}
+    }
+    report
+}
+
+/// A [`Value`] as JSON: `null`, `true`/`false`, numbers and strings as themselves (a finite
+/// float always has a fraction or exponent, e.g. `1.0`), a list as an array, and tagged
+/// objects for what JSON lacks: `{"float": "nan"|"inf"|"-inf"}`, `{"tuple": [...]}`,
+/// `{"dict": [[key, value], ...]}`, `{"tensor": "<name>"}`.
+pub fn value_json(v: &Value) -> serde_json::Value {
+    use serde_json::{Value as J, json};
+    match v {
+        Value::None => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) if f.is_finite() => J::from(*f),
+        Value::Float(f) => {
+            json!({ "float": if f.is_nan() { "nan" } else if *f > 0.0 { "inf" } else { "-inf" } })
+        }
+        Value::Str(s) => J::from(s.as_str()),
+        Value::List { items, is_tuple } => {
+            let items: Vec<J> = items.iter().map(value_json).collect();
+            if *is_tuple {
+                json!({ "tuple": items })
+            } else {
+                J::Array(items)
+            }
+        }
+        Value::Dict(entries) => json!({
+            "dict": entries.iter().map(|(k, v)| json!([value_json(k), value_json(v)])).collect::<Vec<_>>()
+        }),
+        Value::Tensor(name) => json!({ "tensor": name }),
+    }
+}
+
+fn tensor_report(t: &TensorInfo) -> TensorReport {
+    TensorReport {
+        name: t.name.clone(),
+        dtype: t.dtype.name(),
+        shape: t.shape.clone(),
+        offset: t.offset,
+        bytes: t.length,
+        crc32: format!("{:#010x}", t.crc32),
+    }
+}
+
+// ---- human-readable output ----
+
+/// Tensors with at most this many elements have their values shown inline.
+const PREVIEW_ELEMENTS: usize = 8;
+
+/// Renders the report for a terminal: a summary, the estimator tree, the tensor table.
+pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
+    let mut out = String::new();
+    let p = &report.producer;
+    let none = |s: &str| {
+        if s.is_empty() {
+            "-".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    let producer = format!(
+        "{} {} (trained with {} {})",
+        none(&p.name),
+        none(&p.version),
+        none(&p.library),
+        none(&p.library_version)
+    );
+    let features = if report.required_features.is_empty() {
+        "(none)".to_owned()
+    } else {
+        report.required_features.join(", ")
+    };
+    let methods = match (&report.methods, &report.model_error) {
+        (Some(m), _) => m.join(", "),
+        (None, Some(e)) => format!(
+            "(none: the model is invalid: {}: {})",
+            e.code,
+            e.message.replace(&format!("{}: ", e.code), "")
+        ),
+        (None, None) => "(none)".to_owned(),
+    };
+    let rows = [
+        (
+            "file",
+            format!("{} ({} bytes)", report.file, report.file_bytes),
+        ),
+        ("format", report.format_version.clone()),
+        ("producer", producer),
+        ("required features", features),
+        ("methods", methods),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "{:<19}{v}", format!("{k}:"));
+    }
+    out.push_str("\nestimator\n");
+    render_estimator(&mut out, &report.estimator, container, 1);
+    let total: u64 = report.tensors.iter().map(|t| t.bytes).sum();
+    let _ = writeln!(out, "\ntensors ({}, {} bytes)", report.tensors.len(), total);
+    if !report.tensors.is_empty() {
+        render_tensor_table(&mut out, &report.tensors);
+    }
+    out
+}
+
+fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileBytes>, depth: usize) {
+    let pad = "  ".repeat(depth);
+    let type_name = if e.producer_type.is_empty() {
+        "(no producer type)"
+    } else {
+        &e.producer_type
+    };
+    let _ = writeln!(out, "{pad}type:           {type_name}");
+    let _ = writeln!(out, "{pad}body:           {}", e.body);
+    let _ = writeln!(out, "{pad}n_features_in:  {}", e.n_features_in);
+    if !e.feature_names_in.is_empty() {
+        let _ = writeln!(
+            out,
+            "{pad}feature names:  {}",
+            e.feature_names_in.join(", ")
+        );
+    }
+    if let Some(s) = &e.standard_scaler {
+        for (k, v) in [
+            ("mean", &s.mean),
+            ("scale", &s.scale),
+            ("var", &s.var),
+            ("n_samples_seen", &s.n_samples_seen),
+        ] {
+            let text = v
+                .as_deref()
+                .map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
+            let _ = writeln!(out, "{pad}{:<16}{text}", format!("{k}:"));
+        }
+    }
+    if let Some(l) = &e.linear {
+        let _ = writeln!(out, "{pad}link:           {}", l.link);
+        if let Some(classes) = &l.classes {
+            let values = match &classes.values {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "{pad}classes:        {values}  ({})", classes.kind);
+        }
+        let _ = writeln!(out, "{pad}coef:           {}", tensor_ref(c, &l.coef));
+        let intercept = l
+            .intercept
+            .as_deref()
+            .map_or_else(|| "(absent: zero)".to_owned(), |n| tensor_ref(c, n));
+        let _ = writeln!(out, "{pad}intercept:      {intercept}");
+    }
+    for (title, list) in [("params", &e.params), ("attributes", &e.attributes)] {
+        if list.is_empty() {
+            let _ = writeln!(out, "{pad}{title}:{}(none)", " ".repeat(15 - title.len()));
+            continue;
+        }
+        let _ = writeln!(out, "{pad}{title}:");
+        let width = list.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in list {
+            let _ = writeln!(
+                out,
+                "{pad}  {:<width$} = {}",
+                p.name,
+                value_text(&p.value, c)
+            );
+        }
+    }
+    if let Some(pipeline) = &e.pipeline {
+        let _ = writeln!(out, "{pad}steps:");
+        for (i, step) in pipeline.steps.iter().enumerate() {
+            match &step.estimator {
+                None => {
+                    let how = if step.passthrough_is_none {
+                        "None"
+                    } else {
+                        "\"passthrough\""
+                    };
+                    let _ = writeln!(out, "{pad}  [{i}] {}: passthrough ({how})", step.name);
+                }
+                Some(inner) => {
+                    let _ = writeln!(out, "{pad}  [{i}] {}", step.name);
+                    render_estimator(out, inner, c, depth + 2);
+                }
+            }
+        }
+    }
+}
+
+/// A value in Python-like notation; tensors as `<tensor name: dtype [shape]>` with their
+/// values when small.
+fn value_text(v: &serde_json::Value, c: &Container<FileBytes>) -> String {
+    use serde_json::Value as J;
+    let join = |items: &[J]| {
+        items
+            .iter()
+            .map(|i| value_text(i, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match v {
+        J::Null => "None".to_owned(),
+        J::Bool(true) => "True".to_owned(),
+        J::Bool(false) => "False".to_owned(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => format!("{s:?}"),
+        J::Array(items) => format!("[{}]", join(items)),
+        J::Object(map) => {
+            if let Some(J::String(f)) = map.get("float") {
+                f.clone()
+            } else if let Some(J::Array(items)) = map.get("tuple") {
+                if items.len() == 1 {
+                    format!("({},)", join(items))
+                } else {
+                    format!("({})", join(items))
+                }
+            } else if let Some(J::Array(entries)) = map.get("dict") {
+                let pairs: Vec<String> = entries
+                    .iter()
+                    .map(|kv| match kv {
+                        J::Array(kv) => match (kv.first(), kv.get(1)) {
+                            (Some(k), Some(v)) => {
+                                format!("{}: {}", value_text(k, c), value_text(v, c))
+                            }
+                            _ => "?".to_owned(),
+                        },
+                        _ => "?".to_owned(),
+                    })
+                    .collect();
+                format!("{{{}}}", pairs.join(", "))
+            } else if let Some(J::String(name)) = map.get("tensor") {
+                tensor_ref(c, name)
+            } else {
+                v.to_string()
+            }
+        }
+    }
+}
+
+/// `<tensor NAME: dtype [shape]>`, plus ` = [values]` for small tensors.
+fn tensor_ref(c: &Container<FileBytes>, name: &str) -> String {
+    let Ok(view) = c.tensor(name) else {
+        return format!("<tensor {name:?}: not in the table>");
+    };
+    let info = view.info();
+    let shape: Vec<String> = info.shape.iter().map(u64::to_string).collect();
+    let mut text = format!("<tensor {name}: {} [{}]>", info.dtype, shape.join(", "));
+    let size = usize::try_from(info.dtype.size()).unwrap_or(1).max(1);
+    let count = view.bytes().len() / size;
+    if count <= PREVIEW_ELEMENTS {
+        let values: Vec<String> = view
+            .bytes()
+            .chunks_exact(size)
+            .map(|b| element_text(info.dtype, b))
+            .collect();
+        if info.shape.is_empty() {
+            let _ = write!(text, " = {}", values.join(", "));
+        } else {
+            let _ = write!(text, " = [{}]", values.join(", "));
+        }
+    }
+    text
+}
+
+fn element_text(dtype: DType, b: &[u8]) -> String {
+    fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.iter_mut().zip(b).for_each(|(o, i)| *o = *i);
+        out
+    }
+    match dtype {
+        DType::F64 => format!("{:?}", f64::from_le_bytes(arr(b))),
+        DType::F32 => format!("{:?}", f32::from_le_bytes(arr(b))),
+        DType::I64 => i64::from_le_bytes(arr(b)).to_string(),
+        DType::I32 => i32::from_le_bytes(arr(b)).to_string(),
+        DType::U64 => u64::from_le_bytes(arr(b)).to_string(),
+        DType::U32 => u32::from_le_bytes(arr(b)).to_string(),
+        DType::U8 => u8::from_le_bytes(arr(b)).to_string(),
+        DType::Bool => match b.first() {
+            Some(0) => "False".to_owned(),
+            Some(1) => "True".to_owned(),
+            other => format!("<invalid bool {other:?}>"),
+        },
+    }
+}
+
+fn render_tensor_table(out: &mut String, tensors: &[TensorReport]) {
+    let shape = |t: &TensorReport| {
+        format!(
+            "[{}]",
+            t.shape
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let w_name = tensors
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let w_shape = tensors
+        .iter()
+        .map(|t| shape(t).len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let w_bytes = tensors
+        .iter()
+        .map(|t| t.bytes.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "  {:<w_name$}  {:<5}  {:<w_shape$}  {:>w_bytes$}  crc32",
+        "name", "dtype", "shape", "bytes"
+    );
+    for t in tensors {
+        let _ = writeln!(
+            out,
+            "  {:<w_name$}  {:<5}  {:<w_shape$}  {:>w_bytes$}  {}",
+            t.name,
+            t.dtype,
+            shape(t),
+            t.bytes,
+            t.crc32
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_map_to_json_without_ambiguity() {
+        let v = Value::List {
+            items: vec![
+                Value::None,
+                Value::Int(1),
+                Value::Float(1.0),
+                Value::Float(f64::NEG_INFINITY),
+                Value::Str("a".into()),
+                Value::List {
+                    items: vec![Value::Bool(true)],
+                    is_tuple: true,
+                },
+                Value::Dict(vec![(Value::Str("k".into()), Value::Tensor("t".into()))]),
+            ],
+            is_tuple: false,
+        };
+        assert_eq!(
+            value_json(&v).to_string(),
+            r#"[null,1,1.0,{"float":"-inf"},"a",{"tuple":[true]},{"dict":[["k",{"tensor":"t"}]]}]"#
+        );
+    }
+}

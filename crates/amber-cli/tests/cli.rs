@@ -1,0 +1,856 @@
+//! The `amber` binary end to end, on hand-made files and on the shared corpus.
+
+// Test code: clippy.toml allows these in #[test] functions but not in the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use amber_codec::model::{
+    Body, Estimator, Labels, Linear, LinearLink, Param, Pipeline, PipelineStep, Producer,
+    StandardScaler, Value,
+};
+use amber_codec::{DType, TensorData, encode};
+use amber_conformance::{Array, Corpus, Process, compare, npy, run};
+use ndarray::{Array2, arr2};
+
+const BIN: &str = env!("CARGO_BIN_EXE_amber");
+
+fn amber(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn f64_bytes(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn estimator(producer_type: &str, n: u64, names: &[&str], body: Body) -> Estimator {
+    Estimator {
+        producer_type: producer_type.into(),
+        params: vec![],
+        attributes: vec![],
+        n_features_in: n,
+        feature_names_in: names.iter().map(|s| (*s).to_owned()).collect(),
+        body,
+    }
+}
+
+const NAMES: [&str; 3] = ["age", "income", "height"];
+
+/// Pipeline(StandardScaler, LogisticRegression) with string labels and feature names.
+fn pipeline_file() -> Vec<u8> {
+    let scaler = estimator(
+        "sklearn.preprocessing.StandardScaler",
+        3,
+        &NAMES,
+        Body::StandardScaler(StandardScaler {
+            mean: Some("steps/scale/mean_".into()),
+            scale: Some("steps/scale/scale_".into()),
+            var: None,
+            n_samples_seen: None,
+        }),
+    );
+    let mut clf = estimator(
+        "sklearn.linear_model.LogisticRegression",
+        3,
+        &[],
+        Body::Linear(Linear {
+            coef: "steps/clf/coef_".into(),
+            intercept: Some("steps/clf/intercept_".into()),
+            link: LinearLink::Logistic,
+            classes: Some(Labels::Str(vec!["no".into(), "yes, \"really\"".into()])),
+        }),
+    );
+    clf.params = vec![
+        Param {
+            name: "C".into(),
+            value: Value::Float(1.0),
+        },
+        Param {
+            name: "max_iter".into(),
+            value: Value::Int(100),
+        },
+        Param {
+            name: "solver".into(),
+            value: Value::Str("lbfgs".into()),
+        },
+    ];
+    let mut root = estimator(
+        "sklearn.pipeline.Pipeline",
+        3,
+        &NAMES,
+        Body::Pipeline(Pipeline {
+            steps: vec![
+                PipelineStep {
+                    name: "scale".into(),
+                    estimator: Some(scaler),
+                    passthrough_is_none: false,
+                },
+                PipelineStep {
+                    name: "clf".into(),
+                    estimator: Some(clf),
+                    passthrough_is_none: false,
+                },
+            ],
+        }),
+    );
+    root.params = vec![Param {
+        name: "memory".into(),
+        value: Value::None,
+    }];
+    let mean = f64_bytes(&[40.0, 50_000.0, 170.0]);
+    let scale = f64_bytes(&[10.0, 20_000.0, 10.0]);
+    let coef = f64_bytes(&[0.5, 1.5, -0.25]);
+    let intercept = f64_bytes(&[0.1]);
+    let producer = Producer {
+        name: "amber-cli-tests".into(),
+        version: "0".into(),
+        library: "scikit-learn".into(),
+        library_version: "1.9.1".into(),
+    };
+    encode(
+        &[],
+        &producer,
+        &root,
+        &[
+            TensorData {
+                name: "steps/scale/mean_",
+                dtype: DType::F64,
+                shape: &[3],
+                bytes: &mean,
+            },
+            TensorData {
+                name: "steps/scale/scale_",
+                dtype: DType::F64,
+                shape: &[3],
+                bytes: &scale,
+            },
+            TensorData {
+                name: "steps/clf/coef_",
+                dtype: DType::F64,
+                shape: &[1, 3],
+                bytes: &coef,
+            },
+            TensorData {
+                name: "steps/clf/intercept_",
+                dtype: DType::F64,
+                shape: &[1],
+                bytes: &intercept,
+            },
+        ],
+    )
+    .unwrap()
+}
+
+/// LinearRegression with two targets and no feature names.
+fn regression_file() -> Vec<u8> {
+    let est = estimator(
+        "sklearn.linear_model.LinearRegression",
+        3,
+        &[],
+        Body::Linear(Linear {
+            coef: "coef_".into(),
+            intercept: None,
+            link: LinearLink::Identity,
+            classes: None,
+        }),
+    );
+    let coef = f64_bytes(&[1.0, 2.0, 3.0, 0.1, 0.2, 0.3]);
+    encode(
+        &[],
+        &Producer::default(),
+        &est,
+        &[TensorData {
+            name: "coef_",
+            dtype: DType::F64,
+            shape: &[2, 3],
+            bytes: &coef,
+        }],
+    )
+    .unwrap()
+}
+
+/// Valid for the codec, but breaks an estimator rule: LOGISTIC with three classes.
+fn bad_rule_file() -> Vec<u8> {
+    let est = estimator(
+        "sklearn.linear_model.LogisticRegression",
+        3,
+        &[],
+        Body::Linear(Linear {
+            coef: "coef_".into(),
+            intercept: None,
+            link: LinearLink::Logistic,
+            classes: Some(Labels::Int(vec![0, 1, 2])),
+        }),
+    );
+    let coef = f64_bytes(&[1.0, 2.0, 3.0]);
+    encode(
+        &[],
+        &Producer::default(),
+        &est,
+        &[TensorData {
+            name: "coef_",
+            dtype: DType::F64,
+            shape: &[1, 3],
+            bytes: &coef,
+        }],
+    )
+    .unwrap()
+}
+
+struct Files {
+    dir: tempfile::TempDir,
+}
+
+impl Files {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn put(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn x() -> Array2<f64> {
+    arr2(&[
+        [35.0, 42_000.0, 180.0],
+        [52.0, 81_000.0, 160.5],
+        [40.0, 50_000.0, 170.0],
+    ])
+}
+
+fn read_npy(path: &Path) -> Array {
+    npy::read(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn assert_error(out: &Output, code: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.starts_with(&format!("error: {code}: ")), "{stderr}");
+    stderr
+}
+
+#[test]
+fn help_documents_every_command() {
+    let out = amber(&[&"--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in ["inspect", "validate", "predict", "error: <CODE>"] {
+        assert!(help.contains(word), "{help}");
+    }
+    let help = text(&amber(&[&"predict", &"--help"]).stdout);
+    for word in [
+        "--method",
+        "predict_proba",
+        "decision_function",
+        "transform",
+        "header",
+        "numpy unicode",
+        "reshape",
+    ] {
+        assert!(help.contains(word), "{help}");
+    }
+    let help = text(&amber(&[&"inspect", &"--help"]).stdout);
+    for word in ["inspect_version", "crc32", "\"tuple\""] {
+        assert!(help.contains(word), "{help}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let input = f.put("x.npy", &npy::write(&Array::Float(x().into_dyn())));
+    for args in [
+        vec![],
+        vec!["predict", model.to_str().unwrap()],
+        vec![
+            "predict",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--method",
+            "fit",
+        ],
+        vec!["predict", model.to_str().unwrap(), "--input", "x.txt"],
+        vec![
+            "predict",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            "o.parquet",
+        ],
+        vec!["validate"],
+        vec!["frobnicate"],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn inspect_shows_the_tree_and_the_tensor_table() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let out = amber(&[&"inspect", &model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    for needle in [
+        "format:            1.0",
+        "amber-cli-tests 0 (trained with scikit-learn 1.9.1)",
+        "methods:           predict, predict_proba, decision_function",
+        "sklearn.pipeline.Pipeline",
+        "feature names:  age, income, height",
+        "[1] clf",
+        "link:           logistic",
+        "solver   = \"lbfgs\"",
+        "memory = None",
+        "<tensor steps/clf/coef_: f64 [1, 3]> = [0.5, 1.5, -0.25]",
+        "tensors (4, 80 bytes)",
+    ] {
+        assert!(human.contains(needle), "{needle:?} not in\n{human}");
+    }
+    // The table is aligned: every row's crc32 column starts at the same place.
+    let rows: Vec<&str> = human
+        .lines()
+        .skip_while(|l| !l.starts_with("tensors"))
+        .skip(1)
+        .collect();
+    let starts: Vec<usize> = rows
+        .iter()
+        .map(|r| r.rfind("0x").unwrap_or_else(|| r.rfind("crc32").unwrap()))
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{rows:#?}");
+}
+
+#[test]
+fn inspect_json_is_a_stable_document() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let out = amber(&[&"inspect", &model, &"--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["inspect_version"], 1);
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["producer"]["library_version"], "1.9.1");
+    assert_eq!(
+        doc["methods"],
+        serde_json::json!(["predict", "predict_proba", "decision_function"])
+    );
+    assert_eq!(doc["model_error"], serde_json::Value::Null);
+    let root = &doc["estimator"];
+    assert_eq!(root["body"], "pipeline");
+    assert_eq!(root["feature_names_in"], serde_json::json!(NAMES));
+    assert_eq!(
+        root["params"][0],
+        serde_json::json!({"name": "memory", "value": null})
+    );
+    let steps = &root["pipeline"]["steps"];
+    assert_eq!(
+        steps[0]["estimator"]["standard_scaler"]["mean"],
+        "steps/scale/mean_"
+    );
+    assert_eq!(
+        steps[0]["estimator"]["standard_scaler"]["var"],
+        serde_json::Value::Null
+    );
+    let clf = &steps[1]["estimator"];
+    assert_eq!(clf["linear"]["link"], "logistic");
+    assert_eq!(clf["linear"]["classes"]["kind"], "str");
+    assert_eq!(clf["params"][0]["value"].to_string(), "1.0");
+    let tensors = doc["tensors"].as_array().unwrap();
+    assert_eq!(tensors.len(), 4);
+    let crc = tensors[0]["crc32"].as_str().unwrap();
+    assert!(crc.len() == 10 && crc.starts_with("0x"), "{crc}");
+    assert_eq!(tensors[2]["shape"], serde_json::json!([1, 3]));
+    assert_eq!(tensors[2]["bytes"], 24);
+    assert_eq!(tensors[1]["offset"], 64);
+}
+
+#[test]
+fn inspect_shows_a_model_the_runtime_refuses() {
+    let f = Files::new();
+    let model = f.put("bad.amber", &bad_rule_file());
+    let out = amber(&[&"inspect", &model, &"--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["methods"], serde_json::Value::Null);
+    assert_eq!(doc["model_error"]["code"], "E_MODEL");
+}
+
+#[test]
+fn validate_reports_each_file() {
+    let f = Files::new();
+    let good = f.put("good.amber", &pipeline_file());
+    let bytes = pipeline_file();
+    let truncated = f.put("truncated.amber", &bytes[..bytes.len() - 1]);
+    let rule = f.put("rule.amber", &bad_rule_file());
+    let missing = f.path("missing.amber");
+
+    let out = amber(&[&"validate", &good]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "OK {}: format 1.0, 4 tensors, {} bytes\n",
+            good.display(),
+            bytes.len()
+        )
+    );
+
+    let out = amber(&[&"validate", &good, &truncated, &rule, &missing]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[0].starts_with("OK "));
+    assert!(
+        lines[1].starts_with(&format!("FAIL {}: E_TRUNCATED: ", truncated.display())),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("FAIL {}: E_MODEL: ", rule.display())),
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with(&format!("FAIL {}: E_IO: ", missing.display())),
+        "{stdout}"
+    );
+}
+
+fn predict_csv(model: &Path, input: &Path, method: &str) -> Output {
+    amber(&[&"predict", &model, &"--input", &input, &"--method", &method])
+}
+
+#[test]
+fn predict_npy_and_csv_agree() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let npy_in = f.put("x.npy", &npy::write(&Array::Float(x().into_dyn())));
+    let csv_in = f.put(
+        "x.csv",
+        b"age,income,height\n35,42000,180\n52,81000,160.5\n40,50000,170\n",
+    );
+    let shuffled = f.put(
+        "s.csv",
+        b"height , income,age\n180,42000,35\n160.5,81000,52\n170,50000,40\n",
+    );
+    let bare = f.put("b.csv", b"35,42000,180\n52,81000,160.5\n40,50000,170\n");
+    for method in ["predict", "predict_proba", "decision_function"] {
+        let reference = predict_csv(&model, &npy_in, method);
+        assert!(reference.status.success(), "{}", text(&reference.stderr));
+        for input in [&csv_in, &shuffled, &bare] {
+            let out = predict_csv(&model, input, method);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(
+                text(&out.stdout),
+                text(&reference.stdout),
+                "{method} {}",
+                input.display()
+            );
+        }
+    }
+    // String labels, quoted where CSV needs it; the scores are -1, 3.2625 and 0.1.
+    let out = predict_csv(&model, &npy_in, "predict");
+    assert_eq!(
+        text(&out.stdout),
+        "no\n\"yes, \"\"really\"\"\"\n\"yes, \"\"really\"\"\"\n"
+    );
+}
+
+#[test]
+fn csv_output_round_trips_exactly_to_the_npy_output() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let input = f.put("x.npy", &npy::write(&Array::Float(x().into_dyn())));
+    let out_npy = f.path("p.npy");
+    let out_csv = f.path("p.csv");
+    for output in [&out_npy, &out_csv] {
+        let out = amber(&[
+            &"predict",
+            &model,
+            &"-i",
+            &input,
+            &"-m",
+            &"predict_proba",
+            &"-o",
+            output,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
+    let Array::Float(p) = read_npy(&out_npy) else {
+        panic!("not f64")
+    };
+    assert_eq!(p.shape(), &[3, 2]);
+    let csv = std::fs::read_to_string(&out_csv).unwrap();
+    let parsed: Vec<f64> = csv
+        .lines()
+        .flat_map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()))
+        .collect();
+    assert_eq!(parsed.len(), 6);
+    assert!(
+        p.iter()
+            .zip(&parsed)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "{csv}"
+    );
+}
+
+#[test]
+fn string_labels_as_npy_unicode() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let input = f.put("x.npy", &npy::write(&Array::Float(x().into_dyn())));
+    let output = f.path("labels.npy");
+    let out = amber(&[&"predict", &model, &"-i", &input, &"-o", &output]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&output).unwrap();
+    assert!(text(&bytes).contains("'descr': '<U13'"));
+    let Array::Str(labels) = read_npy(&output) else {
+        panic!("not strings")
+    };
+    assert_eq!(labels.len(), 3);
+    assert!(labels.iter().all(|l| l == "no" || l == "yes, \"really\""));
+}
+
+#[test]
+fn npy_inputs_of_other_dtypes_are_converted() {
+    let f = Files::new();
+    let model = f.put("r.amber", &regression_file());
+    let ints = Array::Int(arr2(&[[1, 2, 3], [-1, 0, 1]]).into_dyn());
+    let int_in = f.put("i.npy", &npy::write(&ints));
+    let float_in = f.put(
+        "f.npy",
+        &npy::write(&Array::Float(
+            arr2(&[[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]]).into_dyn(),
+        )),
+    );
+    let a = predict_csv(&model, &int_in, "predict");
+    let b = predict_csv(&model, &float_in, "predict");
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(text(&a.stdout), text(&b.stdout));
+    // Two targets: two columns per line.
+    assert_eq!(text(&a.stdout).lines().next(), Some("14,1.4"));
+}
+
+#[test]
+fn input_errors_are_e_input_and_say_what_is_wrong() {
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let reg = f.put("r.amber", &regression_file());
+    let nope = f.path("nope.amber");
+    let cases: Vec<(PathBuf, &Path, &str, &str, &str)> = vec![
+        (
+            f.put("missing.csv", b"age,height\n1,2\n"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "missing \"income\"",
+        ),
+        (
+            f.put("extra.csv", b"age,income,height,shoe\n1,2,3,4\n"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "unexpected \"shoe\"",
+        ),
+        (
+            f.put("cell.csv", b"age,income,height\n1,2,3\n4,five,6\n"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "line 3, column 2 (\"income\"): cannot parse \"five\"",
+        ),
+        (
+            f.put("ragged.csv", b"1,2,3\n4,5\n"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "line 2 has 2 fields, expected 3",
+        ),
+        (
+            f.put("narrow.csv", b"1,2\n"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "the model expects 3 features",
+        ),
+        (
+            f.put(
+                "narrow.npy",
+                &npy::write(&Array::Float(arr2(&[[1.0, 2.0]]).into_dyn())),
+            ),
+            &model,
+            "predict",
+            "E_INPUT",
+            "expects 3 features",
+        ),
+        (
+            f.put(
+                "flat.npy",
+                &npy::write(&Array::Float(ndarray::arr1(&[1.0, 2.0, 3.0]).into_dyn())),
+            ),
+            &model,
+            "predict",
+            "E_INPUT",
+            "reshape it to (1, 3)",
+        ),
+        (
+            f.put("text.npy", b"not numpy"),
+            &model,
+            "predict",
+            "E_INPUT",
+            "not a .npy file",
+        ),
+        (
+            f.put("ok.npy", &npy::write(&Array::Float(x().into_dyn()))),
+            &reg,
+            "predict_proba",
+            "E_METHOD",
+            "has no method predict_proba",
+        ),
+        (
+            f.put("nonexistent.amber.npy", b"x"),
+            &nope,
+            "predict",
+            "E_IO",
+            "nope.amber",
+        ),
+        (
+            f.path("absent.csv"),
+            &model,
+            "predict",
+            "E_IO",
+            "absent.csv",
+        ),
+    ];
+    for (input, model, method, code, needle) in cases {
+        let out = predict_csv(model, &input, method);
+        let stderr = assert_error(&out, code);
+        assert!(stderr.contains(needle), "{}: {stderr}", input.display());
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn nan_cells_reach_the_model() {
+    let f = Files::new();
+    let reg = f.put("r.amber", &regression_file());
+    let input = f.put("n.csv", b"1,,nan\n");
+    let out = predict_csv(&reg, &input, "predict");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "NaN,NaN\n");
+}
+
+/// Every single-byte change and every truncation of a small valid file, fed to every
+/// command: each must exit with 0 or 1, never panic (101) or die from a signal.
+#[test]
+fn no_command_panics_on_damaged_files() {
+    let f = Files::new();
+    let original = pipeline_file();
+    let input = f.put("x.csv", b"1,2,3\n4,5,6\n");
+    let mut variants: Vec<Vec<u8>> = Vec::new();
+    for i in 0..original.len() {
+        let mut v = original.clone();
+        v[i] ^= 0xff;
+        variants.push(v);
+        variants.push(original[..i].to_vec());
+    }
+    // The checksums stop the flips above early; flipping manifest bytes and fixing both
+    // CRCs up sends damaged manifests through decoding and the estimator rules as well.
+    let manifest_len = u64::from_le_bytes(original[16..24].try_into().unwrap()) as usize;
+    for i in 64..64 + manifest_len {
+        for mask in [0x01u8, 0x80] {
+            let mut v = original.clone();
+            v[i] ^= mask;
+            let crc = crc32fast::hash(&v[64..64 + manifest_len]);
+            v[48..52].copy_from_slice(&crc.to_le_bytes());
+            let crc = crc32fast::hash(&v[..60]);
+            v[60..64].copy_from_slice(&crc.to_le_bytes());
+            variants.push(v);
+        }
+    }
+    let paths: Vec<PathBuf> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| f.put(&format!("v{i}.amber"), v))
+        .collect();
+
+    // validate takes them all at once.
+    let mut cmd = Command::new(BIN);
+    cmd.arg("validate").args(&paths);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let ok = text(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("OK "))
+        .count();
+    let failed = text(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("FAIL "))
+        .count();
+    assert_eq!(ok + failed, paths.len());
+    assert!(!text(&out.stderr).contains("panicked"));
+
+    let threads = std::thread::available_parallelism().map_or(4, usize::from);
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        for part in paths.chunks(chunk) {
+            let input = &input;
+            s.spawn(move || {
+                for path in part {
+                    for args in [
+                        vec![&"inspect" as &dyn AsRef<std::ffi::OsStr>, path],
+                        vec![&"inspect", path, &"--json"],
+                        vec![
+                            &"predict",
+                            path,
+                            &"--input",
+                            input,
+                            &"--method",
+                            &"predict_proba",
+                        ],
+                    ] {
+                        let out = amber(&args);
+                        let code = out.status.code();
+                        assert!(
+                            code == Some(0) || code == Some(1),
+                            "{} on {}: exit {code:?}\n{}",
+                            text(args[0].as_ref().as_encoded_bytes()),
+                            path.display(),
+                            text(&out.stderr)
+                        );
+                        if code == Some(1) {
+                            assert!(
+                                text(&out.stderr).starts_with("error: E_"),
+                                "{}",
+                                text(&out.stderr)
+                            );
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn vectors_dir() -> PathBuf {
+    amber_conformance::default_vectors_dir()
+}
+
+/// Each valid case of the corpus through `amber predict` (from .npy, and from .csv when the
+/// case has one) and `amber validate`; each invalid file through `amber validate`.
+#[test]
+fn corpus_through_the_cli() {
+    let Ok(corpus) = Corpus::load(&vectors_dir()) else {
+        eprintln!("no tests/vectors; skipped");
+        return;
+    };
+    let f = Files::new();
+    let mut checked = 0;
+    for case in &corpus.valid {
+        let json = case.case.as_ref().unwrap();
+        let model = case.path(&json.model);
+        let out = amber(&[&"validate", &model]);
+        assert!(out.status.success(), "{}: {}", case.name, text(&out.stdout));
+        let inputs = std::iter::once(case.path(&json.input))
+            .chain(json.input_csv.as_ref().map(|c| case.path(c)));
+        for input in inputs {
+            for (method, spec) in &json.methods {
+                let output = f.path(&format!("{}-{method}.npy", case.name));
+                let out = amber(&[
+                    &"predict",
+                    &model,
+                    &"--input",
+                    &input,
+                    &"--method",
+                    method,
+                    &"--output",
+                    &output,
+                ]);
+                assert!(
+                    out.status.success(),
+                    "{} {method}: {}",
+                    case.name,
+                    text(&out.stderr)
+                );
+                let expected =
+                    amber_conformance::corpus::read_array(&case.path(&spec.expected)).unwrap();
+                if let Err(m) = compare(&read_npy(&output), &expected, spec.tolerance()) {
+                    panic!("{} {method} from {}: {m}", case.name, input.display());
+                }
+                checked += 1;
+            }
+        }
+    }
+    for case in &corpus.invalid {
+        let code = &case.expected.as_ref().unwrap().code;
+        let out = amber(&[&"validate", &case.model]);
+        assert_eq!(out.status.code(), Some(1), "{}", case.name);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.starts_with(&format!("FAIL {}: {code}: ", case.model.display())),
+            "{}: {stdout}",
+            case.name
+        );
+        checked += 1;
+    }
+    eprintln!("{checked} corpus checks through the CLI");
+}
+
+/// The runner's protocol path, with `amber testee` as the testee: the corpus when present,
+/// else nothing beyond the hand-made models below.
+#[test]
+fn amber_testee_speaks_the_protocol() {
+    let command = format!("{BIN} testee");
+    if let Ok(corpus) = Corpus::load(&vectors_dir()) {
+        let mut failures = Vec::new();
+        let summary = run(&corpus, &mut Process::spawn(&command).unwrap(), &mut |o| {
+            if !o.passed() {
+                failures.push(o.to_string());
+            }
+        });
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        eprintln!("{summary}");
+    }
+    // Hand-made: requests and responses as the README documents them.
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let input = f.put("x.npy", &npy::write(&Array::Float(x().into_dyn())));
+    let mut testee = Process::spawn(&command).unwrap();
+    use amber_conformance::Testee;
+    use amber_conformance::testee::OutputFormat;
+    let labels = testee
+        .predict(&model, &input, "predict", OutputFormat::Json)
+        .unwrap();
+    assert_eq!(labels.shape(), &[3]);
+    let err = testee
+        .predict(&model, &input, "transform", OutputFormat::Npy)
+        .unwrap_err();
+    assert_eq!(err.code(), "E_METHOD");
+    assert_eq!(
+        testee.validate(&f.path("absent.amber")).unwrap_err().code(),
+        "E_IO"
+    );
+    assert_eq!(testee.reencode(&model).unwrap(), pipeline_file());
+}

@@ -1,0 +1,224 @@
+//! The runner: every check of a corpus against one [`Testee`], as a stream of [`Outcome`]s.
+
+use std::fmt;
+
+use crate::array::format_float;
+use crate::compare::compare;
+use crate::corpus::{Corpus, InvalidCase, ValidCase, read_array};
+use crate::testee::{OutputFormat, Testee, TesteeError, guard};
+
+/// The verdict of one check.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The check passed; `note` is printed after the subject (e.g. `(max abs diff 0)`).
+    Pass {
+        /// Extra detail for the report line.
+        note: Option<String>,
+    },
+    /// The check failed.
+    Fail {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One check and its verdict. The `subject` (`<case> <method>`, `<case> reencode`,
+/// `invalid/<name>`) is stable, so it can key a list of known failures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// What was checked.
+    pub subject: String,
+    /// How it went.
+    pub verdict: Verdict,
+}
+
+impl Outcome {
+    fn pass(subject: String, note: Option<String>) -> Self {
+        Self {
+            subject,
+            verdict: Verdict::Pass { note },
+        }
+    }
+
+    fn fail(subject: String, reason: impl fmt::Display) -> Self {
+        Self {
+            subject,
+            verdict: Verdict::Fail {
+                reason: reason.to_string(),
+            },
+        }
+    }
+
+    /// Whether the check passed.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        matches!(self.verdict, Verdict::Pass { .. })
+    }
+}
+
+/// `PASS <subject>[ <note>]` or `FAIL <subject>: <reason>`.
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.verdict {
+            Verdict::Pass { note: None } => write!(f, "PASS {}", self.subject),
+            Verdict::Pass { note: Some(note) } => write!(f, "PASS {} {note}", self.subject),
+            // Keep the report one line per check whatever the testee's message holds.
+            Verdict::Fail { reason } => {
+                write!(f, "FAIL {}: {}", self.subject, reason.replace('\n', " "))
+            }
+        }
+    }
+}
+
+/// The counts of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed.
+    pub failed: usize,
+}
+
+impl Summary {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        if outcome.passed() {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// `N passed, N failed`: the report's closing line.
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} passed, {} failed", self.passed, self.failed)
+    }
+}
+
+/// Runs every check of `corpus` against `testee`, calling `report` with each outcome as it is
+/// decided: valid cases in name order (each method in name order, then `reencode`), then
+/// invalid files in name order.
+pub fn run(corpus: &Corpus, testee: &mut dyn Testee, report: &mut dyn FnMut(&Outcome)) -> Summary {
+    let mut summary = Summary::default();
+    let mut emit = |outcome: Outcome| {
+        summary.add(&outcome);
+        report(&outcome);
+    };
+    for case in &corpus.valid {
+        check_valid(case, testee, &mut emit);
+    }
+    for case in &corpus.invalid {
+        emit(check_invalid(case, testee));
+    }
+    summary
+}
+
+fn check_valid(case: &ValidCase, testee: &mut dyn Testee, emit: &mut dyn FnMut(Outcome)) {
+    let json = match &case.case {
+        Ok(json) => json,
+        Err(e) => return emit(Outcome::fail(case.name.clone(), format!("case.json: {e}"))),
+    };
+    let model = case.path(&json.model);
+    let input = case.path(&json.input);
+    for (method, spec) in &json.methods {
+        let subject = format!("{} {method}", case.name);
+        let expected_path = case.path(&spec.expected);
+        let expected = match read_array(&expected_path) {
+            Ok(a) => a,
+            Err(e) => {
+                emit(Outcome::fail(
+                    subject,
+                    format!("cannot read expected output: {e}"),
+                ));
+                continue;
+            }
+        };
+        let format = OutputFormat::of(&expected_path);
+        let outcome = match guard(|| testee.predict(&model, &input, method, format)) {
+            Err(e) => Outcome::fail(subject, e),
+            Ok(got) => match compare(&got, &expected, spec.tolerance()) {
+                Ok(agreement) => Outcome::pass(
+                    subject,
+                    Some(format!(
+                        "(max abs diff {})",
+                        format_float(agreement.max_abs_diff)
+                    )),
+                ),
+                Err(mismatch) => Outcome::fail(subject, mismatch),
+            },
+        };
+        emit(outcome);
+    }
+    let subject = format!("{} reencode", case.name);
+    let original = match std::fs::read(&model) {
+        Ok(bytes) => bytes,
+        Err(e) => return emit(Outcome::fail(subject, format!("{}: {e}", model.display()))),
+    };
+    emit(match guard(|| testee.reencode(&model)) {
+        Err(e) => Outcome::fail(subject, e),
+        Ok(bytes) if bytes == original => Outcome::pass(subject, None),
+        Ok(bytes) => {
+            let at = bytes
+                .iter()
+                .zip(&original)
+                .position(|(a, b)| a != b)
+                .unwrap_or(bytes.len().min(original.len()));
+            Outcome::fail(
+                subject,
+                format!(
+                    "re-encoded bytes differ from the original at offset {at} ({} bytes, original {})",
+                    bytes.len(),
+                    original.len()
+                ),
+            )
+        }
+    });
+}
+
+fn check_invalid(case: &InvalidCase, testee: &mut dyn Testee) -> Outcome {
+    let subject = format!("invalid/{}", case.name);
+    let expected = match &case.expected {
+        Ok(json) => &json.code,
+        Err(e) => return Outcome::fail(subject, format!("{}.json: {e}", case.name)),
+    };
+    match guard(|| testee.validate(&case.model)) {
+        Ok(()) => Outcome::fail(subject, format!("expected {expected}, got ok")),
+        Err(TesteeError::Rejected { code, .. }) if code == *expected => {
+            Outcome::pass(subject, Some(code))
+        }
+        Err(TesteeError::Rejected { code, message }) => Outcome::fail(
+            subject,
+            format!("expected {expected}, got {code} ({message})"),
+        ),
+        Err(e @ TesteeError::Harness(_)) => Outcome::fail(
+            subject,
+            format!("expected {expected}, got a harness failure: {e}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_lines_have_the_documented_format() {
+        let pass = Outcome::pass("c predict".into(), Some("(max abs diff 0)".into()));
+        assert_eq!(pass.to_string(), "PASS c predict (max abs diff 0)");
+        assert_eq!(
+            Outcome::pass("c reencode".into(), None).to_string(),
+            "PASS c reencode"
+        );
+        let fail = Outcome::fail("invalid/x".into(), "expected E_MAGIC, got ok\nmore");
+        assert_eq!(
+            fail.to_string(),
+            "FAIL invalid/x: expected E_MAGIC, got ok more"
+        );
+        let mut s = Summary::default();
+        s.add(&pass);
+        s.add(&fail);
+        assert_eq!(s.to_string(), "1 passed, 1 failed");
+    }
+}
