@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check CI runs: formatting, lints, generated-code drift, the Rust and Python test
+# suites, and the conformance corpus against every implementation (Rust in-process, Rust
+# through the testee protocol, Python through the testee protocol).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python environment"
+py="$(scripts/venv.sh | tail -n 1)"
+venv_bin="$(dirname "$py")"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "generated code is fresh (scripts/gen_proto.py --check)"
+"$py" scripts/gen_proto.py --check
+step "ruff (lint + format)"
+"$venv_bin/ruff" check --config python/pyproject.toml python scripts tests/vectors examples
+"$venv_bin/ruff" format --check --config python/pyproject.toml python scripts tests/vectors examples
+
+step "cargo test"
+cargo test --workspace --quiet
+step "pytest"
+"$py" -m pytest -q python/tests
+
+step "conformance: Rust, in-process"
+cargo build --release --quiet -p amber-cli -p amber-conformance
+target/release/amber-conformance --vectors tests/vectors
+step "conformance: Rust, through the testee protocol (amber testee)"
+target/release/amber-conformance --vectors tests/vectors --testee "$root/target/release/amber testee"
+step "conformance: Python, through the testee protocol (python -m amber.testee)"
+target/release/amber-conformance --vectors tests/vectors --testee "$py -m amber.testee"
+step "all checks passed"
