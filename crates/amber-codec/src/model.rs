@@ -132,6 +132,8 @@ pub enum Body {
     Linear(Linear),
     /// Steps applied in order.
     Pipeline(Pipeline),
+    /// Decision trees whose outputs are averaged (one tree, or a forest).
+    TreeEnsemble(TreeEnsemble),
 }
 
 /// `z = (x - mean) / scale`, each part optional.
@@ -173,6 +175,53 @@ pub struct Linear {
     pub classes: Option<Labels>,
 }
 
+/// How a tree compares an input value with a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeInput {
+    /// `(x as f32) as f64 <= threshold`.
+    F32,
+    /// `x <= threshold`.
+    F64,
+}
+
+/// What the leaf values of a tree ensemble are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeafValues {
+    /// Regression outputs.
+    Regression,
+    /// Class fractions.
+    Fractions,
+    /// Weighted class counts, normalised per tree.
+    Counts,
+}
+
+/// Decision trees whose outputs are averaged; see `spec/estimators.md`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeEnsemble {
+    /// u8 `[n_nodes, 16]` node records.
+    pub nodes: String,
+    /// u64 `[n_trees + 1]` tree boundaries in `nodes`.
+    pub tree_offsets: String,
+    /// f64 `[n_rows, n_outputs, n_columns]` leaf values.
+    pub values: String,
+    /// The comparison.
+    pub input: TreeInput,
+    /// What `values` holds.
+    pub leaf_values: LeafValues,
+    /// The classes of each output (classifiers); empty for regressors.
+    pub classes: Vec<Labels>,
+    /// f64 `[n_nodes]` (provenance).
+    pub impurity: Option<String>,
+    /// i64 `[n_nodes]` (provenance).
+    pub n_node_samples: Option<String>,
+    /// f64 `[n_nodes]` (provenance).
+    pub weighted_n_node_samples: Option<String>,
+    /// u32 `[n_nodes]`: the producer's node id of each record (provenance).
+    pub node_ids: Option<String>,
+    /// Whether `values` has a row per node rather than per leaf.
+    pub values_for_every_node: bool,
+}
+
 /// Steps applied in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
@@ -207,6 +256,22 @@ impl Estimator {
             Body::Linear(l) => {
                 f(path, &l.coef);
                 if let Some(name) = &l.intercept {
+                    f(path, name);
+                }
+            }
+            Body::TreeEnsemble(t) => {
+                for name in [&t.nodes, &t.tree_offsets, &t.values] {
+                    f(path, name);
+                }
+                for name in [
+                    &t.impurity,
+                    &t.n_node_samples,
+                    &t.weighted_n_node_samples,
+                    &t.node_ids,
+                ]
+                .into_iter()
+                .flatten()
+                {
                     f(path, name);
                 }
             }
@@ -319,6 +384,60 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
                 intercept: non_empty(l.intercept),
                 link,
                 classes,
+            })
+        }
+        raw::estimator::Body::TreeEnsemble(t) => {
+            let context = format!("{path}.tree_ensemble");
+            let input = match raw::TreeInput::try_from(t.input) {
+                Ok(raw::TreeInput::F32) => TreeInput::F32,
+                Ok(raw::TreeInput::F64) => TreeInput::F64,
+                Ok(raw::TreeInput::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("{context}.input"),
+                        format!("input {} is unspecified or unknown", t.input),
+                    ));
+                }
+            };
+            let leaf_values = match raw::LeafValues::try_from(t.leaf_values) {
+                Ok(raw::LeafValues::Regression) => LeafValues::Regression,
+                Ok(raw::LeafValues::Fractions) => LeafValues::Fractions,
+                Ok(raw::LeafValues::Counts) => LeafValues::Counts,
+                Ok(raw::LeafValues::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("{context}.leaf_values"),
+                        format!("leaf_values {} is unspecified or unknown", t.leaf_values),
+                    ));
+                }
+            };
+            let classes = t
+                .classes
+                .into_iter()
+                .map(|c| labels_from_raw(c, &format!("{context}.classes")))
+                .collect::<Result<Vec<_>>>()?;
+            for (field, name) in [
+                ("nodes", &t.nodes),
+                ("tree_offsets", &t.tree_offsets),
+                ("values", &t.values),
+            ] {
+                if name.is_empty() {
+                    return Err(CodecError::model(
+                        format!("{context}.{field}"),
+                        format!("{field} must name a tensor"),
+                    ));
+                }
+            }
+            Body::TreeEnsemble(TreeEnsemble {
+                nodes: t.nodes,
+                tree_offsets: t.tree_offsets,
+                values: t.values,
+                input,
+                leaf_values,
+                classes,
+                impurity: non_empty(t.impurity),
+                n_node_samples: non_empty(t.n_node_samples),
+                weighted_n_node_samples: non_empty(t.weighted_n_node_samples),
+                node_ids: non_empty(t.node_ids),
+                values_for_every_node: t.values_for_every_node,
             })
         }
         raw::estimator::Body::Pipeline(p) => {
@@ -450,6 +569,26 @@ impl From<Estimator> for raw::Estimator {
                     LinearLink::Softmax => raw::LinearLink::Softmax,
                 } as i32,
                 classes: l.classes.map(raw::Labels::from),
+            }),
+            Body::TreeEnsemble(t) => raw::estimator::Body::TreeEnsemble(raw::TreeEnsemble {
+                nodes: t.nodes,
+                tree_offsets: t.tree_offsets,
+                values: t.values,
+                input: match t.input {
+                    TreeInput::F32 => raw::TreeInput::F32,
+                    TreeInput::F64 => raw::TreeInput::F64,
+                } as i32,
+                leaf_values: match t.leaf_values {
+                    LeafValues::Regression => raw::LeafValues::Regression,
+                    LeafValues::Fractions => raw::LeafValues::Fractions,
+                    LeafValues::Counts => raw::LeafValues::Counts,
+                } as i32,
+                classes: t.classes.into_iter().map(raw::Labels::from).collect(),
+                impurity: t.impurity.unwrap_or_default(),
+                n_node_samples: t.n_node_samples.unwrap_or_default(),
+                weighted_n_node_samples: t.weighted_n_node_samples.unwrap_or_default(),
+                node_ids: t.node_ids.unwrap_or_default(),
+                values_for_every_node: t.values_for_every_node,
             }),
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
