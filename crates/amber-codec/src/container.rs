@@ -325,12 +325,7 @@ fn validate_table(raw: Vec<raw::TensorInfo>, data_length: u64) -> Result<Vec<Ten
                 found: t.shape.len() as u64,
             });
         }
-        let expected_length = t
-            .shape
-            .iter()
-            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-            .and_then(|n| n.checked_mul(dtype.size()));
-        match expected_length {
+        match dtype.byte_length(&t.shape) {
             None => {
                 return Err(CodecError::Shape {
                     tensor: t.name,

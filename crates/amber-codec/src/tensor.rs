@@ -40,6 +40,16 @@ impl DType {
         }
     }
 
+    /// Byte length of a tensor of this dtype and `shape`: `product(shape) * size`, or `None`
+    /// when that overflows 64 bits (`spec/format.md` §1.3).
+    #[must_use]
+    pub fn byte_length(self, shape: &[u64]) -> Option<u64> {
+        shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .and_then(|n| n.checked_mul(self.size()))
+    }
+
     /// The short name used by `amber inspect` and numpy (`f64`, `i32`, ...).
     #[must_use]
     pub fn name(self) -> &'static str {

@@ -64,11 +64,7 @@ pub fn encode(
                 found: t.shape.len() as u64,
             });
         }
-        let expected = t
-            .shape
-            .iter()
-            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-            .and_then(|n| n.checked_mul(t.dtype.size()));
+        let expected = t.dtype.byte_length(t.shape);
         if expected != Some(t.bytes.len() as u64) {
             return Err(CodecError::Shape {
                 tensor: t.name.to_owned(),
