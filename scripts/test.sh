@@ -33,4 +33,6 @@ step "conformance: Rust, through the testee protocol (amber testee)"
 target/release/amber-conformance --vectors tests/vectors --testee "$root/target/release/amber testee"
 step "conformance: Python, through the testee protocol (python -m amber.testee)"
 target/release/amber-conformance --vectors tests/vectors --testee "$py -m amber.testee"
+step "benchmark harness smoke test (--quick; proves the harness runs, asserts no speed)"
+benches/harness/run.sh --quick --out target/bench-smoke
 step "all checks passed"

@@ -1,0 +1,1258 @@
+"""The comparison harness: Amber against every peer, on the models of bench-models.md.
+
+Run it through `benches/harness/run.sh [--quick] [--out DIR]`, which creates the venv, builds
+the Rust binaries and passes their paths here. For each model it fits the estimator exactly as
+`../shared/bench-models.md` says (scikit-learn's generators, fixed seeds), then measures, in
+this one process and on this one machine, every peer and Amber on that same fitted object:
+
+    file size; save (best of 3); load (best of 5); cold start (a fresh process that loads the
+    file and predicts one row, median of 3); single-row latency (median of 1,000 calls after a
+    warm-up); batch throughput on 10,000 rows (best of 3); fidelity against scikit-learn's own
+    outputs on those rows (label mismatches, max abs difference of probabilities / values).
+
+Prediction is single-threaded everywhere (BLAS/OpenMP limited to 1 thread, ONNX Runtime
+intra/inter-op 1, treelite nthread=1, the Amber probe and CLI with RAYON_NUM_THREADS=1), so the rows
+compare implementations, not core counts. Writes results.md, results.json and chart.png to the
+output folder; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import importlib.metadata
+import json
+import os
+import pickle
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+T0 = time.perf_counter()
+SINGLE_THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    # Amber's Rust crates may parallelise with rayon: held to one thread like every peer.
+    "RAYON_NUM_THREADS": "1",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.perf_counter() - T0:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The model set (../shared/bench-models.md). `quick` shrinks n_samples and the ensembles.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    generator: str  # make_classification | make_regression
+    data: dict[str, Any]
+    estimator: str  # the constructor, as written in bench-models.md
+    build: Callable[[bool], Any]
+    trees: bool = False
+    forest: bool = False
+
+
+def _specs() -> list[ModelSpec]:
+    from sklearn.ensemble import (
+        GradientBoostingRegressor,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    def n_est(full: int, quick: bool) -> int:
+        return 10 if quick else full
+
+    return [
+        ModelSpec(
+            "linear",
+            "make_classification",
+            dict(n_samples=10_000, n_features=100, n_informative=20, n_classes=10, random_state=0),
+            "Pipeline([StandardScaler(), LogisticRegression(max_iter=1000)])",
+            lambda q: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        ),
+        ModelSpec(
+            "rf_clf",
+            "make_classification",
+            dict(n_samples=20_000, n_features=20, n_informative=10, n_classes=2, random_state=1),
+            "RandomForestClassifier(n_estimators=100, random_state=0)",
+            lambda q: RandomForestClassifier(n_estimators=n_est(100, q), random_state=0, n_jobs=-1),
+            trees=True,
+            forest=True,
+        ),
+        ModelSpec(
+            "rf_big",
+            "make_regression",
+            dict(n_samples=40_000, n_features=20, n_informative=10, noise=10.0, random_state=2),
+            "RandomForestRegressor(n_estimators=100, random_state=0)",
+            lambda q: RandomForestRegressor(n_estimators=n_est(100, q), random_state=0, n_jobs=-1),
+            trees=True,
+            forest=True,
+        ),
+        ModelSpec(
+            "hgb",
+            "make_classification",
+            dict(n_samples=20_000, n_features=20, n_informative=10, n_classes=2, random_state=3),
+            "HistGradientBoostingClassifier(max_iter=200, random_state=0)",
+            lambda q: HistGradientBoostingClassifier(max_iter=20 if q else 200, random_state=0),
+            trees=True,
+        ),
+        ModelSpec(
+            "gbr",
+            "make_regression",
+            dict(n_samples=10_000, n_features=20, n_informative=10, noise=10.0, random_state=4),
+            "GradientBoostingRegressor(n_estimators=200, random_state=0)",
+            lambda q: GradientBoostingRegressor(n_estimators=20 if q else 200, random_state=0),
+            trees=True,
+        ),
+        ModelSpec(
+            "knn",
+            "make_classification",
+            dict(n_samples=10_000, n_features=20, n_informative=10, n_classes=2, random_state=5),
+            "KNeighborsClassifier()",
+            lambda q: KNeighborsClassifier(),
+        ),
+        ModelSpec(
+            "svc",
+            "make_classification",
+            dict(n_samples=5_000, n_features=20, n_informative=10, n_classes=2, random_state=6),
+            'SVC(kernel="rbf")',
+            lambda q: SVC(kernel="rbf"),
+        ),
+    ]
+
+
+@dataclass
+class Config:
+    quick: bool
+    saves: int
+    loads: int
+    colds: int
+    calls: int
+    warmup: int
+    batches: int
+    eval_rows: int
+    sample_divisor: int
+
+
+def config(quick: bool) -> Config:
+    if quick:
+        return Config(True, 1, 2, 1, 200, 20, 2, 2_000, 10)
+    return Config(False, 3, 5, 3, 1_000, 50, 3, 10_000, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Timing helpers
+# --------------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(repeats):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def single_row(fn: Callable[[Any], Any], x: Any, calls: int, warmup: int) -> list[float]:
+    """Latency of fn on one row; call i uses row i % n (as the Rust probe does)."""
+    n = len(x)
+    rows = [x[i % n : i % n + 1] for i in range(max(calls, warmup))]
+    for r in rows[:warmup]:
+        fn(r)
+    times = []
+    perf = time.perf_counter
+    for r in rows[:calls]:
+        start = perf()
+        fn(r)
+        times.append(perf() - start)
+    return times
+
+
+def cold_start(cmd: list[str], repeats: int) -> list[float]:
+    env = {**os.environ, **SINGLE_THREAD_ENV}
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"exit {proc.returncode}: {' | '.join(tail)}")
+        times.append(elapsed)
+    return times
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: first line` of an exception and of up to two of its causes, root cause last.
+
+    Converters put whole attribute dumps in their messages (skl2onnx's is 300 kB), so only the
+    first line of each is kept.
+    """
+    parts: list[str] = []
+    e: BaseException | None = exc
+    while e is not None and len(parts) < 3:
+        text = str(e).strip()
+        first = text.splitlines()[0] if text else ""
+        first = first if len(first) <= 300 else first[:299] + "…"
+        parts.append(f"{type(e).__name__}: {first}")
+        e = e.__cause__ or (None if e.__suppress_context__ else e.__context__)
+    return " <- ".join(parts)
+
+
+class StepFailure(Exception):
+    """A peer failed at one step; the row shows it from that column on."""
+
+    def __init__(self, step: str, error: BaseException | str) -> None:
+        self.step = step
+        self.error = error if isinstance(error, str) else describe(error)
+        super().__init__(f"{step}: {self.error}")
+
+
+# --------------------------------------------------------------------------------------------
+# Implementations. Each measures itself and fills a result dict; a failing step raises
+# StepFailure and the figures measured before it are kept.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    spec: ModelSpec
+    model: Any  # the fitted scikit-learn estimator
+    x_eval: np.ndarray  # float64, C-contiguous, cfg.eval_rows rows
+    x_eval_path: Path
+    x_one_path: Path
+    work: Path
+    cfg: Config
+    is_classifier: bool
+    score_method: str | None  # predict_proba / decision_function / None (regressor)
+    reference: dict[str, np.ndarray]
+    python: str
+    probe: Path | None
+    cli: Path | None
+    amber_file: Path | None = None  # written by amber.dump, read by the Rust rows
+    amber_status: str | None = None  # None = fine, else "not supported yet" / "fails"
+    amber_error: str = "did not run"
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+def _step(name: str, fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except StepFailure:
+        raise
+    except BaseException as exc:  # a peer may raise anything, even SystemExit-like errors
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise StepFailure(name, exc) from exc
+
+
+def sklearn_outputs(est: Any, ctx: Ctx) -> dict[str, np.ndarray]:
+    out = {"predict": np.asarray(est.predict(ctx.x_eval))}
+    if ctx.score_method:
+        out[ctx.score_method] = np.asarray(getattr(est, ctx.score_method)(ctx.x_eval))
+    return out
+
+
+def measure_predict(r: dict[str, Any], ctx: Ctx, fn: Callable[[Any], Any], x: np.ndarray) -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        r["single_row_s"] = _step(
+            "single row", lambda: single_row(fn, x, ctx.cfg.calls, ctx.cfg.warmup)
+        )
+        r["single_row_median_s"] = statistics.median(r["single_row_s"])
+        r["batch_s"], _ = _step("batch", lambda: timed(lambda: fn(x), ctx.cfg.batches))
+        r["batch_rows"] = len(x)
+        r["batch_rows_per_s"] = len(x) / min(r["batch_s"])
+
+
+def file_peer(
+    r: dict[str, Any],
+    ctx: Ctx,
+    path: Path,
+    save: Callable[[], Any],
+    load: Callable[[], Any],
+    cold_code: str,
+) -> Any:
+    """The common flow of a peer that saves a file and loads a scikit-learn object."""
+    r["save_s"], _ = _step("save", lambda: timed(save, ctx.cfg.saves))
+    r["file_bytes"] = path.stat().st_size
+    r["load_s"], est = _step("load", lambda: timed(load, ctx.cfg.loads))
+    r["cold_start_s"] = _step(
+        "cold start",
+        lambda: cold_start(
+            [ctx.python, "-c", cold_code, str(path), str(ctx.x_one_path)], ctx.cfg.colds
+        ),
+    )
+    measure_predict(r, ctx, est.predict, ctx.x_eval)
+    r["outputs"] = _step("outputs", lambda: sklearn_outputs(est, ctx))
+    return est
+
+
+def run_pickle(r: dict[str, Any], ctx: Ctx) -> None:
+    path = ctx.work / "model.pkl"
+
+    def save() -> None:
+        with open(path, "wb") as f:
+            pickle.dump(ctx.model, f, protocol=5)
+
+    def load() -> Any:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+    code = (
+        "import sys, pickle, numpy as np\n"
+        "m = pickle.load(open(sys.argv[1], 'rb'))\n"
+        "m.predict(np.load(sys.argv[2]))"
+    )
+    file_peer(r, ctx, path, save, load, code)
+
+
+def run_joblib(r: dict[str, Any], ctx: Ctx, compress: int) -> None:
+    import joblib
+
+    path = ctx.work / f"model-c{compress}.joblib"
+    code = (
+        "import sys, joblib, numpy as np\n"
+        "m = joblib.load(sys.argv[1])\n"
+        "m.predict(np.load(sys.argv[2]))"
+    )
+    file_peer(
+        r,
+        ctx,
+        path,
+        lambda: joblib.dump(ctx.model, path, compress=compress),
+        lambda: joblib.load(path),
+        code,
+    )
+
+
+def run_skops(r: dict[str, Any], ctx: Ctx) -> None:
+    import skops.io as sio
+
+    path = ctx.work / "model.skops"
+
+    def load() -> Any:
+        # What a careful user does: list the file's types, then trust exactly those.
+        return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+    code = (
+        "import sys, numpy as np, skops.io as sio\n"
+        "m = sio.load(sys.argv[1], trusted=sio.get_untrusted_types(file=sys.argv[1]))\n"
+        "m.predict(np.load(sys.argv[2]))"
+    )
+    file_peer(r, ctx, path, lambda: sio.dump(ctx.model, path), load, code)
+
+
+def _ort_session(path: Path) -> Any:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def run_onnx(r: dict[str, Any], ctx: Ctx, dtype: type) -> None:
+    from skl2onnx import to_onnx
+
+    path = ctx.work / f"model-{np.dtype(dtype).name}.onnx"
+    options = {"zipmap": False} if ctx.is_classifier else None
+
+    def save() -> None:
+        # Saving to ONNX means converting, then writing the protobuf.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn deprecations the converter trips
+            onx = to_onnx(ctx.model, ctx.x_eval[:1].astype(dtype), options=options)
+        path.write_bytes(onx.SerializeToString())
+
+    r["save_s"], _ = _step("save", lambda: timed(save, ctx.cfg.saves))
+    r["file_bytes"] = path.stat().st_size
+    r["load_s"], sess = _step("load", lambda: timed(lambda: _ort_session(path), ctx.cfg.loads))
+    name = sess.get_inputs()[0].name
+    dtype_name = np.dtype(dtype).name
+    code = (
+        "import sys, numpy as np, onnxruntime as ort\n"
+        "so = ort.SessionOptions(); so.intra_op_num_threads = 1; so.inter_op_num_threads = 1\n"
+        "s = ort.InferenceSession(sys.argv[1], so, providers=['CPUExecutionProvider'])\n"
+        f"s.run(None, {{s.get_inputs()[0].name: np.load(sys.argv[2]).astype(np.{dtype_name})}})"
+    )
+    r["cold_start_s"] = _step(
+        "cold start",
+        lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
+    )
+    # Inputs are converted to the model's dtype once, outside the timed calls.
+    x = np.ascontiguousarray(ctx.x_eval.astype(dtype))
+    measure_predict(r, ctx, lambda rows: sess.run(None, {name: rows}), x)
+
+    def outputs() -> dict[str, np.ndarray]:
+        res = sess.run(None, {name: x})
+        if not ctx.is_classifier:
+            return {"predict": np.asarray(res[0]).reshape(len(x), -1).squeeze(-1)}
+        out = {"predict": np.asarray(res[0])}
+        if ctx.score_method and len(res) > 1:
+            out[ctx.score_method] = np.asarray(res[1])
+        return out
+
+    r["outputs"] = _step("outputs", outputs)
+
+
+def run_treelite(r: dict[str, Any], ctx: Ctx) -> None:
+    import treelite
+    import treelite.gtil
+    import treelite.sklearn
+
+    path = ctx.work / "model.treelite"
+
+    def save() -> None:
+        treelite.sklearn.import_model(ctx.model).serialize(str(path))
+
+    r["save_s"], _ = _step("save", lambda: timed(save, ctx.cfg.saves))
+    r["file_bytes"] = path.stat().st_size
+    r["load_s"], tl = _step(
+        "load", lambda: timed(lambda: treelite.Model.deserialize(str(path)), ctx.cfg.loads)
+    )
+    code = (
+        "import sys, numpy as np, treelite, treelite.gtil\n"
+        "m = treelite.Model.deserialize(sys.argv[1])\n"
+        "treelite.gtil.predict(m, np.load(sys.argv[2]), nthread=1)"
+    )
+    r["cold_start_s"] = _step(
+        "cold start",
+        lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
+    )
+
+    def predict(rows: np.ndarray) -> np.ndarray:
+        return treelite.gtil.predict(tl, rows, nthread=1)
+
+    measure_predict(r, ctx, predict, ctx.x_eval)
+
+    def outputs() -> dict[str, np.ndarray]:
+        raw = np.asarray(predict(ctx.x_eval)).reshape(len(ctx.x_eval), -1)
+        if not ctx.is_classifier:
+            return {"predict": raw[:, 0]}
+        # GTIL gives P(class 1) alone for binary boosting, every column for forests.
+        proba = np.column_stack([1 - raw[:, 0], raw[:, 0]]) if raw.shape[1] == 1 else raw
+        labels = ctx.model.classes_[np.argmax(proba, axis=1)]
+        return {"predict": labels, "predict_proba": proba}
+
+    r["outputs"] = _step("outputs", outputs)
+
+
+def run_amber_python(r: dict[str, Any], ctx: Ctx) -> None:
+    import amber
+
+    path = ctx.work / "model.amber"
+
+    def save() -> None:
+        try:
+            amber.dump(ctx.model, path)
+        except amber.AmberError as exc:
+            if exc.code == "E_UNSUPPORTED":
+                raise NotSupported(str(exc)) from exc
+            raise
+
+    try:
+        r["save_s"], _ = timed(save, ctx.cfg.saves)
+    except NotSupported as exc:
+        ctx.amber_status = "not supported yet"
+        ctx.amber_error = str(exc)
+        raise
+    except Exception as exc:
+        ctx.amber_status = "fails"
+        ctx.amber_error = describe(exc)
+        raise StepFailure("save", exc) from exc
+    ctx.amber_file = path
+    r["file_bytes"] = path.stat().st_size
+    r["load_s"], est = _step("load", lambda: timed(lambda: amber.load(path), ctx.cfg.loads))
+    code = (
+        "import sys, numpy as np, amber\n"
+        "m = amber.load(sys.argv[1])\n"
+        "m.predict(np.load(sys.argv[2]))"
+    )
+    r["cold_start_s"] = _step(
+        "cold start",
+        lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
+    )
+    measure_predict(r, ctx, est.predict, ctx.x_eval)
+    r["outputs"] = _step("outputs", lambda: sklearn_outputs(est, ctx))
+
+
+def run_amber_rust(r: dict[str, Any], ctx: Ctx) -> None:
+    if ctx.amber_file is None:
+        if ctx.amber_status == "not supported yet":
+            raise NotSupported(ctx.amber_error)
+        raise StepFailure("save", f"no .amber file: amber.dump failed: {ctx.amber_error}")
+    path = ctx.amber_file
+    r["file_bytes"] = path.stat().st_size
+    if ctx.probe is None or not ctx.probe.exists():
+        raise StepFailure("load", "amber-bench-probe is not built")
+    out_dir = ctx.work / "probe-out"
+    methods = ["predict"] + ([ctx.score_method] if ctx.score_method else [])
+    cmd = [
+        str(ctx.probe),
+        str(path),
+        str(ctx.x_eval_path),
+        "--out-dir",
+        str(out_dir),
+        "--methods",
+        ",".join(methods),
+        "--loads",
+        str(ctx.cfg.loads),
+        "--warmup",
+        str(ctx.cfg.warmup),
+        "--calls",
+        str(ctx.cfg.calls),
+        "--batches",
+        str(ctx.cfg.batches),
+    ]
+    env = {**os.environ, **SINGLE_THREAD_ENV}
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    try:
+        probe = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        raise StepFailure(
+            "load", f"probe exit {proc.returncode}: {proc.stderr.strip()[-300:]}"
+        ) from None
+    if "error" in probe:
+        if probe.get("code") in ("E_UNKNOWN_ESTIMATOR", "E_UNSUPPORTED"):
+            raise NotSupported(f"Rust: {probe['error']}")
+        raise StepFailure("load", str(probe["error"]))
+    r["load_s"] = probe["load_s"]
+    r["probe"] = {k: v for k, v in probe.items() if k not in ("load_s", "single_row_s")}
+    if ctx.cli is None or not ctx.cli.exists():
+        r["cold_start_error"] = "the amber CLI is not built"
+    else:
+        cli_out = ctx.work / "cli-out.npy"
+        cmd = [str(ctx.cli), "predict", str(path), "--input", str(ctx.x_one_path)]
+        cmd += ["--output", str(cli_out)]
+        try:
+            r["cold_start_s"] = cold_start(cmd, ctx.cfg.colds)
+        except Exception as exc:  # the in-process figures above still stand
+            r["cold_start_error"] = f"{type(exc).__name__}: {exc}"
+    r["single_row_s"] = probe["single_row_s"]
+    r["single_row_median_s"] = probe["single_row_median_s"]
+    r["batch_s"] = probe["batch_s"]
+    r["batch_rows"] = probe["batch_rows"]
+    r["batch_rows_per_s"] = probe["batch_rows_per_s"]
+    outputs = {}
+    for m, v in probe.get("outputs", {}).items():
+        if isinstance(v, str):
+            outputs[m] = np.load(v)
+        elif isinstance(v, dict) and "error" in v:
+            raise StepFailure("outputs", f"{m}: {v['error']}")
+    r["outputs"] = outputs
+
+
+class NotSupported(Exception):
+    """Amber cannot represent this model yet (E_UNSUPPORTED): shown as such, not a failure."""
+
+
+@dataclass
+class Impl:
+    key: str
+    label: str
+    run: Callable[[dict[str, Any], Ctx], None]
+    amber: bool = False
+    trees_only: bool = False
+
+
+def implementations(treelite_version: str) -> list[Impl]:
+    return [
+        Impl("pickle", "pickle (protocol 5)", run_pickle),
+        Impl("joblib", "joblib", lambda r, c: run_joblib(r, c, 0)),
+        Impl("joblib_c3", "joblib compress=3", lambda r, c: run_joblib(r, c, 3)),
+        Impl("skops", "skops.io", run_skops),
+        Impl(
+            "onnx_f32",
+            "ONNX float32 (skl2onnx + onnxruntime)",
+            lambda r, c: run_onnx(r, c, np.float32),
+        ),
+        Impl(
+            "onnx_f64",
+            "ONNX double (skl2onnx + onnxruntime)",
+            lambda r, c: run_onnx(r, c, np.float64),
+        ),
+        Impl("treelite", f"treelite {treelite_version} (GTIL)", run_treelite, trees_only=True),
+        Impl(
+            "amber_python",
+            "**Amber, Python** (`amber.load` into scikit-learn)",
+            run_amber_python,
+            amber=True,
+        ),
+        Impl(
+            "amber_rust",
+            "**Amber, Rust** (library in-process; cold start = `amber predict` CLI)",
+            run_amber_rust,
+            amber=True,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Fidelity
+# --------------------------------------------------------------------------------------------
+
+
+def fidelity(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], ctx: Ctx) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if ctx.is_classifier and "predict" in got:
+        labels = np.asarray(got["predict"]).reshape(-1)
+        out["label_mismatches"] = int(np.sum(labels != ref["predict"].reshape(-1)))
+    key = ctx.score_method or "predict"
+    if key in got:
+        a = np.asarray(ref[key], dtype=np.float64)
+        b = np.asarray(got[key], dtype=np.float64)
+        if a.shape == b.shape:
+            out["max_abs_diff"] = float(np.max(np.abs(a - b))) if a.size else 0.0
+        elif a.size == b.size:
+            out["max_abs_diff"] = float(np.max(np.abs(a.reshape(-1) - b.reshape(-1))))
+        elif a.ndim == 1 and b.ndim == 2 and b.shape[0] == a.shape[0]:
+            # A binary decision function against a peer's two score columns (ONNX writes
+            # [score, -score]): compare with the column that is that score.
+            diffs = [float(np.max(np.abs(a - b[:, j]))) for j in range(b.shape[1])]
+            out["max_abs_diff"] = min(diffs)
+            out["note"] = "binary scores compared with the matching column"
+        else:
+            out["max_abs_diff_error"] = f"shape {b.shape} vs scikit-learn's {a.shape}"
+    out["compared"] = key
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Machine and versions
+# --------------------------------------------------------------------------------------------
+
+
+PACKAGES = [
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "joblib",
+    "threadpoolctl",
+    "skops",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
+    "treelite",
+    "matplotlib",
+    "pandas",
+    "protobuf",
+    "amber",
+]
+
+
+def machine_info(args: argparse.Namespace) -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError:
+            versions[p] = None
+
+    def cmd(*c: str) -> str | None:
+        try:
+            return subprocess.run(c, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = [
+            {
+                k: v
+                for k, v in p.items()
+                if k in ("internal_api", "version", "architecture", "num_threads")
+            }
+            for p in threadpool_info()
+        ]
+    except Exception as exc:  # informational only
+        pools = [f"threadpoolctl failed: {exc}"]
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory": mem,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "rustc": cmd("rustc", "--version"),
+        "git_commit": cmd("git", "-C", str(root), "rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(
+            cmd("git", "-C", str(root), "status", "--porcelain", "--untracked-files=no")
+        ),
+        "packages": versions,
+        "env": {
+            k: os.environ.get(k)
+            for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", *SINGLE_THREAD_ENV)
+        },
+        "threadpools_at_start": pools,
+        "load_average_at_start": os.getloadavg(),
+        "command": args.command or " ".join([sys.argv[0], *sys.argv[1:]]),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# One model
+# --------------------------------------------------------------------------------------------
+
+
+def make_data(spec: ModelSpec, cfg: Config) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    import sklearn.datasets
+
+    data = dict(spec.data)
+    data["n_samples"] = max(500, data["n_samples"] // cfg.sample_divisor)
+    x, y = getattr(sklearn.datasets, spec.generator)(**data)
+    return np.ascontiguousarray(x, dtype=np.float64), y, data
+
+
+def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: list[Impl]) -> dict:
+    log(f"{spec.name}: fitting {spec.estimator}" + (" (quick: smaller)" if cfg.quick else ""))
+    x, y, data = make_data(spec, cfg)
+    model = spec.build(cfg.quick)
+    fit_start = time.perf_counter()
+    model.fit(x, y)
+    fit_s = time.perf_counter() - fit_start
+    if spec.forest:
+        model.set_params(n_jobs=None)  # predict single-job (bench-models.md)
+    log(f"{spec.name}: fitted in {fit_s:.1f}s")
+
+    # The evaluation rows: the training rows, repeated when there are fewer than eval_rows.
+    idx = np.arange(cfg.eval_rows) % len(x)
+    x_eval = np.ascontiguousarray(x[idx])
+    work = args.out / "work" / spec.name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    x_eval_path, x_one_path = work / "x_eval.npy", work / "x_one.npy"
+    np.save(x_eval_path, x_eval)
+    np.save(x_one_path, x_eval[:1])
+    from sklearn.base import is_classifier
+
+    clf = is_classifier(model)
+    score = None
+    if clf:
+        score = "predict_proba" if hasattr(model, "predict_proba") else "decision_function"
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        reference = {"predict": np.asarray(model.predict(x_eval))}
+        if score:
+            reference[score] = np.asarray(getattr(model, score)(x_eval))
+    ctx = Ctx(
+        spec=spec,
+        model=model,
+        x_eval=x_eval,
+        x_eval_path=x_eval_path,
+        x_one_path=x_one_path,
+        work=work,
+        cfg=cfg,
+        is_classifier=clf,
+        score_method=score,
+        reference=reference,
+        python=sys.executable,
+        probe=args.probe,
+        cli=args.cli,
+    )
+    rows: dict[str, Any] = {}
+    for impl in impls:
+        if args.only and impl.key not in args.only:
+            continue
+        if impl.trees_only and not spec.trees:
+            continue
+        r: dict[str, Any] = {"label": impl.label, "amber": impl.amber}
+        log(f"{spec.name} / {impl.key}: measuring")
+        start = time.perf_counter()
+        try:
+            impl.run(r, ctx)
+            r["status"] = "ok"
+        except NotSupported as exc:
+            r["status"] = "not supported yet"
+            r["error"] = str(exc)
+        except StepFailure as exc:
+            r["status"] = "fails"
+            r["failed_step"] = exc.step
+            r["error"] = exc.error
+        except Exception as exc:  # a harness bug must not hide the other peers
+            r["status"] = "fails"
+            r["failed_step"] = "harness"
+            r["error"] = describe(exc)
+            r["traceback"] = traceback.format_exc()
+        outputs = r.pop("outputs", None)
+        if outputs:
+            r["fidelity"] = fidelity(reference, outputs, ctx)
+        r["elapsed_s"] = time.perf_counter() - start
+        extra = f" ({r.get('error', '')[:100]})" if r["status"] != "ok" else ""
+        log(f"{spec.name} / {impl.key}: {r['status']} in {r['elapsed_s']:.1f}s{extra}")
+        rows[impl.key] = r
+        gc.collect()
+    if not args.keep_files:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "data": {"generator": spec.generator, **data},
+        "estimator": spec.estimator
+        + ("" if not cfg.quick else " (quick: " + _quick_note(spec, model) + ")"),
+        "fit_s": fit_s,
+        "eval_rows": cfg.eval_rows,
+        "classifier": clf,
+        "score_method": score,
+        "implementations": rows,
+    }
+
+
+def _quick_note(spec: ModelSpec, model: Any) -> str:
+    params = model.get_params()
+    for k in ("n_estimators", "max_iter"):
+        if k in params and spec.trees:
+            return f"{k}={params[k]}"
+    return "fewer samples"
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def fmt_load(v: Any) -> str:
+    return "/".join(f"{x:.2f}" for x in v) if v else "?"
+
+
+def fmt_time(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 1e-3:
+        return f"{s * 1e6:.3g} µs"
+    if s < 1:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s:.3g} s"
+
+
+def fmt_size(b: float | None) -> str:
+    if b is None:
+        return "–"
+    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if b >= div:
+            return f"{b / div:.3g} {unit}"
+    return f"{int(b)} B"
+
+
+def fmt_rate(v: float | None) -> str:
+    if v is None:
+        return "–"
+    for unit, div in (("M", 1e6), ("k", 1e3)):
+        if v >= div:
+            return f"{v / div:.3g} {unit}"
+    return f"{v:.3g}"
+
+
+# Columns: key, title, how to get the value from a row, formatter, whether lower is better.
+COLUMNS: list[tuple[str, str, Callable[[dict], float | None], Callable[[Any], str], bool]] = [
+    ("file_bytes", "file size", lambda r: r.get("file_bytes"), fmt_size, True),
+    ("save", "save", lambda r: min(r["save_s"]) if r.get("save_s") else None, fmt_time, True),
+    ("load", "load", lambda r: min(r["load_s"]) if r.get("load_s") else None, fmt_time, True),
+    (
+        "cold",
+        "cold start",
+        lambda r: statistics.median(r["cold_start_s"]) if r.get("cold_start_s") else None,
+        fmt_time,
+        True,
+    ),
+    ("single", "single row", lambda r: r.get("single_row_median_s"), fmt_time, True),
+    ("batch", "batch rows/s", lambda r: r.get("batch_rows_per_s"), fmt_rate, False),
+    (
+        "labels",
+        "label mismatches",
+        lambda r: r.get("fidelity", {}).get("label_mismatches"),
+        lambda v: str(v),
+        True,
+    ),
+    (
+        "diff",
+        "max abs diff",
+        lambda r: r.get("fidelity", {}).get("max_abs_diff"),
+        lambda v: f"{v:.2g}",
+        True,
+    ),
+]
+STEP_COLUMN = {
+    "save": "save",
+    "load": "load",
+    "cold start": "cold",
+    "single row": "single",
+    "batch": "batch",
+    "outputs": "labels",
+    "harness": "file_bytes",
+}
+RATIO_COLUMNS = {"file_bytes", "save", "load", "cold", "single", "batch"}
+
+
+def short_error(err: str, n: int = 90) -> str:
+    """The root cause, without the noise ONNX Runtime puts in front of it."""
+    line = " ".join(str(err).split(" <- ")[-1].split())
+    line = re.sub(r"\[ONNXRuntimeError\] : \d+ : \w+ : ", "", line)
+    line = re.sub(r"Load model from \S+ failed:", "", line)
+    line = line.replace("|", "/")
+    return line if len(line) <= n else line[: n - 1] + "…"
+
+
+def full_error(err: str, n: int = 400) -> str:
+    """The whole cause chain, on one line, for the list of failures under a table."""
+    line = " ".join(str(err).split()).replace("|", "/").replace("`", "'")
+    line = re.sub(r"\[ONNXRuntimeError\] : \d+ : \w+ : ", "", line)
+    return line if len(line) <= n else line[: n - 1] + "…"
+
+
+def row_cells(r: dict) -> list[str]:
+    status = r.get("status")
+    if status == "not supported yet":
+        return ["not supported yet"] + ["–"] * (len(COLUMNS) - 1)
+    failed_col = STEP_COLUMN.get(r.get("failed_step", "")) if status == "fails" else None
+    cells, failed = [], False
+    for key, _title, get, fmt, _low in COLUMNS:
+        if key == failed_col:
+            cells.append(f"fails: {short_error(r.get('error', ''))}")
+            failed = True
+            continue
+        v = get(r)
+        if key == "cold" and v is None and r.get("cold_start_error"):
+            cells.append(f"fails: {short_error(r['cold_start_error'])}")
+        elif key == "save" and v is None and r.get("amber") and r.get("status") == "ok":
+            cells.append("– (written by Python)")
+        else:
+            cells.append("–" if v is None or (failed and key != "file_bytes") else fmt(v))
+    return cells
+
+
+def ratio_cells(rows: dict[str, dict]) -> tuple[list[str], dict[str, Any]]:
+    """Amber's best row against the best peer, per column. >1 means Amber is better."""
+    cells, raw = [], {}
+    for key, _title, get, fmt, low in COLUMNS:
+        amber_vals = [
+            (get(r), r["label"])
+            for r in rows.values()
+            if r.get("amber") and get(r) is not None and r.get("status") == "ok"
+        ]
+        peer_vals = [
+            (get(r), k)
+            for k, r in rows.items()
+            if not r.get("amber") and get(r) is not None and r.get("status") == "ok"
+        ]
+        if not amber_vals or not peer_vals:
+            cells.append("–")
+            continue
+        pick = min if low else max
+        a, a_label = pick(amber_vals, key=lambda t: t[0])
+        p, p_key = pick(peer_vals, key=lambda t: t[0])
+        who = "Rust" if "Rust" in a_label else "Python"
+        if key in RATIO_COLUMNS and a > 0 and p > 0:
+            factor = (p / a) if low else (a / p)
+            cells.append(f"**{factor:.2g}×** ({who} vs {p_key})")
+            raw[key] = {
+                "factor": factor,
+                "amber": a,
+                "amber_row": who,
+                "peer": p,
+                "peer_row": p_key,
+            }
+        else:
+            cells.append(f"{fmt(a)} vs {fmt(p)} ({p_key})")
+            raw[key] = {"amber": a, "amber_row": who, "peer": p, "peer_row": p_key}
+    return cells, raw
+
+
+def render_markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Amber vs peers: comparison harness results",
+        "",
+        f"- date: {m['date_utc']}",
+        f"- command: `{m['command']}`"
+        + (" (quick mode: smaller models, fewer repeats)" if results["config"]["quick"] else ""),
+        f"- machine: {m['cores']} cores, {m['cpu_model']}, {m['memory']}, {m['platform']}",
+        f"- Python {m['python']}, {m['rustc']}, git {m['git_commit']}"
+        + (" (with uncommitted changes)" if m["git_dirty"] else ""),
+        f"- load average (1/5/15 min) at start {fmt_load(m['load_average_at_start'])}, at end "
+        f"{fmt_load(m.get('load_average_at_end'))}; harness time {m.get('total_s', 0):.0f} s",
+        "- packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v),
+        "- environment: "
+        + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in m["env"].items())
+        + " in the harness process; prediction single-threaded everywhere (threadpoolctl "
+        "limit 1 in-process, those variables set to 1 for child processes, ONNX Runtime "
+        "intra/inter-op 1, treelite nthread=1, Amber's probe and CLI with RAYON_NUM_THREADS=1)",
+        "",
+        "Columns: file size; save = best of "
+        f"{results['config']['saves']}; load = best of {results['config']['loads']} "
+        "(in-process, file in page cache); cold start = median of "
+        f"{results['config']['colds']} fresh processes that load the file and predict one row; "
+        f"single row = median of {results['config']['calls']} `predict` calls on one row; batch = "
+        f"rows/s of `predict` on {results['config']['eval_rows']:,} rows, best of "
+        f"{results['config']['batches']}; label mismatches and max abs diff against "
+        "scikit-learn's own outputs on those rows (probabilities for classifiers with "
+        "`predict_proba`, `decision_function` for SVC, values for regressors). pickle, joblib, "
+        "skops and Amber-Python rows predict with scikit-learn itself. Ratio row: Amber's best "
+        "row against the best peer in that column, as a factor where **>1 means Amber is "
+        "better** (faster, smaller, more rows/s); fidelity shows both values.",
+        "",
+    ]
+    summary = [
+        "## Summary: Amber vs the best peer",
+        "",
+        "| model | " + " | ".join(t for k, t, *_ in COLUMNS if k in RATIO_COLUMNS) + " |",
+        "|---" * (1 + len(RATIO_COLUMNS)) + "|",
+    ]
+    body = []
+    for name, model in results["models"].items():
+        rows = model["implementations"]
+        d = model["data"]
+        data_args = ", ".join(f"{k}={v}" for k, v in d.items() if k != "generator")
+        body += [
+            f"## {name}",
+            "",
+            f"`{d['generator']}({data_args})`, "
+            f"`{model['estimator']}`; fitted in {model['fit_s']:.1f} s.",
+            "",
+            "| implementation | " + " | ".join(t for _, t, *_ in COLUMNS) + " |",
+            "|---" * (len(COLUMNS) + 1) + "|",
+        ]
+        for r in rows.values():
+            body.append(f"| {r['label']} | " + " | ".join(row_cells(r)) + " |")
+        cells, raw = ratio_cells(rows)
+        model["ratios"] = raw
+        amber_rows = [r for r in rows.values() if r.get("amber")]
+        if amber_rows and all(r.get("status") == "not supported yet" for r in amber_rows):
+            body.append(
+                "| **Amber vs best peer** | Amber: not supported yet | "
+                + " | ".join(["–"] * (len(COLUMNS) - 1))
+                + " |"
+            )
+            summary.append(
+                f"| {name} | "
+                + " | ".join(["not supported yet"] + ["–"] * (len(RATIO_COLUMNS) - 1))
+                + " |"
+            )
+        else:
+            body.append("| **Amber vs best peer** | " + " | ".join(cells) + " |")
+            summary.append(
+                f"| {name} | "
+                + " | ".join(
+                    c for (k, *_), c in zip(COLUMNS, cells, strict=False) if k in RATIO_COLUMNS
+                )
+                + " |"
+            )
+        failures = [
+            (k, r)
+            for k, r in rows.items()
+            if r.get("status") == "fails" or r.get("cold_start_error")
+        ]
+        if failures:
+            body.append("")
+            body.append("Failures:")
+            for k, r in failures:
+                err = r.get("error") or r.get("cold_start_error")
+                body.append(f"- {k} at {r.get('failed_step', 'cold start')}: `{full_error(err)}`")
+        unsupported = [r for r in amber_rows if r.get("status") == "not supported yet"]
+        if unsupported:
+            body.append("")
+            body.append(f"Amber: not supported yet: `{short_error(unsupported[0]['error'], 300)}`")
+        notes = [
+            (k, r["fidelity"]["note"]) for k, r in rows.items() if r.get("fidelity", {}).get("note")
+        ]
+        if notes:
+            body.append("")
+            body.append("Notes:")
+        for k, note in notes:
+            body.append(f"- {k}: {note}")
+        body.append("")
+    return "\n".join(lines + summary + [""] + body)
+
+
+# Fixed colours (and legend order) per implementation, so charts of different runs compare.
+CHART_COLORS = {
+    "pickle": "#9e9e9e",
+    "joblib": "#6d8fb3",
+    "joblib_c3": "#3d5f86",
+    "skops": "#b39ddb",
+    "onnx_f32": "#ffb74d",
+    "onnx_f64": "#e65100",
+    "treelite": "#81c784",
+    "amber_python": "#f06292",
+    "amber_rust": "#c2185b",
+}
+
+
+def render_chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(results["models"])
+    present = {k for m in results["models"].values() for k in m["implementations"]}
+    keys = [k for k in CHART_COLORS if k in present]
+    labels: dict[str, str] = {}
+    for model in results["models"].values():
+        for k, r in model["implementations"].items():
+            labels[k] = r["label"].replace("**", "").split(" (")[0]
+    fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.6 * len(models) + 3), 9))
+    width = 0.8 / max(1, len(keys))
+    getters = [
+        ("in-process load time (s, log)", lambda r: min(r["load_s"]) if r.get("load_s") else None),
+        ("single-row predict latency (s, log)", lambda r: r.get("single_row_median_s")),
+    ]
+    for ax, (title, get) in zip(axes, getters, strict=False):
+        for i, k in enumerate(keys):
+            xs, ys = [], []
+            for j, name in enumerate(models):
+                r = results["models"][name]["implementations"].get(k)
+                v = get(r) if r and r.get("status") == "ok" else None
+                if v:
+                    xs.append(j + (i - (len(keys) - 1) / 2) * width)
+                    ys.append(v)
+            ax.bar(
+                xs,
+                ys,
+                width=width,
+                label=labels[k],
+                color=CHART_COLORS[k],
+                edgecolor="black" if k.startswith("amber") else None,
+                hatch="//" if k.startswith("amber") else None,
+            )
+        ax.set_yscale("log")
+        # Mark what was tried and has no bar: "×" = fails, "n" = Amber: not supported yet.
+        bottom = ax.get_ylim()[0]
+        for i, k in enumerate(keys):
+            for j, name in enumerate(models):
+                r = results["models"][name]["implementations"].get(k)
+                if r and r.get("status") != "ok":
+                    mark = "n" if r.get("status") == "not supported yet" else "×"
+                    x = j + (i - (len(keys) - 1) / 2) * width
+                    ax.text(x, bottom, mark, ha="center", va="bottom", fontsize=7, color="#555")
+        ax.set_xticks(range(len(models)))
+        ax.set_xticklabels(models)
+        ax.set_title(title)
+        ax.grid(axis="y", which="both", alpha=0.3)
+    axes[0].legend(fontsize=8, ncol=3, loc="upper left")
+    m = results["machine"]
+    fig.suptitle(
+        f"Amber vs peers ({m['cores']} cores, {m['cpu_model']}; "
+        "× = fails, n = Amber: not supported yet)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller models, fewer repeats")
+    ap.add_argument("--out", type=Path, default=Path("bench-out"))
+    ap.add_argument("--probe", type=Path, help="the amber-bench-probe binary")
+    ap.add_argument("--cli", type=Path, help="the amber CLI binary")
+    ap.add_argument("--models", help="comma-separated subset of the model names")
+    ap.add_argument("--only", help="comma-separated subset of the implementation keys")
+    ap.add_argument("--keep-files", action="store_true", help="keep the saved model files")
+    ap.add_argument("--command", help="the command line to record (run.sh passes its own)")
+    ap.add_argument(
+        "--render",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="measure nothing: re-render results.md and chart.png from a results.json",
+    )
+    args = ap.parse_args()
+    if args.render:
+        results = json.loads(args.render.read_text())
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.md").write_text(render_markdown(results))
+        render_chart(results, args.out / "chart.png")
+        log(f"rendered {args.out / 'results.md'} and chart.png from {args.render}")
+        return 0
+    args.only = set(args.only.split(",")) if args.only else None
+    args.out.mkdir(parents=True, exist_ok=True)
+    cfg = config(args.quick)
+    specs = _specs()
+    if args.models:
+        wanted = args.models.split(",")
+        unknown = set(wanted) - {s.name for s in specs}
+        if unknown:
+            ap.error(f"unknown models: {sorted(unknown)}")
+        specs = [s for s in specs if s.name in wanted]
+
+    machine = machine_info(args)
+    # One untimed start of each interpreter stack first, so the first peer's cold start does
+    # not also pay for reading Python's own modules from disk.
+    for code in ("import sklearn, skops.io, joblib", "import onnxruntime", "import treelite"):
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    log(f"machine: {machine['cores']} cores, {machine['cpu_model']}; out: {args.out}")
+    impls = implementations(machine["packages"].get("treelite") or "?")
+    results: dict[str, Any] = {
+        "machine": machine,
+        "config": cfg.__dict__,
+        "models": {},
+    }
+    for spec in specs:
+        results["models"][spec.name] = run_model(spec, args, cfg, impls)
+        # Write as we go, so an interrupted run still leaves every finished model.
+        (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["machine"]["total_s"] = time.perf_counter() - T0
+    md = render_markdown(results)
+    (args.out / "results.md").write_text(md)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    try:
+        render_chart(results, args.out / "chart.png")
+    except Exception as exc:  # the tables matter more than the picture
+        log(f"chart failed: {exc}")
+    shutil.rmtree(args.out / "work", ignore_errors=True) if not args.keep_files else None
+    log(f"done: {args.out / 'results.md'}, results.json, chart.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

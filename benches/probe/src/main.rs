@@ -1,0 +1,235 @@
+//! `amber-bench-probe MODEL.amber X.npy [options]`: times the Amber Rust library in-process,
+//! the way `benches/harness/compare.py` times every peer, and prints one JSON object.
+//!
+//! - load: `Model::open` on the (page-cached) file, best of `--loads` (5);
+//! - single row: the timed method on one row, median of `--calls` (1000) calls after
+//!   `--warmup` (100) calls; call `i` uses row `i % n_rows`, as the harness does for peers;
+//! - batch: the timed method on every row of X, best of `--batches` (3); rows/s = rows / best.
+//!
+//! Then every method in `--methods` runs once on all of X and its output is written to
+//! `OUT_DIR/<method>.npy` (f64, or i64 for integer labels) for the fidelity check.
+//!
+//! On failure it prints `{"error": "...", "code": "E_..."}` and exits with status 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use amber::{Method, Model, Prediction};
+use ndarray::{Array2, Axis};
+use serde_json::{Value, json};
+
+struct Args {
+    model: PathBuf,
+    input: PathBuf,
+    out_dir: Option<PathBuf>,
+    time_method: Method,
+    methods: Vec<Method>,
+    loads: usize,
+    warmup: usize,
+    calls: usize,
+    batches: usize,
+}
+
+const USAGE: &str = "usage: amber-bench-probe MODEL.amber X.npy [--out-dir DIR] \
+    [--time-method predict] [--methods predict,predict_proba] [--loads 5] [--warmup 100] \
+    [--calls 1000] [--batches 3]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let mut positional = Vec::new();
+    let mut args = Args {
+        model: PathBuf::new(),
+        input: PathBuf::new(),
+        out_dir: None,
+        time_method: Method::Predict,
+        methods: vec![Method::Predict],
+        loads: 5,
+        warmup: 100,
+        calls: 1000,
+        batches: 3,
+    };
+    let number = |v: Option<String>, flag: &str| -> Result<usize, String> {
+        v.ok_or_else(|| format!("{flag} needs a value"))?
+            .parse()
+            .map_err(|e| format!("{flag}: {e}"))
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out-dir" => args.out_dir = Some(it.next().ok_or("--out-dir needs a value")?.into()),
+            "--time-method" => {
+                args.time_method = it
+                    .next()
+                    .ok_or("--time-method needs a value")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?;
+            }
+            "--methods" => {
+                args.methods = it
+                    .next()
+                    .ok_or("--methods needs a value")?
+                    .split(',')
+                    .map(|m| m.parse::<Method>().map_err(|e| format!("{e}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--loads" => args.loads = number(it.next(), "--loads")?.max(1),
+            "--warmup" => args.warmup = number(it.next(), "--warmup")?,
+            "--calls" => args.calls = number(it.next(), "--calls")?.max(1),
+            "--batches" => args.batches = number(it.next(), "--batches")?.max(1),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            flag if flag.starts_with("--") => {
+                return Err(format!("unknown option {flag}\n{USAGE}"));
+            }
+            _ => positional.push(PathBuf::from(a)),
+        }
+    }
+    let [model, input] = <[PathBuf; 2]>::try_from(positional).map_err(|_| USAGE.to_owned())?;
+    args.model = model;
+    args.input = input;
+    Ok(args)
+}
+
+/// An error with the spec's code when Amber gave one.
+struct Failure {
+    code: Option<&'static str>,
+    message: String,
+}
+
+impl From<amber::EstimatorError> for Failure {
+    fn from(e: amber::EstimatorError) -> Self {
+        Self {
+            code: Some(e.code()),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self {
+            code: None,
+            message,
+        }
+    }
+}
+
+fn seconds(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match (v.get((n.saturating_sub(1)) / 2), v.get(n / 2)) {
+        (Some(a), Some(b)) => (a + b) / 2.0,
+        _ => f64::NAN,
+    }
+}
+
+fn best(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn write_output(dir: &Path, method: Method, p: &Prediction) -> Result<Value, Failure> {
+    let path = dir.join(format!("{method}.npy"));
+    let written = match p {
+        Prediction::Float(a) => ndarray_npy::write_npy(&path, a),
+        Prediction::Int(a) => ndarray_npy::write_npy(&path, a),
+        Prediction::Str(_) => {
+            return Ok(json!({"skipped": "string labels are not written as .npy"}));
+        }
+    };
+    written.map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(json!(path.display().to_string()))
+}
+
+fn run(args: &Args) -> Result<Value, Failure> {
+    let x: Array2<f64> = ndarray_npy::read_npy(&args.input)
+        .map_err(|e| format!("reading {}: {e}", args.input.display()))?;
+    let n_rows = x.nrows();
+    if n_rows == 0 {
+        return Err(Failure::from("the input has no rows".to_owned()));
+    }
+    let file_bytes = std::fs::metadata(&args.model)
+        .map_err(|e| format!("{}: {e}", args.model.display()))?
+        .len();
+
+    let mut load_s = Vec::with_capacity(args.loads);
+    let mut model = None;
+    for _ in 0..args.loads {
+        let start = Instant::now();
+        let m = Model::open(&args.model)?;
+        load_s.push(seconds(start));
+        model = Some(m);
+    }
+    let model = model.ok_or_else(|| "no load ran".to_owned())?;
+
+    let method = args.time_method;
+    for i in 0..args.warmup {
+        let row = x.slice_axis(Axis(0), (i % n_rows..i % n_rows + 1).into());
+        std::hint::black_box(model.run(method, row)?);
+    }
+    let mut single_s = Vec::with_capacity(args.calls);
+    for i in 0..args.calls {
+        let row = x.slice_axis(Axis(0), (i % n_rows..i % n_rows + 1).into());
+        let start = Instant::now();
+        let out = model.run(method, row)?;
+        single_s.push(seconds(start));
+        std::hint::black_box(out);
+    }
+    let mut batch_s = Vec::with_capacity(args.batches);
+    for _ in 0..args.batches {
+        let start = Instant::now();
+        let out = model.run(method, x.view())?;
+        batch_s.push(seconds(start));
+        std::hint::black_box(out);
+    }
+
+    let mut outputs = serde_json::Map::new();
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for &m in &args.methods {
+            let value = match model.run(m, x.view()) {
+                Ok(p) => write_output(dir, m, &p)?,
+                Err(e) => json!({"error": e.to_string(), "code": e.code()}),
+            };
+            outputs.insert(m.to_string(), value);
+        }
+    }
+
+    let batch_best = best(&batch_s);
+    Ok(json!({
+        "model": args.model.display().to_string(),
+        "file_bytes": file_bytes,
+        "time_method": method.to_string(),
+        "load_s": load_s,
+        "load_best_s": best(&load_s),
+        "single_row_median_s": median(single_s.clone()),
+        "single_row_s": single_s,
+        "batch_rows": n_rows,
+        "batch_s": batch_s,
+        "batch_best_s": batch_best,
+        "batch_rows_per_s": n_rows as f64 / batch_best,
+        "outputs": outputs,
+    }))
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            println!("{}", json!({"error": f.message, "code": f.code}));
+            ExitCode::FAILURE
+        }
+    }
+}
