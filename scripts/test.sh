@@ -20,6 +20,7 @@ step "generated code is fresh (scripts/gen_proto.py --check)"
 step "ruff (lint + format)"
 "$venv_bin/ruff" check --config python/pyproject.toml python scripts tests/vectors examples
 "$venv_bin/ruff" format --check --config python/pyproject.toml python scripts tests/vectors examples
+"$venv_bin/ruff" check benches/harness && "$venv_bin/ruff" format --check benches/harness
 
 step "cargo test"
 cargo test --workspace --quiet
