@@ -41,24 +41,29 @@ def _read_bytes(source: PathOrFile | bytes | bytearray | memoryview) -> bytes | 
 
 def _check(data: bytes | bytearray | memoryview) -> _container.Container:
     container = _container.read_container(data)
-    _tree.validate(container.manifest, container.tensors)
+    _tree.validate(container.manifest, container.tensors, container.view)
     return container
 
 
-def dumps(estimator: Any) -> bytes:
-    """The canonical Amber bytes of a fitted estimator (E_UNSUPPORTED if it has none)."""
+def dumps(estimator: Any, *, inference_only: bool = False) -> bytes:
+    """The canonical Amber bytes of a fitted estimator (E_UNSUPPORTED if it has none).
+
+    `inference_only` leaves out what predictions do not need (for trees: the training
+    statistics and the values of internal nodes); `load` warns which attributes of such a
+    file are not meaningful.
+    """
     from ._sklearn import encode_estimator
     from ._sklearn._common import EncodeCtx
 
-    ctx = EncodeCtx()
+    ctx = EncodeCtx(inference_only=inference_only)
     manifest = pb.Manifest(producer=_producer())
     manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
     return _container.write_container(manifest, ctx.tensors)
 
 
-def dump(estimator: Any, path: PathOrFile) -> None:
-    """Write `estimator` to `path` (a path or a binary file object)."""
-    data = dumps(estimator)
+def dump(estimator: Any, path: PathOrFile, *, inference_only: bool = False) -> None:
+    """Write `estimator` to `path` (a path or a binary file object); see `dumps`."""
+    data = dumps(estimator, inference_only=inference_only)
     try:
         if hasattr(path, "write"):
             path.write(data)  # type: ignore[union-attr]

@@ -243,6 +243,14 @@ class Container:
         arr = np.frombuffer(raw, dtype=dtype).reshape(tuple(info.shape))
         return arr.astype(dtype.newbyteorder("="), copy=True)
 
+    def view(self, name: str) -> np.ndarray:
+        """A read-only view of a tensor in place (no copy), with its little-endian dtype."""
+        info = self.tensors[name]
+        dtype = DTYPES[info.dtype]
+        count = info.length // dtype.itemsize
+        arr = np.frombuffer(self.data, dtype=dtype, count=count, offset=info.offset)
+        return arr.reshape(tuple(info.shape))
+
     def all_tensors(self) -> list[Tensor]:
         return [self.tensor(name) for name in self.tensors]
 

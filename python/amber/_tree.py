@@ -6,7 +6,9 @@ spec/estimators.md say can be checked without the producing library lives here.
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
+
+import numpy as np
 
 from ._errors import ModelError
 from ._proto.amber.v1 import amber_pb2 as pb
@@ -21,7 +23,26 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "standard_scaler": ("mean", "scale", "var", "n_samples_seen"),
     "linear": ("coef", "intercept"),
     "pipeline": (),
+    "tree_ensemble": (
+        "nodes",
+        "tree_offsets",
+        "values",
+        "impurity",
+        "n_node_samples",
+        "weighted_n_node_samples",
+        "node_ids",
+    ),
 }
+
+#: A TreeEnsemble node record (spec/estimators.md, "TreeEnsemble"): 16 little-endian bytes.
+NODE_RECORD = np.dtype([("threshold", "<f8"), ("feature", "<u4"), ("next", "<u4")])
+assert NODE_RECORD.itemsize == 16
+#: The feature word of a leaf record.
+LEAF = 0xFFFFFFFF
+#: Bit 31 of an internal record's feature word: missing values (NaN) go left.
+MISSING_LEFT = 1 << 31
+#: A function giving a tensor's elements (little-endian, read-only view) by name.
+TensorData = Callable[[str], np.ndarray]
 
 
 def _sort_params(params) -> None:  # a RepeatedCompositeFieldContainer of Param
@@ -80,26 +101,12 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
         yield from value_refs(p.value)
 
 
-def _value_depth(value: pb.Value, depth: int, where: str) -> None:
-    if depth > MAX_DEPTH:
-        raise ModelError("E_LIMIT", f"{where}: value nested deeper than MAX_DEPTH {MAX_DEPTH}")
-    kind = value.WhichOneof("kind")
-    if kind == "list_value":
-        for item in value.list_value.items:
-            _value_depth(item, depth + 1, where)
-    elif kind == "dict_value":
-        for pair in value.dict_value.entries:
-            _value_depth(pair.key, depth + 1, where)
-            _value_depth(pair.value, depth + 1, where)
-
-
 class _Checker:
-    def __init__(self, tensors: Mapping[str, pb.TensorInfo]) -> None:
+    def __init__(
+        self, tensors: Mapping[str, pb.TensorInfo], data: TensorData | None = None
+    ) -> None:
         self.tensors = tensors
-
-    def ref(self, name: str, where: str) -> None:
-        if name not in self.tensors:
-            raise ModelError("E_TENSOR_REF", f"{where} refers to tensor {name!r}, not in the table")
+        self.data = data
 
     def tensor(self, name: str, where: str, dtypes: tuple[int, ...], ranks: tuple[int, ...]):
         info = self.tensors[name]
@@ -113,30 +120,16 @@ class _Checker:
         return tuple(info.shape)
 
     def estimator(self, est: pb.Estimator, depth: int, path: str) -> int | None:
-        """Check one estimator and its children; return its output width when known."""
+        """Pass 3 of check 15 for one estimator and its children: the body rules.
+
+        Passes 1 (depth, kinds, known bodies) and 2 (tensor references) have already run
+        over the whole tree, so every body here is known and every name resolves.
+        """
         where = f"estimator {path or '<root>'}"
-        if depth > MAX_DEPTH:
-            raise ModelError("E_LIMIT", f"{where}: nested deeper than MAX_DEPTH {MAX_DEPTH}")
-        for group in (est.params, est.attributes):
-            for p in group:
-                _value_depth(p.value, 1, f"{where}, {p.name!r}")
         body = est.WhichOneof("body")
-        if body is None:
-            raise ModelError(
-                "E_UNKNOWN_ESTIMATOR",
-                f"{where} ({est.producer_type!r}) has no body this reader knows",
-            )
-        for field in BODY_TENSOR_FIELDS[body]:
-            name = getattr(getattr(est, body), field)
-            if name:
-                self.ref(name, f"{where}, {body}.{field}")
         out = None
         if body == "pipeline":
             out = self.pipeline(est, depth, path)
-        for group, label in ((est.params, "param"), (est.attributes, "attribute")):
-            for p in group:
-                for name in value_refs(p.value):
-                    self.ref(name, f"{where}, {label} {p.name!r}")
         if (
             est.feature_names_in
             and est.n_features_in
@@ -147,7 +140,7 @@ class _Checker:
                 f"{where}: {len(est.feature_names_in)} feature names for "
                 f"n_features_in {est.n_features_in}",
             )
-        if body in ("linear", "standard_scaler") and est.n_features_in == 0:
+        if body in ("linear", "standard_scaler", "tree_ensemble") and est.n_features_in == 0:
             raise ModelError("E_MODEL", f"{where}: n_features_in must be at least 1")
         if (
             body == "pipeline"
@@ -161,6 +154,8 @@ class _Checker:
             return self.linear(est, where)
         if body == "standard_scaler":
             return self.scaler(est, where)
+        if body == "tree_ensemble":
+            return self.tree_ensemble(est, where)
         return out
 
     def _n_features(self, est: pb.Estimator, n: int, where: str) -> None:
@@ -226,6 +221,90 @@ class _Checker:
             return est.n_features_in
         return next(iter(widths), None)
 
+    def tree_ensemble(self, est: pb.Estimator, where: str) -> None:
+        """The TreeEnsemble rules, vectorised: O(nodes) numpy work, no loop per node."""
+        t = est.tree_ensemble
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{where}: tree_ensemble.{message}")
+
+        shape = self.tensor(t.nodes, where, (pb.DTYPE_U8,), (2,))
+        n_nodes = shape[0]
+        if n_nodes < 1 or shape[1] != NODE_RECORD.itemsize:
+            raise fail(f"nodes has shape {list(shape)}, expected [n_nodes >= 1, 16]")
+        (n_offsets,) = self.tensor(t.tree_offsets, where, (pb.DTYPE_U64,), (1,))
+        if n_offsets < 2:
+            raise fail(f"tree_offsets has {n_offsets} entries, expected n_trees + 1 >= 2")
+        n_rows, n_outputs, n_columns = self.tensor(t.values, where, (pb.DTYPE_F64,), (3,))
+        if n_outputs < 1 or n_columns < 1:
+            raise fail(f"values has shape {[n_rows, n_outputs, n_columns]}")
+        if t.values_for_every_node and n_rows != n_nodes:
+            raise fail(f"values has {n_rows} rows for {n_nodes} nodes (values_for_every_node)")
+        if t.leaf_values == pb.LEAF_VALUES_REGRESSION:
+            if len(t.classes):
+                raise fail("classes: a regressor has no classes")
+            if n_columns != 1:
+                raise fail(f"values: a regressor has 1 column per output, not {n_columns}")
+        else:
+            if len(t.classes) != n_outputs:
+                raise fail(f"classes: {len(t.classes)} lists of classes for {n_outputs} outputs")
+            for o, labels in enumerate(t.classes):
+                values = list(getattr(labels, labels.WhichOneof("kind")).values)
+                if not 1 <= len(values) <= n_columns:
+                    raise fail(f"classes: output {o} has {len(values)} classes, values {n_columns}")
+                if len(set(values)) != len(values):
+                    raise fail(f"classes: output {o} has repeated class labels")
+        for field, dtype in (
+            ("impurity", pb.DTYPE_F64),
+            ("n_node_samples", pb.DTYPE_I64),
+            ("weighted_n_node_samples", pb.DTYPE_F64),
+            ("node_ids", pb.DTYPE_U32),
+        ):
+            name = getattr(t, field)
+            if name and self.tensor(name, where, (dtype,), (1,)) != (n_nodes,):
+                raise fail(f"{field} must have one entry per node ({n_nodes})")
+        if self.data is None:
+            return None
+        offsets = self.data(t.tree_offsets)
+        if offsets[0] != 0 or offsets[-1] != n_nodes or np.any(offsets[1:] <= offsets[:-1]):
+            raise fail(f"tree_offsets must rise strictly from 0 to n_nodes = {n_nodes}")
+        sizes = np.diff(offsets).astype(np.int64)
+        records = self.data(t.nodes).reshape(-1).view(NODE_RECORD)
+        word = records["feature"].astype(np.int64)
+        nxt = records["next"].astype(np.int64)
+        leaf = word == LEAF
+        bad = np.flatnonzero(leaf & (nxt >= n_rows))
+        if bad.size:
+            raise fail(f"nodes: leaf record {bad[0]} points at row {nxt[bad[0]]} of {n_rows}")
+        feature = word & (MISSING_LEFT - 1)
+        bad = np.flatnonzero(~leaf & (feature >= est.n_features_in))
+        if bad.size:
+            raise fail(
+                f"nodes: record {bad[0]} splits on feature {feature[bad[0]]}, "
+                f"n_features_in is {est.n_features_in}"
+            )
+        index = np.arange(n_nodes, dtype=np.int64)
+        end = np.repeat(offsets[1:].astype(np.int64), sizes)
+        bad = np.flatnonzero(~leaf & ((index + 1 >= end) | (nxt <= index + 1) | (nxt >= end)))
+        if bad.size:
+            i = int(bad[0])
+            raise fail(
+                f"nodes: internal record {i} has children {i + 1} and {nxt[i]} outside "
+                f"its tree's records ..{end[i]} (the left child is the next record, the right "
+                "one comes after it)"
+            )
+        if t.node_ids:
+            ids = self.data(t.node_ids).astype(np.int64)
+            start = np.repeat(offsets[:-1].astype(np.int64), sizes)
+            # A permutation of 0..size per tree: in range, and no id twice within a tree.
+            if np.any(ids >= end - start):
+                raise fail("node_ids: an id is not below its tree's size")
+            seen = np.zeros(n_nodes, dtype=bool)
+            seen[start + ids] = True
+            if not seen.all():
+                raise fail("node_ids: a tree's ids are not a permutation of 0..its size")
+        return None
+
     def pipeline(self, est: pb.Estimator, depth: int, path: str) -> int | None:
         where = f"estimator {path or '<root>'}"
         steps = est.pipeline.steps
@@ -269,8 +348,16 @@ def _transforms(est: pb.Estimator) -> bool:
     return False
 
 
-def validate(manifest: pb.Manifest, tensors: Mapping[str, pb.TensorInfo]) -> None:
-    """Check 15 of spec/format.md: the estimator tree, depth first."""
+def validate(
+    manifest: pb.Manifest,
+    tensors: Mapping[str, pb.TensorInfo],
+    data: TensorData | None = None,
+) -> None:
+    """Check 15 of spec/format.md: the estimator tree, depth first.
+
+    `data` gives a tensor's elements by name, for the rules that look inside tensors
+    (TreeEnsemble node records); without it those rules are skipped.
+    """
     if not manifest.HasField("estimator"):
         raise ModelError("E_MODEL", "the manifest has no estimator")
     # Three passes, as spec/format.md check 15 orders them, so that a file with several
@@ -281,10 +368,12 @@ def validate(manifest: pb.Manifest, tensors: Mapping[str, pb.TensorInfo]) -> Non
             raise ModelError(
                 "E_TENSOR_REF", f"the estimator refers to tensor {name!r}, not in the table"
             )
-    _Checker(tensors).estimator(manifest.estimator, 1, "")
+    _Checker(tensors, data).estimator(manifest.estimator, 1, "")
 
 
 _KNOWN_LINKS = frozenset(v for v in pb.LinearLink.values() if v != pb.LINEAR_LINK_UNSPECIFIED)
+_KNOWN_TREE_INPUTS = frozenset(v for v in pb.TreeInput.values() if v != pb.TREE_INPUT_UNSPECIFIED)
+_KNOWN_LEAF_VALUES = frozenset(v for v in pb.LeafValues.values() if v != pb.LEAF_VALUES_UNSPECIFIED)
 
 
 def _value_structure(value: pb.Value, depth: int, where: str) -> None:
@@ -324,6 +413,20 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
             raise ModelError("E_MODEL", f"{where}: linear.classes has no kind")
         if not lin.coef:
             raise ModelError("E_MODEL", f"{where}: linear.coef is absent")
+    elif body == "tree_ensemble":
+        t = est.tree_ensemble
+        if t.input not in _KNOWN_TREE_INPUTS:
+            raise ModelError("E_MODEL", f"{where}: tree_ensemble.input {t.input} is not known")
+        if t.leaf_values not in _KNOWN_LEAF_VALUES:
+            raise ModelError(
+                "E_MODEL", f"{where}: tree_ensemble.leaf_values {t.leaf_values} is not known"
+            )
+        for o, labels in enumerate(t.classes):
+            if labels.WhichOneof("kind") is None:
+                raise ModelError("E_MODEL", f"{where}: tree_ensemble.classes[{o}] has no kind")
+        for field in ("nodes", "tree_offsets", "values"):
+            if not getattr(t, field):
+                raise ModelError("E_MODEL", f"{where}: tree_ensemble.{field} is absent")
     elif body == "pipeline":
         for step in est.pipeline.steps:
             if step.HasField("estimator"):

@@ -3,6 +3,8 @@
 One JSON request per stdin line, one JSON response per line on stdout, flushed each:
 
     {"id": 1, "op": "predict", "model": M, "input": X.npy, "method": "predict", "output": O}
+    (O is a list of paths for a method that gives a list of arrays: a multi-output
+    classifier's predict_proba, one array per output)
     {"id": 2, "op": "validate", "model": M}
     {"id": 3, "op": "reencode", "model": M, "output": O}
 
@@ -69,7 +71,20 @@ def _predict(req: dict[str, Any]) -> None:
             result = getattr(model, method)(X)
     except (ValueError, TypeError) as exc:
         raise _Fail("E_INPUT", str(exc)) from exc
-    _write_output(result, req["output"])
+    out = req["output"]
+    # A multi-output classifier's predict_proba is a list of arrays, one per output; the
+    # request then names a list of paths, one per output.
+    arrays = result if isinstance(result, list) else [result]
+    paths = out if isinstance(out, list) else [out]
+    if len(arrays) != len(paths) or isinstance(result, list) != isinstance(out, list):
+        raise _Fail(
+            "E_METHOD",
+            f"{method} gives {len(arrays)} output(s) "
+            f"{'(a list)' if isinstance(result, list) else '(one array)'}; the request names "
+            f"{len(paths)} path(s) {'(a list)' if isinstance(out, list) else '(one path)'}",
+        )
+    for array, path in zip(arrays, paths):
+        _write_output(array, path)
 
 
 def _reencode(req: dict[str, Any]) -> None:

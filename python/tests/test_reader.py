@@ -437,3 +437,305 @@ def test_references_pass_comes_before_rules() -> None:
 
 def test_linear_needs_n_features_in() -> None:
     assert _code(_edit(lambda m: m.estimator.ClearField("n_features_in"))) == "E_MODEL"
+
+
+# ---------------------------------------------------------------------------- TreeEnsemble
+#
+# A hand-built regression tree: record 0 splits feature 1 at 0.5 (missing values left), its
+# left child is record 1 (a leaf, row 0 of values) and its right child record 2 (a leaf, row
+# 1); every node has training statistics.
+
+
+def _records(rows: list[tuple[float, int, int]]) -> np.ndarray:
+    rec = np.zeros(len(rows), dtype=_tree.NODE_RECORD)
+    for i, (threshold, word, nxt) in enumerate(rows):
+        rec[i] = (threshold, word, nxt)
+    return rec.view(np.uint8).reshape(-1, 16)
+
+
+_LEAF = _tree.LEAF
+_BASE_RECORDS = [(0.5, 1 | _tree.MISSING_LEFT, 2), (0.0, _LEAF, 0), (0.0, _LEAF, 1)]
+
+
+def _tree_manifest() -> pb.Manifest:
+    m = pb.Manifest()
+    m.producer.name = "hand"
+    e = m.estimator
+    e.producer_type = "sklearn.tree.DecisionTreeRegressor"
+    e.n_features_in = 2
+    t = e.tree_ensemble
+    t.nodes, t.tree_offsets, t.values = "nodes", "tree_offsets", "values"
+    t.input = pb.TREE_INPUT_F32
+    t.leaf_values = pb.LEAF_VALUES_REGRESSION
+    t.impurity, t.n_node_samples = "impurity", "n_node_samples"
+    t.weighted_n_node_samples = "weighted_n_node_samples"
+    return m
+
+
+def _tree_tensors(**override: np.ndarray) -> list[c.Tensor]:
+    arrays = {
+        "nodes": _records(_BASE_RECORDS),
+        "tree_offsets": np.array([0, 3], dtype=np.uint64),
+        "values": np.array([-1.5, 2.0]).reshape(2, 1, 1),
+        "impurity": np.array([1.0, 0.0, 0.0]),
+        "n_node_samples": np.array([4, 2, 2], dtype=np.int64),
+        "weighted_n_node_samples": np.array([4.0, 2.0, 2.0]),
+        "ids": np.array([0, 2, 1], dtype=np.uint32),
+        "f32": np.zeros(3, dtype=np.float32),
+    }
+    arrays.update(override)
+    return [c.Tensor.from_array(name, arr) for name, arr in arrays.items()]
+
+
+def _tree_file(edit=None, **override: np.ndarray) -> bytes:
+    """The base tree file with tensors replaced, then its manifest edited as is."""
+    blob = c.write_container(_tree_manifest(), _tree_tensors(**override))
+    if edit is None:
+        return blob
+    _, m, data = _parts(blob)
+    edit(m)
+    return _raw(m, data)
+
+
+def test_tree_base_file_is_valid() -> None:
+    blob = _tree_file()
+    amber.validate(blob)
+    with pytest.warns(amber.AmberWarning, match="values of internal nodes"):
+        model = amber.loads(blob)
+    X = np.array([[9.0, 0.5], [9.0, np.nextafter(0.5, 1.0)], [0.0, np.nan], [0.0, 0.75]])
+    assert model.predict(X).tolist() == [-1.5, -1.5, -1.5, 2.0]
+    assert model.tree_.node_count == 3 and model.tree_.max_depth == 1
+
+
+def _set(field: str, value):
+    def edit(m: pb.Manifest) -> None:
+        setattr(m.estimator.tree_ensemble, field, value)
+
+    return edit
+
+
+def _classifier(labels: list[list[int]], counts=pb.LEAF_VALUES_FRACTIONS):
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.producer_type = "sklearn.tree.DecisionTreeClassifier"
+        t = m.estimator.tree_ensemble
+        t.leaf_values = counts
+        for ls in labels:
+            t.classes.add().ints.values.extend(ls)
+
+    return edit
+
+
+def _tree_code(edit=None, **override) -> str:
+    return _code(_tree_file(edit, **override))
+
+
+def test_tree_structure_unspecified_input() -> None:
+    assert _tree_code(_set("input", pb.TREE_INPUT_UNSPECIFIED)) == "E_MODEL"
+
+
+def test_tree_structure_unknown_input() -> None:
+    assert _tree_code(_set("input", 7)) == "E_MODEL"
+
+
+def test_tree_structure_unspecified_leaf_values() -> None:
+    assert _tree_code(_set("leaf_values", pb.LEAF_VALUES_UNSPECIFIED)) == "E_MODEL"
+
+
+def test_tree_structure_unknown_leaf_values() -> None:
+    assert _tree_code(_set("leaf_values", 9)) == "E_MODEL"
+
+
+@pytest.mark.parametrize("field", ["nodes", "tree_offsets", "values"])
+def test_tree_structure_required_name_absent(field: str) -> None:
+    assert _tree_code(_set(field, "")) == "E_MODEL"
+
+
+def test_tree_structure_labels_without_kind() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.tree_ensemble.leaf_values = pb.LEAF_VALUES_COUNTS
+        m.estimator.tree_ensemble.classes.add()
+
+    assert _tree_code(edit) == "E_MODEL"
+
+
+def test_tree_structure_comes_before_references() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.tree_ensemble.input = 0
+        m.estimator.tree_ensemble.values = "missing"
+
+    assert _tree_code(edit) == "E_MODEL"
+
+
+def test_tree_missing_tensor_ref() -> None:
+    assert _tree_code(_set("node_ids", "missing")) == "E_TENSOR_REF"
+
+
+def test_tree_nodes_must_be_u8() -> None:
+    assert _tree_code(nodes=_records(_BASE_RECORDS).view("<u4")) == "E_MODEL"
+
+
+def test_tree_nodes_must_be_16_bytes_wide() -> None:
+    assert _tree_code(nodes=_records(_BASE_RECORDS).reshape(-1, 8)) == "E_MODEL"
+
+
+def test_tree_nodes_must_not_be_empty() -> None:
+    empty = np.zeros((0, 16), dtype=np.uint8)
+    assert _tree_code(nodes=empty, tree_offsets=np.array([0, 0], np.uint64)) == "E_MODEL"
+
+
+def test_tree_offsets_must_be_u64() -> None:
+    assert _tree_code(tree_offsets=np.array([0, 3], dtype=np.int64)) == "E_MODEL"
+
+
+def test_tree_offsets_need_one_tree() -> None:
+    assert _tree_code(tree_offsets=np.array([3], dtype=np.uint64)) == "E_MODEL"
+
+
+def test_tree_offsets_start_at_zero() -> None:
+    assert _tree_code(tree_offsets=np.array([1, 3], dtype=np.uint64)) == "E_MODEL"
+
+
+def test_tree_offsets_strictly_increase() -> None:
+    assert _tree_code(tree_offsets=np.array([0, 0, 3], dtype=np.uint64)) == "E_MODEL"
+
+
+def test_tree_offsets_end_at_n_nodes() -> None:
+    assert _tree_code(tree_offsets=np.array([0, 2], dtype=np.uint64)) == "E_MODEL"
+
+
+def test_tree_values_must_be_f64_rank_3() -> None:
+    assert _tree_code(values=np.array([-1.5, 2.0])) == "E_MODEL"
+    assert _tree_code(values=np.zeros((2, 1, 1), dtype=np.float32)) == "E_MODEL"
+
+
+def test_tree_values_need_an_output_and_a_column() -> None:
+    assert _tree_code(values=np.zeros((2, 0, 1))) == "E_MODEL"
+    assert _tree_code(values=np.zeros((2, 1, 0))) == "E_MODEL"
+
+
+def test_tree_regression_has_no_classes() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.tree_ensemble.classes.add().ints.values.append(1)
+
+    assert _tree_code(edit) == "E_MODEL"
+
+
+def test_tree_regression_has_one_column() -> None:
+    assert _tree_code(values=np.zeros((2, 1, 2))) == "E_MODEL"
+
+
+def test_tree_classifier_valid() -> None:
+    blob = _tree_file(_classifier([[3, 8]]), values=np.array([[[1.0, 0.0]], [[0.25, 0.75]]]))
+    amber.validate(blob)
+    with pytest.warns(amber.AmberWarning, match="values of internal nodes"):
+        model = amber.loads(blob)
+    assert model.predict(np.array([[0.0, 0.0], [0.0, 1.0]])).tolist() == [3, 8]
+
+
+def test_tree_classifier_needs_classes_per_output() -> None:
+    values = np.zeros((2, 2, 2))
+    assert _tree_code(_classifier([[3, 8]]), values=values) == "E_MODEL"
+
+
+def test_tree_classifier_classes_fit_columns() -> None:
+    assert _tree_code(_classifier([[1, 2, 3]]), values=np.zeros((2, 1, 2))) == "E_MODEL"
+
+
+def test_tree_classifier_needs_a_class() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.tree_ensemble.leaf_values = pb.LEAF_VALUES_FRACTIONS
+        m.estimator.tree_ensemble.classes.add().ints.SetInParent()
+
+    assert _tree_code(edit, values=np.zeros((2, 1, 2))) == "E_MODEL"
+
+
+def test_tree_classifier_distinct_classes() -> None:
+    assert _tree_code(_classifier([[4, 4]]), values=np.zeros((2, 1, 2))) == "E_MODEL"
+
+
+def test_tree_leaf_row_in_values() -> None:
+    rows = [_BASE_RECORDS[0], _BASE_RECORDS[1], (0.0, _LEAF, 2)]
+    assert _tree_code(nodes=_records(rows)) == "E_MODEL"
+
+
+def test_tree_feature_below_n_features_in() -> None:
+    rows = [(0.5, 2, 2), *_BASE_RECORDS[1:]]
+    assert _tree_code(nodes=_records(rows)) == "E_MODEL"
+
+
+def test_tree_internal_last_record_has_no_left_child() -> None:
+    rows = [*_BASE_RECORDS[:2], (0.5, 0, 2)]
+    assert _tree_code(nodes=_records(rows)) == "E_MODEL"
+
+
+def test_tree_right_child_after_left() -> None:
+    rows = [(0.5, 0, 1), *_BASE_RECORDS[1:]]
+    assert _tree_code(nodes=_records(rows)) == "E_MODEL"
+
+
+def test_tree_right_child_inside_tree() -> None:
+    # Two trees of 3 and 1 records: tree 0's root points past its own records.
+    rows = [(0.5, 0, 3), (0.0, _LEAF, 0), (0.0, _LEAF, 1), (0.0, _LEAF, 1)]
+    offsets = np.array([0, 3, 4], dtype=np.uint64)
+    stats = {
+        "impurity": np.zeros(4),
+        "n_node_samples": np.zeros(4, np.int64),
+        "weighted_n_node_samples": np.zeros(4),
+    }
+    assert _tree_code(nodes=_records(rows), tree_offsets=offsets, **stats) == "E_MODEL"
+    rows[0] = (0.5, 0, 2)
+    amber.validate(_tree_file(nodes=_records(rows), tree_offsets=offsets, **stats))
+
+
+def test_tree_values_for_every_node_needs_a_row_per_node() -> None:
+    assert _tree_code(_set("values_for_every_node", True)) == "E_MODEL"
+    every = np.array([0.25, -1.5, 2.0]).reshape(3, 1, 1)
+    amber.validate(_tree_file(_set("values_for_every_node", True), values=every))
+
+
+@pytest.mark.parametrize(
+    "field,bad",
+    [
+        ("impurity", np.zeros(3, dtype=np.float32)),
+        ("impurity", np.zeros(2)),
+        ("n_node_samples", np.zeros(3)),
+        ("weighted_n_node_samples", np.zeros((3, 1))),
+    ],
+    ids=["impurity_dtype", "impurity_shape", "n_node_samples_dtype", "weighted_shape"],
+)
+def test_tree_statistics_one_per_node(field: str, bad: np.ndarray) -> None:
+    assert _tree_code(**{field: bad}) == "E_MODEL"
+
+
+def test_tree_node_ids_valid() -> None:
+    amber.validate(_tree_file(_set("node_ids", "ids")))
+
+
+def test_tree_node_ids_must_be_u32() -> None:
+    assert _tree_code(_set("node_ids", "ids"), ids=np.array([0, 2, 1])) == "E_MODEL"
+
+
+def test_tree_node_ids_in_range() -> None:
+    bad = np.array([0, 3, 1], dtype=np.uint32)
+    assert _tree_code(_set("node_ids", "ids"), ids=bad) == "E_MODEL"
+
+
+def test_tree_node_ids_are_a_permutation() -> None:
+    bad = np.array([0, 1, 1], dtype=np.uint32)
+    assert _tree_code(_set("node_ids", "ids"), ids=bad) == "E_MODEL"
+
+
+def test_tree_needs_n_features_in() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.ClearField("n_features_in")
+
+    assert _tree_code(edit) == "E_MODEL"
+
+
+def test_tree_node_ids_rebuild_sklearn_order() -> None:
+    """node_ids maps records to scikit-learn ids: record 1 (left leaf) is node 2."""
+    with pytest.warns(amber.AmberWarning, match="values of internal nodes"):
+        model = amber.loads(_tree_file(_set("node_ids", "ids")))
+    assert model.tree_.children_left.tolist() == [2, -1, -1]
+    assert model.tree_.children_right.tolist() == [1, -1, -1]
+    assert model.tree_.value[:, 0, 0].tolist() == [0.0, 2.0, -1.5]

@@ -22,6 +22,10 @@ from .._proto.amber.v1 import amber_pb2 as pb
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
+# Placeholders scikit-learn gives deprecated params: such a param unknown to the installed
+# version was never set by the user, so it is dropped without a warning.
+_SENTINELS = ("deprecated", "warn")
+
 # Attributes that the Estimator message holds in its own fields.
 _OWN_FIELDS = ("n_features_in_", "feature_names_in_")
 
@@ -57,9 +61,11 @@ class EncodeCtx:
 
     tensors: list[Tensor] = field(default_factory=list)
     prefix: str = ""
+    #: Leave out what predictions do not need (amber.dumps(..., inference_only=True)).
+    inference_only: bool = False
 
     def child(self, prefix: str) -> EncodeCtx:
-        return EncodeCtx(self.tensors, self.prefix + prefix)
+        return EncodeCtx(self.tensors, self.prefix + prefix, self.inference_only)
 
     def tensor(self, name: str, array: Any) -> str:
         full = self.prefix + name
@@ -78,6 +84,10 @@ class DecodeCtx:
 
     def array(self, name: str) -> np.ndarray:
         return self.container.array(name)
+
+    def view(self, name: str) -> np.ndarray:
+        """A read-only view in place (no copy): for large tensors that are copied anyway."""
+        return self.container.view(name)
 
 
 def encode_value(obj: Any, name: str, ctx: EncodeCtx) -> pb.Value:
@@ -195,6 +205,8 @@ def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, **extra: Any) -> Any:
     for p in msg.params if own else ():
         if p.name in known:
             params[p.name] = decode_value(p.value, ctx)
+        elif p.value.WhichOneof("kind") == "string_value" and p.value.string_value in _SENTINELS:
+            pass  # a deprecated param left at its placeholder (e.g. base_estimator in 1.3)
         else:
             warnings.warn(
                 f"{type_name(cls)} in this scikit-learn version has no param {p.name!r}; dropped",

@@ -1,0 +1,528 @@
+"""Trees and forests <-> the `TreeEnsemble` body.
+
+DecisionTreeClassifier/Regressor and ExtraTreeClassifier/Regressor are one tree;
+RandomForestClassifier/Regressor and ExtraTreesClassifier/Regressor are `estimators_`, whose
+outputs are averaged. What scikit-learn computes (sklearn/tree/_tree.pyx `Tree._apply_dense`,
+sklearn/tree/_classes.py `predict`/`predict_proba`, sklearn/ensemble/_forest.py
+`_accumulate_prediction`): X is cast to float32, a node sends `x <= threshold` (compared in
+float64) left and NaN to the side `missing_go_to_left` says; a tree's output is its leaf's
+row of `tree_.value`; a forest adds the trees' outputs in order and divides by their number.
+
+Layout (spec/estimators.md, "TreeEnsemble"). scikit-learn numbers nodes in creation order:
+the depth-first builder creates them in preorder (left child = id + 1), the best-first one
+(`max_leaf_nodes`) does not. Records are written in preorder; `node_ids` holds each record's
+scikit-learn id when some tree's order is not the identity, so that loading rebuilds
+`tree_` in scikit-learn's own order. By default `values` and the training statistics have a
+row per node in scikit-learn's order (row = tree offset + node id: exactly `tree_.value`,
+`tree_.impurity`, ...); `inference_only` keeps the leaves' values only, in preorder.
+
+Leaf values of classifiers: scikit-learn >= 1.4.1 stores weighted class fractions in
+`tree_.value`, older versions weighted class counts that `predict_proba` divides by their row
+sum. The writer tells which from the data (every node's row summing to 1 is fractions), and
+loading COUNTS into a scikit-learn that expects fractions divides each row by its numpy sum
+(0 replaced by 1) exactly as the old `predict_proba` did, so outputs stay bit-identical.
+
+A forest's trees are rebuilt by the forest's own `_make_estimator` (its params), with their
+random states (`estimators_/random_state`) and the fitted attributes all trees share
+(`estimators_/<name>`). Every tree module function works on whole arrays: no Python loop per
+node, so a forest of millions of nodes saves and loads in seconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.ensemble._forest import BaseForest
+from sklearn.tree import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    ExtraTreeClassifier,
+    ExtraTreeRegressor,
+)
+from sklearn.tree._tree import NODE_DTYPE, Tree
+
+from .._errors import AmberError, AmberWarning, UnsupportedError
+from .._proto.amber.v1 import amber_pb2 as pb
+from .._tree import LEAF, MISSING_LEFT, NODE_RECORD
+from ._common import DecodeCtx, EncodeCtx, build, decode_value, encode_value, register, type_name
+from .linear import _labels
+
+# sklearn.tree._tree: TREE_LEAF (children of a leaf), TREE_UNDEFINED (its feature, threshold).
+_TREE_LEAF = -1
+_TREE_UNDEFINED = -2
+
+SINGLE: dict[str, type] = {
+    "sklearn.tree.DecisionTreeClassifier": DecisionTreeClassifier,
+    "sklearn.tree.DecisionTreeRegressor": DecisionTreeRegressor,
+    "sklearn.tree.ExtraTreeClassifier": ExtraTreeClassifier,
+    "sklearn.tree.ExtraTreeRegressor": ExtraTreeRegressor,
+}
+FORESTS: dict[str, type] = {
+    "sklearn.ensemble.RandomForestClassifier": RandomForestClassifier,
+    "sklearn.ensemble.RandomForestRegressor": RandomForestRegressor,
+    "sklearn.ensemble.ExtraTreesClassifier": ExtraTreesClassifier,
+    "sklearn.ensemble.ExtraTreesRegressor": ExtraTreesRegressor,
+}
+#: The tree class of each forest (its `estimator_`).
+TREE_OF: dict[type, type] = {
+    RandomForestClassifier: DecisionTreeClassifier,
+    RandomForestRegressor: DecisionTreeRegressor,
+    ExtraTreesClassifier: ExtraTreeClassifier,
+    ExtraTreesRegressor: ExtraTreeRegressor,
+}
+#: Private forest attributes that `estimators_samples_` needs (scikit-learn >= 1.4).
+_FOREST_PRIVATE = ("_n_samples", "_n_samples_bootstrap", "_sample_weight")
+#: Attribute-name prefix of what a forest's trees share, and their random states.
+_PER_TREE = "estimators_/"
+_RANDOM_STATE = _PER_TREE + "random_state"
+_STATS = ("impurity", "n_node_samples", "weighted_n_node_samples")
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if m is None:
+        return (0, 0, 0)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+
+
+def stores_fractions(version: str | None = None) -> bool:
+    """Whether this scikit-learn's classifier trees hold fractions in `tree_.value` (>= 1.4.1)."""
+    return _version(version or sklearn.__version__) >= (1, 4, 1)
+
+
+# ---------------------------------------------------------------------------- structure
+
+
+def _levels(left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
+    """The node ids at each depth, from the root (id 0) down; each node listed once."""
+    levels = []
+    frontier = np.zeros(1, dtype=np.int64)
+    while frontier.size:
+        levels.append(frontier)
+        inner = frontier[left[frontier] != _TREE_LEAF]
+        # np.unique: a node reachable along two paths (not a tree) is visited once per level.
+        frontier = np.unique(np.concatenate((left[inner], right[inner])))
+        if len(levels) > left.shape[0]:
+            raise AmberError("E_MODEL", "a tree's links form a cycle")
+    return levels
+
+
+def _preorder(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(order, pos, depth): order[p] is the id at preorder position p, pos its inverse.
+
+    Level by level (a few numpy operations per depth, not per node): subtree sizes bottom
+    up, then each left child right after its parent and each right child after the left
+    subtree.
+    """
+    n = left.shape[0]
+    levels = _levels(left, right)
+    reached = np.zeros(n, dtype=np.int64)
+    for lvl in levels:
+        reached[lvl] += 1
+    if not np.all(reached == 1):
+        raise UnsupportedError("a tree_ whose nodes do not form one tree cannot be saved")
+    size = np.ones(n, dtype=np.int64)
+    for lvl in reversed(levels):
+        inner = lvl[left[lvl] != _TREE_LEAF]
+        size[inner] += size[left[inner]] + size[right[inner]]
+    pos = np.zeros(n, dtype=np.int64)
+    for lvl in levels:
+        inner = lvl[left[lvl] != _TREE_LEAF]
+        pos[left[inner]] = pos[inner] + 1
+        pos[right[inner]] = pos[inner] + 1 + size[left[inner]]
+    order = np.empty(n, dtype=np.int64)
+    order[pos] = np.arange(n, dtype=np.int64)
+    return order, pos, len(levels) - 1
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def _trees(est: Any) -> list[Any]:
+    if isinstance(est, BaseForest):
+        trees = list(getattr(est, "estimators_", None) or [])
+    else:
+        trees = [est] if hasattr(est, "tree_") else []
+    if not trees or any(not hasattr(t, "tree_") for t in trees):
+        raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    return trees
+
+
+def _class_lists(est: Any) -> list[np.ndarray]:
+    classes = est.classes_
+    return [np.asarray(classes)] if est.n_outputs_ == 1 else [np.asarray(c) for c in classes]
+
+
+def _leaf_values_kind(values: list[np.ndarray], n_classes: list[int]) -> int:
+    """COUNTS when some non-zero class row does not sum to 1, else FRACTIONS.
+
+    Fractions sum to 1 up to rounding; weighted counts sum to the node's weight, which is
+    not 1 somewhere in any real tree. Rows that sum to exactly 1 are the same numbers either
+    way, and all-zero rows (internal nodes of an inference-only load) say nothing.
+    """
+    for vals in values:
+        for o, m in enumerate(n_classes):
+            sums = vals[:, o, :m].sum(axis=1)
+            sums = sums[sums != 0.0]
+            if np.any(np.abs(sums - 1.0) > 1e-9):
+                return pb.LEAF_VALUES_COUNTS
+    return pb.LEAF_VALUES_FRACTIONS
+
+
+def _write_body(est: Any, trees: list[Any], body: pb.TreeEnsemble, ctx: EncodeCtx) -> None:
+    n_features = int(est.n_features_in_)
+    if n_features >= MISSING_LEFT:
+        raise UnsupportedError(f"{n_features} features do not fit a node record")
+    classifier = isinstance(est, ClassifierMixin)
+    records, values, ids, stats = [], [], [], {f: [] for f in _STATS}
+    all_values = []
+    offsets = [0]
+    identity = True
+    leaf_rows = 0
+    shape = None
+    for t in trees:
+        state = t.tree_.__getstate__()
+        n = int(state["node_count"])
+        nodes, vals = state["nodes"][:n], state["values"][:n]
+        if shape is None:
+            shape = vals.shape[1:]
+        elif vals.shape[1:] != shape:
+            raise UnsupportedError(f"the trees of this {type_name(est)} have different outputs")
+        left = nodes["left_child"].astype(np.int64)
+        right = nodes["right_child"].astype(np.int64)
+        order, pos, depth = _preorder(left, right)
+        if depth != int(state["max_depth"]):
+            raise UnsupportedError(
+                f"tree_.max_depth {state['max_depth']} is not the depth of the tree ({depth})"
+            )
+        identity = identity and bool(np.array_equal(order, np.arange(n)))
+        start = offsets[-1]
+        leaf = left[order] == _TREE_LEAF
+        rec = np.zeros(n, dtype=NODE_RECORD)
+        rec["threshold"] = np.where(leaf, 0.0, nodes["threshold"][order])
+        feature = nodes["feature"][order].astype(np.int64)
+        missing_left = nodes["missing_go_to_left"][order].astype(np.int64) != 0
+        rec["feature"] = np.where(leaf, LEAF, feature | (missing_left.astype(np.int64) << 31))
+        if ctx.inference_only:
+            rows = leaf_rows + np.cumsum(leaf) - 1
+            leaf_rows += int(leaf.sum())
+            values.append(vals[order[leaf]])
+        else:
+            rows = start + order
+            values.append(vals)
+            for f in _STATS:
+                stats[f].append(nodes[f])
+        right_record = start + pos[np.where(leaf, 0, right[order])]
+        rec["next"] = np.where(leaf, rows, right_record)
+        records.append(rec)
+        ids.append(order)
+        all_values.append(vals)
+        offsets.append(start + n)
+    if offsets[-1] >= LEAF:
+        raise UnsupportedError(f"{offsets[-1]} nodes do not fit 32-bit node indices")
+    body.nodes = ctx.tensor("nodes", np.concatenate(records).view(np.uint8).reshape(-1, 16))
+    body.tree_offsets = ctx.tensor("tree_offsets", np.asarray(offsets, dtype=np.uint64))
+    body.values = ctx.tensor("values", np.concatenate(values).astype(np.float64, copy=False))
+    body.input = pb.TREE_INPUT_F32
+    if classifier:
+        classes = _class_lists(est)
+        n_classes = [len(c) for c in classes]
+        body.leaf_values = _leaf_values_kind(all_values, n_classes)
+        for c in classes:
+            body.classes.append(_labels(c))
+    else:
+        body.leaf_values = pb.LEAF_VALUES_REGRESSION
+    if not ctx.inference_only:
+        body.impurity = ctx.tensor("impurity", np.concatenate(stats["impurity"]))
+        body.n_node_samples = ctx.tensor(
+            "n_node_samples", np.concatenate(stats["n_node_samples"]).astype(np.int64)
+        )
+        body.weighted_n_node_samples = ctx.tensor(
+            "weighted_n_node_samples", np.concatenate(stats["weighted_n_node_samples"])
+        )
+        if not identity:
+            body.node_ids = ctx.tensor("node_ids", np.concatenate(ids).astype(np.uint32))
+        body.values_for_every_node = True
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+        )
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+def _fitted(obj: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def _forest_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx) -> None:
+    """The forest's template, its trees' params, random states and shared attributes."""
+    tree_cls = TREE_OF[type(est)]
+    template = getattr(est, "estimator_", None)
+    if type(template) is not tree_cls or not _equal(
+        template.get_params(deep=False), tree_cls().get_params(deep=False)
+    ):
+        raise UnsupportedError(f"{type_name(est)}.estimator_ must be a default {tree_cls.__name__}")
+    expected = est._make_estimator(append=False).get_params(deep=False)
+    expected.pop("random_state")
+    states = []
+    for i, t in enumerate(trees):
+        params = t.get_params(deep=False)
+        states.append(params.pop("random_state"))
+        if type(t) is not tree_cls or not _equal(params, expected):
+            raise UnsupportedError(
+                f"tree {i} of this {type_name(est)} is not the forest's {tree_cls.__name__} "
+                "(its class or params differ)"
+            )
+    if not all(type(s) is int for s in states):
+        raise UnsupportedError(f"the trees of this {type_name(est)} need int random states")
+    msg.attributes.add(
+        name=_RANDOM_STATE,
+        value=encode_value(np.asarray(states, dtype=np.int64), f"attributes/{_RANDOM_STATE}", ctx),
+    )
+    shared = {k: v for k, v in _fitted(trees[0]).items() if k != "tree_"}
+    for i, t in enumerate(trees):
+        mine = {k: v for k, v in _fitted(t).items() if k != "tree_"}
+        if list(mine) != list(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
+            raise UnsupportedError(
+                f"tree {i} of this {type_name(est)} has fitted attributes that differ from "
+                "tree 0's (other than tree_)"
+            )
+    for name, value in shared.items():
+        full = _PER_TREE + name
+        msg.attributes.add(name=full, value=encode_value(value, f"attributes/{full}", ctx))
+    for name in _FOREST_PRIVATE:
+        if name in vars(est):
+            value = getattr(est, name)
+            msg.attributes.add(name=name, value=encode_value(value, f"attributes/{name}", ctx))
+
+
+def tree_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    trees = _trees(est)
+    _write_body(est, trees, msg.tree_ensemble, ctx)
+    consumed = {"classes_"}
+    if isinstance(est, BaseForest):
+        _forest_extras(est, trees, msg, ctx)
+        consumed |= {"estimators_", "estimator_"}
+    else:
+        consumed.add("tree_")
+    return consumed
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def counts_to_fractions(values: np.ndarray, n_classes: np.ndarray) -> None:
+    """Divide each class row by its sum, in place, as scikit-learn < 1.4.1's predict_proba.
+
+    `DecisionTreeClassifier.predict_proba` of 1.3.2 computed, for the rows `proba[:, k,
+    :n_classes[k]]` of a C-ordered [n, n_outputs, C] array: `normalizer = proba_k.sum(axis=1)`,
+    `normalizer[normalizer == 0.0] = 1.0`, `proba_k /= normalizer[:, None]`. `values` has that
+    layout and the same numpy reduction runs on it, so each row's result is bit-identical.
+    """
+    for o, m in enumerate(n_classes):
+        rows = values[:, o, :m]
+        normalizer = rows.sum(axis=1)[:, np.newaxis]
+        normalizer[normalizer == 0.0] = 1.0
+        rows /= normalizer
+
+
+def _fallback(msg: pb.Estimator, n_trees: int) -> type:
+    """The allow-listed class for this body: its producer's when it fits, else by semantics."""
+    regression = msg.tree_ensemble.leaf_values == pb.LEAF_VALUES_REGRESSION
+    cls = SINGLE.get(msg.producer_type) or FORESTS.get(msg.producer_type)
+    if cls is not None and issubclass(cls, ClassifierMixin) != (not regression):
+        cls = None
+    if cls is not None and not issubclass(cls, BaseForest) and n_trees != 1:
+        cls = None
+    if cls is None:
+        if n_trees == 1:
+            cls = DecisionTreeRegressor if regression else DecisionTreeClassifier
+        else:
+            cls = RandomForestRegressor if regression else RandomForestClassifier
+    return cls
+
+
+def _classes(body: pb.TreeEnsemble) -> list[np.ndarray]:
+    """Each output's labels: int64, float64 or str (one common width for string outputs,
+    as scikit-learn's np.unique over one 2-D array of labels gives)."""
+    out: list[Any] = []
+    for labels in body.classes:
+        kind = labels.WhichOneof("kind")
+        out.append((kind, list(getattr(labels, kind).values)))
+    strings = [v for kind, vals in out if kind == "strings" for v in vals]
+    width = max((len(s) for s in strings), default=1)
+    arrays = []
+    for kind, vals in out:
+        if kind == "ints":
+            arrays.append(np.asarray(vals, dtype=np.int64))
+        elif kind == "floats":
+            arrays.append(np.asarray(vals, dtype=np.float64))
+        else:
+            arrays.append(np.asarray(vals, dtype=f"<U{max(width, 1)}"))
+    if len(arrays) == 1 and arrays[0].dtype.kind == "U":
+        arrays[0] = np.asarray(out[0][1], dtype=str)
+    return arrays
+
+
+def _build_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarray) -> list[Tree]:
+    t = msg.tree_ensemble
+    offsets = ctx.view(t.tree_offsets).astype(np.int64)
+    records = ctx.view(t.nodes).reshape(-1).view(NODE_RECORD)
+    values = ctx.view(t.values)
+    n_outputs = values.shape[1]
+    width = int(n_classes.max())
+    convert = t.leaf_values == pb.LEAF_VALUES_COUNTS and stores_fractions()
+    stats = {f: ctx.view(getattr(t, f)) if getattr(t, f) else None for f in _STATS}
+    node_ids = ctx.view(t.node_ids).astype(np.int64) if t.node_ids else None
+    word_all = records["feature"].astype(np.int64)
+    next_all = records["next"].astype(np.int64)
+    out = []
+    for k in range(offsets.shape[0] - 1):
+        s, e = int(offsets[k]), int(offsets[k + 1])
+        n = e - s
+        word, nxt = word_all[s:e], next_all[s:e]
+        leaf = word == LEAF
+        inner = ~leaf
+        ids = node_ids[s:e] if node_ids is not None else np.arange(n, dtype=np.int64)
+        position = np.flatnonzero(inner)
+        nodes = np.zeros(n, dtype=NODE_DTYPE)
+        left = np.full(n, _TREE_LEAF, dtype=np.int64)
+        right = np.full(n, _TREE_LEAF, dtype=np.int64)
+        left[ids[inner]] = ids[position + 1]
+        right[ids[inner]] = ids[nxt[inner] - s]
+        nodes["left_child"] = left
+        nodes["right_child"] = right
+        feature = np.full(n, _TREE_UNDEFINED, dtype=np.int64)
+        feature[ids[inner]] = word[inner] & (MISSING_LEFT - 1)
+        nodes["feature"] = feature
+        threshold = np.full(n, float(_TREE_UNDEFINED))
+        threshold[ids[inner]] = records["threshold"][s:e][inner]
+        nodes["threshold"] = threshold
+        missing = np.zeros(n, dtype=np.uint8)
+        missing[ids[inner]] = (word[inner] >> 31).astype(np.uint8)
+        nodes["missing_go_to_left"] = missing
+        for f, fill in zip(_STATS, (np.nan, 0, 0.0)):
+            nodes[f] = stats[f][s:e] if stats[f] is not None else fill
+        if t.values_for_every_node:
+            vals = np.array(values[s:e, :, :width], dtype=np.float64, order="C")
+        else:
+            vals = np.zeros((n, n_outputs, width), dtype=np.float64)
+        vals[ids[leaf]] = values[nxt[leaf], :, :width]
+        if convert:
+            counts_to_fractions(vals, n_classes)
+        depth = len(_levels(left, right)) - 1
+        tree = Tree(int(msg.n_features_in), n_classes.astype(np.intp), n_outputs)
+        tree.__setstate__({"max_depth": depth, "node_count": n, "nodes": nodes, "values": vals})
+        out.append(tree)
+    return out
+
+
+def _per_tree_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict]:
+    """Split the forest's `estimators_/...` attributes off a copy of `msg`."""
+    plain = pb.Estimator()
+    plain.CopyFrom(msg)
+    del plain.attributes[:]
+    shared = {}
+    for a in msg.attributes:
+        if a.name.startswith(_PER_TREE):
+            shared[a.name[len(_PER_TREE) :]] = decode_value(a.value, ctx)
+        else:
+            plain.attributes.append(a)
+    return plain, shared
+
+
+def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    body = msg.tree_ensemble
+    if body.input != pb.TREE_INPUT_F32:
+        raise AmberError(
+            "E_UNSUPPORTED",
+            "scikit-learn trees compare float32 inputs; this file's trees compare float64",
+        )
+    n_trees = len(ctx.view(body.tree_offsets)) - 1
+    cls = _fallback(msg, n_trees)
+    classifier = body.leaf_values != pb.LEAF_VALUES_REGRESSION
+    n_outputs = ctx.view(body.values).shape[1]
+    classes = _classes(body) if classifier else []
+    n_classes = np.array([len(c) for c in classes] if classifier else [1] * n_outputs, np.intp)
+    trees = _build_trees(msg, ctx, n_classes)
+    forest = issubclass(cls, BaseForest)
+    plain, shared = _per_tree_attributes(msg, ctx) if forest else (msg, {})
+    est = build(cls, plain, ctx)
+    if classifier:
+        est.classes_ = classes[0] if n_outputs == 1 else classes
+        if not hasattr(est, "n_classes_"):
+            est.n_classes_ = int(n_classes[0]) if n_outputs == 1 else n_classes.tolist()
+    if not hasattr(est, "n_outputs_"):
+        est.n_outputs_ = n_outputs
+    if forest:
+        template = getattr(est, "estimator", None)
+        est.estimator_ = template if template is not None else TREE_OF[cls]()
+        states = shared.pop("random_state", None)
+        est.estimators_ = []
+        for k, tree in enumerate(trees):
+            t = est._make_estimator(append=False)
+            if states is not None:
+                t.random_state = int(states[k])
+            _set_tree_attributes(t, shared, msg, n_classes, n_outputs, classifier)
+            t.tree_ = tree
+            est.estimators_.append(t)
+    else:
+        est.tree_ = trees[0]
+        if classifier and not hasattr(est, "n_classes_"):
+            est.n_classes_ = n_classes[0] if n_outputs == 1 else n_classes
+    missing = [f for f in _STATS if not getattr(body, f)]
+    if missing or not body.values_for_every_node:
+        what = [f"{f} is {'NaN' if f == 'impurity' else '0'}" for f in missing]
+        if not body.values_for_every_node:
+            what.append("the values of internal nodes are 0")
+        warnings.warn(
+            f"{type_name(est)} was saved without training statistics (inference-only): in "
+            f"its trees' tree_, {', '.join(what)}, so feature_importances_ and anything else "
+            "computed from them is not meaningful; predictions are exact",
+            AmberWarning,
+            stacklevel=3,
+        )
+    return est
+
+
+def _set_tree_attributes(
+    t: Any, shared: dict, msg: pb.Estimator, n_classes: np.ndarray, n_outputs: int, clf: bool
+) -> None:
+    """A forest tree's fitted attributes: the shared ones, else what a forest gives its trees."""
+    if shared:
+        for name, value in shared.items():
+            setattr(t, name, copy.deepcopy(value))
+        return
+    t.n_features_in_ = int(msg.n_features_in)
+    t.n_outputs_ = n_outputs
+    if clf:
+        floats = [np.arange(m, dtype=np.float64) for m in n_classes]
+        t.classes_ = floats[0] if n_outputs == 1 else floats
+        t.n_classes_ = n_classes[0].astype(np.int64) if n_outputs == 1 else n_classes
+
+
+for _name, _cls in {**SINGLE, **FORESTS}.items():
+    register(_cls, _name, "tree_ensemble", tree_to_proto, tree_from_proto)
