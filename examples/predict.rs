@@ -5,7 +5,7 @@
 //! cargo run --example predict                            # a tiny model built in memory
 //! ```
 
-use amber::{Model, Prediction};
+use amber::{Method, Model, Prediction};
 use ndarray::{Array2, array};
 use ndarray_npy::ReadNpyExt;
 
@@ -32,6 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         model.methods()
     );
     for method in model.methods() {
+        if method == Method::PredictProba {
+            // One array per output (one for a single-output model).
+            for (o, p) in model.predict_proba_multi(x.view())?.iter().enumerate() {
+                println!("{method} (output {o}):\n{p}");
+            }
+            continue;
+        }
         match model.run(method, x.view())? {
             Prediction::Float(a) => println!("{method}:\n{a}"),
             Prediction::Int(a) => println!("{method}:\n{a}"),

@@ -23,8 +23,24 @@
 //! # Ok::<(), amber::EstimatorError>(())
 //! ```
 //!
+//! Tree ensembles (decision trees and forests) are bit-exact with scikit-learn 1.9.1 and
+//! 1.3.2, read their node records in place from the memory-mapped file, and predict batches
+//! on every core; a multi-output classifier's probabilities, one array per output, come from
+//! [`Model::predict_proba_multi`].
+//!
 //! The format is specified in `spec/format.md` and `spec/estimators.md`; a configurable
-//! [`Reader`] (limits, deferred checksums) goes to [`Model::open_with`].
+//! [`Reader`] (limits, deferred checksums) goes to [`Model::open_with`]. With
+//! [`ChecksumPolicy::Deferred`] each tensor's CRC-32 is verified on its first use rather than
+//! at open (for a forest: the node records while they are validated at open, the leaf values
+//! at the first prediction), so a large forest opens in time proportional to its node count:
+//!
+//! ```no_run
+//! use amber::{ChecksumPolicy, Model, Reader};
+//!
+//! let reader = Reader::builder().checksums(ChecksumPolicy::Deferred).build();
+//! let forest = Model::open_with("forest.amber", &reader)?;
+//! # Ok::<(), amber::EstimatorError>(())
+//! ```
 
 #![deny(missing_docs)]
 

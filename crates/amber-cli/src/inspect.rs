@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use amber_codec::model::{Body, Estimator, Labels, LinearLink, Param, TensorInfo, Value};
+use amber_codec::model::{
+    Body, Estimator, Labels, LeafValues, LinearLink, Param, TensorInfo, TreeInput, Value,
+};
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
 
@@ -55,7 +57,7 @@ pub struct ModelError {
 #[derive(Debug, Serialize)]
 pub struct EstimatorReport {
     producer_type: String,
-    /// `standard_scaler`, `linear`, `pipeline` (the manifest's oneof name).
+    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble` (the manifest's oneof name).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -67,6 +69,27 @@ pub struct EstimatorReport {
     linear: Option<LinearReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pipeline: Option<PipelineReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree_ensemble: Option<TreeReport>,
+}
+
+/// A tree ensemble body: tensor names, the comparison, the kind of leaf values, the classes.
+#[derive(Debug, Serialize)]
+pub struct TreeReport {
+    nodes: String,
+    tree_offsets: String,
+    values: String,
+    /// `f32` or `f64`.
+    input: &'static str,
+    /// `regression`, `fractions` or `counts`.
+    leaf_values: &'static str,
+    /// One entry per output (classifiers); empty for regressors.
+    classes: Vec<ClassesReport>,
+    impurity: Option<String>,
+    n_node_samples: Option<String>,
+    weighted_n_node_samples: Option<String>,
+    node_ids: Option<String>,
+    values_for_every_node: bool,
 }
 
 /// A named value.
@@ -171,6 +194,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::StandardScaler(_) => "standard_scaler",
         Body::Linear(_) => "linear",
         Body::Pipeline(_) => "pipeline",
+        Body::TreeEnsemble(_) => "tree_ensemble",
         _ => "unknown",
     }
 }
@@ -182,6 +206,35 @@ fn link_name(link: LinearLink) -> &'static str {
         LinearLink::OvrLogistic => "ovr_logistic",
         LinearLink::Softmax => "softmax",
     }
+}
+
+fn classes_report(c: &Labels) -> ClassesReport {
+    match c {
+        Labels::Int(v) => ClassesReport {
+            kind: "int",
+            values: v.clone().into(),
+        },
+        Labels::Float(v) => ClassesReport {
+            kind: "float",
+            values: v.clone().into(),
+        },
+        Labels::Str(v) => ClassesReport {
+            kind: "str",
+            values: v.clone().into(),
+        },
+    }
+}
+
+fn classes_text(classes: &ClassesReport) -> String {
+    let values = match &classes.values {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    format!("{values}  ({})", classes.kind)
 }
 
 fn estimator_report(e: &Estimator) -> EstimatorReport {
@@ -203,6 +256,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         standard_scaler: None,
         linear: None,
         pipeline: None,
+        tree_ensemble: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -218,20 +272,29 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 coef: l.coef.clone(),
                 intercept: l.intercept.clone(),
                 link: link_name(l.link),
-                classes: l.classes.as_ref().map(|c| match c {
-                    Labels::Int(v) => ClassesReport {
-                        kind: "int",
-                        values: v.clone().into(),
-                    },
-                    Labels::Float(v) => ClassesReport {
-                        kind: "float",
-                        values: v.clone().into(),
-                    },
-                    Labels::Str(v) => ClassesReport {
-                        kind: "str",
-                        values: v.clone().into(),
-                    },
-                }),
+                classes: l.classes.as_ref().map(classes_report),
+            });
+        }
+        Body::TreeEnsemble(t) => {
+            report.tree_ensemble = Some(TreeReport {
+                nodes: t.nodes.clone(),
+                tree_offsets: t.tree_offsets.clone(),
+                values: t.values.clone(),
+                input: match t.input {
+                    TreeInput::F32 => "f32",
+                    TreeInput::F64 => "f64",
+                },
+                leaf_values: match t.leaf_values {
+                    LeafValues::Regression => "regression",
+                    LeafValues::Fractions => "fractions",
+                    LeafValues::Counts => "counts",
+                },
+                classes: t.classes.iter().map(classes_report).collect(),
+                impurity: t.impurity.clone(),
+                n_node_samples: t.n_node_samples.clone(),
+                weighted_n_node_samples: t.weighted_n_node_samples.clone(),
+                node_ids: t.node_ids.clone(),
+                values_for_every_node: t.values_for_every_node,
             });
         }
         Body::Pipeline(p) => {
@@ -387,15 +450,7 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     if let Some(l) = &e.linear {
         let _ = writeln!(out, "{pad}link:           {}", l.link);
         if let Some(classes) = &l.classes {
-            let values = match &classes.values {
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            let _ = writeln!(out, "{pad}classes:        {values}  ({})", classes.kind);
+            let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
         }
         let _ = writeln!(out, "{pad}coef:           {}", tensor_ref(c, &l.coef));
         let intercept = l
@@ -403,6 +458,34 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             .as_deref()
             .map_or_else(|| "(absent: zero)".to_owned(), |n| tensor_ref(c, n));
         let _ = writeln!(out, "{pad}intercept:      {intercept}");
+    }
+    if let Some(t) = &e.tree_ensemble {
+        let _ = writeln!(out, "{pad}input:          {}", t.input);
+        let _ = writeln!(out, "{pad}leaf values:    {}", t.leaf_values);
+        for (o, classes) in t.classes.iter().enumerate() {
+            let label = if t.classes.len() == 1 {
+                "classes:".to_owned()
+            } else {
+                format!("classes[{o}]:")
+            };
+            let _ = writeln!(out, "{pad}{label:<16}{}", classes_text(classes));
+        }
+        for (k, v) in [
+            ("nodes", Some(&t.nodes)),
+            ("tree_offsets", Some(&t.tree_offsets)),
+            ("values", Some(&t.values)),
+            ("impurity", t.impurity.as_ref()),
+            ("n_node_samples", t.n_node_samples.as_ref()),
+            (
+                "weighted_n_node_samples",
+                t.weighted_n_node_samples.as_ref(),
+            ),
+            ("node_ids", t.node_ids.as_ref()),
+        ] {
+            let text = v.map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
+            let label = format!("{k}:");
+            let _ = writeln!(out, "{pad}{label:<15} {text}");
+        }
     }
     for (title, list) in [("params", &e.params), ("attributes", &e.attributes)] {
         if list.is_empty() {

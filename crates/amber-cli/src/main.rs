@@ -62,7 +62,7 @@ enum Command {
     /// An estimator is {producer_type, body, n_features_in, feature_names_in, params,
     /// attributes} plus one object named after its body:
     ///
-    ///   body                "standard_scaler", "linear" or "pipeline"
+    ///   body                "standard_scaler", "linear", "pipeline" or "tree_ensemble"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   linear              {coef, intercept (null: zero), link, classes}; link "identity",
@@ -70,6 +70,10 @@ enum Command {
     ///                       {kind: "int"|"float"|"str", values: [...]}
     ///   pipeline            {steps: [{name, passthrough, passthrough_is_none, estimator}]},
     ///                       estimator null for a passthrough step
+    ///   tree_ensemble       {nodes, tree_offsets, values, input ("f32"|"f64"), leaf_values
+    ///                       ("regression"|"fractions"|"counts"), classes: [one per output,
+    ///                       as linear's], impurity, n_node_samples, weighted_n_node_samples,
+    ///                       node_ids (tensor names or null), values_for_every_node}
     ///
     /// A value is null (None), a boolean, an integer, a float (always written with a
     /// fraction or an exponent), a string or an array (list); what JSON lacks is tagged:
@@ -120,6 +124,12 @@ enum Command {
     ///         labels quoted where CSV requires.
     ///   .npy  float64 (<f8), int64 labels (<i8) or string labels (numpy unicode, '<U'
     ///         followed by the longest label's length).
+    ///
+    /// Multi-output models: predict gives one column per output (n_samples x n_outputs).
+    /// predict_proba gives one array per output (scikit-learn's list): in CSV, each row holds
+    /// the probabilities of output 0, then those of output 1, and so on, concatenated (no
+    /// header); with --output OUT.npy, one file per output, OUT.0.npy, OUT.1.npy, ... (the
+    /// corpus's naming), and OUT.npy itself is not written.
     #[command(verbatim_doc_comment)]
     Predict {
         /// The model file.
@@ -284,23 +294,50 @@ fn predict(file: &Path, input: &Path, method: Method, output: Option<&Path>) -> 
         // The value parser admitted only .npy and .csv.
         Some(Format::Npy) | None => input::read_npy(input)?,
     };
-    let result = Array::from(
-        model
-            .run(method, x.view())
-            .with_context(|| format!("{method} on {}", input.display()))?,
-    );
+    let context = || format!("{method} on {}", input.display());
+    if method == Method::PredictProba {
+        let mut all = model.predict_proba_multi(x.view()).with_context(context)?;
+        if all.len() > 1 {
+            return write_per_output(&all, output);
+        }
+        let one = all.pop().map(|p| Array::Float(p.into_dyn()));
+        let one = one.ok_or_else(|| anyhow::anyhow!("{}: no output", context()))?;
+        return write_output(&one, output);
+    }
+    let result = Array::from(model.run(method, x.view()).with_context(context)?);
+    write_output(&result, output)
+}
+
+/// One array per model output (multi-output `predict_proba`): concatenated columns in CSV,
+/// `<stem>.<o>.npy` files for `.npy`.
+fn write_per_output(all: &[ndarray::Array2<f64>], output: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(path) = output.filter(|p| format_of(p) == Some(Format::Npy)) {
+        for (o, p) in all.iter().enumerate() {
+            let file = path.with_extension(format!("{o}.npy"));
+            let bytes = amber_conformance::npy::write(&Array::Float(p.clone().into_dyn()));
+            std::fs::write(&file, bytes).map_err(|e| CliError::io(&file, e))?;
+        }
+        return Ok(());
+    }
+    let views: Vec<_> = all.iter().map(|p| p.view()).collect();
+    let joined = ndarray::concatenate(ndarray::Axis(1), &views)
+        .map_err(|e| anyhow::anyhow!("joining the outputs' columns: {e}"))?;
+    write_output(&Array::Float(joined.into_dyn()), output)
+}
+
+fn write_output(result: &Array, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         None => {
             let mut bytes = Vec::new();
-            output::write_csv(&result, &mut bytes).map_err(|e| CliError::io("<stdout>", e))?;
+            output::write_csv(result, &mut bytes).map_err(|e| CliError::io("<stdout>", e))?;
             write_stdout(&bytes)
         }
         Some(path) => {
             let bytes = match format_of(path) {
-                Some(Format::Npy) => amber_conformance::npy::write(&result),
+                Some(Format::Npy) => amber_conformance::npy::write(result),
                 Some(Format::Csv) | None => {
                     let mut bytes = Vec::new();
-                    output::write_csv(&result, &mut bytes).map_err(|e| CliError::io(path, e))?;
+                    output::write_csv(result, &mut bytes).map_err(|e| CliError::io(path, e))?;
                     bytes
                 }
             };

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use amber_codec::model::{
-    Body, Estimator, Labels, Linear, LinearLink, Param, Pipeline, PipelineStep, Producer,
-    StandardScaler, Value,
+    Body, Estimator, Labels, LeafValues, Linear, LinearLink, Param, Pipeline, PipelineStep,
+    Producer, StandardScaler, TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{DType, TensorData, encode};
+use amber_conformance::corpus::ExpectedPaths;
 use amber_conformance::{Array, Corpus, Process, compare, npy, run};
 use ndarray::{Array2, arr2};
 
@@ -200,6 +201,118 @@ fn bad_rule_file() -> Vec<u8> {
         }],
     )
     .unwrap()
+}
+
+/// A two-tree, two-output forest classifier on 3 features: output 0 has classes [0, 1],
+/// output 1 has ["a", "b", "c"] (values padded to 3 columns).
+///
+/// Tree 0: x0 <= 0.5 ? row 0 : row 1. Tree 1: x2 <= 4.5 (NaN left) ? row 2 : row 3.
+fn tree_file() -> Vec<u8> {
+    let rec = |t: f64, f: u32, n: u32| {
+        let mut b = t.to_le_bytes().to_vec();
+        b.extend(f.to_le_bytes());
+        b.extend(n.to_le_bytes());
+        b
+    };
+    let nodes: Vec<u8> = [
+        rec(0.5, 0, 2),
+        rec(0.0, u32::MAX, 0),
+        rec(0.0, u32::MAX, 1),
+        rec(4.5, 2 | 1 << 31, 5),
+        rec(0.0, u32::MAX, 2),
+        rec(0.0, u32::MAX, 3),
+    ]
+    .concat();
+    let offsets: Vec<u8> = [0u64, 3, 6].iter().flat_map(|v| v.to_le_bytes()).collect();
+    #[rustfmt::skip]
+    let values = f64_bytes(&[
+        1.0, 0.0, 0.0,   0.5, 0.25, 0.25,
+        0.0, 1.0, 0.0,   0.0, 0.0, 1.0,
+        0.5, 0.5, 0.0,   1.0, 0.0, 0.0,
+        0.0, 1.0, 0.0,   0.0, 1.0, 0.0,
+    ]);
+    let root = estimator(
+        "sklearn.ensemble.RandomForestClassifier",
+        3,
+        &[],
+        Body::TreeEnsemble(TreeEnsemble {
+            nodes: "nodes".into(),
+            tree_offsets: "tree_offsets".into(),
+            values: "values".into(),
+            input: TreeInput::F32,
+            leaf_values: LeafValues::Fractions,
+            classes: vec![
+                Labels::Int(vec![0, 1]),
+                Labels::Str(vec!["a".into(), "b".into(), "c".into()]),
+            ],
+            impurity: None,
+            n_node_samples: None,
+            weighted_n_node_samples: None,
+            node_ids: None,
+            values_for_every_node: false,
+        }),
+    );
+    encode(
+        &[],
+        &Producer::default(),
+        &root,
+        &[
+            TensorData {
+                name: "nodes",
+                dtype: DType::U8,
+                shape: &[6, 16],
+                bytes: &nodes,
+            },
+            TensorData {
+                name: "tree_offsets",
+                dtype: DType::U64,
+                shape: &[3],
+                bytes: &offsets,
+            },
+            TensorData {
+                name: "values",
+                dtype: DType::F64,
+                shape: &[4, 2, 3],
+                bytes: &values,
+            },
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn multi_output_predict_proba_concatenates_csv_and_splits_npy() {
+    let f = Files::new();
+    let model = f.put("forest.amber", &tree_file());
+    let input = f.put("x.csv", b"0,0,1\n1,0,9\n");
+    let out = predict_csv(&model, &input, "predict_proba");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Row 0: tree 0 row 0, tree 1 row 2. Row 1: tree 0 row 1, tree 1 row 3.
+    assert_eq!(
+        text(&out.stdout),
+        "0.75,0.25,0.75,0.125,0.125\n0,1,0,0.5,0.5\n"
+    );
+    let npy = f.path("p.npy");
+    let out = amber(&[
+        &"predict",
+        &model,
+        &"--input",
+        &input,
+        &"--method",
+        &"predict_proba",
+        &"--output",
+        &npy,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!npy.exists());
+    assert_eq!(
+        read_npy(&f.path("p.0.npy")),
+        Array::Float(arr2(&[[0.75, 0.25], [0.0, 1.0]]).into_dyn())
+    );
+    assert_eq!(read_npy(&f.path("p.1.npy")).shape(), [2, 3]);
+    // Outputs of different label kinds: predict is not available.
+    let out = predict_csv(&model, &input, "predict");
+    assert_error(&out, "E_METHOD");
 }
 
 struct Files {
@@ -667,27 +780,28 @@ fn nan_cells_reach_the_model() {
 #[test]
 fn no_command_panics_on_damaged_files() {
     let f = Files::new();
-    let original = pipeline_file();
     let input = f.put("x.csv", b"1,2,3\n4,5,6\n");
     let mut variants: Vec<Vec<u8>> = Vec::new();
-    for i in 0..original.len() {
-        let mut v = original.clone();
-        v[i] ^= 0xff;
-        variants.push(v);
-        variants.push(original[..i].to_vec());
-    }
-    // The checksums stop the flips above early; flipping manifest bytes and fixing both
-    // CRCs up sends damaged manifests through decoding and the estimator rules as well.
-    let manifest_len = u64::from_le_bytes(original[16..24].try_into().unwrap()) as usize;
-    for i in 64..64 + manifest_len {
-        for mask in [0x01u8, 0x80] {
+    for original in [pipeline_file(), tree_file()] {
+        for i in 0..original.len() {
             let mut v = original.clone();
-            v[i] ^= mask;
-            let crc = crc32fast::hash(&v[64..64 + manifest_len]);
-            v[48..52].copy_from_slice(&crc.to_le_bytes());
-            let crc = crc32fast::hash(&v[..60]);
-            v[60..64].copy_from_slice(&crc.to_le_bytes());
+            v[i] ^= 0xff;
             variants.push(v);
+            variants.push(original[..i].to_vec());
+        }
+        // The checksums stop the flips above early; flipping manifest bytes and fixing both
+        // CRCs up sends damaged manifests through decoding and the estimator rules as well.
+        let manifest_len = u64::from_le_bytes(original[16..24].try_into().unwrap()) as usize;
+        for i in 64..64 + manifest_len {
+            for mask in [0x01u8, 0x80] {
+                let mut v = original.clone();
+                v[i] ^= mask;
+                let crc = crc32fast::hash(&v[64..64 + manifest_len]);
+                v[48..52].copy_from_slice(&crc.to_le_bytes());
+                let crc = crc32fast::hash(&v[..60]);
+                v[60..64].copy_from_slice(&crc.to_le_bytes());
+                variants.push(v);
+            }
         }
     }
     let paths: Vec<PathBuf> = variants
@@ -794,10 +908,21 @@ fn corpus_through_the_cli() {
                     case.name,
                     text(&out.stderr)
                 );
-                let expected =
-                    amber_conformance::corpus::read_array(&case.path(&spec.expected)).unwrap();
-                if let Err(m) = compare(&read_npy(&output), &expected, spec.tolerance()) {
-                    panic!("{} {method} from {}: {m}", case.name, input.display());
+                let (got, expected): (Vec<Array>, Vec<&String>) = match &spec.expected {
+                    ExpectedPaths::One(p) => (vec![read_npy(&output)], vec![p]),
+                    // One `<stem>.<o>.npy` file per output.
+                    ExpectedPaths::PerOutput(ps) => (
+                        (0..ps.len())
+                            .map(|o| read_npy(&output.with_extension(format!("{o}.npy"))))
+                            .collect(),
+                        ps.iter().collect(),
+                    ),
+                };
+                for (got, want) in got.iter().zip(expected) {
+                    let want = amber_conformance::corpus::read_array(&case.path(want)).unwrap();
+                    if let Err(m) = compare(got, &want, spec.tolerance()) {
+                        panic!("{} {method} from {}: {m}", case.name, input.display());
+                    }
                 }
                 checked += 1;
             }

@@ -435,7 +435,20 @@ impl<B: Deref<Target = [u8]>> Container<B> {
         &self.bytes
     }
 
-    fn tensor_at(&self, i: usize) -> Result<TensorView<'_>> {
+    /// The position of the tensor named `name` in the tensor table, for
+    /// [`Container::tensor_by_index`]; `None` when there is no such tensor.
+    #[must_use]
+    pub fn tensor_index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// The tensor at position `i` of the tensor table, its checksum verified (now, if it was
+    /// deferred and this is its first use). Looking a tensor up by position skips the name
+    /// lookup of [`Container::tensor`], for callers that access it on every prediction.
+    ///
+    /// # Errors
+    /// `E_MODEL` if there is no tensor `i`; `E_TENSOR_CHECKSUM` if its bytes changed.
+    pub fn tensor_by_index(&self, i: usize) -> Result<TensorView<'_>> {
         let info = self
             .manifest
             .tensors
@@ -476,7 +489,7 @@ impl<B: Deref<Target = [u8]>> Container<B> {
             context: "lookup".to_owned(),
             name: name.to_owned(),
         })?;
-        self.tensor_at(i)
+        self.tensor_by_index(i)
     }
 
     /// Verifies every tensor checksum not verified yet (check 14).
@@ -484,7 +497,7 @@ impl<B: Deref<Target = [u8]>> Container<B> {
     /// # Errors
     /// `E_TENSOR_CHECKSUM` for the first damaged tensor, in table order.
     pub fn verify_checksums(&self) -> Result<()> {
-        (0..self.manifest.tensors.len()).try_for_each(|i| self.tensor_at(i).map(|_| ()))
+        (0..self.manifest.tensors.len()).try_for_each(|i| self.tensor_by_index(i).map(|_| ()))
     }
 
     /// Writes this container again with the canonical writer. For a file written by any
@@ -495,7 +508,7 @@ impl<B: Deref<Target = [u8]>> Container<B> {
     pub fn reencode(&self) -> Result<Vec<u8>> {
         let tensors = (0..self.manifest.tensors.len())
             .map(|i| {
-                let view = self.tensor_at(i)?;
+                let view = self.tensor_by_index(i)?;
                 let info = view.info();
                 Ok(TensorData {
                     name: &info.name,

@@ -27,5 +27,5 @@ pub use container::{
 };
 pub use error::{CodecError, Result};
 pub use header::{FORMAT_MAJOR, FORMAT_MINOR, MAGIC};
-pub use tensor::{DType, Element, TensorView};
+pub use tensor::{DType, Element, TensorView, cast_slice};
 pub use writer::{TensorData, encode};

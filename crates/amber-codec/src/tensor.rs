@@ -197,20 +197,14 @@ impl<'a> TensorView<'a> {
             ));
         }
         let shape = IxDyn(&self.shape()?);
-        let size = std::mem::size_of::<T>();
-        let elements: Cow<'a, [T]> = if cfg!(target_endian = "little")
-            && (self.bytes.as_ptr() as usize) % std::mem::align_of::<T>() == 0
-        {
-            // SAFETY: the pointer is aligned for T (checked just above); the container
-            // validated `length == product(shape) * size_of::<T>()` so the slice holds exactly
-            // `len / size` elements; T is a plain numeric type (the sealed `Element` impls)
-            // for which every bit pattern is valid, and on a little-endian machine the file's
-            // byte order is the native one. The lifetime is the container's borrow.
-            Cow::Borrowed(unsafe {
-                std::slice::from_raw_parts(self.bytes.as_ptr().cast::<T>(), self.bytes.len() / size)
-            })
-        } else {
-            Cow::Owned(self.bytes.chunks_exact(size).map(T::from_le).collect())
+        let elements: Cow<'a, [T]> = match cast_slice::<T>(self.bytes) {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(
+                self.bytes
+                    .chunks_exact(std::mem::size_of::<T>())
+                    .map(T::from_le)
+                    .collect(),
+            ),
         };
         let array = match elements {
             Cow::Borrowed(s) => ArrayView::from_shape(shape, s).map(CowArray::from),
@@ -220,5 +214,55 @@ impl<'a> TensorView<'a> {
             tensor: self.info.name.clone(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// Views little-endian `bytes` as a slice of `T` without copying, when that is possible: the
+/// machine is little-endian, `bytes` starts at an address aligned for `T` and its length is a
+/// multiple of `T`'s size. `None` otherwise; the caller then decodes with [`Element::from_le`].
+///
+/// Tensors start at 64-byte aligned file offsets (`spec/format.md` §1.3), so for a mapped file
+/// (page-aligned) or a heap buffer on x86-64 and aarch64 this is always `Some`.
+#[must_use]
+pub fn cast_slice<T: Element>(bytes: &[u8]) -> Option<&[T]> {
+    let size = std::mem::size_of::<T>();
+    if cfg!(target_endian = "little")
+        && (bytes.as_ptr() as usize) % std::mem::align_of::<T>() == 0
+        && bytes.len() % size == 0
+    {
+        // SAFETY: the pointer is aligned for T (checked just above) and the slice holds
+        // exactly `len / size` whole elements (also checked), all inside `bytes`; T is a plain
+        // numeric type (the sealed `Element` impls) for which every bit pattern is valid, and
+        // on a little-endian machine the file's byte order is the native one. The result
+        // borrows `bytes`, so it cannot outlive them.
+        Some(unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), bytes.len() / size) })
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cast_slice_borrows_aligned_bytes_and_refuses_the_rest() {
+        let values = [1.5f64, -2.0, 3.25];
+        let mut buf = [0u8; 40];
+        // An 8-aligned window of the buffer holds the values' bytes.
+        let at = buf.as_ptr().align_offset(8);
+        for (dst, src) in buf[at..at + 24]
+            .iter_mut()
+            .zip(values.iter().flat_map(|v| v.to_le_bytes()))
+        {
+            *dst = src;
+        }
+        let aligned = &buf[at..at + 24];
+        if cfg!(target_endian = "little") {
+            assert_eq!(cast_slice::<f64>(aligned), Some(&values[..]));
+        }
+        // Misaligned start, or a length that is not whole elements.
+        assert_eq!(cast_slice::<f64>(&buf[at + 1..at + 9]), None);
+        assert_eq!(cast_slice::<f64>(&aligned[..7]), None);
     }
 }

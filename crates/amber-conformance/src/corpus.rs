@@ -43,11 +43,24 @@ pub struct CaseJson {
     pub methods: BTreeMap<String, MethodJson>,
 }
 
+/// Where a method's expected output is: one file, or one file per model output.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ExpectedPaths {
+    /// One array (`"expected": "expected/predict.npy"`).
+    One(String),
+    /// One array per output of a multi-output model, in output order
+    /// (`"expected": ["expected/predict_proba.0.npy", "expected/predict_proba.1.npy"]`):
+    /// `predict_proba` of a multi-output classifier, which scikit-learn returns as a list.
+    PerOutput(Vec<String>),
+}
+
 /// One method's expected output.
 #[derive(Clone, Debug, Deserialize)]
 pub struct MethodJson {
-    /// `.npy` (`f64` or `i64`) or `.json` (an array of strings).
-    pub expected: String,
+    /// `.npy` (`f64` or `i64`) or `.json` (an array of strings); or a list of them, one per
+    /// model output.
+    pub expected: ExpectedPaths,
     /// Bitwise equality required.
     pub exact: bool,
     /// Relative tolerance when not exact (0 when absent).
@@ -348,6 +361,22 @@ mod tests {
     }
 
     #[test]
+    fn expected_may_list_one_path_per_output() {
+        let m: MethodJson = serde_json::from_str(
+            r#"{"expected": ["expected/predict_proba.0.npy", "expected/predict_proba.1.npy"],
+                "exact": true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.expected,
+            ExpectedPaths::PerOutput(vec![
+                "expected/predict_proba.0.npy".into(),
+                "expected/predict_proba.1.npy".into()
+            ])
+        );
+    }
+
+    #[test]
     fn case_json_parses_with_defaults() {
         let case: CaseJson = serde_json::from_str(
             r#"{"name": "c", "model": "model.amber", "input": "input.npy", "future_field": 1,
@@ -361,6 +390,10 @@ mod tests {
             ["predict", "predict_proba"]
         );
         assert_eq!(case.methods["predict"].tolerance(), Tolerance::Exact);
+        assert_eq!(
+            case.methods["predict"].expected,
+            ExpectedPaths::One("expected/predict.npy".into())
+        );
         assert_eq!(
             case.methods["predict_proba"].tolerance(),
             Tolerance::Close {

@@ -1,10 +1,11 @@
 //! The runner: every check of a corpus against one [`Testee`], as a stream of [`Outcome`]s.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use crate::array::format_float;
 use crate::compare::compare;
-use crate::corpus::{Corpus, InvalidCase, ValidCase, read_array};
+use crate::corpus::{Corpus, ExpectedPaths, InvalidCase, MethodJson, ValidCase, read_array};
 use crate::testee::{OutputFormat, Testee, TesteeError, guard};
 
 /// The verdict of one check.
@@ -124,32 +125,9 @@ fn check_valid(case: &ValidCase, testee: &mut dyn Testee, emit: &mut dyn FnMut(O
     let input = case.path(&json.input);
     for (method, spec) in &json.methods {
         let subject = format!("{} {method}", case.name);
-        let expected_path = case.path(&spec.expected);
-        let expected = match read_array(&expected_path) {
-            Ok(a) => a,
-            Err(e) => {
-                emit(Outcome::fail(
-                    subject,
-                    format!("cannot read expected output: {e}"),
-                ));
-                continue;
-            }
-        };
-        let format = OutputFormat::of(&expected_path);
-        let outcome = match guard(|| testee.predict(&model, &input, method, format)) {
-            Err(e) => Outcome::fail(subject, e),
-            Ok(got) => match compare(&got, &expected, spec.tolerance()) {
-                Ok(agreement) => Outcome::pass(
-                    subject,
-                    Some(format!(
-                        "(max abs diff {})",
-                        format_float(agreement.max_abs_diff)
-                    )),
-                ),
-                Err(mismatch) => Outcome::fail(subject, mismatch),
-            },
-        };
-        emit(outcome);
+        emit(check_method(
+            case, testee, &model, &input, method, spec, subject,
+        ));
     }
     let subject = format!("{} reencode", case.name);
     let original = match std::fs::read(&model) {
@@ -175,6 +153,69 @@ fn check_valid(case: &ValidCase, testee: &mut dyn Testee, emit: &mut dyn FnMut(O
             )
         }
     });
+}
+
+/// One method of a valid case: one expected array, or one per model output.
+fn check_method(
+    case: &ValidCase,
+    testee: &mut dyn Testee,
+    model: &Path,
+    input: &Path,
+    method: &str,
+    spec: &MethodJson,
+    subject: String,
+) -> Outcome {
+    let paths: Vec<PathBuf> = match &spec.expected {
+        ExpectedPaths::One(p) => vec![case.path(p)],
+        ExpectedPaths::PerOutput(ps) => ps.iter().map(|p| case.path(p)).collect(),
+    };
+    let mut expected = Vec::with_capacity(paths.len());
+    for path in &paths {
+        match read_array(path) {
+            Ok(a) => expected.push(a),
+            Err(e) => return Outcome::fail(subject, format!("cannot read expected output: {e}")),
+        }
+    }
+    let formats: Vec<OutputFormat> = paths.iter().map(|p| OutputFormat::of(p)).collect();
+    let got = match (&spec.expected, formats.as_slice()) {
+        (ExpectedPaths::One(_), &[format]) => {
+            guard(|| testee.predict(model, input, method, format)).map(|a| vec![a])
+        }
+        _ => guard(|| testee.predict_per_output(model, input, method, &formats)),
+    };
+    let got = match got {
+        Ok(got) => got,
+        Err(e) => return Outcome::fail(subject, e),
+    };
+    if got.len() != expected.len() {
+        return Outcome::fail(
+            subject,
+            format!("{} output arrays, expected {}", got.len(), expected.len()),
+        );
+    }
+    let per_output = matches!(spec.expected, ExpectedPaths::PerOutput(_));
+    let mut max_abs_diff = 0.0f64;
+    for (k, (g, w)) in got.iter().zip(&expected).enumerate() {
+        match compare(g, w, spec.tolerance()) {
+            Ok(agreement) => max_abs_diff = max_abs_diff.max(agreement.max_abs_diff),
+            Err(mismatch) if per_output => {
+                return Outcome::fail(subject, format!("output {k}: {mismatch}"));
+            }
+            Err(mismatch) => return Outcome::fail(subject, mismatch),
+        }
+    }
+    let outputs = if per_output {
+        format!(", {} outputs", got.len())
+    } else {
+        String::new()
+    };
+    Outcome::pass(
+        subject,
+        Some(format!(
+            "(max abs diff {}{outputs})",
+            format_float(max_abs_diff)
+        )),
+    )
 }
 
 fn check_invalid(case: &InvalidCase, testee: &mut dyn Testee) -> Outcome {

@@ -34,7 +34,8 @@ pub struct Request {
 #[non_exhaustive]
 pub enum Op {
     /// Load `model`, run `method` on the 2-D array in `input` (`.npy`) and write the result to
-    /// `output`, as `.npy` (`f64`, `i64` or `<U`) or `.json` (a nested array) by extension.
+    /// `output`, as `.npy` (`f64`, `i64` or `<U`) or `.json` (a nested array) by extension; or,
+    /// when `output` is a list, one array per model output to each path in order.
     Predict {
         /// Absolute path of the model.
         model: PathBuf,
@@ -42,8 +43,8 @@ pub enum Op {
         input: PathBuf,
         /// `predict`, `predict_proba`, `decision_function` or `transform`.
         method: String,
-        /// Absolute path to write the output to.
-        output: PathBuf,
+        /// Absolute path(s) to write the output to.
+        output: OutputPaths,
     },
     /// Fully validate `model` (every check of the format spec, and the estimator rules).
     Validate {
@@ -57,6 +58,18 @@ pub enum Op {
         /// Absolute path to write the re-encoded file to.
         output: PathBuf,
     },
+}
+
+/// Where a `predict` request's result goes: one path, or one per model output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OutputPaths {
+    /// `"output": "/abs/out.npy"`: the method's one array.
+    One(PathBuf),
+    /// `"output": ["/abs/out.0.npy", "/abs/out.1.npy"]`: one array per model output, in output
+    /// order (`predict_proba` of a multi-output classifier). A testee whose model has another
+    /// number of outputs answers `E_REQUEST`.
+    PerOutput(Vec<PathBuf>),
 }
 
 /// A response: `{"id": N, "ok": true}` or `{"id": N, "ok": false, "code": ..., "message": ...}`.
@@ -160,6 +173,21 @@ pub trait Testee {
         format: OutputFormat,
     ) -> Result<Array, TesteeError>;
 
+    /// Runs `method` and returns one array per model output, in output order: the list
+    /// scikit-learn returns from `predict_proba` of a multi-output classifier. A single-output
+    /// model (or a method with one output) gives one array. `formats` has one entry per
+    /// expected output.
+    ///
+    /// # Errors
+    /// The code the implementation fails with.
+    fn predict_per_output(
+        &mut self,
+        model: &Path,
+        input: &Path,
+        method: &str,
+        formats: &[OutputFormat],
+    ) -> Result<Vec<Array>, TesteeError>;
+
     /// Re-encodes a model file with the implementation's writer.
     ///
     /// # Errors
@@ -175,20 +203,19 @@ fn estimator_error(e: &amber_estimators::EstimatorError) -> TesteeError {
     TesteeError::rejected(e.code(), e)
 }
 
-impl Testee for InProcess {
-    fn validate(&mut self, model: &Path) -> Result<(), TesteeError> {
-        amber_estimators::Model::open(model)
-            .map(drop)
-            .map_err(|e| estimator_error(&e))
-    }
-
-    fn predict(
-        &mut self,
+impl InProcess {
+    fn load(
         model: &Path,
         input: &Path,
         method: &str,
-        _format: OutputFormat,
-    ) -> Result<Array, TesteeError> {
+    ) -> Result<
+        (
+            amber_estimators::Model,
+            amber_estimators::Method,
+            ndarray::Array2<f64>,
+        ),
+        TesteeError,
+    > {
         let method: amber_estimators::Method = method
             .parse()
             .map_err(|_| TesteeError::rejected("E_METHOD", format!("unknown method {method:?}")))?;
@@ -211,9 +238,51 @@ impl Testee for InProcess {
         let x = x.into_dimensionality::<Ix2>().map_err(|_| {
             TesteeError::rejected("E_INPUT", "input must be a 2-D array (samples x features)")
         })?;
+        Ok((model, method, x))
+    }
+}
+
+impl Testee for InProcess {
+    fn validate(&mut self, model: &Path) -> Result<(), TesteeError> {
+        amber_estimators::Model::open(model)
+            .map(drop)
+            .map_err(|e| estimator_error(&e))
+    }
+
+    fn predict(
+        &mut self,
+        model: &Path,
+        input: &Path,
+        method: &str,
+        _format: OutputFormat,
+    ) -> Result<Array, TesteeError> {
+        let (model, method, x) = Self::load(model, input, method)?;
         model
             .run(method, x.view())
             .map(Array::from)
+            .map_err(|e| estimator_error(&e))
+    }
+
+    fn predict_per_output(
+        &mut self,
+        model: &Path,
+        input: &Path,
+        method: &str,
+        _formats: &[OutputFormat],
+    ) -> Result<Vec<Array>, TesteeError> {
+        let (model, method, x) = Self::load(model, input, method)?;
+        if method == amber_estimators::Method::PredictProba {
+            let all = model
+                .predict_proba_multi(x.view())
+                .map_err(|e| estimator_error(&e))?;
+            return Ok(all
+                .into_iter()
+                .map(|p| Array::Float(p.into_dyn()))
+                .collect());
+        }
+        model
+            .run(method, x.view())
+            .map(|p| vec![Array::from(p)])
             .map_err(|e| estimator_error(&e))
     }
 
@@ -382,12 +451,52 @@ impl Testee for Process {
                 model: model.to_owned(),
                 input: input.to_owned(),
                 method: method.to_owned(),
-                output: output.clone(),
+                output: OutputPaths::One(output.clone()),
             },
         )?;
         let result = read_array(&output)
             .map_err(|e| TesteeError::Harness(format!("cannot read the testee's output: {e}")));
         let _ = std::fs::remove_file(&output);
+        result
+    }
+
+    fn predict_per_output(
+        &mut self,
+        model: &Path,
+        input: &Path,
+        method: &str,
+        formats: &[OutputFormat],
+    ) -> Result<Vec<Array>, TesteeError> {
+        let id = self.fresh_id();
+        let outputs: Vec<PathBuf> = formats
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                self.scratch
+                    .path()
+                    .join(format!("output-{id}.{k}.{}", f.extension()))
+            })
+            .collect();
+        self.call(
+            id,
+            Op::Predict {
+                model: model.to_owned(),
+                input: input.to_owned(),
+                method: method.to_owned(),
+                output: OutputPaths::PerOutput(outputs.clone()),
+            },
+        )?;
+        let result = outputs
+            .iter()
+            .map(|path| {
+                read_array(path).map_err(|e| {
+                    TesteeError::Harness(format!("cannot read the testee's output: {e}"))
+                })
+            })
+            .collect();
+        for path in &outputs {
+            let _ = std::fs::remove_file(path);
+        }
         result
     }
 
@@ -474,10 +583,30 @@ fn respond(line: &str, testee: &mut dyn Testee) -> Response {
             input,
             method,
             output,
-        } => {
-            let array = testee.predict(model, input, method, OutputFormat::of(output))?;
-            write_array(output, &array).map_err(|e| TesteeError::rejected("E_IO", e))
-        }
+        } => match output {
+            OutputPaths::One(output) => {
+                let array = testee.predict(model, input, method, OutputFormat::of(output))?;
+                write_array(output, &array).map_err(|e| TesteeError::rejected("E_IO", e))
+            }
+            OutputPaths::PerOutput(outputs) => {
+                let formats: Vec<OutputFormat> =
+                    outputs.iter().map(|p| OutputFormat::of(p)).collect();
+                let arrays = testee.predict_per_output(model, input, method, &formats)?;
+                if arrays.len() != outputs.len() {
+                    return Err(TesteeError::rejected(
+                        "E_REQUEST",
+                        format!(
+                            "output lists {} paths, the model's {method} has {} outputs",
+                            outputs.len(),
+                            arrays.len()
+                        ),
+                    ));
+                }
+                outputs.iter().zip(&arrays).try_for_each(|(path, array)| {
+                    write_array(path, array).map_err(|e| TesteeError::rejected("E_IO", e))
+                })
+            }
+        },
         Op::Reencode { model, output } => {
             let bytes = testee.reencode(model)?;
             std::fs::write(output, bytes)
@@ -518,7 +647,7 @@ mod tests {
                 model: "/m.amber".into(),
                 input: "/x.npy".into(),
                 method: "predict".into(),
-                output: "/o.npy".into(),
+                output: OutputPaths::One("/o.npy".into()),
             },
         };
         assert_eq!(
@@ -540,6 +669,21 @@ mod tests {
             message: None,
         };
         assert_eq!(serde_json::to_string(&ok).unwrap(), r#"{"id":1,"ok":true}"#);
+        let multi = Request {
+            id: 8,
+            op: Op::Predict {
+                model: "/m".into(),
+                input: "/x.npy".into(),
+                method: "predict_proba".into(),
+                output: OutputPaths::PerOutput(vec!["/o.0.npy".into(), "/o.1.npy".into()]),
+            },
+        };
+        let text = serde_json::to_string(&multi).unwrap();
+        assert_eq!(
+            text,
+            r#"{"id":8,"op":"predict","model":"/m","input":"/x.npy","method":"predict_proba","output":["/o.0.npy","/o.1.npy"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), multi);
     }
 
     struct Fixed;
@@ -563,6 +707,18 @@ mod tests {
         ) -> Result<Array, TesteeError> {
             Ok(Array::Str(ndarray::arr1(&["a".to_owned()]).into_dyn()))
         }
+        fn predict_per_output(
+            &mut self,
+            _: &Path,
+            _: &Path,
+            _: &str,
+            _: &[OutputFormat],
+        ) -> Result<Vec<Array>, TesteeError> {
+            Ok(vec![
+                Array::Int(ndarray::arr1(&[1]).into_dyn()),
+                Array::Int(ndarray::arr1(&[2]).into_dyn()),
+            ])
+        }
         fn reencode(&mut self, _: &Path) -> Result<Vec<u8>, TesteeError> {
             Ok(b"bytes".to_vec())
         }
@@ -573,13 +729,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("o.json");
         let re = dir.path().join("r.amber");
+        let o0 = dir.path().join("o.0.json");
+        let o1 = dir.path().join("o.1.json");
         let input = format!(
-            "{}\n\n{}\n{}\nnot json\n{{\"id\": 5, \"op\": \"dance\"}}\n{}\n{}\n",
+            "{}\n\n{}\n{}\nnot json\n{{\"id\": 5, \"op\": \"dance\"}}\n{}\n{}\n{}\n{}\n",
             r#"{"id":1,"op":"validate","model":"/ok.amber"}"#,
             r#"{"id":2,"op":"validate","model":"/bad.amber"}"#,
             r#"{"id":3,"op":"validate","model":"/panic.amber"}"#,
             serde_json::json!({"id": 6, "op": "predict", "model": "/m", "input": "/x.npy", "method": "predict", "output": out}),
             serde_json::json!({"id": 7, "op": "reencode", "model": "/m", "output": re}),
+            serde_json::json!({"id": 8, "op": "predict", "model": "/m", "input": "/x.npy", "method": "predict_proba", "output": [o0, o1]}),
+            serde_json::json!({"id": 9, "op": "predict", "model": "/m", "input": "/x.npy", "method": "predict_proba", "output": [o0]}),
         );
         let mut written = Vec::new();
         let prev = std::panic::take_hook();
@@ -605,8 +765,11 @@ mod tests {
                 (Some(5), false, Some("E_REQUEST")),
                 (Some(6), true, None),
                 (Some(7), true, None),
+                (Some(8), true, None),
+                (Some(9), false, Some("E_REQUEST")),
             ]
         );
+        assert_eq!(std::fs::read_to_string(&o1).unwrap(), "[2]");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), r#"["a"]"#);
         assert_eq!(std::fs::read(&re).unwrap(), b"bytes");
     }

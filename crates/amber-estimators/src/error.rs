@@ -25,6 +25,17 @@ pub enum EstimatorError {
         /// The method asked for.
         method: Method,
     },
+    /// `predict_proba` on a model with several outputs, which has one probability array per
+    /// output: `E_METHOD`. [`Model::predict_proba_multi`](crate::Model::predict_proba_multi)
+    /// returns them.
+    #[error(
+        "E_METHOD: the model has {n_outputs} outputs, and predict_proba gives one array per \
+         output: call predict_proba_multi"
+    )]
+    MultiOutputProba {
+        /// The number of outputs.
+        n_outputs: usize,
+    },
     /// The input does not have the model's number of features: `E_INPUT`.
     #[error("E_INPUT: the model expects {expected} features, the input has {found}")]
     Input {
@@ -49,7 +60,7 @@ impl EstimatorError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Codec(e) => e.code(),
-            Self::Method { .. } => "E_METHOD",
+            Self::Method { .. } | Self::MultiOutputProba { .. } => "E_METHOD",
             Self::Input { .. } => "E_INPUT",
             Self::Model { .. } => "E_MODEL",
         }
@@ -90,6 +101,10 @@ mod tests {
                 "E_INPUT",
             ),
             (EstimatorError::model("estimator", "bad"), "E_MODEL"),
+            (
+                EstimatorError::MultiOutputProba { n_outputs: 2 },
+                "E_METHOD",
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.code(), code);

@@ -3,12 +3,18 @@
 //! [`Model::open`] reads a file through `amber-codec` (every check of `spec/format.md`),
 //! then builds a runtime estimator from the manifest's typed body, checking every rule of
 //! `spec/estimators.md` once, at load (`E_MODEL` otherwise). Prediction then only computes:
-//! the runtime objects hold plain `ndarray` arrays, copied out of the container at load (the
-//! arrays of the supported families are small), and no codec or protobuf type.
+//! the runtime objects hold no codec or protobuf type. Linear models and scalers copy their
+//! (small) arrays out of the container at load; tree ensembles keep the container, shared,
+//! and read node records and leaf values in place from the memory-mapped file (zero-copy).
 //!
 //! Families, one module each, each documenting the scikit-learn code it mirrors and its exact
 //! numerics: `linear` (`LinearRegression`, `Ridge`, `LogisticRegression`), `preprocessing`
-//! (`StandardScaler`) and `pipeline` (`Pipeline`).
+//! (`StandardScaler`), `pipeline` (`Pipeline`) and `tree` (`DecisionTree*`, `ExtraTree*`,
+//! `RandomForest*`, `ExtraTrees*`; multi-output classifiers have
+//! [`Model::predict_proba_multi`]).
+//!
+//! Checksums are verified at open by default; `Model::open_with` and a reader built with
+//! `ChecksumPolicy::Deferred` verify each tensor's on its first use instead.
 //!
 //! ```no_run
 //! use amber_estimators::{Method, Model};
@@ -33,6 +39,7 @@ mod pipeline;
 mod preprocessing;
 mod registry;
 mod traits;
+mod tree;
 
 pub use error::{EstimatorError, Result};
 pub use method::{Method, ParseMethodError, Prediction};

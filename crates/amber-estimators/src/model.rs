@@ -1,6 +1,7 @@
 //! [`Model`]: an opened file plus its runtime estimator, ready to predict.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use amber_codec::model::Body;
 use amber_codec::{Container, FileBytes, Manifest, Reader};
@@ -16,9 +17,14 @@ use crate::traits::Estimator;
 ///
 /// Opening does all the work; the prediction methods only compute. A `Model` is `Send` and
 /// `Sync`: share one across threads.
+///
+/// The file is memory-mapped when it is large, and tree ensembles read their node records
+/// and leaf values straight from the map (no copy, no parsing): opening a large forest costs
+/// its checksums plus one pass over its nodes.
 #[derive(Debug)]
 pub struct Model {
-    container: Container<FileBytes>,
+    /// Shared with the runtime estimators that read tensors in place (trees).
+    container: Arc<Container<FileBytes>>,
     root: Box<dyn Estimator>,
 }
 
@@ -33,6 +39,23 @@ impl Model {
     }
 
     /// Opens a file with a configured [`Reader`] (limits, deferred checksums).
+    ///
+    /// With `Reader::builder().checksums(ChecksumPolicy::Deferred).build()` opening verifies
+    /// the header and manifest checksums and every structural rule, but a tensor's CRC-32 only
+    /// when the tensor is first used: by the model's validation (a tree's node records, which
+    /// are checked record by record anyway) or by the first prediction (a tree ensemble's leaf
+    /// values). A large forest then opens in time proportional to its node count rather than
+    /// its file size; a damaged tensor is reported (`E_TENSOR_CHECKSUM`) by the call that
+    /// first touches it.
+    ///
+    /// ```no_run
+    /// use amber_codec::{ChecksumPolicy, Reader};
+    /// use amber_estimators::Model;
+    ///
+    /// let reader = Reader::builder().checksums(ChecksumPolicy::Deferred).build();
+    /// let model = Model::open_with("forest.amber", &reader)?;
+    /// # Ok::<(), amber_estimators::EstimatorError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Model::open`].
@@ -49,6 +72,7 @@ impl Model {
     }
 
     fn from_container(container: Container<FileBytes>) -> Result<Model> {
+        let container = Arc::new(container);
         let root = registry::build(&container)?;
         Ok(Model { container, root })
     }
@@ -117,11 +141,24 @@ impl Model {
     /// Class probabilities, `[n_samples, n_classes]`.
     ///
     /// # Errors
-    /// As [`Model::run`].
+    /// As [`Model::run`]; also `E_METHOD` for a classifier with several outputs, which has
+    /// one probability array per output: [`Model::predict_proba_multi`] returns them.
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let e = self.root.as_predict_proba();
         e.ok_or_else(|| self.no_method(Method::PredictProba))?
             .predict_proba(x)
+    }
+
+    /// Class probabilities of every output: one `[n_samples, n_classes_o]` array per output,
+    /// in output order (scikit-learn's list for a multi-output classifier); a single-output
+    /// model gives a one-element vector holding what [`Model::predict_proba`] returns.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn predict_proba_multi(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Array2<f64>>> {
+        let e = self.root.as_predict_proba();
+        e.ok_or_else(|| self.no_method(Method::PredictProba))?
+            .predict_proba_multi(x)
     }
 
     /// Classifier scores: `[n_samples]` with one score column (binary), else
@@ -152,6 +189,7 @@ impl Model {
                 Body::StandardScaler(_) => "a standard_scaler body",
                 Body::Linear(_) => "a linear body",
                 Body::Pipeline(_) => "a pipeline body",
+                Body::TreeEnsemble(_) => "a tree_ensemble body",
                 _ => "this estimator",
             }
             .to_owned()

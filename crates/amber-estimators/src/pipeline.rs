@@ -77,6 +77,12 @@ impl PredictProba for Pipeline {
         let last = last.ok_or_else(|| missing("predict_proba"))?;
         last.predict_proba(self.through_head(x)?.view())
     }
+
+    fn predict_proba_multi(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Array2<f64>>> {
+        let last = self.last().and_then(|e| e.as_predict_proba());
+        let last = last.ok_or_else(|| missing("predict_proba"))?;
+        last.predict_proba_multi(self.through_head(x)?.view())
+    }
 }
 
 impl DecisionFunction for Pipeline {

@@ -3,11 +3,15 @@
 //! with the estimator path and field as context).
 //!
 //! Adding a family means one new module and one new arm here. After this, nothing downstream
-//! sees a codec or protobuf type: tensors are copied into owned `ndarray` arrays (a linear
-//! model's or scaler's arrays are `n_outputs * n_features` numbers, small next to any input).
+//! sees a codec or protobuf type: a linear model's or scaler's tensors are copied into owned
+//! `ndarray` arrays (`n_outputs * n_features` numbers, small next to any input); a tree
+//! ensemble, whose arrays can be hundreds of megabytes, keeps the container (shared) and reads
+//! its node records and leaf values in place (see `tree`).
 
 use std::collections::HashSet;
+use std::fmt::Debug;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use amber_codec::model::{self, Body, Labels, LinearLink};
 use amber_codec::{CodecError, Container, DType};
@@ -18,16 +22,20 @@ use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
 use crate::traits::Estimator;
+use crate::tree;
+
+/// What a container's bytes may be held in: anything that derefs to bytes and can be shared
+/// across threads for as long as a model lives (a tree runtime keeps the container).
+pub(crate) trait Source: Deref<Target = [u8]> + Debug + Send + Sync + 'static {}
+impl<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static> Source for B {}
 
 /// Builds the runtime estimator of `container`'s manifest, validating it.
-pub(crate) fn build<B: Deref<Target = [u8]>>(
-    container: &Container<B>,
-) -> Result<Box<dyn Estimator>> {
+pub(crate) fn build<B: Source>(container: &Arc<Container<B>>) -> Result<Box<dyn Estimator>> {
     build_estimator(container, &container.manifest().estimator, "estimator")
 }
 
-fn build_estimator<B: Deref<Target = [u8]>>(
-    c: &Container<B>,
+fn build_estimator<B: Source>(
+    c: &Arc<Container<B>>,
     est: &model::Estimator,
     path: &str,
 ) -> Result<Box<dyn Estimator>> {
@@ -41,6 +49,7 @@ fn build_estimator<B: Deref<Target = [u8]>>(
         Body::StandardScaler(s) => Box::new(standard_scaler(c, s, leaf_n()?, path)?),
         Body::Linear(l) => linear(c, l, leaf_n()?, path)?,
         Body::Pipeline(p) => Box::new(pipeline(c, p, declared, path)?),
+        Body::TreeEnsemble(t) => Box::new(tree::build(c, t, leaf_n()?, path)?),
         // A body the codec knows and this crate does not yet.
         _ => {
             return Err(CodecError::UnknownEstimator {
@@ -253,8 +262,8 @@ fn linear<B: Deref<Target = [u8]>>(
     Ok(Box::new(Classifier::new(affine, link, classes)))
 }
 
-fn pipeline<B: Deref<Target = [u8]>>(
-    c: &Container<B>,
+fn pipeline<B: Source>(
+    c: &Arc<Container<B>>,
     p: &model::Pipeline,
     declared: Option<usize>,
     path: &str,
@@ -348,7 +357,7 @@ fn describe(methods: &[crate::method::Method]) -> String {
 
 /// A label that occurs twice, if any. Floats compare by value (`0.0 == -0.0`; NaN never
 /// equals anything). `O(m log m)`, so a hostile file with many labels costs little.
-fn repeated_label(classes: &Labels) -> Option<String> {
+pub(crate) fn repeated_label(classes: &Labels) -> Option<String> {
     match classes {
         Labels::Int(v) => {
             let mut seen = HashSet::with_capacity(v.len());

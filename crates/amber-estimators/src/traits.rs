@@ -25,6 +25,10 @@ pub(crate) trait Predict {
 pub(crate) trait PredictProba {
     /// `[n_samples, n_classes]` probabilities, columns in class order.
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+    /// One `[n_samples, n_classes_o]` array per output; one array for a single-output model.
+    fn predict_proba_multi(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Array2<f64>>> {
+        Ok(vec![self.predict_proba(x)?])
+    }
 }
 
 /// `decision_function`.

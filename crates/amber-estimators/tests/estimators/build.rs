@@ -1,7 +1,8 @@
 //! Hand-made model files: an estimator tree plus its tensors, written with the codec.
 
 use amber_codec::model::{
-    Body, Estimator, Labels, Linear, LinearLink, Pipeline, PipelineStep, Producer, StandardScaler,
+    Body, Estimator, Labels, LeafValues, Linear, LinearLink, Pipeline, PipelineStep, Producer,
+    StandardScaler, TreeEnsemble, TreeInput,
 };
 use amber_codec::{DType, TensorData, encode};
 
@@ -38,6 +39,76 @@ pub fn i64s(name: &str, shape: &[u64], values: &[i64]) -> Tensor {
         shape: shape.to_vec(),
         bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
     }
+}
+
+pub fn u64s(name: &str, shape: &[u64], values: &[u64]) -> Tensor {
+    Tensor {
+        name: name.to_owned(),
+        dtype: DType::U64,
+        shape: shape.to_vec(),
+        bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+pub fn u32s(name: &str, shape: &[u64], values: &[u32]) -> Tensor {
+    Tensor {
+        name: name.to_owned(),
+        dtype: DType::U32,
+        shape: shape.to_vec(),
+        bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+/// The feature word of a leaf.
+pub const LEAF: u32 = u32::MAX;
+/// Bit 31 of a feature word: missing values go left.
+pub const MISSING_LEFT: u32 = 1 << 31;
+
+/// One 16-byte node record: threshold, feature word, right child or leaf row.
+#[derive(Clone, Copy, Debug)]
+pub struct Rec(pub f64, pub u32, pub u32);
+
+/// An internal record.
+pub fn split(feature: u32, threshold: f64, right: u32) -> Rec {
+    Rec(threshold, feature, right)
+}
+
+/// A leaf record pointing at `row` of `values`.
+pub fn leaf(row: u32) -> Rec {
+    Rec(0.0, LEAF, row)
+}
+
+/// The `nodes` tensor, u8 `[n, 16]`.
+pub fn nodes(name: &str, records: &[Rec]) -> Tensor {
+    let mut bytes = Vec::with_capacity(records.len() * 16);
+    for r in records {
+        bytes.extend_from_slice(&r.0.to_le_bytes());
+        bytes.extend_from_slice(&r.1.to_le_bytes());
+        bytes.extend_from_slice(&r.2.to_le_bytes());
+    }
+    Tensor {
+        name: name.to_owned(),
+        dtype: DType::U8,
+        shape: vec![records.len() as u64, 16],
+        bytes,
+    }
+}
+
+/// A `TreeEnsemble` body over tensors `nodes`, `tree_offsets`, `values`.
+pub fn tree_ensemble(leaf_values: LeafValues, classes: Vec<Labels>) -> Body {
+    Body::TreeEnsemble(TreeEnsemble {
+        nodes: "nodes".into(),
+        tree_offsets: "tree_offsets".into(),
+        values: "values".into(),
+        input: TreeInput::F32,
+        leaf_values,
+        classes,
+        impurity: None,
+        n_node_samples: None,
+        weighted_n_node_samples: None,
+        node_ids: None,
+        values_for_every_node: false,
+    })
 }
 
 pub fn estimator(producer_type: &str, n_features_in: u64, body: Body) -> Estimator {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod build;
+mod trees;
 mod vectors;
 
 use amber_codec::model::{Estimator, LinearLink};

@@ -44,14 +44,31 @@ fn json(path: &Path) -> Value {
 enum Expected {
     Float(ArrayD<f64>),
     Int(ArrayD<i64>),
-    Str(Vec<String>),
+    Str(ArrayD<String>),
 }
 
 fn expected(path: &Path) -> Expected {
     let bytes = fs::read(path).unwrap();
     if path.extension().is_some_and(|e| e == "json") {
-        let v: Vec<String> = serde_json::from_slice(&bytes).unwrap();
-        return Expected::Str(v);
+        // A list of labels, or a list of rows of labels (multi-output).
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let rows = v.as_array().unwrap();
+        let nested = rows.first().is_some_and(Value::is_array);
+        let mut shape = vec![rows.len()];
+        let mut flat = vec![];
+        for row in rows {
+            match row {
+                Value::Array(items) => {
+                    flat.extend(items.iter().map(|s| s.as_str().unwrap().to_owned()));
+                    if shape.len() == 1 {
+                        shape.push(items.len());
+                    }
+                }
+                s => flat.push(s.as_str().unwrap().to_owned()),
+            }
+        }
+        assert!(!nested || shape.len() == 2);
+        return Expected::Str(ArrayD::from_shape_vec(shape, flat).unwrap());
     }
     if let Ok(a) = ArrayD::<f64>::read_npy(&bytes[..]) {
         return Expected::Float(a);
@@ -98,8 +115,7 @@ fn compare(got: Prediction, want: Expected, spec: &Value) -> Option<String> {
             (g != w).then(|| format!("labels {g}, expected {w}"))
         }
         (Prediction::Str(g), Expected::Str(w)) => {
-            let same = g.ndim() == 1 && g.iter().eq(w.iter());
-            (!same).then(|| format!("labels {g}, expected {w:?}"))
+            (g != w).then(|| format!("labels {g}, expected {w}"))
         }
         (g, _) => Some(format!("output of the wrong type: {g:?}")),
     }
@@ -137,10 +153,30 @@ fn every_valid_vector_matches_scikit_learn() {
         }
         for (method, spec) in methods {
             let method: Method = method.parse().unwrap();
-            let want = expected(&case.join(spec["expected"].as_str().unwrap()));
-            let outcome = match model.run(method, x.view()) {
-                Ok(got) => compare(got, want, spec),
-                Err(e) => Some(e.to_string()),
+            let outcome = match &spec["expected"] {
+                // One expected array per output: multi-output predict_proba.
+                Value::Array(paths) => match model.predict_proba_multi(x.view()) {
+                    Ok(got) if got.len() != paths.len() => {
+                        Some(format!("{} outputs, expected {}", got.len(), paths.len()))
+                    }
+                    Ok(got) => got
+                        .into_iter()
+                        .zip(paths)
+                        .enumerate()
+                        .find_map(|(o, (g, p))| {
+                            let want = expected(&case.join(p.as_str().unwrap()));
+                            compare(Prediction::Float(g.into_dyn()), want, spec)
+                                .map(|why| format!("output {o}: {why}"))
+                        }),
+                    Err(e) => Some(e.to_string()),
+                },
+                path => {
+                    let want = expected(&case.join(path.as_str().unwrap()));
+                    match model.run(method, x.view()) {
+                        Ok(got) => compare(got, want, spec),
+                        Err(e) => Some(e.to_string()),
+                    }
+                }
             };
             match outcome {
                 Some(why) => failures.push(format!("{name}.{method}: {why}")),

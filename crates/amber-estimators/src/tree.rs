@@ -1,0 +1,1467 @@
+//! Decision trees and forests: `DecisionTreeClassifier`/`Regressor`, `ExtraTreeClassifier`/
+//! `Regressor` (one tree), `RandomForestClassifier`/`Regressor` and `ExtraTreesClassifier`/
+//! `Regressor` (many), single- and multi-output — the `TreeEnsemble` body.
+//!
+//! Mirrors scikit-learn 1.9.1 and 1.3.2 (`spec/estimators.md`, section "TreeEnsemble", has
+//! the full math and the rules):
+//! - traversal: `sklearn/tree/_tree.pyx`, `Tree._apply_dense`: `X` was cast to float32 by
+//!   `_validate_X_predict` (`TREE_INPUT_F32`), so a split compares `(x as f32) as f64 <=
+//!   threshold`; a NaN input follows the record's missing-goes-left bit; a value exactly at the
+//!   threshold goes left;
+//! - one tree: `sklearn/tree/_classes.py`, `BaseDecisionTree.predict` (the argmax of the
+//!   leaf's raw value row for classifiers, numpy's argmax: ties to the lowest index; the value
+//!   itself for regressors) and `DecisionTreeClassifier.predict_proba` (the value row as is for
+//!   `FRACTIONS`, scikit-learn >= 1.4; for `COUNTS`, 1.3.2, the row divided by its numpy sum,
+//!   a zero sum replaced by 1);
+//! - forests: `sklearn/ensemble/_forest.py`, `ForestClassifier.predict_proba` and
+//!   `ForestRegressor.predict` (`_accumulate_prediction`: per-tree outputs added in tree order
+//!   to an array of zeros, then divided by the number of trees) and `ForestClassifier.predict`
+//!   (argmax of that mean).
+//!
+//! Every output is bit-exact: the same IEEE operations in the same order as scikit-learn.
+//!
+//! **Zero-copy.** The runtime holds the container in an `Arc` (through [`TensorSource`]) and
+//! the tensor-table positions of `nodes` and `values`; each prediction views the node records
+//! as `&[Node]` (16-byte `#[repr(C)]` records read straight from the mapped file) and the
+//! leaf values as `&[f64]`, in place. Loading validates every record once, in O(nodes),
+//! without copying it. On a big-endian machine, or when a buffer is not 8-byte aligned (a
+//! `Vec<u8>` handed to `Model::from_bytes` by an unusual allocator), nodes and values are
+//! decoded into owned vectors at load instead: the documented copying fallback.
+//!
+//! **Speed.** A traversal reads one record per step. Up to eight traversals are in flight at
+//! once (for one row: eight trees; for a batch: eight rows of a block), so that the cache
+//! misses of a large forest overlap instead of queueing. Batches go through blocks of 64 rows,
+//! tree by tree (a tree's records stay in cache while the block passes through it), and large
+//! batches are split into row chunks run on all cores (rayon). One row allocates nothing but
+//! its output (for up to 1,024 features). Whatever the grouping, every output value receives
+//! its trees' contributions in tree order, so results are identical to a one-row-at-a-time,
+//! single-threaded run.
+
+use std::fmt::Debug;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use amber_codec::model::{self, LeafValues, TreeInput};
+use amber_codec::{CodecError, Container, DType, Element, cast_slice};
+use ndarray::{Array2, ArrayD, ArrayView2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{EstimatorError, Result};
+use crate::linear::{Classes, argmax};
+use crate::method::Prediction;
+use crate::traits::{Estimator, Predict, PredictProba, check_width};
+
+/// The feature word of a leaf.
+pub(crate) const LEAF: u32 = u32::MAX;
+/// Bit 31 of an internal node's feature word: missing values (NaN) go left.
+pub(crate) const MISSING_LEFT: u32 = 1 << 31;
+/// Bits 0..30 of an internal node's feature word: the feature index.
+const FEATURE_MASK: u32 = !MISSING_LEFT;
+/// Bytes of one node record.
+pub(crate) const RECORD_BYTES: usize = 16;
+
+/// One node record, laid out as in the file (`spec/estimators.md`, "TreeEnsemble"):
+/// bytes 0..8 the threshold, 8..12 the feature word, 12..16 the right child (internal
+/// nodes) or the leaf's row of `values` (leaves), all little-endian.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Node {
+    /// The split threshold (internal nodes).
+    pub(crate) threshold: f64,
+    /// [`LEAF`], or [`MISSING_LEFT`] | feature index.
+    pub(crate) feature: u32,
+    /// Internal node: absolute index of the right child. Leaf: its row in `values`.
+    pub(crate) next: u32,
+}
+
+// The record is exactly 16 bytes with the file's field offsets and no padding, so every
+// 16-byte pattern is a valid `Node` (f64 and u32 accept any bits).
+const _: () = {
+    assert!(size_of::<Node>() == RECORD_BYTES);
+    assert!(align_of::<Node>() == 8);
+    assert!(std::mem::offset_of!(Node, threshold) == 0);
+    assert!(std::mem::offset_of!(Node, feature) == 8);
+    assert!(std::mem::offset_of!(Node, next) == 12);
+};
+
+impl Node {
+    /// Decodes a record from its 16 little-endian bytes (the copying fallback).
+    fn from_le(b: &[u8]) -> Option<Node> {
+        Some(Node {
+            threshold: f64::from_le_bytes(b.get(0..8)?.try_into().ok()?),
+            feature: u32::from_le_bytes(b.get(8..12)?.try_into().ok()?),
+            next: u32::from_le_bytes(b.get(12..16)?.try_into().ok()?),
+        })
+    }
+
+    /// Encodes the record as the file stores it.
+    #[cfg(test)]
+    pub(crate) fn to_le(self) -> [u8; RECORD_BYTES] {
+        let mut out = [0u8; RECORD_BYTES];
+        out[0..8].copy_from_slice(&self.threshold.to_le_bytes());
+        out[8..12].copy_from_slice(&self.feature.to_le_bytes());
+        out[12..16].copy_from_slice(&self.next.to_le_bytes());
+        out
+    }
+}
+
+/// Views node-record bytes as records in place: `Some` on a little-endian machine when the
+/// bytes are 8-byte aligned and hold whole records.
+fn cast_nodes(bytes: &[u8]) -> Option<&[Node]> {
+    if cfg!(target_endian = "little")
+        && (bytes.as_ptr() as usize) % align_of::<Node>() == 0
+        && bytes.len() % RECORD_BYTES == 0
+    {
+        // SAFETY: alignment — the pointer is a multiple of align_of::<Node>() = 8 (checked
+        // above). Size — `bytes.len()` is a multiple of 16 = size_of::<Node>() (checked), so
+        // the `len / 16` records lie exactly inside `bytes`. Validity — `Node` is `repr(C)`
+        // with fields at offsets 0, 8, 12 and no padding (the const assertions above), made of
+        // an f64 and two u32, for which every bit pattern is valid; on a little-endian machine
+        // (checked) the file's little-endian fields are the native representation. Aliasing
+        // and lifetime — the result is a shared borrow of `bytes`, which are never written
+        // (a read-only map or an immutable buffer), and it cannot outlive them.
+        Some(unsafe {
+            std::slice::from_raw_parts(bytes.as_ptr().cast::<Node>(), bytes.len() / RECORD_BYTES)
+        })
+    } else {
+        None
+    }
+}
+
+/// What a tree runtime holds on to: the validated container, shared, so that node records and
+/// leaf values are read in place for as long as the model lives.
+pub(crate) trait TensorSource: Debug + Send + Sync {
+    /// The bytes of tensor `index` of the table, its checksum verified on first use.
+    fn tensor_bytes(&self, index: usize) -> amber_codec::Result<&[u8]>;
+}
+
+impl<B: Deref<Target = [u8]> + Debug + Send + Sync> TensorSource for Container<B> {
+    fn tensor_bytes(&self, index: usize) -> amber_codec::Result<&[u8]> {
+        Ok(self.tensor_by_index(index)?.bytes())
+    }
+}
+
+/// Where a runtime array lives.
+#[derive(Debug)]
+enum Store<T> {
+    /// In the container, viewed in place: the tensor's position in the table.
+    Mapped(usize),
+    /// Decoded at load (big-endian machine or unaligned buffer).
+    Owned(Vec<T>),
+}
+
+/// The classes of each output, and where each output's columns are in a row of the flat
+/// probability buffer.
+#[derive(Debug)]
+struct ClassOutputs {
+    /// Leaves hold weighted counts (normalised per tree) rather than fractions.
+    counts: bool,
+    /// Per output: its labels.
+    classes: Vec<Classes>,
+    /// Per output: `(n_classes, first column)` in the flat buffer.
+    columns: Vec<(usize, usize)>,
+    /// Sum of the class counts: the flat buffer's width.
+    width: usize,
+    /// Whether every output's labels are of one kind (predict needs one output type).
+    one_kind: bool,
+}
+
+/// What the leaves are.
+#[derive(Debug)]
+enum Kind {
+    Regressor,
+    Classifier(ClassOutputs),
+}
+
+/// A validated tree ensemble.
+#[derive(Debug)]
+pub(crate) struct TreeEnsemble {
+    source: Arc<dyn TensorSource>,
+    nodes: Store<Node>,
+    values: Store<f64>,
+    /// The first record of each tree, in tree order.
+    roots: Vec<usize>,
+    n_features: usize,
+    f32_input: bool,
+    n_outputs: usize,
+    /// `values`' last dimension, `C`.
+    n_columns: usize,
+    kind: Kind,
+}
+
+/// What one tree contributes for one leaf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Leaf {
+    /// Regression: column 0 of each output.
+    Value,
+    /// The first `n_classes_o` columns of each output, as stored.
+    Raw,
+    /// The same divided by their numpy sum (a zero sum counts as 1): `COUNTS` probabilities.
+    Normalized,
+}
+
+/// The arrays of one prediction call, viewed in place.
+struct Forest<'a> {
+    nodes: &'a [Node],
+    values: &'a [f64],
+    roots: &'a [usize],
+    /// `n_outputs * n_columns`: one row of `values`.
+    row_len: usize,
+}
+
+/// Rows below which a batch runs on the calling thread: thread hand-off costs more than it
+/// saves on small batches (one row must stay a tight, allocation-free loop).
+const PARALLEL_MIN_ROWS: usize = 64;
+/// Tree traversals (rows x trees) below which a batch runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 8192;
+
+/// Traversals in flight at once: independent chains of loads that the CPU overlaps.
+const LANES: usize = 8;
+/// Rows per block of a batch.
+const BLOCK: usize = 64;
+/// Input values a block may hold on the stack (8 KiB).
+const STACK_VALUES: usize = 1024;
+
+/// One traversal in flight: the job it serves, its cursor and its input row.
+#[derive(Clone, Copy)]
+struct Lane<'a> {
+    job: usize,
+    cursor: usize,
+    x: &'a [f64],
+}
+
+/// Runs `leaves.len()` traversals — job `j` starts at record `root(j)` with input `row(j)` —
+/// and stores in `leaves[j]` the row of `values` that job `j` reaches. Up to [`LANES`] run
+/// at once, each lane taking the next job as soon as its own ends, so that their memory loads
+/// overlap. `None` only when an index is out of range, which the load-time validation rules
+/// out.
+///
+/// A step reads one record: a leaf (feature word [`LEAF`]) ends the job; otherwise a NaN
+/// input follows the missing-goes-left bit, and any other goes left exactly when
+/// `x <= threshold`, where `x` was rounded through float32 beforehand for `TREE_INPUT_F32`
+/// (scikit-learn's float32 `X`): `(x as f32) as f64 <= threshold`.
+#[inline]
+fn descend<'a>(
+    nodes: &[Node],
+    root: impl Fn(usize) -> Option<usize>,
+    row: impl Fn(usize) -> Option<&'a [f64]>,
+    leaves: &mut [usize],
+) -> Option<()> {
+    let n_jobs = leaves.len();
+    let mut lanes = [Lane {
+        job: 0,
+        cursor: 0,
+        x: &[],
+    }; LANES];
+    let mut next = 0;
+    for lane in lanes.iter_mut().take(n_jobs) {
+        *lane = Lane {
+            job: next,
+            cursor: root(next)?,
+            x: row(next)?,
+        };
+        next += 1;
+    }
+    let lanes = lanes.get_mut(..next)?;
+    let mut active = next;
+    while active > 0 {
+        for lane in lanes.iter_mut() {
+            if lane.job == usize::MAX {
+                continue;
+            }
+            let node = nodes.get(lane.cursor)?;
+            if node.feature == LEAF {
+                *leaves.get_mut(lane.job)? = node.next as usize;
+                if next < n_jobs {
+                    *lane = Lane {
+                        job: next,
+                        cursor: root(next)?,
+                        x: row(next)?,
+                    };
+                    next += 1;
+                } else {
+                    lane.job = usize::MAX;
+                    active -= 1;
+                }
+                continue;
+            }
+            // For TREE_INPUT_F32 the row was rounded through float32 beforehand (`fill_rows`:
+            // `_validate_X_predict` cast X to float32; the comparison is in float64). A NaN
+            // fails `<=` and goes where the missing-values bit says; written without branches,
+            // as the comparison's outcome is unpredictable.
+            let v = *lane.x.get((node.feature & FEATURE_MASK) as usize)?;
+            let left = (v <= node.threshold) | (v.is_nan() & (node.feature & MISSING_LEFT != 0));
+            // Validation proved i + 1 < right < end of the tree: every step moves forward.
+            lane.cursor = if left {
+                lane.cursor + 1
+            } else {
+                node.next as usize
+            };
+        }
+    }
+    Some(())
+}
+
+/// numpy's `add.reduce` over one contiguous row (`ndarray.sum(axis=1)`): `0.0 +` numpy's
+/// pairwise summation (`pairwise_sum_DOUBLE` in `loops_utils.h.src`). Below 8 values it is a
+/// plain left-to-right sum; up to 128, eight interleaved partial sums combined as
+/// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))`, then the remainder; above, the two halves (the first
+/// a multiple of 8 long) summed recursively.
+pub(crate) fn numpy_sum(a: &[f64]) -> f64 {
+    0.0 + pairwise_sum(a)
+}
+
+fn pairwise_sum(a: &[f64]) -> f64 {
+    const BLOCK: usize = 128;
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(0.0, |s, &v| s + v)
+    } else if n <= BLOCK {
+        // n >= 8: the first eight values seed the partial sums.
+        let (head, rest) = a.split_at(8);
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(head);
+        let chunks = rest.chunks_exact(8);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            for (acc, &v) in r.iter_mut().zip(chunk) {
+                *acc += v;
+            }
+        }
+        let [r0, r1, r2, r3, r4, r5, r6, r7] = r;
+        let mut res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+        for &v in tail {
+            res += v;
+        }
+        res
+    } else {
+        let half = n / 2;
+        let (lo, hi) = a.split_at(half - half % 8);
+        pairwise_sum(lo) + pairwise_sum(hi)
+    }
+}
+
+impl TreeEnsemble {
+    /// The node records and leaf values, viewed in place (verifying the values' checksum on
+    /// first use when the reader deferred it).
+    fn forest(&self) -> Result<Forest<'_>> {
+        let broken = |what: &str| {
+            EstimatorError::model(
+                "tree_ensemble",
+                format!("the {what} tensor is no longer aligned as it was at load"),
+            )
+        };
+        let nodes = match &self.nodes {
+            Store::Owned(v) => v.as_slice(),
+            Store::Mapped(i) => {
+                cast_nodes(self.source.tensor_bytes(*i)?).ok_or_else(|| broken("nodes"))?
+            }
+        };
+        let values = match &self.values {
+            Store::Owned(v) => v.as_slice(),
+            Store::Mapped(i) => {
+                cast_slice::<f64>(self.source.tensor_bytes(*i)?).ok_or_else(|| broken("values"))?
+            }
+        };
+        Ok(Forest {
+            nodes,
+            values,
+            roots: &self.roots,
+            row_len: self.n_outputs * self.n_columns,
+        })
+    }
+
+    /// Adds (or, with `assign`, stores) the contribution of the leaf at row `leaf` of
+    /// `values` to one output row `out`.
+    #[inline]
+    fn contribute(
+        &self,
+        f: &Forest<'_>,
+        leaf: usize,
+        what: Leaf,
+        assign: bool,
+        out: &mut [f64],
+    ) -> Option<()> {
+        let start = leaf.checked_mul(f.row_len)?;
+        let row = f.values.get(start..start.checked_add(f.row_len)?)?;
+        let put = |slot: &mut f64, v: f64| {
+            if assign {
+                *slot = v;
+            } else {
+                *slot += v;
+            }
+        };
+        match (&self.kind, what) {
+            (Kind::Regressor, _) | (Kind::Classifier(_), Leaf::Value) => {
+                for (o, slot) in out.iter_mut().enumerate() {
+                    put(slot, *row.get(o * self.n_columns)?);
+                }
+            }
+            (Kind::Classifier(c), Leaf::Raw | Leaf::Normalized) => {
+                for (o, &(n_classes, first)) in c.columns.iter().enumerate() {
+                    let base = o * self.n_columns;
+                    let src = row.get(base..base + n_classes)?;
+                    let dst = out.get_mut(first..first + n_classes)?;
+                    if what == Leaf::Normalized {
+                        let sum = numpy_sum(src);
+                        let normalizer = if sum == 0.0 { 1.0 } else { sum };
+                        for (d, &v) in dst.iter_mut().zip(src) {
+                            put(d, v / normalizer);
+                        }
+                    } else {
+                        for (d, &v) in dst.iter_mut().zip(src) {
+                            put(d, v);
+                        }
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// A block of rows (`xs`: `rows x n_features`, row-major) into `out` (`width` values per
+    /// row): a single tree's contribution as is, or the forest's mean — contributions added in
+    /// tree order onto zeros, then divided by the number of trees.
+    ///
+    /// Traversals run [`LANES`] at a time (across the block's rows, tree by tree, when the
+    /// block has that many rows; across trees for fewer rows) so that their memory loads
+    /// overlap. Each output value still receives its trees' contributions in tree order, so
+    /// the grouping never changes a result.
+    fn fill_block(
+        &self,
+        f: &Forest<'_>,
+        xs: &[f64],
+        what: Leaf,
+        width: usize,
+        out: &mut [f64],
+    ) -> Option<()> {
+        let n_features = self.n_features;
+        let row = |r: usize| xs.get(r * n_features..(r + 1) * n_features);
+        let single = f.roots.len() == 1;
+        if !single {
+            out.fill(0.0);
+        }
+        let rows = out.len() / width;
+        let mut leaves = [0usize; BLOCK];
+        if rows >= LANES {
+            // Tree by tree, the block's rows in flight together.
+            let leaves = leaves.get_mut(..rows)?;
+            for &root in f.roots {
+                descend(f.nodes, |_| Some(root), row, leaves)?;
+                for (&leaf, o) in leaves.iter().zip(out.chunks_exact_mut(width)) {
+                    self.contribute(f, leaf, what, single, o)?;
+                }
+            }
+        } else {
+            // Few rows: row by row, up to BLOCK trees in flight together; contributions are
+            // then added in tree order.
+            for (r, o) in out.chunks_exact_mut(width).enumerate() {
+                let x = row(r)?;
+                for trees in f.roots.chunks(BLOCK) {
+                    let leaves = leaves.get_mut(..trees.len())?;
+                    descend(f.nodes, |j| trees.get(j).copied(), |_| Some(x), leaves)?;
+                    for &leaf in leaves.iter() {
+                        self.contribute(f, leaf, what, single, o)?;
+                    }
+                }
+            }
+        }
+        if !single {
+            let n_trees = f.roots.len() as f64;
+            for v in out.iter_mut() {
+                *v /= n_trees;
+            }
+        }
+        Some(())
+    }
+
+    /// Rows `first..` of `x` into `out` (`width` values per row), in blocks of [`BLOCK`] rows
+    /// (a block's outputs stay in cache while every tree is applied to it). `false` if a
+    /// record pointed out of range (impossible after validation).
+    fn fill_rows(
+        &self,
+        f: &Forest<'_>,
+        x: &ArrayView2<'_, f64>,
+        first: usize,
+        what: Leaf,
+        width: usize,
+        out: &mut [f64],
+    ) -> bool {
+        // Input values of one block, rounded through float32 once here rather than at every
+        // node for TREE_INPUT_F32, and in row-major order whatever the input's layout: on the
+        // stack when they fit (one row of up to STACK_VALUES features allocates nothing),
+        // else in a buffer reused across the chunk.
+        let mut stack = [0.0f64; STACK_VALUES];
+        let mut heap = Vec::new();
+        for (b, out_block) in out.chunks_mut(BLOCK * width).enumerate() {
+            let start = first + b * BLOCK;
+            let block = x.slice(ndarray::s![start..start + out_block.len() / width, ..]);
+            let xs: &[f64] = match block.as_slice() {
+                Some(s) if !self.f32_input => s,
+                _ => {
+                    let n = block.len();
+                    let buf = if n <= STACK_VALUES {
+                        stack.get_mut(..n).unwrap_or_default()
+                    } else {
+                        heap.resize(n, 0.0);
+                        heap.as_mut_slice()
+                    };
+                    for (d, &v) in buf.iter_mut().zip(block.iter()) {
+                        *d = if self.f32_input {
+                            f64::from(v as f32)
+                        } else {
+                            v
+                        };
+                    }
+                    buf
+                }
+            };
+            let done = self.fill_block(f, xs, what, width, out_block);
+            if done.is_none() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `[n_samples, width]`: each row's contributions, sequentially for small batches and in
+    /// parallel over row chunks for large ones (same per-row code, same results).
+    fn fill(&self, x: ArrayView2<'_, f64>, what: Leaf, width: usize) -> Result<Array2<f64>> {
+        check_width(&x, self.n_features)?;
+        let f = self.forest()?;
+        let n = x.nrows();
+        let mut out = vec![0.0; n * width];
+        if width == 0 || n == 0 {
+            return to_array(out, n, width);
+        }
+        let threads = rayon::current_num_threads();
+        let parallel = threads > 1
+            && n >= PARALLEL_MIN_ROWS
+            && n.saturating_mul(self.roots.len()) >= PARALLEL_MIN_WORK;
+        let ok = if parallel {
+            let rows = n.div_ceil(threads * 4).max(BLOCK);
+            out.par_chunks_mut(rows * width)
+                .enumerate()
+                .map(|(c, chunk)| self.fill_rows(&f, &x, c * rows, what, width, chunk))
+                .reduce(|| true, |a, b| a && b)
+        } else {
+            self.fill_rows(&f, &x, 0, what, width, &mut out)
+        };
+        if !ok {
+            return Err(EstimatorError::model(
+                "tree_ensemble",
+                "a node record points out of range (the file changed after it was validated)",
+            ));
+        }
+        to_array(out, n, width)
+    }
+
+    fn classes(&self) -> Option<&ClassOutputs> {
+        match &self.kind {
+            Kind::Classifier(c) => Some(c),
+            Kind::Regressor => None,
+        }
+    }
+
+    /// Probabilities, one `[n_samples, n_classes_o]` array per output.
+    fn probabilities(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Array2<f64>>> {
+        let c = self
+            .classes()
+            .ok_or_else(|| not_a_classifier("predict_proba"))?;
+        let what = if c.counts {
+            Leaf::Normalized
+        } else {
+            Leaf::Raw
+        };
+        let flat = self.fill(x, what, c.width)?;
+        Ok(split_columns(flat, &c.columns))
+    }
+}
+
+fn to_array(out: Vec<f64>, n: usize, width: usize) -> Result<Array2<f64>> {
+    Array2::from_shape_vec((n, width), out)
+        .map_err(|e| EstimatorError::model("tree_ensemble", e.to_string()))
+}
+
+/// The flat buffer cut into one array per output (the whole buffer for one output).
+fn split_columns(flat: Array2<f64>, columns: &[(usize, usize)]) -> Vec<Array2<f64>> {
+    if let [_] = columns {
+        return vec![flat];
+    }
+    columns
+        .iter()
+        .map(|&(n, first)| flat.slice(ndarray::s![.., first..first + n]).to_owned())
+        .collect()
+}
+
+/// Only reachable if a method is called that `as_*` did not offer.
+fn not_a_classifier(method: &str) -> EstimatorError {
+    EstimatorError::model("tree_ensemble", format!("a regressor has no {method}"))
+}
+
+/// The labels at `indices` (`[n_samples, n_outputs]`, row-major) as one array of the classes'
+/// type: `[n_samples]` for one output, else `[n_samples, n_outputs]`.
+fn labels(c: &ClassOutputs, indices: &[usize], n: usize) -> Result<Prediction> {
+    fn pick<T: Clone>(
+        per_output: &[&[T]],
+        indices: &[usize],
+        shape: &[usize],
+    ) -> Result<ArrayD<T>> {
+        let values = indices
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                per_output
+                    .get(k % per_output.len())
+                    .and_then(|labels| labels.get(i))
+                    .cloned()
+                    .ok_or_else(|| {
+                        EstimatorError::model("tree_ensemble.classes", "no class for a column")
+                    })
+            })
+            .collect::<Result<Vec<T>>>()?;
+        ArrayD::from_shape_vec(shape, values)
+            .map_err(|e| EstimatorError::model("tree_ensemble", e.to_string()))
+    }
+    let n_outputs = c.classes.len();
+    let shape: Vec<usize> = if n_outputs == 1 {
+        vec![n]
+    } else {
+        vec![n, n_outputs]
+    };
+    let mixed = || EstimatorError::model("tree_ensemble.classes", "labels of different kinds");
+    Ok(match c.classes.first() {
+        Some(Classes::Int(_)) => {
+            let per: Option<Vec<&[i64]>> = c
+                .classes
+                .iter()
+                .map(|k| match k {
+                    Classes::Int(v) => Some(v.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            Prediction::Int(pick(&per.ok_or_else(mixed)?, indices, &shape)?)
+        }
+        Some(Classes::Float(_)) => {
+            let per: Option<Vec<&[f64]>> = c
+                .classes
+                .iter()
+                .map(|k| match k {
+                    Classes::Float(v) => Some(v.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            Prediction::Float(pick(&per.ok_or_else(mixed)?, indices, &shape)?)
+        }
+        Some(Classes::Str(_)) => {
+            let per: Option<Vec<&[String]>> = c
+                .classes
+                .iter()
+                .map(|k| match k {
+                    Classes::Str(v) => Some(v.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            Prediction::Str(pick(&per.ok_or_else(mixed)?, indices, &shape)?)
+        }
+        None => return Err(mixed()),
+    })
+}
+
+impl Predict for TreeEnsemble {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        match &self.kind {
+            Kind::Regressor => {
+                let out = self.fill(x, Leaf::Value, self.n_outputs)?;
+                Ok(Prediction::Float(if self.n_outputs == 1 {
+                    out.index_axis_move(Axis(1), 0).into_dyn()
+                } else {
+                    out.into_dyn()
+                }))
+            }
+            Kind::Classifier(c) => {
+                // One tree: scikit-learn's tree predict takes the argmax of the raw value row;
+                // a forest the argmax of the mean probabilities.
+                let what = match (self.roots.len(), c.counts) {
+                    (1, _) | (_, false) => Leaf::Raw,
+                    (_, true) => Leaf::Normalized,
+                };
+                let flat = self.fill(x, what, c.width)?;
+                let mut indices = Vec::with_capacity(flat.nrows() * c.columns.len());
+                for row in flat.rows() {
+                    for &(n_classes, first) in &c.columns {
+                        let segment = row.slice(ndarray::s![first..first + n_classes]);
+                        indices.push(argmax(segment).unwrap_or(0));
+                    }
+                }
+                labels(c, &indices, flat.nrows())
+            }
+        }
+    }
+}
+
+impl PredictProba for TreeEnsemble {
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if self.n_outputs > 1 {
+            return Err(EstimatorError::MultiOutputProba {
+                n_outputs: self.n_outputs,
+            });
+        }
+        let mut all = self.probabilities(x)?;
+        all.pop()
+            .ok_or_else(|| EstimatorError::model("tree_ensemble", "no outputs"))
+    }
+
+    fn predict_proba_multi(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Array2<f64>>> {
+        self.probabilities(x)
+    }
+}
+
+impl Estimator for TreeEnsemble {
+    fn n_features_in(&self) -> usize {
+        self.n_features
+    }
+    fn as_predict(&self) -> Option<&dyn Predict> {
+        match &self.kind {
+            Kind::Classifier(c) if !c.one_kind => None,
+            _ => Some(self),
+        }
+    }
+    fn as_predict_proba(&self) -> Option<&dyn PredictProba> {
+        self.classes().map(|_| self as &dyn PredictProba)
+    }
+}
+
+// ---------------------------------------------------------------------------- loading
+
+/// Builds the runtime of a `TreeEnsemble` body, checking every rule of `spec/estimators.md`
+/// ("TreeEnsemble") in one O(nodes) pass over the records, which it does not copy.
+pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
+    c: &Arc<Container<B>>,
+    t: &model::TreeEnsemble,
+    n_features: usize,
+    path: &str,
+) -> Result<TreeEnsemble> {
+    let field = |f: &str| format!("{path}.tree_ensemble.{f}");
+    let bad = |f: &str, reason: String| EstimatorError::model(field(f), reason);
+
+    // nodes: u8 [N, 16], N >= 1. Its checksum is verified here (first use) before the records
+    // are trusted, so a damaged record is E_TENSOR_CHECKSUM rather than E_MODEL.
+    let nodes_index = index_of(c, &t.nodes)?;
+    let nodes_view = c.tensor_by_index(nodes_index)?;
+    let nodes_shape = typed_shape(&nodes_view.info().shape, nodes_view.info().dtype, DType::U8)
+        .map_err(|why| bad("nodes", format!("tensor {:?} {why}", t.nodes)))?;
+    let n_nodes = match nodes_shape.as_slice() {
+        [n, w] if *n >= 1 && *w == RECORD_BYTES => *n,
+        _ => {
+            return Err(bad(
+                "nodes",
+                format!(
+                    "tensor {:?} has shape {nodes_shape:?}, expected [n_nodes >= 1, 16]",
+                    t.nodes
+                ),
+            ));
+        }
+    };
+    let mapped = cast_nodes(nodes_view.bytes());
+    let owned: Vec<Node> = match mapped {
+        Some(_) => Vec::new(),
+        // The copying fallback: decode every record once.
+        None => nodes_view
+            .bytes()
+            .chunks_exact(RECORD_BYTES)
+            .filter_map(Node::from_le)
+            .collect(),
+    };
+    let nodes: &[Node] = mapped.unwrap_or(&owned);
+
+    // tree_offsets: u64 [T + 1], T >= 1, 0 first, strictly increasing, N last.
+    let offsets_view = c.tensor_by_index(index_of(c, &t.tree_offsets)?)?;
+    let offsets_shape = typed_shape(
+        &offsets_view.info().shape,
+        offsets_view.info().dtype,
+        DType::U64,
+    )
+    .map_err(|why| bad("tree_offsets", format!("tensor {:?} {why}", t.tree_offsets)))?;
+    if !matches!(offsets_shape.as_slice(), [k] if *k >= 2) {
+        return Err(bad(
+            "tree_offsets",
+            format!(
+                "tensor {:?} has shape {offsets_shape:?}, expected [n_trees + 1] with n_trees >= 1",
+                t.tree_offsets
+            ),
+        ));
+    }
+    let offsets: Vec<u64> = match cast_slice::<u64>(offsets_view.bytes()) {
+        Some(s) => s.to_vec(),
+        None => offsets_view
+            .bytes()
+            .chunks_exact(8)
+            .map(<u64 as Element>::from_le)
+            .collect(),
+    };
+    if offsets.first() != Some(&0) {
+        return Err(bad("tree_offsets", "must start at 0".to_owned()));
+    }
+    if let Some(w) = offsets
+        .windows(2)
+        .position(|w| matches!(w, [a, b] if a >= b))
+    {
+        return Err(bad(
+            "tree_offsets",
+            format!("must be strictly increasing; entry {} is not", w + 1),
+        ));
+    }
+    if offsets.last() != Some(&(n_nodes as u64)) {
+        return Err(bad(
+            "tree_offsets",
+            format!(
+                "must end at n_nodes = {n_nodes}, ends at {:?}",
+                offsets.last()
+            ),
+        ));
+    }
+    // Every offset is now <= n_nodes, which fits usize.
+    let bounds: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+
+    // values: f64 [R, n_outputs, C], n_outputs >= 1, C >= 1. Only its table entry is read
+    // here: its bytes (and, when deferred, its checksum) are first touched by a prediction.
+    let values_index = index_of(c, &t.values)?;
+    let values_info = c
+        .manifest()
+        .tensors
+        .get(values_index)
+        .ok_or_else(|| bad("values", "not in the tensor table".to_owned()))?;
+    let values_shape = typed_shape(&values_info.shape, values_info.dtype, DType::F64)
+        .map_err(|why| bad("values", format!("tensor {:?} {why}", t.values)))?;
+    let (n_rows, n_outputs, n_columns) = match values_shape.as_slice() {
+        [r, o, k] if *o >= 1 && *k >= 1 => (*r, *o, *k),
+        _ => {
+            return Err(bad(
+                "values",
+                format!(
+                    "tensor {:?} has shape {values_shape:?}, expected [n_rows, n_outputs >= 1, n_columns >= 1]",
+                    t.values
+                ),
+            ));
+        }
+    };
+    if t.values_for_every_node && n_rows != n_nodes {
+        return Err(bad(
+            "values",
+            format!("values_for_every_node is set, so it needs {n_nodes} rows, not {n_rows}"),
+        ));
+    }
+
+    // leaf_values and classes.
+    let kind = match t.leaf_values {
+        LeafValues::Regression => {
+            if !t.classes.is_empty() {
+                return Err(bad("classes", "a regressor has no classes".to_owned()));
+            }
+            if n_columns != 1 {
+                return Err(bad(
+                    "values",
+                    format!("a regressor's values have 1 column per output, not {n_columns}"),
+                ));
+            }
+            Kind::Regressor
+        }
+        LeafValues::Fractions | LeafValues::Counts => {
+            if t.classes.len() != n_outputs {
+                return Err(bad(
+                    "classes",
+                    format!(
+                        "a classifier needs one list of classes per output: {} for {n_outputs} outputs",
+                        t.classes.len()
+                    ),
+                ));
+            }
+            let mut columns = Vec::with_capacity(n_outputs);
+            let mut width = 0;
+            for (o, labels) in t.classes.iter().enumerate() {
+                let m = labels.len();
+                if m == 0 || m > n_columns {
+                    return Err(bad(
+                        "classes",
+                        format!(
+                            "output {o} has {m} classes; it needs 1 to {n_columns} (values' columns)"
+                        ),
+                    ));
+                }
+                if let Some(label) = crate::registry::repeated_label(labels) {
+                    return Err(bad(
+                        "classes",
+                        format!("output {o} lists class {label} twice"),
+                    ));
+                }
+                columns.push((m, width));
+                width += m;
+            }
+            let classes: Vec<Classes> = t.classes.iter().cloned().map(Classes::from).collect();
+            let one_kind = classes.windows(2).all(|w| match w {
+                [a, b] => std::mem::discriminant(a) == std::mem::discriminant(b),
+                _ => true,
+            });
+            Kind::Classifier(ClassOutputs {
+                counts: t.leaf_values == LeafValues::Counts,
+                classes,
+                columns,
+                width,
+                one_kind,
+            })
+        }
+    };
+
+    // The records, tree by tree: O(n_nodes), no copy.
+    for (tree, (start, end)) in trees(&bounds).enumerate() {
+        let records = nodes.get(start..end).unwrap_or_default();
+        for (i, node) in (start..).zip(records) {
+            let at = || format!("tree {tree} (records {start}..{end}), record {i}");
+            if node.feature == LEAF {
+                if node.next as usize >= n_rows {
+                    return Err(bad(
+                        "nodes",
+                        format!(
+                            "{}: leaf points at row {} of values, which has {n_rows} rows",
+                            at(),
+                            node.next
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let feature = (node.feature & FEATURE_MASK) as usize;
+            if feature >= n_features {
+                return Err(bad(
+                    "nodes",
+                    format!(
+                        "{}: splits on feature {feature}, the model has {n_features}",
+                        at()
+                    ),
+                ));
+            }
+            if i + 1 >= end {
+                return Err(bad(
+                    "nodes",
+                    format!(
+                        "{}: an internal node needs its left child (record {}) inside the tree",
+                        at(),
+                        i + 1
+                    ),
+                ));
+            }
+            let right = node.next as usize;
+            if right <= i + 1 || right >= end {
+                return Err(bad(
+                    "nodes",
+                    format!(
+                        "{}: right child {right} must be after the left child {} and before {end}",
+                        at(),
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Provenance tensors: dtype and shape; node_ids a permutation within each tree.
+    for (name, f, dtype) in [
+        (&t.impurity, "impurity", DType::F64),
+        (&t.n_node_samples, "n_node_samples", DType::I64),
+        (
+            &t.weighted_n_node_samples,
+            "weighted_n_node_samples",
+            DType::F64,
+        ),
+        (&t.node_ids, "node_ids", DType::U32),
+    ] {
+        let Some(name) = name else { continue };
+        let info = c
+            .manifest()
+            .tensors
+            .get(index_of(c, name)?)
+            .ok_or_else(|| bad(f, "not in the tensor table".to_owned()))?;
+        let shape = typed_shape(&info.shape, info.dtype, dtype)
+            .map_err(|why| bad(f, format!("tensor {name:?} {why}")))?;
+        if shape != [n_nodes] {
+            return Err(bad(
+                f,
+                format!("tensor {name:?} has shape {shape:?}, expected [{n_nodes}]"),
+            ));
+        }
+    }
+    if let Some(name) = &t.node_ids {
+        let view = c.tensor_by_index(index_of(c, name)?)?;
+        let ids: Vec<u32> = match cast_slice::<u32>(view.bytes()) {
+            Some(s) => s.to_vec(),
+            None => view
+                .bytes()
+                .chunks_exact(4)
+                .map(<u32 as Element>::from_le)
+                .collect(),
+        };
+        let mut seen = Vec::new();
+        for (tree, (start, end)) in trees(&bounds).enumerate() {
+            seen.clear();
+            seen.resize(end - start, false);
+            for &id in ids.get(start..end).unwrap_or_default() {
+                match seen.get_mut(id as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => {
+                        return Err(bad(
+                            "node_ids",
+                            format!(
+                                "tree {tree}: ids must be a permutation of 0..{}; {id} is out of range or repeated",
+                                end - start
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    // Zero-copy for the values when the file's buffer is 8-byte aligned on a little-endian
+    // machine (tensors sit at multiples of 64 from it); otherwise decode them now.
+    let values_store = if cfg!(target_endian = "little")
+        && (c.bytes().as_ptr() as usize) % align_of::<f64>() == 0
+    {
+        Store::Mapped(values_index)
+    } else {
+        let view = c.tensor_by_index(values_index)?;
+        Store::Owned(
+            view.bytes()
+                .chunks_exact(8)
+                .map(<f64 as Element>::from_le)
+                .collect(),
+        )
+    };
+    let nodes_store = match mapped {
+        Some(_) => Store::Mapped(nodes_index),
+        None => Store::Owned(owned),
+    };
+
+    let source: Arc<dyn TensorSource> = c.clone();
+    Ok(TreeEnsemble {
+        source,
+        nodes: nodes_store,
+        values: values_store,
+        roots: bounds
+            .split_last()
+            .map(|(_, r)| r.to_vec())
+            .unwrap_or_default(),
+        n_features,
+        f32_input: t.input == TreeInput::F32,
+        n_outputs,
+        n_columns,
+        kind,
+    })
+}
+
+/// `(first record, end)` of each tree, from the validated offsets.
+fn trees(bounds: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    bounds.windows(2).filter_map(|w| match w {
+        [start, end] => Some((*start, *end)),
+        _ => None,
+    })
+}
+
+fn index_of<B: Deref<Target = [u8]>>(c: &Container<B>, name: &str) -> Result<usize> {
+    c.tensor_index(name).ok_or_else(|| {
+        CodecError::TensorRef {
+            context: "tree_ensemble".to_owned(),
+            name: name.to_owned(),
+        }
+        .into()
+    })
+}
+
+/// The shape as `usize`s, or why the dtype or a dimension does not fit.
+fn typed_shape(shape: &[u64], found: DType, expected: DType) -> Result<Vec<usize>, String> {
+    if found != expected {
+        return Err(format!("has dtype {found}, expected {expected}"));
+    }
+    shape
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| format!("dimension {d} does not fit in usize")))
+        .collect()
+}
+
+impl From<model::Labels> for Classes {
+    fn from(l: model::Labels) -> Self {
+        match l {
+            model::Labels::Int(v) => Classes::Int(v),
+            model::Labels::Float(v) => Classes::Float(v),
+            model::Labels::Str(v) => Classes::Str(v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::method::Method;
+    use ndarray::{ShapeBuilder, array};
+
+    /// An internal record: feature `f`, threshold `t`, right child `right`.
+    fn split(f: u32, t: f64, right: u32, missing_left: bool) -> Node {
+        Node {
+            threshold: t,
+            feature: f | if missing_left { MISSING_LEFT } else { 0 },
+            next: right,
+        }
+    }
+
+    fn leaf(row: u32) -> Node {
+        Node {
+            threshold: 0.0,
+            feature: LEAF,
+            next: row,
+        }
+    }
+
+    #[derive(Debug)]
+    struct NoSource;
+    impl TensorSource for NoSource {
+        fn tensor_bytes(&self, _: usize) -> amber_codec::Result<&[u8]> {
+            Err(CodecError::model("test", "no tensors"))
+        }
+    }
+
+    /// A runtime over owned arrays (the copying path; the mapped path is covered by the
+    /// integration tests, which load real files).
+    fn ensemble(
+        nodes: Vec<Node>,
+        roots: Vec<usize>,
+        values: Vec<f64>,
+        n_outputs: usize,
+        n_columns: usize,
+        kind: Kind,
+    ) -> TreeEnsemble {
+        TreeEnsemble {
+            source: Arc::new(NoSource),
+            nodes: Store::Owned(nodes),
+            values: Store::Owned(values),
+            roots,
+            n_features: 2,
+            f32_input: true,
+            n_outputs,
+            n_columns,
+            kind,
+        }
+    }
+
+    fn classifier(counts: bool, n_classes: &[usize], classes: Vec<Classes>) -> Kind {
+        let mut columns = vec![];
+        let mut width = 0;
+        for &m in n_classes {
+            columns.push((m, width));
+            width += m;
+        }
+        Kind::Classifier(ClassOutputs {
+            counts,
+            classes,
+            columns,
+            width,
+            one_kind: true,
+        })
+    }
+
+    /// One stump on feature 0 at `t` (NaN goes `missing_left`): left leaf row 0, right row 1.
+    fn stump_regressor(t: f64, missing_left: bool) -> TreeEnsemble {
+        ensemble(
+            vec![split(0, t, 2, missing_left), leaf(0), leaf(1)],
+            vec![0],
+            vec![-1.0, 1.0],
+            1,
+            1,
+            Kind::Regressor,
+        )
+    }
+
+    fn predict_f64(e: &TreeEnsemble, x: Array2<f64>) -> Vec<f64> {
+        match e.predict(x.view()).unwrap() {
+            Prediction::Float(a) => a.iter().copied().collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn nan_follows_the_missing_bit() {
+        let x = array![[f64::NAN, 0.0]];
+        assert_eq!(predict_f64(&stump_regressor(0.5, true), x.clone()), [-1.0]);
+        assert_eq!(predict_f64(&stump_regressor(0.5, false), x), [1.0]);
+    }
+
+    #[test]
+    fn value_at_the_threshold_goes_left() {
+        let e = stump_regressor(0.5, false);
+        assert_eq!(
+            predict_f64(&e, array![[0.5, 0.0], [0.500_000_1, 0.0]]),
+            [-1.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn f64_just_above_an_f32_threshold_goes_left_after_the_cast() {
+        // scikit-learn's thresholds are midpoints of float32 values; here the threshold is a
+        // float32 value itself, and x the next float64 above it: as float64 it is greater,
+        // but rounded to float32 it equals the threshold, so it goes left.
+        let t = f64::from(0.1f32);
+        let x = f64::from_bits(t.to_bits() + 1);
+        assert!(x > t);
+        assert_eq!(f64::from(x as f32), t);
+        let mut e = stump_regressor(t, false);
+        assert_eq!(predict_f64(&e, array![[x, 0.0]]), [-1.0]);
+        // TREE_INPUT_F64 compares as is: it goes right.
+        e.f32_input = false;
+        assert_eq!(predict_f64(&e, array![[x, 0.0]]), [1.0]);
+    }
+
+    #[test]
+    fn infinities_compare_as_ieee_says() {
+        let e = stump_regressor(1e30, false);
+        // 1e300 overflows float32 to +inf: right. -inf: left.
+        assert_eq!(
+            predict_f64(&e, array![[1e300, 0.0], [f64::NEG_INFINITY, 0.0]]),
+            [1.0, -1.0]
+        );
+    }
+
+    /// Two stumps on feature 0 at 0.5, leaf rows per tree, 3 classes, one output.
+    fn two_tree_classifier(counts: bool, values: Vec<f64>) -> TreeEnsemble {
+        ensemble(
+            vec![
+                split(0, 0.5, 2, false),
+                leaf(0),
+                leaf(1),
+                split(0, 0.5, 5, false),
+                leaf(2),
+                leaf(3),
+            ],
+            vec![0, 3],
+            values,
+            1,
+            3,
+            classifier(counts, &[3], vec![Classes::Int(vec![10, 20, 30])]),
+        )
+    }
+
+    #[test]
+    fn counts_are_normalised_per_tree_and_a_zero_row_is_kept_zero() {
+        // Tree 0: left counts [1, 3, 0] (sum 4), right [0, 0, 0] (sum 0 -> divide by 1).
+        // Tree 1: left [2, 2, 4], right [0, 5, 0].
+        let e = two_tree_classifier(
+            true,
+            vec![1.0, 3.0, 0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 4.0, 0.0, 5.0, 0.0],
+        );
+        let p = e
+            .predict_proba(array![[0.0, 0.0], [1.0, 0.0]].view())
+            .unwrap();
+        let left = [
+            (0.0 + 1.0 / 4.0 + 2.0 / 8.0) / 2.0,
+            (0.0 + 3.0 / 4.0 + 2.0 / 8.0) / 2.0,
+            (0.0 + 0.0 / 4.0 + 4.0 / 8.0) / 2.0,
+        ];
+        let right = [0.0, (0.0 + 0.0 + 5.0 / 5.0) / 2.0, 0.0];
+        assert_eq!(p.row(0).to_vec(), left);
+        assert_eq!(p.row(1).to_vec(), right);
+    }
+
+    #[test]
+    fn single_tree_counts_proba_is_the_normalised_row() {
+        let e = ensemble(
+            vec![split(0, 0.5, 2, false), leaf(0), leaf(1)],
+            vec![0],
+            vec![1.0, 2.0, 0.0, 0.0],
+            1,
+            2,
+            classifier(true, &[2], vec![Classes::Int(vec![0, 1])]),
+        );
+        let p = e
+            .predict_proba(array![[0.0, 0.0], [1.0, 0.0]].view())
+            .unwrap();
+        assert_eq!(p, array![[1.0 / 3.0, 2.0 / 3.0], [0.0, 0.0]]);
+    }
+
+    #[test]
+    fn forest_tie_goes_to_the_lowest_class() {
+        // Fractions: left leaves [0.5, 0.5, 0] and [0, 0.5, 0.5] average to [0.25, 0.5, 0.25];
+        // right leaves [0.6, 0, 0.4] and [0.4, 0, 0.6] tie classes 10 and 30 at 0.5.
+        let e = two_tree_classifier(
+            false,
+            vec![0.5, 0.5, 0.0, 0.6, 0.0, 0.4, 0.0, 0.5, 0.5, 0.4, 0.0, 0.6],
+        );
+        let got = e.predict(array![[0.0, 0.0], [1.0, 0.0]].view()).unwrap();
+        assert_eq!(got, Prediction::Int(array![20, 10].into_dyn()));
+    }
+
+    #[test]
+    fn forest_mean_is_a_sum_from_zero_divided_by_the_tree_count() {
+        let e = ensemble(
+            vec![leaf(0), leaf(1), leaf(2)],
+            vec![0, 1, 2],
+            vec![0.1, 0.2, 0.3],
+            1,
+            1,
+            Kind::Regressor,
+        );
+        let want = ((0.0 + 0.1) + 0.2 + 0.3) / 3.0;
+        assert_eq!(predict_f64(&e, array![[0.0, 0.0]]), [want]);
+        assert_ne!(want, (0.1 + 0.2 + 0.3) * (1.0 / 3.0));
+    }
+
+    #[test]
+    fn single_tree_predict_uses_the_raw_row() {
+        // Counts [3, 1] at the leaf: the argmax of the raw row is class "a".
+        let e = ensemble(
+            vec![leaf(0)],
+            vec![0],
+            vec![3.0, 1.0],
+            1,
+            2,
+            classifier(true, &[2], vec![Classes::Str(vec!["a".into(), "b".into()])]),
+        );
+        assert_eq!(
+            e.predict(array![[0.0, 0.0]].view()).unwrap(),
+            Prediction::Str(array!["a".to_owned()].into_dyn())
+        );
+    }
+
+    #[test]
+    fn single_tree_regressor_returns_the_value_as_is() {
+        // A forest would add -0.0 to 0.0 and get 0.0; one tree keeps the sign.
+        let e = ensemble(vec![leaf(0)], vec![0], vec![-0.0], 1, 1, Kind::Regressor);
+        let got = predict_f64(&e, array![[0.0, 0.0]]);
+        assert_eq!(got[0].to_bits(), (-0.0f64).to_bits());
+    }
+
+    /// Two outputs: output 0 has 2 classes, output 1 has 3 (C = 3, padded).
+    fn multi_output() -> TreeEnsemble {
+        ensemble(
+            vec![split(1, 0.0, 2, false), leaf(0), leaf(1)],
+            vec![0],
+            vec![
+                0.25, 0.75, 0.0, 0.2, 0.3, 0.5, // row 0: output 0, output 1
+                1.0, 0.0, 0.0, 0.0, 1.0, 0.0, // row 1
+            ],
+            2,
+            3,
+            classifier(
+                false,
+                &[2, 3],
+                vec![Classes::Int(vec![0, 1]), Classes::Int(vec![5, 6, 7])],
+            ),
+        )
+    }
+
+    #[test]
+    fn multi_output_shapes() {
+        let e = multi_output();
+        let x = array![[0.0, -1.0], [0.0, 1.0], [0.0, 1.0]];
+        let p = e.predict_proba_multi(x.view()).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].shape(), [3, 2]);
+        assert_eq!(p[1].shape(), [3, 3]);
+        assert_eq!(p[0].row(0).to_vec(), [0.25, 0.75]);
+        assert_eq!(p[1].row(0).to_vec(), [0.2, 0.3, 0.5]);
+        assert_eq!(
+            e.predict(x.view()).unwrap(),
+            Prediction::Int(array![[1, 7], [0, 6], [0, 6]].into_dyn())
+        );
+        let err = e.predict_proba(x.view()).unwrap_err();
+        assert_eq!(err.code(), "E_METHOD");
+        assert!(err.to_string().contains("predict_proba_multi"), "{err}");
+    }
+
+    #[test]
+    fn multi_output_regression_is_2d() {
+        let e = ensemble(
+            vec![leaf(0)],
+            vec![0],
+            vec![1.5, -2.5],
+            2,
+            1,
+            Kind::Regressor,
+        );
+        let got = e.predict(array![[0.0, 0.0]].view()).unwrap();
+        assert_eq!(got, Prediction::Float(array![[1.5, -2.5]].into_dyn()));
+        let e: &dyn Estimator = &e;
+        assert_eq!(e.methods(), vec![Method::Predict]);
+    }
+
+    #[test]
+    fn mixed_label_kinds_have_no_predict() {
+        let mut e = multi_output();
+        if let Kind::Classifier(c) = &mut e.kind {
+            c.classes[1] = Classes::Str(vec!["x".into(), "y".into(), "z".into()]);
+            c.one_kind = false;
+        }
+        let e: &dyn Estimator = &e;
+        assert_eq!(e.methods(), vec![Method::PredictProba]);
+    }
+
+    #[test]
+    fn numpy_sum_matches_the_pairwise_algorithm() {
+        // Below 8: left to right.
+        let a = [1e16, 1.0, -1e16, 1.0];
+        assert_eq!(numpy_sum(&a), ((1e16 + 1.0) + -1e16) + 1.0);
+        // 8..=128: eight partial sums, then the tail.
+        let b: Vec<f64> = (0..11).map(|i| 0.1 * f64::from(i)).collect();
+        let r: Vec<f64> = (0..8).map(|j| b[j]).collect();
+        let want = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        let want = ((want + b[8]) + b[9]) + b[10];
+        assert_eq!(numpy_sum(&b).to_bits(), want.to_bits());
+        // Above 128: halves split at a multiple of 8.
+        let c: Vec<f64> = (0..300).map(|i| 1.0 / f64::from(i + 1)).collect();
+        assert_eq!(
+            numpy_sum(&c).to_bits(),
+            (pairwise_sum(&c[..144]) + pairwise_sum(&c[144..])).to_bits()
+        );
+    }
+
+    #[test]
+    fn batches_in_parallel_equal_rows_one_by_one() {
+        // 3 trees, enough rows to take the parallel path.
+        let e = two_tree_classifier(
+            true,
+            vec![1.0, 3.0, 0.0, 0.0, 2.0, 7.0, 2.0, 2.0, 4.0, 0.0, 5.0, 1.0],
+        );
+        let n = 20_000;
+        let x = Array2::from_shape_fn((n, 2), |(i, j)| ((i * 7 + j) % 13) as f64 / 12.0);
+        let batch = e.predict_proba(x.view()).unwrap();
+        for i in (0..n).step_by(997) {
+            let one = e.predict_proba(x.slice(ndarray::s![i..=i, ..])).unwrap();
+            assert_eq!(one.row(0), batch.row(i));
+        }
+        // A Fortran-order input gives the same.
+        let mut xf = Array2::zeros((n, 2).f());
+        xf.assign(&x);
+        assert!(xf.row(0).as_slice().is_none());
+        assert_eq!(e.predict_proba(xf.view()).unwrap(), batch);
+    }
+
+    #[test]
+    fn records_round_trip_through_bytes() {
+        let n = split(3, 0.25, 9, true);
+        let bytes = n.to_le();
+        assert_eq!(Node::from_le(&bytes), Some(n));
+        if let Some(view) = cast_nodes(&[0u8; 0]) {
+            assert!(view.is_empty());
+        }
+    }
+
+    #[test]
+    fn wrong_width_is_e_input() {
+        let e = stump_regressor(0.5, false);
+        let err = e.predict(Array2::zeros((1, 3)).view());
+        assert!(matches!(
+            err,
+            Err(EstimatorError::Input {
+                expected: 2,
+                found: 3
+            })
+        ));
+    }
+}
