@@ -27,13 +27,14 @@ cargo test --workspace --quiet
 step "pytest"
 "$py" -m pytest -q python/tests
 
+step "benchmark harness smoke test (--quick; proves the harness runs, asserts no speed)"
+benches/harness/run.sh --quick --out target/bench-smoke
+
 step "conformance: Rust, in-process"
 cargo build --release --quiet -p amber-cli -p amber-conformance
 target/release/amber-conformance --vectors tests/vectors
 step "conformance: Rust, through the testee protocol (amber testee)"
 target/release/amber-conformance --vectors tests/vectors --testee "$root/target/release/amber testee"
 step "conformance: Python, through the testee protocol (python -m amber.testee)"
+# Last, so that the run's closing line is the runner's "N passed, N failed".
 target/release/amber-conformance --vectors tests/vectors --testee "$py -m amber.testee"
-step "benchmark harness smoke test (--quick; proves the harness runs, asserts no speed)"
-benches/harness/run.sh --quick --out target/bench-smoke
-step "all checks passed"
