@@ -7,7 +7,8 @@
 //! - `inference-batch-10k`: 10,000 rows per call (throughput in rows/s).
 //!
 //! Families today: linear (regression, binary logistic, multinomial softmax), the standard
-//! scaler, and pipelines of them. Add a case here when a family lands in `amber-estimators`.
+//! scaler, pipelines of them, and tree ensembles (random forests). Add a case here when a
+//! family lands in `amber-estimators`.
 //!
 //! Run: `cargo bench --bench inference` (add `-- --quick` for a rough figure).
 
@@ -50,6 +51,20 @@ fn cases() -> Vec<(&'static str, Vec<u8>, usize, Vec<Method>)> {
             common::standard_scaler(100, 14),
             100,
             vec![Method::Transform],
+        ),
+        (
+            // The `rf_clf` bench model's shape: 100 trees of ~2,750 records, 20 features.
+            "forest-clf-100x20",
+            common::random_forest(100, 1_600.0, 20, Some(2), 15),
+            20,
+            vec![Method::Predict, Method::PredictProba],
+        ),
+        (
+            // The `rf_big` bench model's shape: 100 trees of ~50,000 records (80 MB).
+            "forest-reg-100x20-big",
+            common::random_forest(100, 29_000.0, 20, None, 16),
+            20,
+            vec![Method::Predict],
         ),
     ]
 }

@@ -4,7 +4,8 @@
 #![allow(dead_code)] // each bench binary uses a different part of this module
 
 use amber_codec::model::{
-    Body, Estimator, Labels, Linear, LinearLink, Pipeline, PipelineStep, Producer, StandardScaler,
+    Body, Estimator, Labels, LeafValues, Linear, LinearLink, Pipeline, PipelineStep, Producer,
+    StandardScaler, TreeEnsemble, TreeInput,
 };
 use amber_codec::{DType, TensorData, encode};
 
@@ -248,4 +249,132 @@ pub fn standard_scaler(n_features: usize, seed: u64) -> Vec<u8> {
         ],
     )
     .unwrap_or_else(|e| panic!("the synthetic scaler encodes: {e}"))
+}
+
+/// A random forest of `n_trees` random trees over `n_features` features, in the file's
+/// preorder record layout (`spec/estimators.md`, "TreeEnsemble"): `n_classes` = `Some(k)` for
+/// a `RandomForestClassifier` with `FRACTIONS` leaves, `None` for a `RandomForestRegressor`.
+///
+/// Each tree is grown like a fitted one from `samples` notional training samples: a node
+/// splits its samples at a random fraction in [0.1, 0.9] and becomes a leaf below 2 samples,
+/// and its threshold sends that same fraction of [`inputs`] (uniform in [-1, 1)) left. So
+/// trees are unbalanced like fitted ones, with about `0.86 * samples` leaves: 1,600 samples
+/// give the `rf_clf` bench model's size (about 2,750 records, 44 KB, a tree), 29,000 that of
+/// `rf_big` (about 50,000 records, 800 KB, a tree: 80 MB in all, far larger than the caches).
+pub fn random_forest(
+    n_trees: usize,
+    samples: f64,
+    n_features: usize,
+    n_classes: Option<usize>,
+    seed: u64,
+) -> Vec<u8> {
+    fn grow(
+        rng: &mut Xorshift,
+        samples: f64,
+        n_features: usize,
+        nodes: &mut Vec<u8>,
+        n_leaves: &mut u32,
+    ) {
+        let at = nodes.len();
+        if samples < 2.0 {
+            nodes.extend(0.0f64.to_le_bytes());
+            nodes.extend(u32::MAX.to_le_bytes());
+            nodes.extend(n_leaves.to_le_bytes());
+            *n_leaves += 1;
+            return;
+        }
+        let fraction = 0.5 + 0.4 * rng.next_f64();
+        let feature = ((rng.next_f64() + 1.0) / 2.0 * n_features as f64) as u32;
+        nodes.extend((2.0 * fraction - 1.0).to_le_bytes());
+        nodes.extend(feature.min(n_features as u32 - 1).to_le_bytes());
+        nodes.extend(0u32.to_le_bytes()); // the right child, patched below
+        grow(rng, samples * fraction, n_features, nodes, n_leaves);
+        let right = (nodes.len() / 16) as u32;
+        nodes[at + 12..at + 16].copy_from_slice(&right.to_le_bytes());
+        grow(rng, samples * (1.0 - fraction), n_features, nodes, n_leaves);
+    }
+
+    let mut rng = Xorshift::new(seed);
+    let mut nodes = Vec::new();
+    let mut offsets = vec![0u64];
+    let mut n_leaves = 0u32;
+    for _ in 0..n_trees {
+        grow(&mut rng, samples, n_features, &mut nodes, &mut n_leaves);
+        offsets.push((nodes.len() / 16) as u64);
+    }
+    let columns = n_classes.unwrap_or(1);
+    let values: Vec<f64> = match n_classes {
+        // Class fractions: each leaf's row sums to 1.
+        Some(k) => (0..n_leaves)
+            .flat_map(|_| {
+                let w: Vec<f64> = (0..k).map(|_| 1.0 + rng.next_f64()).collect();
+                let sum: f64 = w.iter().sum();
+                w.into_iter().map(move |v| v / sum)
+            })
+            .collect(),
+        None => rng
+            .vec(n_leaves as usize)
+            .iter()
+            .map(|v| 100.0 * v)
+            .collect(),
+    };
+    let (producer_type, leaf_values, classes) = match n_classes {
+        Some(k) => (
+            "sklearn.ensemble.RandomForestClassifier",
+            LeafValues::Fractions,
+            vec![Labels::Int((0..k as i64).collect())],
+        ),
+        None => (
+            "sklearn.ensemble.RandomForestRegressor",
+            LeafValues::Regression,
+            vec![],
+        ),
+    };
+    let estimator = Estimator {
+        producer_type: producer_type.into(),
+        params: vec![],
+        attributes: vec![],
+        n_features_in: n_features as u64,
+        feature_names_in: vec![],
+        body: Body::TreeEnsemble(TreeEnsemble {
+            nodes: "nodes".into(),
+            tree_offsets: "tree_offsets".into(),
+            values: "values".into(),
+            input: TreeInput::F32,
+            leaf_values,
+            classes,
+            impurity: None,
+            n_node_samples: None,
+            weighted_n_node_samples: None,
+            node_ids: None,
+            values_for_every_node: false,
+        }),
+    };
+    let offsets: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();
+    encode(
+        &[],
+        &producer(),
+        &estimator,
+        &[
+            TensorData {
+                name: "nodes",
+                dtype: DType::U8,
+                shape: &[(nodes.len() / 16) as u64, 16],
+                bytes: &nodes,
+            },
+            TensorData {
+                name: "tree_offsets",
+                dtype: DType::U64,
+                shape: &[(n_trees + 1) as u64],
+                bytes: &offsets,
+            },
+            TensorData {
+                name: "values",
+                dtype: DType::F64,
+                shape: &[u64::from(n_leaves), 1, columns as u64],
+                bytes: &f64_bytes(&values),
+            },
+        ],
+    )
+    .unwrap_or_else(|e| panic!("the synthetic forest encodes: {e}"))
 }
