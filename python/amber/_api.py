@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 from typing import IO, Any, Union
 
@@ -52,24 +53,30 @@ def dumps(estimator: Any, *, inference_only: bool = False) -> bytes:
     statistics and the values of internal nodes); `load` warns which attributes of such a
     file are not meaningful.
     """
+    return b"".join(_encode(estimator, inference_only))
+
+
+def _encode(estimator: Any, inference_only: bool) -> list[bytes | memoryview]:
     from ._sklearn import encode_estimator
     from ._sklearn._common import EncodeCtx
 
     ctx = EncodeCtx(inference_only=inference_only)
     manifest = pb.Manifest(producer=_producer())
     manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
-    return _container.write_container(manifest, ctx.tensors)
+    return _container.encode_container(manifest, ctx.tensors)
 
 
 def dump(estimator: Any, path: PathOrFile, *, inference_only: bool = False) -> None:
     """Write `estimator` to `path` (a path or a binary file object); see `dumps`."""
-    data = dumps(estimator, inference_only=inference_only)
+    pieces = _encode(estimator, inference_only)  # the file, piece by piece: no joined copy
     try:
         if hasattr(path, "write"):
-            path.write(data)  # type: ignore[union-attr]
+            for piece in pieces:
+                path.write(piece)  # type: ignore[union-attr]
         else:
             with open(path, "wb") as f:  # type: ignore[arg-type]
-                f.write(data)
+                for piece in pieces:
+                    f.write(piece)
     except OSError as exc:
         raise AmberError("E_IO", f"cannot write {path!r}: {exc}") from exc
 
@@ -83,9 +90,37 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
     return decode_estimator(container.manifest.estimator, DecodeCtx(container))
 
 
+def _map_file(path: PathOrFile | bytes | bytearray | memoryview) -> bytes | memoryview | mmap.mmap:
+    """A read-only mapping of the file at `path` (its bytes when it cannot be mapped).
+
+    Mapping (with MAP_POPULATE where there is one) saves a copy of the whole file; nothing
+    the estimator keeps refers to it, so it is unmapped once the load returns.
+    """
+    if hasattr(path, "read") or isinstance(path, (bytes, bytearray, memoryview)):
+        return _read_bytes(path)  # type: ignore[return-value]
+    try:
+        with open(path, "rb") as f:  # type: ignore[arg-type]
+            try:
+                if os.fstat(f.fileno()).st_size == 0:
+                    return b""
+                if hasattr(mmap, "MAP_SHARED"):
+                    return mmap.mmap(
+                        f.fileno(),
+                        0,
+                        flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                        prot=mmap.PROT_READ,
+                    )
+                return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                f.seek(0)
+                return f.read()
+    except OSError as exc:
+        raise AmberError("E_IO", f"cannot read {path!r}: {exc}") from exc
+
+
 def load(path: PathOrFile) -> Any:
     """Rebuild an estimator from an Amber file (a path or a binary file object)."""
-    return loads(_read_bytes(path))
+    return loads(_map_file(path))
 
 
 def validate(source: PathOrFile | bytes | bytearray | memoryview) -> None:
@@ -93,7 +128,7 @@ def validate(source: PathOrFile | bytes | bytearray | memoryview) -> None:
 
     Needs no scikit-learn: this is the container and the schema's rules only.
     """
-    _check(_read_bytes(source))
+    _check(_map_file(source))
 
 
 def _value_dict(v: pb.Value) -> Any:
@@ -139,7 +174,7 @@ def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
 
 def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, Any]:
     """Describe a (checked) file: version, producer, estimator tree and tensor table."""
-    container = _check(_read_bytes(source))
+    container = _check(_map_file(source))
     m, h = container.manifest, container.header
     return {
         "format_version": f"{h.major}.{h.minor}",

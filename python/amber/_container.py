@@ -8,8 +8,10 @@ spec/format.md section 3 in order; check 15 (the estimator tree) is `_tree.valid
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -64,6 +66,20 @@ def align64(n: int) -> int:
 def crc32(data: bytes | memoryview) -> int:
     """CRC-32 (IEEE 802.3), as zlib computes it."""
     return zlib.crc32(data) & 0xFFFFFFFF
+
+
+#: Checksum tensors in parallel threads (zlib releases the GIL) when they hold at least
+#: this many bytes in all; below it, starting threads costs more than it saves.
+PARALLEL_CRC_BYTES = 16 * 1024 * 1024
+
+
+def _crcs(chunks: list[memoryview]) -> list[int]:
+    """crc32 of each chunk, each byte hashed once; large sets of chunks on several threads."""
+    workers = min(len(chunks), os.cpu_count() or 1, 4)
+    if workers < 2 or sum(len(c) for c in chunks) < PARALLEL_CRC_BYTES:
+        return [crc32(c) for c in chunks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(crc32, chunks))
 
 
 def dtype_name(code: int) -> str:
@@ -132,27 +148,36 @@ def frame(manifest_bytes: bytes, data: bytes, **header_fields: object) -> bytes:
     padding, but trusts `data` and the manifest's tensor table. `header_fields` override
     header fields (major, minor, flags, reserved, magic) to forge invalid files in tests.
     """
+    return _head(manifest_bytes, len(data), **header_fields) + data
+
+
+def _head(manifest_bytes: bytes, data_length: int, **header_fields: object) -> bytes:
+    """Header, manifest and padding: everything before a data section of `data_length`."""
     data_offset = align64(HEADER_SIZE + len(manifest_bytes))
     header = pack_header(
         manifest_length=len(manifest_bytes),
         data_offset=data_offset,
-        data_length=len(data),
-        file_length=data_offset + len(data),
+        data_length=data_length,
+        file_length=data_offset + data_length,
         manifest_crc32=crc32(manifest_bytes),
         **header_fields,  # type: ignore[arg-type]
     )
     padding = bytes(data_offset - HEADER_SIZE - len(manifest_bytes))
-    return header + manifest_bytes + padding + data
+    return header + manifest_bytes + padding
 
 
 @dataclass(frozen=True)
 class Tensor:
-    """One tensor to write: its name, DType code, shape and raw little-endian bytes."""
+    """One tensor to write: its name, DType code, shape and raw little-endian bytes.
+
+    `data` is any bytes-like object; `from_array` gives a read-only byte view of the
+    array (no copy), so the array must not change until the tensor is written.
+    """
 
     name: str
     dtype: int
     shape: tuple[int, ...]
-    data: bytes
+    data: bytes | memoryview
 
     @classmethod
     def from_array(cls, name: str, array: np.ndarray | np.generic) -> Tensor:
@@ -163,12 +188,21 @@ class Tensor:
             raise AmberError(
                 "E_UNSUPPORTED", f"tensor {name!r}: numpy dtype {arr.dtype} has no Amber dtype"
             )
-        le = np.ascontiguousarray(arr, dtype=DTYPES[code])
-        return cls(name, code, tuple(int(d) for d in arr.shape), le.tobytes())
+        le = np.ascontiguousarray(arr, dtype=DTYPES[code]).reshape(-1).view(np.uint8)
+        le.flags.writeable = False
+        return cls(name, code, tuple(int(d) for d in arr.shape), memoryview(le))
 
 
 def write_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> bytes:
-    """Encode `manifest` and `tensors` canonically (spec/format.md section 4).
+    """Encode `manifest` and `tensors` canonically (spec/format.md section 4); see
+    `encode_container`."""
+    return b"".join(encode_container(manifest, tensors))
+
+
+def encode_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> list[bytes | memoryview]:
+    """The canonical bytes of `manifest` and `tensors` (spec/format.md section 4), as the
+    consecutive pieces of the file: written out in turn, they are the file, with no copy of
+    the tensors' data made to assemble it.
 
     The manifest's tensor table is rebuilt: entries are ordered by the depth-first order
     in which the estimator tree first refers to them (tensors it never refers to follow,
@@ -197,7 +231,7 @@ def write_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> bytes:
     order.extend(name for name in by_name if name not in seen)
 
     del out.tensors[:]
-    chunks: list[bytes] = []
+    chunks: list[bytes | memoryview] = []
     end = 0
     for name in order:
         t = by_name[name]
@@ -212,8 +246,9 @@ def write_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> bytes:
         info.shape.extend(t.shape)
         info.offset = offset
         info.length = len(t.data)
-        info.crc32 = crc32(t.data)
-    return frame(out.SerializeToString(deterministic=True), b"".join(chunks))
+    for info, crc in zip(out.tensors, _crcs([by_name[name].data for name in order])):
+        info.crc32 = crc
+    return [_head(out.SerializeToString(deterministic=True), end), *chunks]
 
 
 @dataclass
@@ -400,8 +435,9 @@ def read_container(
         end = t.offset + t.length
     # 14. Tensor checksums.
     if verify_tensor_checksums:
-        for t in table:
-            if crc32(data[t.offset : t.offset + t.length]) != t.crc32:
+        crcs = _crcs([data[t.offset : t.offset + t.length] for t in table])
+        for t, got in zip(table, crcs):
+            if got != t.crc32:
                 raise _fail("E_TENSOR_CHECKSUM", f"tensor {t.name!r}: checksum does not match")
     return Container(h, manifest, data, tensors)
 
@@ -421,6 +457,7 @@ __all__: Sequence[str] = [
     "Tensor",
     "align64",
     "crc32",
+    "encode_container",
     "frame",
     "pack_header",
     "read_container",

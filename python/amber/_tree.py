@@ -270,22 +270,23 @@ class _Checker:
             raise fail(f"tree_offsets must rise strictly from 0 to n_nodes = {n_nodes}")
         sizes = np.diff(offsets).astype(np.int64)
         records = self.data(t.nodes).reshape(-1).view(NODE_RECORD)
-        word = records["feature"].astype(np.int64)
+        word = records["feature"]
         nxt = records["next"].astype(np.int64)
         leaf = word == LEAF
+        inner = ~leaf
         bad = np.flatnonzero(leaf & (nxt >= n_rows))
         if bad.size:
             raise fail(f"nodes: leaf record {bad[0]} points at row {nxt[bad[0]]} of {n_rows}")
-        feature = word & (MISSING_LEFT - 1)
-        bad = np.flatnonzero(~leaf & (feature >= est.n_features_in))
+        feature = word & (MISSING_LEFT - 1)  # u32, below 2**31: so is the bound compared with
+        bad = np.flatnonzero(inner & (feature >= min(est.n_features_in, MISSING_LEFT)))
         if bad.size:
             raise fail(
                 f"nodes: record {bad[0]} splits on feature {feature[bad[0]]}, "
                 f"n_features_in is {est.n_features_in}"
             )
-        index = np.arange(n_nodes, dtype=np.int64)
+        left = np.arange(1, n_nodes + 1, dtype=np.int64)  # record i's left child, i + 1
         end = np.repeat(offsets[1:].astype(np.int64), sizes)
-        bad = np.flatnonzero(~leaf & ((index + 1 >= end) | (nxt <= index + 1) | (nxt >= end)))
+        bad = np.flatnonzero(inner & ((left >= end) | (nxt <= left) | (nxt >= end)))
         if bad.size:
             i = int(bad[0])
             raise fail(

@@ -88,6 +88,11 @@ _FOREST_PRIVATE = ("_n_samples", "_n_samples_bootstrap", "_sample_weight")
 _PER_TREE = "estimators_/"
 _RANDOM_STATE = _PER_TREE + "random_state"
 _STATS = ("impurity", "n_node_samples", "weighted_n_node_samples")
+#: Records that loading works on at once (a few trees of a large forest, a whole small
+#: one): enough to spread numpy's per-call cost, few enough to stay in the CPU cache.
+_GROUP_RECORDS = 1 << 14
+#: The fields of scikit-learn's node record that loading writes.
+_NODE_FIELDS = {"left_child", "right_child", "feature", "threshold", "missing_go_to_left", *_STATS}
 
 
 def _version(text: str) -> tuple[int, int, int]:
@@ -119,24 +124,72 @@ def _levels(left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
     return levels
 
 
-def _preorder(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """(order, pos, depth): order[p] is the id at preorder position p, pos its inverse.
+def _tree_levels(
+    left: np.ndarray, right: np.ndarray, roots: np.ndarray | None = None
+) -> list[np.ndarray] | None:
+    """`_levels` of a proper tree, or None unless every node is reached exactly once.
+
+    With `roots`, of a forest whose trees start at those nodes (all at level 0).
+
+    Level by level without `np.unique`, which a proper tree does not need; for anything
+    else (shared or unreachable nodes, cycles) `_levels` gives the reference answer.
+    """
+    n = left.shape[0]
+    seen = np.zeros(n, dtype=bool)
+    levels = []
+    frontier = np.zeros(1, dtype=np.int64) if roots is None else roots
+    total = 0
+    while frontier.size:
+        total += frontier.size
+        if total > n:
+            return None
+        seen[frontier] = True
+        levels.append(frontier)
+        inner = frontier[left[frontier] != _TREE_LEAF]
+        frontier = np.concatenate((left[inner], right[inner]))
+    # n visits that reached all n nodes: each node exactly once.
+    return levels if total == n and bool(seen.all()) else None
+
+
+def _depth(left: np.ndarray, right: np.ndarray) -> int:
+    """The depth of the tree rooted at node 0, as `len(_levels(left, right)) - 1`."""
+    levels = _tree_levels(left, right)
+    if levels is None:
+        levels = _levels(left, right)
+    return len(levels) - 1
+
+
+def _preorder(
+    left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+    """(order, pos, depth): order[p] is the id at preorder position p, pos its inverse;
+    both None when the ids are already in preorder (what the depth-first builder makes).
 
     Level by level (a few numpy operations per depth, not per node): subtree sizes bottom
     up, then each left child right after its parent and each right child after the left
     subtree.
     """
     n = left.shape[0]
-    levels = _levels(left, right)
-    reached = np.zeros(n, dtype=np.int64)
-    for lvl in levels:
-        reached[lvl] += 1
-    if not np.all(reached == 1):
-        raise UnsupportedError("a tree_ whose nodes do not form one tree cannot be saved")
+    levels = _tree_levels(left, right)
+    if levels is None:
+        levels = _levels(left, right)
+        reached = np.zeros(n, dtype=np.int64)
+        for lvl in levels:
+            reached[lvl] += 1
+        if not np.all(reached == 1):
+            raise UnsupportedError("a tree_ whose nodes do not form one tree cannot be saved")
     size = np.ones(n, dtype=np.int64)
     for lvl in reversed(levels):
         inner = lvl[left[lvl] != _TREE_LEAF]
         size[inner] += size[left[inner]] + size[right[inner]]
+    # The positions below are the ids themselves exactly when every left child is its
+    # parent's id + 1 and every right child follows the left subtree (induction from the
+    # root): then there is nothing to compute or permute.
+    inner = np.flatnonzero(left != _TREE_LEAF)
+    if np.array_equal(left[inner], inner + 1) and np.array_equal(
+        right[inner], inner + 1 + size[left[inner]]
+    ):
+        return None, None, len(levels) - 1
     pos = np.zeros(n, dtype=np.int64)
     for lvl in levels:
         inner = lvl[left[lvl] != _TREE_LEAF]
@@ -186,8 +239,10 @@ def _write_body(est: Any, trees: list[Any], body: pb.TreeEnsemble, ctx: EncodeCt
     if n_features >= MISSING_LEFT:
         raise UnsupportedError(f"{n_features} features do not fit a node record")
     classifier = isinstance(est, ClassifierMixin)
-    records, values, ids, stats = [], [], [], {f: [] for f in _STATS}
+    values, ids, stats = [], [], {f: [] for f in _STATS}
     all_values = []
+    # Every tree's records are written in place into the one `nodes` tensor.
+    records = np.zeros(sum(int(t.tree_.node_count) for t in trees), dtype=NODE_RECORD)
     offsets = [0]
     identity = True
     leaf_rows = 0
@@ -207,13 +262,21 @@ def _write_body(est: Any, trees: list[Any], body: pb.TreeEnsemble, ctx: EncodeCt
             raise UnsupportedError(
                 f"tree_.max_depth {state['max_depth']} is not the depth of the tree ({depth})"
             )
-        identity = identity and bool(np.array_equal(order, np.arange(n)))
         start = offsets[-1]
-        leaf = left[order] == _TREE_LEAF
-        rec = np.zeros(n, dtype=NODE_RECORD)
-        rec["threshold"] = np.where(leaf, 0.0, nodes["threshold"][order])
-        feature = nodes["feature"][order].astype(np.int64)
-        missing_left = nodes["missing_go_to_left"][order].astype(np.int64) != 0
+        if order is None:  # already in preorder: nothing to permute
+            order = np.arange(n, dtype=np.int64)
+            in_order = nodes
+            leaf = left == _TREE_LEAF
+            right_record = start + np.where(leaf, 0, right)
+        else:
+            identity = False
+            in_order = nodes[order]
+            leaf = left[order] == _TREE_LEAF
+            right_record = start + pos[np.where(leaf, 0, right[order])]
+        rec = records[start : start + n]
+        rec["threshold"] = np.where(leaf, 0.0, in_order["threshold"])
+        feature = in_order["feature"].astype(np.int64)
+        missing_left = in_order["missing_go_to_left"].astype(np.int64) != 0
         rec["feature"] = np.where(leaf, LEAF, feature | (missing_left.astype(np.int64) << 31))
         if ctx.inference_only:
             rows = leaf_rows + np.cumsum(leaf) - 1
@@ -224,15 +287,13 @@ def _write_body(est: Any, trees: list[Any], body: pb.TreeEnsemble, ctx: EncodeCt
             values.append(vals)
             for f in _STATS:
                 stats[f].append(nodes[f])
-        right_record = start + pos[np.where(leaf, 0, right[order])]
         rec["next"] = np.where(leaf, rows, right_record)
-        records.append(rec)
         ids.append(order)
         all_values.append(vals)
         offsets.append(start + n)
     if offsets[-1] >= LEAF:
         raise UnsupportedError(f"{offsets[-1]} nodes do not fit 32-bit node indices")
-    body.nodes = ctx.tensor("nodes", np.concatenate(records).view(np.uint8).reshape(-1, 16))
+    body.nodes = ctx.tensor("nodes", records.view(np.uint8).reshape(-1, 16))
     body.tree_offsets = ctx.tensor("tree_offsets", np.asarray(offsets, dtype=np.uint64))
     body.values = ctx.tensor("values", np.concatenate(values).astype(np.float64, copy=False))
     body.input = pb.TREE_INPUT_F32
@@ -247,7 +308,7 @@ def _write_body(est: Any, trees: list[Any], body: pb.TreeEnsemble, ctx: EncodeCt
     if not ctx.inference_only:
         body.impurity = ctx.tensor("impurity", np.concatenate(stats["impurity"]))
         body.n_node_samples = ctx.tensor(
-            "n_node_samples", np.concatenate(stats["n_node_samples"]).astype(np.int64)
+            "n_node_samples", np.concatenate(stats["n_node_samples"]).astype(np.int64, copy=False)
         )
         body.weighted_n_node_samples = ctx.tensor(
             "weighted_n_node_samples", np.concatenate(stats["weighted_n_node_samples"])
@@ -388,56 +449,126 @@ def _classes(body: pb.TreeEnsemble) -> list[np.ndarray]:
 
 
 def _build_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarray) -> list[Tree]:
+    """Every tree's `tree_`: numpy over each tree's records (in cache), no loop per node.
+
+    Each tree's node array is built whole and handed to `Tree.__setstate__`, which copies
+    it (and the tree's slice of the values) into the tree's own memory.
+    """
     t = msg.tree_ensemble
     offsets = ctx.view(t.tree_offsets).astype(np.int64)
     records = ctx.view(t.nodes).reshape(-1).view(NODE_RECORD)
     values = ctx.view(t.values)
-    n_outputs = values.shape[1]
+    n_total = records.shape[0]
+    n_outputs, n_columns = values.shape[1], values.shape[2]
     width = int(n_classes.max())
     convert = t.leaf_values == pb.LEAF_VALUES_COUNTS and stores_fractions()
     stats = {f: ctx.view(getattr(t, f)) if getattr(t, f) else None for f in _STATS}
-    node_ids = ctx.view(t.node_ids).astype(np.int64) if t.node_ids else None
-    word_all = records["feature"].astype(np.int64)
-    next_all = records["next"].astype(np.int64)
-    out = []
-    for k in range(offsets.shape[0] - 1):
-        s, e = int(offsets[k]), int(offsets[k + 1])
-        n = e - s
-        word, nxt = word_all[s:e], next_all[s:e]
-        leaf = word == LEAF
-        inner = ~leaf
-        ids = node_ids[s:e] if node_ids is not None else np.arange(n, dtype=np.int64)
-        position = np.flatnonzero(inner)
-        nodes = np.zeros(n, dtype=NODE_DTYPE)
-        left = np.full(n, _TREE_LEAF, dtype=np.int64)
-        right = np.full(n, _TREE_LEAF, dtype=np.int64)
-        left[ids[inner]] = ids[position + 1]
-        right[ids[inner]] = ids[nxt[inner] - s]
-        nodes["left_child"] = left
-        nodes["right_child"] = right
-        feature = np.full(n, _TREE_UNDEFINED, dtype=np.int64)
-        feature[ids[inner]] = word[inner] & (MISSING_LEFT - 1)
-        nodes["feature"] = feature
-        threshold = np.full(n, float(_TREE_UNDEFINED))
-        threshold[ids[inner]] = records["threshold"][s:e][inner]
-        nodes["threshold"] = threshold
-        missing = np.zeros(n, dtype=np.uint8)
-        missing[ids[inner]] = (word[inner] >> 31).astype(np.uint8)
-        nodes["missing_go_to_left"] = missing
-        for f, fill in zip(_STATS, (np.nan, 0, 0.0)):
-            nodes[f] = stats[f][s:e] if stats[f] is not None else fill
-        if t.values_for_every_node:
-            vals = np.array(values[s:e, :, :width], dtype=np.float64, order="C")
+    node_ids = ctx.view(t.node_ids) if t.node_ids else None
+    word_all = records["feature"]
+    next_all = records["next"]
+    leaf_all = word_all == LEAF
+    # The rows of `values` in scikit-learn's order: every node's row, as stored, unless
+    # some leaf points elsewhere (or only leaves have rows).
+    leaf_row = next_all[leaf_all].astype(np.int64)
+    if node_ids is None:
+        leaf_slot = np.flatnonzero(leaf_all)
+    else:
+        start = np.repeat(offsets[:-1], np.diff(offsets))
+        leaf_slot = start[leaf_all] + node_ids[leaf_all]
+    if t.values_for_every_node:
+        in_place = bool(np.array_equal(leaf_slot, leaf_row))
+        if in_place and width == n_columns and not convert:
+            vals = values  # a read-only view: __setstate__ copies it
         else:
-            vals = np.zeros((n, n_outputs, width), dtype=np.float64)
-        vals[ids[leaf]] = values[nxt[leaf], :, :width]
-        if convert:
-            counts_to_fractions(vals, n_classes)
-        depth = len(_levels(left, right)) - 1
-        tree = Tree(int(msg.n_features_in), n_classes.astype(np.intp), n_outputs)
-        tree.__setstate__({"max_depth": depth, "node_count": n, "nodes": nodes, "values": vals})
-        out.append(tree)
+            vals = np.array(values[:, :, :width], dtype=np.float64, order="C")
+            if not in_place:
+                vals[leaf_slot] = values[leaf_row, :, :width]
+    else:
+        vals = np.zeros((n_total, n_outputs, width), dtype=np.float64)
+        vals[leaf_slot] = values[leaf_row, :, :width]
+    # One node buffer for every tree (each tree writes all its fields; __setstate__ copies
+    # it), which spares a fresh allocation and its page faults per tree.
+    buffer = None
+    if set(NODE_DTYPE.names) == _NODE_FIELDS:
+        buffer = np.zeros(int(np.diff(offsets).max()), dtype=NODE_DTYPE)
+    out = []
+    n_trees = offsets.shape[0] - 1
+    k = 0
+    while k < n_trees:
+        # Trees k..m-1: a group of consecutive trees whose records are worked on together.
+        m = int(np.searchsorted(offsets, offsets[k] + _GROUP_RECORDS, side="right")) - 1
+        m = min(max(m, k + 1), n_trees)
+        gs, ge = int(offsets[k]), int(offsets[m])
+        starts = offsets[k:m] - gs  # group-local first record of each tree
+        word, leaf = word_all[gs:ge], leaf_all[gs:ge]
+        inner = ~leaf
+        index = np.arange(ge - gs, dtype=np.int64)
+        first = np.repeat(starts, np.diff(offsets[k : m + 1]))  # per record: its tree's start
+        nxt = next_all[gs:ge].astype(np.int64) - gs
+        # Children as indices within their tree's records (the left child is the next record).
+        left = np.where(inner, index + 1 - first, _TREE_LEAF)
+        right = np.where(inner, nxt - first, _TREE_LEAF)
+        depths = _group_depths(inner, nxt, starts)
+        columns = {
+            "feature": np.where(
+                inner, (word & (MISSING_LEFT - 1)).astype(np.int64), _TREE_UNDEFINED
+            ),
+            "threshold": np.where(inner, records["threshold"][gs:ge], float(_TREE_UNDEFINED)),
+            "missing_go_to_left": np.where(inner, word >> 31, 0).astype(np.uint8),
+        }
+        if node_ids is not None:
+            ids = node_ids[gs:ge].astype(np.int64)
+            last = ids.shape[0] - 1
+            columns["left_child"] = np.where(inner, ids[np.minimum(index + 1, last)], _TREE_LEAF)
+            columns["right_child"] = np.where(inner, ids[np.where(inner, nxt, 0)], _TREE_LEAF)
+        else:
+            columns["left_child"], columns["right_child"] = left, right
+        for j in range(k, m):
+            s, e = int(offsets[j]) - gs, int(offsets[j + 1]) - gs
+            n = e - s
+            nodes = buffer[:n] if buffer is not None else np.zeros(n, dtype=NODE_DTYPE)
+            tree_ids = None if node_ids is None else ids[s:e]
+            for f, column in columns.items():
+                if tree_ids is None:
+                    nodes[f] = column[s:e]
+                else:
+                    nodes[f][tree_ids] = column[s:e]
+            for f, fill in zip(_STATS, (np.nan, 0, 0.0)):
+                nodes[f] = stats[f][gs + s : gs + e] if stats[f] is not None else fill
+            if tree_ids is not None and tree_ids[0] != 0:
+                # The root is not the first record: measure from scikit-learn's node 0.
+                depth = _depth(nodes["left_child"], nodes["right_child"])
+            elif depths is not None:
+                depth = int(depths[j - k])
+            else:
+                depth = _depth(left[s:e], right[s:e])
+            tree_vals = vals[gs + s : gs + e]
+            if convert:
+                counts_to_fractions(tree_vals, n_classes)
+            tree = Tree(int(msg.n_features_in), n_classes.astype(np.intp), n_outputs)
+            tree.__setstate__(
+                {"max_depth": depth, "node_count": n, "nodes": nodes, "values": tree_vals}
+            )
+            out.append(tree)
+        k = m
     return out
+
+
+def _group_depths(inner: np.ndarray, nxt: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """The depth of each tree of a group of records (left child i + 1, right child `nxt`,
+    indices within the group; tree t starts at `starts[t]`), all trees level by level at
+    once; None unless every tree is a proper tree (then `_depth` measures each one).
+    """
+    index = np.arange(inner.shape[0], dtype=np.int64)
+    levels = _tree_levels(
+        np.where(inner, index + 1, _TREE_LEAF), np.where(inner, nxt, _TREE_LEAF), starts
+    )
+    if levels is None:
+        return None
+    level = np.empty(inner.shape[0], dtype=np.int64)
+    for d, lvl in enumerate(levels):
+        level[lvl] = d
+    return np.maximum.reduceat(level, starts)
 
 
 def _per_tree_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict]:
@@ -482,8 +613,11 @@ def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         est.estimator_ = template if template is not None else TREE_OF[cls]()
         states = shared.pop("random_state", None)
         est.estimators_ = []
+        # The forest's own tree (_make_estimator: a clone with the forest's params), copied
+        # once per tree: a deep copy is what clone makes, at a fraction of its cost.
+        blank = est._make_estimator(append=False)
         for k, tree in enumerate(trees):
-            t = est._make_estimator(append=False)
+            t = copy.deepcopy(blank)
             if states is not None:
                 t.random_state = int(states[k])
             _set_tree_attributes(t, shared, msg, n_classes, n_outputs, classifier)
