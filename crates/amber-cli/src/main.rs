@@ -304,7 +304,7 @@ fn predict(file: &Path, input: &Path, method: Method, output: Option<&Path>) -> 
         let one = one.ok_or_else(|| anyhow::anyhow!("{}: no output", context()))?;
         return write_output(&one, output);
     }
-    let result = Array::from(model.run(method, x.view()).with_context(context)?);
+    let result = model.run(method, x.view()).with_context(context)?;
     write_output(&result, output)
 }
 

@@ -1,53 +1,11 @@
 //! [`Array`]: the outputs a testee produces and a case expects, whatever their element type.
 
-use ndarray::ArrayD;
-
 /// An n-dimensional array of one of the three kinds of values a model can output: floats
 /// (`predict_proba`, regressors, `transform`), integer labels and string labels.
 ///
-/// It mirrors `amber_estimators::Prediction`, so that expected outputs read from files and
+/// It is `amber_estimators::Prediction` itself, so that expected outputs read from files and
 /// outputs computed in-process or by a subprocess compare on equal terms.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Array {
-    /// IEEE 754 binary64 values.
-    Float(ArrayD<f64>),
-    /// Signed integers (integer class labels).
-    Int(ArrayD<i64>),
-    /// Strings (string class labels).
-    Str(ArrayD<String>),
-}
-
-impl Array {
-    /// The shape.
-    #[must_use]
-    pub fn shape(&self) -> &[usize] {
-        match self {
-            Self::Float(a) => a.shape(),
-            Self::Int(a) => a.shape(),
-            Self::Str(a) => a.shape(),
-        }
-    }
-
-    /// The element kind, as used in messages: `f64`, `i64` or `str`.
-    #[must_use]
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Float(_) => "f64",
-            Self::Int(_) => "i64",
-            Self::Str(_) => "str",
-        }
-    }
-}
-
-impl From<amber_estimators::Prediction> for Array {
-    fn from(p: amber_estimators::Prediction) -> Self {
-        match p {
-            amber_estimators::Prediction::Float(a) => Self::Float(a),
-            amber_estimators::Prediction::Int(a) => Self::Int(a),
-            amber_estimators::Prediction::Str(a) => Self::Str(a),
-        }
-    }
-}
+pub type Array = amber_estimators::Prediction;
 
 /// Formats a float with the fewest digits that parse back to the same value, in the notation
 /// a reader expects: positional for magnitudes in `[1e-5, 1e16)` (`0.25`, `3`), scientific

@@ -257,10 +257,7 @@ impl Testee for InProcess {
         _format: OutputFormat,
     ) -> Result<Array, TesteeError> {
         let (model, method, x) = Self::load(model, input, method)?;
-        model
-            .run(method, x.view())
-            .map(Array::from)
-            .map_err(|e| estimator_error(&e))
+        model.run(method, x.view()).map_err(|e| estimator_error(&e))
     }
 
     fn predict_per_output(
@@ -282,7 +279,7 @@ impl Testee for InProcess {
         }
         model
             .run(method, x.view())
-            .map(|p| vec![Array::from(p)])
+            .map(|p| vec![p])
             .map_err(|e| estimator_error(&e))
     }
 

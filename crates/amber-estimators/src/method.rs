@@ -80,6 +80,16 @@ pub enum Prediction {
 }
 
 impl Prediction {
+    /// The element kind, as used in messages: `f64`, `i64` or `str`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Float(_) => "f64",
+            Self::Int(_) => "i64",
+            Self::Str(_) => "str",
+        }
+    }
+
     /// The output's shape.
     #[must_use]
     pub fn shape(&self) -> &[usize] {
