@@ -104,6 +104,23 @@ pub fn linear_regression(n_outputs: usize, n_features: usize, seed: u64) -> Vec<
 /// `Pipeline([StandardScaler(), LogisticRegression()])` with `n_classes` classes (softmax
 /// for more than two, logistic for two): the shape of the `linear` model of
 /// `../shared/bench-models.md` (100 features, 10 classes).
+/// A `StandardScaler` over tensors `{prefix}mean_` and `{prefix}scale_`.
+fn scaler_estimator(n_features: usize, prefix: &str) -> Estimator {
+    Estimator {
+        producer_type: "sklearn.preprocessing.StandardScaler".into(),
+        params: vec![],
+        attributes: vec![],
+        n_features_in: n_features as u64,
+        feature_names_in: vec![],
+        body: Body::StandardScaler(StandardScaler {
+            mean: Some(format!("{prefix}mean_")),
+            scale: Some(format!("{prefix}scale_")),
+            var: None,
+            n_samples_seen: None,
+        }),
+    }
+}
+
 pub fn scaler_logistic_pipeline(n_features: usize, n_classes: usize, seed: u64) -> Vec<u8> {
     let mut rng = Xorshift::new(seed);
     let mean = f64_bytes(&rng.vec(n_features));
@@ -122,19 +139,7 @@ pub fn scaler_logistic_pipeline(n_features: usize, n_classes: usize, seed: u64) 
         LinearLink::Softmax
     };
     let classes = Labels::Int((0..n_classes as i64).collect());
-    let scaler = Estimator {
-        producer_type: "sklearn.preprocessing.StandardScaler".into(),
-        params: vec![],
-        attributes: vec![],
-        n_features_in: n_features as u64,
-        feature_names_in: vec![],
-        body: Body::StandardScaler(StandardScaler {
-            mean: Some("steps/scaler/mean_".into()),
-            scale: Some("steps/scaler/scale_".into()),
-            var: None,
-            n_samples_seen: None,
-        }),
-    };
+    let scaler = scaler_estimator(n_features, "steps/scaler/");
     let logistic = linear_estimator(
         "sklearn.linear_model.LogisticRegression",
         "steps/clf/",
@@ -215,19 +220,7 @@ pub fn standard_scaler(n_features: usize, seed: u64) -> Vec<u8> {
             .map(|v| 1.0 + v.abs())
             .collect::<Vec<_>>(),
     );
-    let scaler = Estimator {
-        producer_type: "sklearn.preprocessing.StandardScaler".into(),
-        params: vec![],
-        attributes: vec![],
-        n_features_in: n_features as u64,
-        feature_names_in: vec![],
-        body: Body::StandardScaler(StandardScaler {
-            mean: Some("mean_".into()),
-            scale: Some("scale_".into()),
-            var: None,
-            n_samples_seen: None,
-        }),
-    };
+    let scaler = scaler_estimator(n_features, "");
     let nf = n_features as u64;
     encode(
         &[],
