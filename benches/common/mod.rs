@@ -341,6 +341,9 @@ pub fn random_forest(
             weighted_n_node_samples: None,
             node_ids: None,
             values_for_every_node: false,
+            categories: None,
+            known_categories: None,
+            categorical_features: None,
         }),
     };
     let offsets: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();

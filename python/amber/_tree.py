@@ -23,10 +23,16 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "standard_scaler": ("mean", "scale", "var", "n_samples_seen"),
     "linear": ("coef", "intercept"),
     "pipeline": (),
+    # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
+    "boosting": ("baseline",),
+    "isolation_forest": (),
     "tree_ensemble": (
         "nodes",
         "tree_offsets",
         "values",
+        "categories",
+        "known_categories",
+        "categorical_features",
         "impurity",
         "n_node_samples",
         "weighted_n_node_samples",
@@ -41,6 +47,10 @@ assert NODE_RECORD.itemsize == 16
 LEAF = 0xFFFFFFFF
 #: Bit 31 of an internal record's feature word: missing values (NaN) go left.
 MISSING_LEFT = 1 << 31
+#: Bit 30 of an internal record's feature word: a categorical split.
+CATEGORICAL = 1 << 30
+#: The feature index bits of an internal record's feature word.
+FEATURE_BITS = CATEGORICAL - 1
 #: A function giving a tensor's elements (little-endian, read-only view) by name.
 TensorData = Callable[[str], np.ndarray]
 
@@ -64,8 +74,16 @@ def canonicalize(manifest: pb.Manifest) -> None:
             est = stack.pop()
             _sort_params(est.params)
             _sort_params(est.attributes)
-            if est.WhichOneof("body") == "pipeline":
-                stack.extend(s.estimator for s in est.pipeline.steps if s.HasField("estimator"))
+            stack.extend(children(est))
+
+
+def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
+    """The estimators nested in `est`'s body, in canonical order."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        yield from (s.estimator for s in est.pipeline.steps if s.HasField("estimator"))
+    elif body == "boosting" and est.boosting.HasField("init"):
+        yield est.boosting.init
 
 
 def value_refs(value: pb.Value) -> Iterator[str]:
@@ -89,16 +107,27 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
         for step in est.pipeline.steps:
             if step.HasField("estimator"):
                 yield from tensor_refs(step.estimator)
-    elif body in BODY_TENSOR_FIELDS:
+    elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
-        for field in BODY_TENSOR_FIELDS[body]:
-            name = getattr(msg, field)
-            if name:
-                yield name
+        yield from _fields(msg.trees, BODY_TENSOR_FIELDS["tree_ensemble"])
+        if body == "boosting":
+            if msg.baseline:
+                yield msg.baseline
+            if msg.HasField("init"):
+                yield from tensor_refs(msg.init)
+    elif body in BODY_TENSOR_FIELDS:
+        yield from _fields(getattr(est, body), BODY_TENSOR_FIELDS[body])
     for p in est.params:
         yield from value_refs(p.value)
     for p in est.attributes:
         yield from value_refs(p.value)
+
+
+def _fields(msg, fields: tuple[str, ...]) -> Iterator[str]:
+    for field in fields:
+        name = getattr(msg, field)
+        if name:
+            yield name
 
 
 class _Checker:
@@ -140,7 +169,10 @@ class _Checker:
                 f"{where}: {len(est.feature_names_in)} feature names for "
                 f"n_features_in {est.n_features_in}",
             )
-        if body in ("linear", "standard_scaler", "tree_ensemble") and est.n_features_in == 0:
+        if (
+            body in ("linear", "standard_scaler", "tree_ensemble", "boosting", "isolation_forest")
+            and est.n_features_in == 0
+        ):
             raise ModelError("E_MODEL", f"{where}: n_features_in must be at least 1")
         if (
             body == "pipeline"
@@ -155,8 +187,43 @@ class _Checker:
         if body == "standard_scaler":
             return self.scaler(est, where)
         if body == "tree_ensemble":
-            return self.tree_ensemble(est, where)
+            return self.tree_ensemble(
+                est.tree_ensemble, est.n_features_in, f"{where}: tree_ensemble"
+            )
+        if body == "boosting":
+            return self.boosting(est, depth, path)
+        if body == "isolation_forest":
+            return self.isolation_forest(est, where)
         return out
+
+    def single_output_regression_trees(self, t: pb.TreeEnsemble, n_features: int, where: str):
+        """The trees of a Boosting or IsolationForest body: TreeEnsemble rules, regression
+        leaves, one output, one column. Returns (n_trees, values shape)."""
+        self.tree_ensemble(t, n_features, where)
+        if t.leaf_values != pb.LEAF_VALUES_REGRESSION:
+            raise ModelError("E_MODEL", f"{where}.leaf_values must be LEAF_VALUES_REGRESSION")
+        shape = self.tensor(t.values, where, (pb.DTYPE_F64,), (3,))
+        if shape[1:] != (1, 1):
+            raise ModelError(
+                "E_MODEL", f"{where}.values has shape {list(shape)}, expected [n_rows, 1, 1]"
+            )
+        (n_offsets,) = self.tensor(t.tree_offsets, where, (pb.DTYPE_U64,), (1,))
+        return n_offsets - 1, shape
+
+    def boosting(self, est: pb.Estimator, depth: int, path: str) -> None:
+        where = f"estimator {path or '<root>'}"
+        self.single_output_regression_trees(
+            est.boosting.trees, est.n_features_in, f"{where}: boosting.trees"
+        )
+        if est.boosting.HasField("init"):
+            self.estimator(est.boosting.init, depth + 1, f"{path}init/")
+        return None
+
+    def isolation_forest(self, est: pb.Estimator, where: str) -> None:
+        self.single_output_regression_trees(
+            est.isolation_forest.trees, est.n_features_in, f"{where}: isolation_forest.trees"
+        )
+        return None
 
     def _n_features(self, est: pb.Estimator, n: int, where: str) -> None:
         if est.n_features_in and est.n_features_in != n:
@@ -221,12 +288,13 @@ class _Checker:
             return est.n_features_in
         return next(iter(widths), None)
 
-    def tree_ensemble(self, est: pb.Estimator, where: str) -> None:
-        """The TreeEnsemble rules, vectorised: O(nodes) numpy work, no loop per node."""
-        t = est.tree_ensemble
+    def tree_ensemble(self, t: pb.TreeEnsemble, n_features_in: int, where: str) -> None:
+        """The TreeEnsemble rules, vectorised: O(nodes) numpy work, no loop per node.
+
+        `where` names the message, e.g. "estimator <root>: tree_ensemble"."""
 
         def fail(message: str) -> ModelError:
-            return ModelError("E_MODEL", f"{where}: tree_ensemble.{message}")
+            return ModelError("E_MODEL", f"{where}.{message}")
 
         shape = self.tensor(t.nodes, where, (pb.DTYPE_U8,), (2,))
         n_nodes = shape[0]
@@ -263,6 +331,22 @@ class _Checker:
             name = getattr(t, field)
             if name and self.tensor(name, where, (dtype,), (1,)) != (n_nodes,):
                 raise fail(f"{field} must have one entry per node ({n_nodes})")
+        categorical = (t.categories, t.known_categories, t.categorical_features)
+        if any(categorical) and not all(categorical):
+            raise fail(
+                "categories, known_categories and categorical_features: all present or all absent"
+            )
+        n_sets = 0
+        if t.categories:
+            n_sets, words = self.tensor(t.categories, where, (pb.DTYPE_U32,), (2,))
+            n_known, known_words = self.tensor(t.known_categories, where, (pb.DTYPE_U32,), (2,))
+            (n_cat,) = self.tensor(t.categorical_features, where, (pb.DTYPE_U32,), (1,))
+            if words != 8 or known_words != 8 or n_known != n_cat or n_cat < 1:
+                raise fail(
+                    "categories/known_categories/categorical_features have shapes "
+                    f"[{n_sets}, {words}], [{n_known}, {known_words}], [{n_cat}]: expected "
+                    "[n_sets, 8], [n, 8], [n] with n >= 1"
+                )
         if self.data is None:
             return None
         offsets = self.data(t.tree_offsets)
@@ -277,13 +361,38 @@ class _Checker:
         bad = np.flatnonzero(leaf & (nxt >= n_rows))
         if bad.size:
             raise fail(f"nodes: leaf record {bad[0]} points at row {nxt[bad[0]]} of {n_rows}")
-        feature = word & (MISSING_LEFT - 1)  # u32, below 2**31: so is the bound compared with
-        bad = np.flatnonzero(inner & (feature >= min(est.n_features_in, MISSING_LEFT)))
+        feature = word & FEATURE_BITS  # u32, below 2**30: so is the bound compared with
+        bad = np.flatnonzero(inner & (feature >= min(n_features_in, CATEGORICAL)))
         if bad.size:
             raise fail(
                 f"nodes: record {bad[0]} splits on feature {feature[bad[0]]}, "
-                f"n_features_in is {est.n_features_in}"
+                f"n_features_in is {n_features_in}"
             )
+        is_cat = inner & ((word & CATEGORICAL) != 0)
+        if t.categories:
+            cat_features = self.data(t.categorical_features).astype(np.int64)
+            if np.any(cat_features >= n_features_in) or np.any(
+                cat_features[1:] <= cat_features[:-1]
+            ):
+                raise fail(
+                    "categorical_features must rise strictly and stay below "
+                    f"n_features_in {n_features_in}"
+                )
+            sets = records["threshold"].view("<u8")
+            bad = np.flatnonzero(is_cat & (sets >= n_sets))
+            if bad.size:
+                raise fail(
+                    f"nodes: categorical record {bad[0]} names set {sets[bad[0]]} of {n_sets}"
+                )
+            bad = np.flatnonzero(is_cat & ~np.isin(feature, cat_features))
+            if bad.size:
+                raise fail(
+                    f"nodes: categorical record {bad[0]} splits on feature {feature[bad[0]]}, "
+                    "not in categorical_features"
+                )
+        elif is_cat.any():
+            bad = np.flatnonzero(is_cat)
+            raise fail(f"nodes: record {bad[0]} is a categorical split but there are no categories")
         left = np.arange(1, n_nodes + 1, dtype=np.int64)  # record i's left child, i + 1
         end = np.repeat(offsets[1:].astype(np.int64), sizes)
         bad = np.flatnonzero(inner & ((left >= end) | (nxt <= left) | (nxt >= end)))
@@ -375,6 +484,12 @@ def validate(
 _KNOWN_LINKS = frozenset(v for v in pb.LinearLink.values() if v != pb.LINEAR_LINK_UNSPECIFIED)
 _KNOWN_TREE_INPUTS = frozenset(v for v in pb.TreeInput.values() if v != pb.TREE_INPUT_UNSPECIFIED)
 _KNOWN_LEAF_VALUES = frozenset(v for v in pb.LeafValues.values() if v != pb.LEAF_VALUES_UNSPECIFIED)
+_KNOWN_BOOSTING_LINKS = frozenset(
+    v for v in pb.BoostingLink.values() if v != pb.BOOSTING_LINK_UNSPECIFIED
+)
+_KNOWN_INIT_LINKS = frozenset(
+    v for v in pb.BoostingInitLink.values() if v != pb.BOOSTING_INIT_LINK_UNSPECIFIED
+)
 
 
 def _value_structure(value: pb.Value, depth: int, where: str) -> None:
@@ -415,20 +530,41 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
         if not lin.coef:
             raise ModelError("E_MODEL", f"{where}: linear.coef is absent")
     elif body == "tree_ensemble":
-        t = est.tree_ensemble
-        if t.input not in _KNOWN_TREE_INPUTS:
-            raise ModelError("E_MODEL", f"{where}: tree_ensemble.input {t.input} is not known")
-        if t.leaf_values not in _KNOWN_LEAF_VALUES:
-            raise ModelError(
-                "E_MODEL", f"{where}: tree_ensemble.leaf_values {t.leaf_values} is not known"
-            )
-        for o, labels in enumerate(t.classes):
-            if labels.WhichOneof("kind") is None:
-                raise ModelError("E_MODEL", f"{where}: tree_ensemble.classes[{o}] has no kind")
-        for field in ("nodes", "tree_offsets", "values"):
-            if not getattr(t, field):
-                raise ModelError("E_MODEL", f"{where}: tree_ensemble.{field} is absent")
+        _tree_structure(est.tree_ensemble, f"{where}: tree_ensemble")
     elif body == "pipeline":
         for step in est.pipeline.steps:
             if step.HasField("estimator"):
                 _structure(step.estimator, depth + 1, f"{path}steps/{step.name}/")
+    elif body in ("boosting", "isolation_forest"):
+        msg = getattr(est, body)
+        if not msg.HasField("trees"):
+            raise ModelError("E_MODEL", f"{where}: {body}.trees is absent")
+        _tree_structure(msg.trees, f"{where}: {body}.trees")
+        if body == "boosting":
+            b = est.boosting
+            if b.link not in _KNOWN_BOOSTING_LINKS:
+                raise ModelError("E_MODEL", f"{where}: boosting.link {b.link} is not known")
+            if b.decision not in pb.BoostingDecision.values():
+                raise ModelError("E_MODEL", f"{where}: boosting.decision {b.decision} is not known")
+            if b.HasField("classes") and b.classes.WhichOneof("kind") is None:
+                raise ModelError("E_MODEL", f"{where}: boosting.classes has no kind")
+            if b.HasField("init"):
+                if b.init_link not in _KNOWN_INIT_LINKS:
+                    raise ModelError(
+                        "E_MODEL", f"{where}: boosting.init_link {b.init_link} is not known"
+                    )
+                _structure(b.init, depth + 1, f"{path}init/")
+
+
+def _tree_structure(t: pb.TreeEnsemble, where: str) -> None:
+    """Pass 1 for a TreeEnsemble message; `where` names it."""
+    if t.input not in _KNOWN_TREE_INPUTS:
+        raise ModelError("E_MODEL", f"{where}.input {t.input} is not known")
+    if t.leaf_values not in _KNOWN_LEAF_VALUES:
+        raise ModelError("E_MODEL", f"{where}.leaf_values {t.leaf_values} is not known")
+    for o, labels in enumerate(t.classes):
+        if labels.WhichOneof("kind") is None:
+            raise ModelError("E_MODEL", f"{where}.classes[{o}] has no kind")
+    for field in ("nodes", "tree_offsets", "values"):
+        if not getattr(t, field):
+            raise ModelError("E_MODEL", f"{where}.{field} is absent")

@@ -250,6 +250,9 @@ fn tree_file() -> Vec<u8> {
             weighted_n_node_samples: None,
             node_ids: None,
             values_for_every_node: false,
+            categories: None,
+            known_categories: None,
+            categorical_features: None,
         }),
     );
     encode(

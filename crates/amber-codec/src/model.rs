@@ -134,6 +134,10 @@ pub enum Body {
     Pipeline(Pipeline),
     /// Decision trees whose outputs are averaged (one tree, or a forest).
     TreeEnsemble(TreeEnsemble),
+    /// Gradient-boosted trees.
+    Boosting(Boosting),
+    /// Anomaly scores from path lengths.
+    IsolationForest(IsolationForest),
 }
 
 /// `z = (x - mean) / scale`, each part optional.
@@ -220,6 +224,89 @@ pub struct TreeEnsemble {
     pub node_ids: Option<String>,
     /// Whether `values` has a row per node rather than per leaf.
     pub values_for_every_node: bool,
+    /// u32 `[n_sets, 8]`: the category sets of categorical splits.
+    pub categories: Option<String>,
+    /// u32 `[n_categorical_features, 8]`: the categories seen in training.
+    pub known_categories: Option<String>,
+    /// u32 `[n_categorical_features]`: the feature of each row of `known_categories`.
+    pub categorical_features: Option<String>,
+}
+
+/// How an init estimator's output becomes the starting raw scores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoostingInitLink {
+    /// `predict(X)` as is.
+    Predict,
+    /// `log(p / (1 - p))` of the clipped positive-class probability.
+    Logit,
+    /// Half of [`Self::Logit`].
+    HalfLogit,
+    /// `log(p)` of the clipped probabilities.
+    Log,
+    /// `log(p)` centred per row.
+    SymmetricLog,
+}
+
+/// How boosted raw scores become predictions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoostingLink {
+    /// The raw score.
+    Identity,
+    /// `exp(raw)`.
+    Exp,
+    /// Binary: `p1 = expit(raw)`.
+    Logistic,
+    /// Binary: `p1 = expit(2 raw)`.
+    HalfLogistic,
+    /// Multiclass softmax, shifted by the row maximum.
+    Softmax,
+    /// Multiclass: `exp(raw - logsumexp(raw))`.
+    Logsumexp,
+}
+
+/// How a boosted classifier picks its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoostingDecision {
+    /// Binary: `raw >= 0`; multiclass: argmax of raw.
+    RawAtLeastZero,
+    /// Binary: `raw > 0`; multiclass: argmax of raw.
+    RawAboveZero,
+    /// Argmax of the probabilities.
+    ProbaArgmax,
+}
+
+/// Gradient-boosted trees; see `spec/estimators.md`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boosting {
+    /// The trees (regression leaves, one output, one column).
+    pub trees: TreeEnsemble,
+    /// Raw columns: tree `t` adds to column `t % n_columns`.
+    pub n_columns: u32,
+    /// Leaf values are added as `raw += scale * v`.
+    pub scale: f64,
+    /// f64 `[n_columns]`: the starting raw values, when `init` is absent.
+    pub baseline: Option<String>,
+    /// The init estimator and how its output becomes raw values.
+    pub init: Option<(Box<Estimator>, BoostingInitLink)>,
+    /// The clip bound of the init link.
+    pub init_eps: f64,
+    /// How raw scores become predictions.
+    pub link: BoostingLink,
+    /// Classes, for classifiers.
+    pub classes: Option<Labels>,
+    /// How a classifier picks its label; `None` for regressors.
+    pub decision: Option<BoostingDecision>,
+}
+
+/// An isolation forest; see `spec/estimators.md`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IsolationForest {
+    /// The trees: each leaf's value is its path-length contribution.
+    pub trees: TreeEnsemble,
+    /// `n_estimators * c(max_samples)`.
+    pub denominator: f64,
+    /// `decision_function = score_samples - offset`.
+    pub offset: f64,
 }
 
 /// Steps applied in order.
@@ -259,22 +346,17 @@ impl Estimator {
                     f(path, name);
                 }
             }
-            Body::TreeEnsemble(t) => {
-                for name in [&t.nodes, &t.tree_offsets, &t.values] {
+            Body::TreeEnsemble(t) => t.visit_tensor_refs(path, f),
+            Body::Boosting(b) => {
+                b.trees.visit_tensor_refs(path, f);
+                if let Some(name) = &b.baseline {
                     f(path, name);
                 }
-                for name in [
-                    &t.impurity,
-                    &t.n_node_samples,
-                    &t.weighted_n_node_samples,
-                    &t.node_ids,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    f(path, name);
+                if let Some((init, _)) = &b.init {
+                    init.visit_tensor_refs(&format!("{path}/init"), f);
                 }
             }
+            Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
             Body::Pipeline(p) => {
                 for step in &p.steps {
                     if let Some(est) = &step.estimator {
@@ -285,6 +367,28 @@ impl Estimator {
         }
         for p in self.params.iter().chain(&self.attributes) {
             p.value.visit_tensor_refs(path, f);
+        }
+    }
+}
+
+impl TreeEnsemble {
+    fn visit_tensor_refs<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a str)) {
+        for name in [&self.nodes, &self.tree_offsets, &self.values] {
+            f(path, name);
+        }
+        for name in [
+            &self.categories,
+            &self.known_categories,
+            &self.categorical_features,
+            &self.impurity,
+            &self.n_node_samples,
+            &self.weighted_n_node_samples,
+            &self.node_ids,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f(path, name);
         }
     }
 }
@@ -387,57 +491,18 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
             })
         }
         raw::estimator::Body::TreeEnsemble(t) => {
-            let context = format!("{path}.tree_ensemble");
-            let input = match raw::TreeInput::try_from(t.input) {
-                Ok(raw::TreeInput::F32) => TreeInput::F32,
-                Ok(raw::TreeInput::F64) => TreeInput::F64,
-                Ok(raw::TreeInput::Unspecified) | Err(_) => {
-                    return Err(CodecError::model(
-                        format!("{context}.input"),
-                        format!("input {} is unspecified or unknown", t.input),
-                    ));
-                }
-            };
-            let leaf_values = match raw::LeafValues::try_from(t.leaf_values) {
-                Ok(raw::LeafValues::Regression) => LeafValues::Regression,
-                Ok(raw::LeafValues::Fractions) => LeafValues::Fractions,
-                Ok(raw::LeafValues::Counts) => LeafValues::Counts,
-                Ok(raw::LeafValues::Unspecified) | Err(_) => {
-                    return Err(CodecError::model(
-                        format!("{context}.leaf_values"),
-                        format!("leaf_values {} is unspecified or unknown", t.leaf_values),
-                    ));
-                }
-            };
-            let classes = t
-                .classes
-                .into_iter()
-                .map(|c| labels_from_raw(c, &format!("{context}.classes")))
-                .collect::<Result<Vec<_>>>()?;
-            for (field, name) in [
-                ("nodes", &t.nodes),
-                ("tree_offsets", &t.tree_offsets),
-                ("values", &t.values),
-            ] {
-                if name.is_empty() {
-                    return Err(CodecError::model(
-                        format!("{context}.{field}"),
-                        format!("{field} must name a tensor"),
-                    ));
-                }
-            }
-            Body::TreeEnsemble(TreeEnsemble {
-                nodes: t.nodes,
-                tree_offsets: t.tree_offsets,
-                values: t.values,
-                input,
-                leaf_values,
-                classes,
-                impurity: non_empty(t.impurity),
-                n_node_samples: non_empty(t.n_node_samples),
-                weighted_n_node_samples: non_empty(t.weighted_n_node_samples),
-                node_ids: non_empty(t.node_ids),
-                values_for_every_node: t.values_for_every_node,
+            Body::TreeEnsemble(tree_from_raw(t, &format!("{path}.tree_ensemble"))?)
+        }
+        raw::estimator::Body::Boosting(b) => Body::Boosting(boosting_from_raw(*b, path, depth)?),
+        raw::estimator::Body::IsolationForest(i) => {
+            let context = format!("{path}.isolation_forest");
+            let trees = i.trees.ok_or_else(|| {
+                CodecError::model(format!("{context}.trees"), "trees are missing")
+            })?;
+            Body::IsolationForest(IsolationForest {
+                trees: tree_from_raw(trees, &format!("{context}.trees"))?,
+                denominator: i.denominator,
+                offset: i.offset,
             })
         }
         raw::estimator::Body::Pipeline(p) => {
@@ -514,6 +579,132 @@ fn value_from_raw(raw: Option<raw::Value>, context: &str, depth: usize) -> Resul
     })
 }
 
+fn tree_from_raw(t: raw::TreeEnsemble, context: &str) -> Result<TreeEnsemble> {
+    let input = match raw::TreeInput::try_from(t.input) {
+        Ok(raw::TreeInput::F32) => TreeInput::F32,
+        Ok(raw::TreeInput::F64) => TreeInput::F64,
+        Ok(raw::TreeInput::Unspecified) | Err(_) => {
+            return Err(CodecError::model(
+                format!("{context}.input"),
+                format!("input {} is unspecified or unknown", t.input),
+            ));
+        }
+    };
+    let leaf_values = match raw::LeafValues::try_from(t.leaf_values) {
+        Ok(raw::LeafValues::Regression) => LeafValues::Regression,
+        Ok(raw::LeafValues::Fractions) => LeafValues::Fractions,
+        Ok(raw::LeafValues::Counts) => LeafValues::Counts,
+        Ok(raw::LeafValues::Unspecified) | Err(_) => {
+            return Err(CodecError::model(
+                format!("{context}.leaf_values"),
+                format!("leaf_values {} is unspecified or unknown", t.leaf_values),
+            ));
+        }
+    };
+    let classes = t
+        .classes
+        .into_iter()
+        .map(|c| labels_from_raw(c, &format!("{context}.classes")))
+        .collect::<Result<Vec<_>>>()?;
+    for (field, name) in [
+        ("nodes", &t.nodes),
+        ("tree_offsets", &t.tree_offsets),
+        ("values", &t.values),
+    ] {
+        if name.is_empty() {
+            return Err(CodecError::model(
+                format!("{context}.{field}"),
+                format!("{field} must name a tensor"),
+            ));
+        }
+    }
+    Ok(TreeEnsemble {
+        nodes: t.nodes,
+        tree_offsets: t.tree_offsets,
+        values: t.values,
+        input,
+        leaf_values,
+        classes,
+        impurity: non_empty(t.impurity),
+        n_node_samples: non_empty(t.n_node_samples),
+        weighted_n_node_samples: non_empty(t.weighted_n_node_samples),
+        node_ids: non_empty(t.node_ids),
+        values_for_every_node: t.values_for_every_node,
+        categories: non_empty(t.categories),
+        known_categories: non_empty(t.known_categories),
+        categorical_features: non_empty(t.categorical_features),
+    })
+}
+
+fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boosting> {
+    let context = format!("{path}.boosting");
+    let trees = b
+        .trees
+        .ok_or_else(|| CodecError::model(format!("{context}.trees"), "trees are missing"))?;
+    let trees = tree_from_raw(trees, &format!("{context}.trees"))?;
+    let link = match raw::BoostingLink::try_from(b.link) {
+        Ok(raw::BoostingLink::Identity) => BoostingLink::Identity,
+        Ok(raw::BoostingLink::Exp) => BoostingLink::Exp,
+        Ok(raw::BoostingLink::Logistic) => BoostingLink::Logistic,
+        Ok(raw::BoostingLink::HalfLogistic) => BoostingLink::HalfLogistic,
+        Ok(raw::BoostingLink::Softmax) => BoostingLink::Softmax,
+        Ok(raw::BoostingLink::Logsumexp) => BoostingLink::Logsumexp,
+        Ok(raw::BoostingLink::Unspecified) | Err(_) => {
+            return Err(CodecError::model(
+                format!("{context}.link"),
+                format!("link {} is unspecified or unknown", b.link),
+            ));
+        }
+    };
+    let decision = match raw::BoostingDecision::try_from(b.decision) {
+        Ok(raw::BoostingDecision::Unspecified) => None,
+        Ok(raw::BoostingDecision::RawAtLeastZero) => Some(BoostingDecision::RawAtLeastZero),
+        Ok(raw::BoostingDecision::RawAboveZero) => Some(BoostingDecision::RawAboveZero),
+        Ok(raw::BoostingDecision::ProbaArgmax) => Some(BoostingDecision::ProbaArgmax),
+        Err(_) => {
+            return Err(CodecError::model(
+                format!("{context}.decision"),
+                format!("decision {} is unknown", b.decision),
+            ));
+        }
+    };
+    let init = match b.init {
+        None => None,
+        Some(e) => {
+            let link = match raw::BoostingInitLink::try_from(b.init_link) {
+                Ok(raw::BoostingInitLink::Predict) => BoostingInitLink::Predict,
+                Ok(raw::BoostingInitLink::Logit) => BoostingInitLink::Logit,
+                Ok(raw::BoostingInitLink::HalfLogit) => BoostingInitLink::HalfLogit,
+                Ok(raw::BoostingInitLink::Log) => BoostingInitLink::Log,
+                Ok(raw::BoostingInitLink::SymmetricLog) => BoostingInitLink::SymmetricLog,
+                Ok(raw::BoostingInitLink::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("{context}.init_link"),
+                        format!("init_link {} is unspecified or unknown", b.init_link),
+                    ));
+                }
+            };
+            let est = estimator_from_raw(*e, &format!("{path}/init"), depth + 1)?;
+            Some((Box::new(est), link))
+        }
+    };
+    let classes = b
+        .classes
+        .map(|c| labels_from_raw(c, &format!("{context}.classes")))
+        .transpose()?;
+    Ok(Boosting {
+        trees,
+        n_columns: b.n_columns,
+        scale: b.scale,
+        baseline: non_empty(b.baseline),
+        init,
+        init_eps: b.init_eps,
+        link,
+        classes,
+        decision,
+    })
+}
+
 fn labels_from_raw(raw: raw::Labels, context: &str) -> Result<Labels> {
     use raw::labels::Kind;
     match raw.kind {
@@ -570,26 +761,55 @@ impl From<Estimator> for raw::Estimator {
                 } as i32,
                 classes: l.classes.map(raw::Labels::from),
             }),
-            Body::TreeEnsemble(t) => raw::estimator::Body::TreeEnsemble(raw::TreeEnsemble {
-                nodes: t.nodes,
-                tree_offsets: t.tree_offsets,
-                values: t.values,
-                input: match t.input {
-                    TreeInput::F32 => raw::TreeInput::F32,
-                    TreeInput::F64 => raw::TreeInput::F64,
-                } as i32,
-                leaf_values: match t.leaf_values {
-                    LeafValues::Regression => raw::LeafValues::Regression,
-                    LeafValues::Fractions => raw::LeafValues::Fractions,
-                    LeafValues::Counts => raw::LeafValues::Counts,
-                } as i32,
-                classes: t.classes.into_iter().map(raw::Labels::from).collect(),
-                impurity: t.impurity.unwrap_or_default(),
-                n_node_samples: t.n_node_samples.unwrap_or_default(),
-                weighted_n_node_samples: t.weighted_n_node_samples.unwrap_or_default(),
-                node_ids: t.node_ids.unwrap_or_default(),
-                values_for_every_node: t.values_for_every_node,
-            }),
+            Body::TreeEnsemble(t) => raw::estimator::Body::TreeEnsemble(t.into()),
+            Body::Boosting(b) => {
+                let (init, init_link) = match b.init {
+                    None => (None, raw::BoostingInitLink::Unspecified),
+                    Some((e, link)) => (
+                        Some(Box::new(raw::Estimator::from(*e))),
+                        match link {
+                            BoostingInitLink::Predict => raw::BoostingInitLink::Predict,
+                            BoostingInitLink::Logit => raw::BoostingInitLink::Logit,
+                            BoostingInitLink::HalfLogit => raw::BoostingInitLink::HalfLogit,
+                            BoostingInitLink::Log => raw::BoostingInitLink::Log,
+                            BoostingInitLink::SymmetricLog => raw::BoostingInitLink::SymmetricLog,
+                        },
+                    ),
+                };
+                raw::estimator::Body::Boosting(Box::new(raw::Boosting {
+                    trees: Some(b.trees.into()),
+                    n_columns: b.n_columns,
+                    scale: b.scale,
+                    baseline: b.baseline.unwrap_or_default(),
+                    init,
+                    init_link: init_link as i32,
+                    link: match b.link {
+                        BoostingLink::Identity => raw::BoostingLink::Identity,
+                        BoostingLink::Exp => raw::BoostingLink::Exp,
+                        BoostingLink::Logistic => raw::BoostingLink::Logistic,
+                        BoostingLink::HalfLogistic => raw::BoostingLink::HalfLogistic,
+                        BoostingLink::Softmax => raw::BoostingLink::Softmax,
+                        BoostingLink::Logsumexp => raw::BoostingLink::Logsumexp,
+                    } as i32,
+                    classes: b.classes.map(raw::Labels::from),
+                    decision: match b.decision {
+                        None => raw::BoostingDecision::Unspecified,
+                        Some(BoostingDecision::RawAtLeastZero) => {
+                            raw::BoostingDecision::RawAtLeastZero
+                        }
+                        Some(BoostingDecision::RawAboveZero) => raw::BoostingDecision::RawAboveZero,
+                        Some(BoostingDecision::ProbaArgmax) => raw::BoostingDecision::ProbaArgmax,
+                    } as i32,
+                    init_eps: b.init_eps,
+                }))
+            }
+            Body::IsolationForest(i) => {
+                raw::estimator::Body::IsolationForest(raw::IsolationForest {
+                    trees: Some(i.trees.into()),
+                    denominator: i.denominator,
+                    offset: i.offset,
+                })
+            }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
                     .steps
@@ -609,6 +829,34 @@ impl From<Estimator> for raw::Estimator {
             n_features_in: e.n_features_in,
             feature_names_in: e.feature_names_in,
             body: Some(body),
+        }
+    }
+}
+
+impl From<TreeEnsemble> for raw::TreeEnsemble {
+    fn from(t: TreeEnsemble) -> Self {
+        Self {
+            nodes: t.nodes,
+            tree_offsets: t.tree_offsets,
+            values: t.values,
+            input: match t.input {
+                TreeInput::F32 => raw::TreeInput::F32,
+                TreeInput::F64 => raw::TreeInput::F64,
+            } as i32,
+            leaf_values: match t.leaf_values {
+                LeafValues::Regression => raw::LeafValues::Regression,
+                LeafValues::Fractions => raw::LeafValues::Fractions,
+                LeafValues::Counts => raw::LeafValues::Counts,
+            } as i32,
+            classes: t.classes.into_iter().map(raw::Labels::from).collect(),
+            impurity: t.impurity.unwrap_or_default(),
+            n_node_samples: t.n_node_samples.unwrap_or_default(),
+            weighted_n_node_samples: t.weighted_n_node_samples.unwrap_or_default(),
+            node_ids: t.node_ids.unwrap_or_default(),
+            values_for_every_node: t.values_for_every_node,
+            categories: t.categories.unwrap_or_default(),
+            known_categories: t.known_categories.unwrap_or_default(),
+            categorical_features: t.categorical_features.unwrap_or_default(),
         }
     }
 }

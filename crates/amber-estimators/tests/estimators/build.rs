@@ -108,6 +108,9 @@ pub fn tree_ensemble(leaf_values: LeafValues, classes: Vec<Labels>) -> Body {
         weighted_n_node_samples: None,
         node_ids: None,
         values_for_every_node: false,
+        categories: None,
+        known_categories: None,
+        categorical_features: None,
     })
 }
 

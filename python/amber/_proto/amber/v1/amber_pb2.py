@@ -25,21 +25,27 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x61mber/v1/amber.proto\x12\x08\x61mber.v1\"\x9a\x01\n\x08Manifest\x12\x19\n\x11required_features\x18\x01 \x03(\t\x12$\n\x08producer\x18\x02 \x01(\x0b\x32\x12.amber.v1.Producer\x12%\n\x07tensors\x18\x03 \x03(\x0b\x32\x14.amber.v1.TensorInfo\x12&\n\testimator\x18\x04 \x01(\x0b\x32\x13.amber.v1.Estimator\"S\n\x08Producer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0f\n\x07library\x18\x03 \x01(\t\x12\x17\n\x0flibrary_version\x18\x04 \x01(\t\"x\n\nTensorInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1e\n\x05\x64type\x18\x02 \x01(\x0e\x32\x0f.amber.v1.DType\x12\r\n\x05shape\x18\x03 \x03(\x04\x12\x0e\n\x06offset\x18\x04 \x01(\x04\x12\x0e\n\x06length\x18\x05 \x01(\x04\x12\r\n\x05\x63rc32\x18\x06 \x01(\x07\"\xd3\x02\n\tEstimator\x12\x15\n\rproducer_type\x18\x01 \x01(\t\x12\x1f\n\x06params\x18\x02 \x03(\x0b\x32\x0f.amber.v1.Param\x12#\n\nattributes\x18\x03 \x03(\x0b\x32\x0f.amber.v1.Param\x12\x15\n\rn_features_in\x18\x04 \x01(\x04\x12\x18\n\x10\x66\x65\x61ture_names_in\x18\x05 \x03(\t\x12\x33\n\x0fstandard_scaler\x18\x10 \x01(\x0b\x32\x18.amber.v1.StandardScalerH\x00\x12\"\n\x06linear\x18\x11 \x01(\x0b\x32\x10.amber.v1.LinearH\x00\x12&\n\x08pipeline\x18\x12 \x01(\x0b\x32\x12.amber.v1.PipelineH\x00\x12/\n\rtree_ensemble\x18\x13 \x01(\x0b\x32\x16.amber.v1.TreeEnsembleH\x00\x42\x06\n\x04\x62ody\"5\n\x05Param\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.amber.v1.Value\"\xf6\x01\n\x05Value\x12#\n\x04none\x18\x01 \x01(\x0b\x32\x13.amber.v1.NoneValueH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x15\n\x0b\x66loat_value\x18\x04 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x05 \x01(\tH\x00\x12)\n\nlist_value\x18\x06 \x01(\x0b\x32\x13.amber.v1.ValueListH\x00\x12)\n\ndict_value\x18\x07 \x01(\x0b\x32\x13.amber.v1.ValueDictH\x00\x12\x10\n\x06tensor\x18\x08 \x01(\tH\x00\x42\x06\n\x04kind\"\x0b\n\tNoneValue\"=\n\tValueList\x12\x1e\n\x05items\x18\x01 \x03(\x0b\x32\x0f.amber.v1.Value\x12\x10\n\x08is_tuple\x18\x02 \x01(\x08\"1\n\tValueDict\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.amber.v1.ValuePair\"I\n\tValuePair\x12\x1c\n\x03key\x18\x01 \x01(\x0b\x32\x0f.amber.v1.Value\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.amber.v1.Value\"\x89\x01\n\x06Labels\x12#\n\x04ints\x18\x01 \x01(\x0b\x32\x13.amber.v1.IntLabelsH\x00\x12\'\n\x06\x66loats\x18\x02 \x01(\x0b\x32\x15.amber.v1.FloatLabelsH\x00\x12)\n\x07strings\x18\x03 \x01(\x0b\x32\x16.amber.v1.StringLabelsH\x00\x42\x06\n\x04kind\"\x1b\n\tIntLabels\x12\x0e\n\x06values\x18\x01 \x03(\x03\"\x1d\n\x0b\x46loatLabels\x12\x0e\n\x06values\x18\x01 \x03(\x01\"\x1e\n\x0cStringLabels\x12\x0e\n\x06values\x18\x01 \x03(\t\"R\n\x0eStandardScaler\x12\x0c\n\x04mean\x18\x01 \x01(\t\x12\r\n\x05scale\x18\x02 \x01(\t\x12\x0b\n\x03var\x18\x03 \x01(\t\x12\x16\n\x0en_samples_seen\x18\x04 \x01(\t\"p\n\x06Linear\x12\x0c\n\x04\x63oef\x18\x01 \x01(\t\x12\x11\n\tintercept\x18\x02 \x01(\t\x12\"\n\x04link\x18\x03 \x01(\x0e\x32\x14.amber.v1.LinearLink\x12!\n\x07\x63lasses\x18\x04 \x01(\x0b\x32\x10.amber.v1.Labels\"1\n\x08Pipeline\x12%\n\x05steps\x18\x01 \x03(\x0b\x32\x16.amber.v1.PipelineStep\"a\n\x0cPipelineStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\testimator\x18\x02 \x01(\x0b\x32\x13.amber.v1.Estimator\x12\x1b\n\x13passthrough_is_none\x18\x03 \x01(\x08\"\xb1\x02\n\x0cTreeEnsemble\x12\r\n\x05nodes\x18\x01 \x01(\t\x12\x14\n\x0ctree_offsets\x18\x02 \x01(\t\x12\x0e\n\x06values\x18\x03 \x01(\t\x12\"\n\x05input\x18\x04 \x01(\x0e\x32\x13.amber.v1.TreeInput\x12)\n\x0bleaf_values\x18\x05 \x01(\x0e\x32\x14.amber.v1.LeafValues\x12!\n\x07\x63lasses\x18\x06 \x03(\x0b\x32\x10.amber.v1.Labels\x12\x10\n\x08impurity\x18\x07 \x01(\t\x12\x16\n\x0en_node_samples\x18\x08 \x01(\t\x12\x1f\n\x17weighted_n_node_samples\x18\t \x01(\t\x12\x10\n\x08node_ids\x18\n \x01(\t\x12\x1d\n\x15values_for_every_node\x18\x0b \x01(\x08*\x96\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\r\n\tDTYPE_F64\x10\x01\x12\r\n\tDTYPE_F32\x10\x02\x12\r\n\tDTYPE_I64\x10\x03\x12\r\n\tDTYPE_I32\x10\x04\x12\x0c\n\x08\x44TYPE_U8\x10\x05\x12\r\n\tDTYPE_U32\x10\x06\x12\r\n\tDTYPE_U64\x10\x07\x12\x0e\n\nDTYPE_BOOL\x10\x08*\x94\x01\n\nLinearLink\x12\x1b\n\x17LINEAR_LINK_UNSPECIFIED\x10\x00\x12\x18\n\x14LINEAR_LINK_IDENTITY\x10\x01\x12\x18\n\x14LINEAR_LINK_LOGISTIC\x10\x02\x12\x1c\n\x18LINEAR_LINK_OVR_LOGISTIC\x10\x03\x12\x17\n\x13LINEAR_LINK_SOFTMAX\x10\x04*O\n\tTreeInput\x12\x1a\n\x16TREE_INPUT_UNSPECIFIED\x10\x00\x12\x12\n\x0eTREE_INPUT_F32\x10\x01\x12\x12\n\x0eTREE_INPUT_F64\x10\x02*x\n\nLeafValues\x12\x1b\n\x17LEAF_VALUES_UNSPECIFIED\x10\x00\x12\x1a\n\x16LEAF_VALUES_REGRESSION\x10\x01\x12\x19\n\x15LEAF_VALUES_FRACTIONS\x10\x02\x12\x16\n\x12LEAF_VALUES_COUNTS\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x61mber/v1/amber.proto\x12\x08\x61mber.v1\"\x9a\x01\n\x08Manifest\x12\x19\n\x11required_features\x18\x01 \x03(\t\x12$\n\x08producer\x18\x02 \x01(\x0b\x32\x12.amber.v1.Producer\x12%\n\x07tensors\x18\x03 \x03(\x0b\x32\x14.amber.v1.TensorInfo\x12&\n\testimator\x18\x04 \x01(\x0b\x32\x13.amber.v1.Estimator\"S\n\x08Producer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0f\n\x07library\x18\x03 \x01(\t\x12\x17\n\x0flibrary_version\x18\x04 \x01(\t\"x\n\nTensorInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1e\n\x05\x64type\x18\x02 \x01(\x0e\x32\x0f.amber.v1.DType\x12\r\n\x05shape\x18\x03 \x03(\x04\x12\x0e\n\x06offset\x18\x04 \x01(\x04\x12\x0e\n\x06length\x18\x05 \x01(\x04\x12\r\n\x05\x63rc32\x18\x06 \x01(\x07\"\xb2\x03\n\tEstimator\x12\x15\n\rproducer_type\x18\x01 \x01(\t\x12\x1f\n\x06params\x18\x02 \x03(\x0b\x32\x0f.amber.v1.Param\x12#\n\nattributes\x18\x03 \x03(\x0b\x32\x0f.amber.v1.Param\x12\x15\n\rn_features_in\x18\x04 \x01(\x04\x12\x18\n\x10\x66\x65\x61ture_names_in\x18\x05 \x03(\t\x12\x33\n\x0fstandard_scaler\x18\x10 \x01(\x0b\x32\x18.amber.v1.StandardScalerH\x00\x12\"\n\x06linear\x18\x11 \x01(\x0b\x32\x10.amber.v1.LinearH\x00\x12&\n\x08pipeline\x18\x12 \x01(\x0b\x32\x12.amber.v1.PipelineH\x00\x12/\n\rtree_ensemble\x18\x13 \x01(\x0b\x32\x16.amber.v1.TreeEnsembleH\x00\x12&\n\x08\x62oosting\x18\x14 \x01(\x0b\x32\x12.amber.v1.BoostingH\x00\x12\x35\n\x10isolation_forest\x18\x15 \x01(\x0b\x32\x19.amber.v1.IsolationForestH\x00\x42\x06\n\x04\x62ody\"5\n\x05Param\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.amber.v1.Value\"\xf6\x01\n\x05Value\x12#\n\x04none\x18\x01 \x01(\x0b\x32\x13.amber.v1.NoneValueH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x15\n\x0b\x66loat_value\x18\x04 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x05 \x01(\tH\x00\x12)\n\nlist_value\x18\x06 \x01(\x0b\x32\x13.amber.v1.ValueListH\x00\x12)\n\ndict_value\x18\x07 \x01(\x0b\x32\x13.amber.v1.ValueDictH\x00\x12\x10\n\x06tensor\x18\x08 \x01(\tH\x00\x42\x06\n\x04kind\"\x0b\n\tNoneValue\"=\n\tValueList\x12\x1e\n\x05items\x18\x01 \x03(\x0b\x32\x0f.amber.v1.Value\x12\x10\n\x08is_tuple\x18\x02 \x01(\x08\"1\n\tValueDict\x12$\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x13.amber.v1.ValuePair\"I\n\tValuePair\x12\x1c\n\x03key\x18\x01 \x01(\x0b\x32\x0f.amber.v1.Value\x12\x1e\n\x05value\x18\x02 \x01(\x0b\x32\x0f.amber.v1.Value\"\x89\x01\n\x06Labels\x12#\n\x04ints\x18\x01 \x01(\x0b\x32\x13.amber.v1.IntLabelsH\x00\x12\'\n\x06\x66loats\x18\x02 \x01(\x0b\x32\x15.amber.v1.FloatLabelsH\x00\x12)\n\x07strings\x18\x03 \x01(\x0b\x32\x16.amber.v1.StringLabelsH\x00\x42\x06\n\x04kind\"\x1b\n\tIntLabels\x12\x0e\n\x06values\x18\x01 \x03(\x03\"\x1d\n\x0b\x46loatLabels\x12\x0e\n\x06values\x18\x01 \x03(\x01\"\x1e\n\x0cStringLabels\x12\x0e\n\x06values\x18\x01 \x03(\t\"R\n\x0eStandardScaler\x12\x0c\n\x04mean\x18\x01 \x01(\t\x12\r\n\x05scale\x18\x02 \x01(\t\x12\x0b\n\x03var\x18\x03 \x01(\t\x12\x16\n\x0en_samples_seen\x18\x04 \x01(\t\"p\n\x06Linear\x12\x0c\n\x04\x63oef\x18\x01 \x01(\t\x12\x11\n\tintercept\x18\x02 \x01(\t\x12\"\n\x04link\x18\x03 \x01(\x0e\x32\x14.amber.v1.LinearLink\x12!\n\x07\x63lasses\x18\x04 \x01(\x0b\x32\x10.amber.v1.Labels\"1\n\x08Pipeline\x12%\n\x05steps\x18\x01 \x03(\x0b\x32\x16.amber.v1.PipelineStep\"a\n\x0cPipelineStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\testimator\x18\x02 \x01(\x0b\x32\x13.amber.v1.Estimator\x12\x1b\n\x13passthrough_is_none\x18\x03 \x01(\x08\"\xfd\x02\n\x0cTreeEnsemble\x12\r\n\x05nodes\x18\x01 \x01(\t\x12\x14\n\x0ctree_offsets\x18\x02 \x01(\t\x12\x0e\n\x06values\x18\x03 \x01(\t\x12\"\n\x05input\x18\x04 \x01(\x0e\x32\x13.amber.v1.TreeInput\x12)\n\x0bleaf_values\x18\x05 \x01(\x0e\x32\x14.amber.v1.LeafValues\x12!\n\x07\x63lasses\x18\x06 \x03(\x0b\x32\x10.amber.v1.Labels\x12\x10\n\x08impurity\x18\x07 \x01(\t\x12\x16\n\x0en_node_samples\x18\x08 \x01(\t\x12\x1f\n\x17weighted_n_node_samples\x18\t \x01(\t\x12\x10\n\x08node_ids\x18\n \x01(\t\x12\x1d\n\x15values_for_every_node\x18\x0b \x01(\x08\x12\x12\n\ncategories\x18\x0c \x01(\t\x12\x18\n\x10known_categories\x18\r \x01(\t\x12\x1c\n\x14\x63\x61tegorical_features\x18\x0e \x01(\t\"\xc0\x02\n\x08\x42oosting\x12%\n\x05trees\x18\x01 \x01(\x0b\x32\x16.amber.v1.TreeEnsemble\x12\x11\n\tn_columns\x18\x02 \x01(\r\x12\r\n\x05scale\x18\x03 \x01(\x01\x12\x10\n\x08\x62\x61seline\x18\x04 \x01(\t\x12!\n\x04init\x18\x05 \x01(\x0b\x32\x13.amber.v1.Estimator\x12-\n\tinit_link\x18\x06 \x01(\x0e\x32\x1a.amber.v1.BoostingInitLink\x12$\n\x04link\x18\x07 \x01(\x0e\x32\x16.amber.v1.BoostingLink\x12!\n\x07\x63lasses\x18\x08 \x01(\x0b\x32\x10.amber.v1.Labels\x12,\n\x08\x64\x65\x63ision\x18\t \x01(\x0e\x32\x1a.amber.v1.BoostingDecision\x12\x10\n\x08init_eps\x18\n \x01(\x01\"]\n\x0fIsolationForest\x12%\n\x05trees\x18\x01 \x01(\x0b\x32\x16.amber.v1.TreeEnsemble\x12\x13\n\x0b\x64\x65nominator\x18\x02 \x01(\x01\x12\x0e\n\x06offset\x18\x03 \x01(\x01*\x96\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\r\n\tDTYPE_F64\x10\x01\x12\r\n\tDTYPE_F32\x10\x02\x12\r\n\tDTYPE_I64\x10\x03\x12\r\n\tDTYPE_I32\x10\x04\x12\x0c\n\x08\x44TYPE_U8\x10\x05\x12\r\n\tDTYPE_U32\x10\x06\x12\r\n\tDTYPE_U64\x10\x07\x12\x0e\n\nDTYPE_BOOL\x10\x08*\x94\x01\n\nLinearLink\x12\x1b\n\x17LINEAR_LINK_UNSPECIFIED\x10\x00\x12\x18\n\x14LINEAR_LINK_IDENTITY\x10\x01\x12\x18\n\x14LINEAR_LINK_LOGISTIC\x10\x02\x12\x1c\n\x18LINEAR_LINK_OVR_LOGISTIC\x10\x03\x12\x17\n\x13LINEAR_LINK_SOFTMAX\x10\x04*O\n\tTreeInput\x12\x1a\n\x16TREE_INPUT_UNSPECIFIED\x10\x00\x12\x12\n\x0eTREE_INPUT_F32\x10\x01\x12\x12\n\x0eTREE_INPUT_F64\x10\x02*x\n\nLeafValues\x12\x1b\n\x17LEAF_VALUES_UNSPECIFIED\x10\x00\x12\x1a\n\x16LEAF_VALUES_REGRESSION\x10\x01\x12\x19\n\x15LEAF_VALUES_FRACTIONS\x10\x02\x12\x16\n\x12LEAF_VALUES_COUNTS\x10\x03*\xd9\x01\n\x10\x42oostingInitLink\x12\"\n\x1e\x42OOSTING_INIT_LINK_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42OOSTING_INIT_LINK_PREDICT\x10\x01\x12\x1c\n\x18\x42OOSTING_INIT_LINK_LOGIT\x10\x02\x12!\n\x1d\x42OOSTING_INIT_LINK_HALF_LOGIT\x10\x03\x12\x1a\n\x16\x42OOSTING_INIT_LINK_LOG\x10\x04\x12$\n BOOSTING_INIT_LINK_SYMMETRIC_LOG\x10\x05*\xd5\x01\n\x0c\x42oostingLink\x12\x1d\n\x19\x42OOSTING_LINK_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOSTING_LINK_IDENTITY\x10\x01\x12\x15\n\x11\x42OOSTING_LINK_EXP\x10\x02\x12\x1a\n\x16\x42OOSTING_LINK_LOGISTIC\x10\x03\x12\x1f\n\x1b\x42OOSTING_LINK_HALF_LOGISTIC\x10\x04\x12\x19\n\x15\x42OOSTING_LINK_SOFTMAX\x10\x05\x12\x1b\n\x17\x42OOSTING_LINK_LOGSUMEXP\x10\x06*\xa8\x01\n\x10\x42oostingDecision\x12!\n\x1d\x42OOSTING_DECISION_UNSPECIFIED\x10\x00\x12\'\n#BOOSTING_DECISION_RAW_AT_LEAST_ZERO\x10\x01\x12$\n BOOSTING_DECISION_RAW_ABOVE_ZERO\x10\x02\x12\"\n\x1e\x42OOSTING_DECISION_PROBA_ARGMAX\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'amber.v1.amber_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DTYPE']._serialized_start=2135
-  _globals['_DTYPE']._serialized_end=2285
-  _globals['_LINEARLINK']._serialized_start=2288
-  _globals['_LINEARLINK']._serialized_end=2436
-  _globals['_TREEINPUT']._serialized_start=2438
-  _globals['_TREEINPUT']._serialized_end=2517
-  _globals['_LEAFVALUES']._serialized_start=2519
-  _globals['_LEAFVALUES']._serialized_end=2639
+  _globals['_DTYPE']._serialized_start=2724
+  _globals['_DTYPE']._serialized_end=2874
+  _globals['_LINEARLINK']._serialized_start=2877
+  _globals['_LINEARLINK']._serialized_end=3025
+  _globals['_TREEINPUT']._serialized_start=3027
+  _globals['_TREEINPUT']._serialized_end=3106
+  _globals['_LEAFVALUES']._serialized_start=3108
+  _globals['_LEAFVALUES']._serialized_end=3228
+  _globals['_BOOSTINGINITLINK']._serialized_start=3231
+  _globals['_BOOSTINGINITLINK']._serialized_end=3448
+  _globals['_BOOSTINGLINK']._serialized_start=3451
+  _globals['_BOOSTINGLINK']._serialized_end=3664
+  _globals['_BOOSTINGDECISION']._serialized_start=3667
+  _globals['_BOOSTINGDECISION']._serialized_end=3835
   _globals['_MANIFEST']._serialized_start=35
   _globals['_MANIFEST']._serialized_end=189
   _globals['_PRODUCER']._serialized_start=191
@@ -47,35 +53,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TENSORINFO']._serialized_start=276
   _globals['_TENSORINFO']._serialized_end=396
   _globals['_ESTIMATOR']._serialized_start=399
-  _globals['_ESTIMATOR']._serialized_end=738
-  _globals['_PARAM']._serialized_start=740
-  _globals['_PARAM']._serialized_end=793
-  _globals['_VALUE']._serialized_start=796
-  _globals['_VALUE']._serialized_end=1042
-  _globals['_NONEVALUE']._serialized_start=1044
-  _globals['_NONEVALUE']._serialized_end=1055
-  _globals['_VALUELIST']._serialized_start=1057
-  _globals['_VALUELIST']._serialized_end=1118
-  _globals['_VALUEDICT']._serialized_start=1120
-  _globals['_VALUEDICT']._serialized_end=1169
-  _globals['_VALUEPAIR']._serialized_start=1171
-  _globals['_VALUEPAIR']._serialized_end=1244
-  _globals['_LABELS']._serialized_start=1247
-  _globals['_LABELS']._serialized_end=1384
-  _globals['_INTLABELS']._serialized_start=1386
-  _globals['_INTLABELS']._serialized_end=1413
-  _globals['_FLOATLABELS']._serialized_start=1415
-  _globals['_FLOATLABELS']._serialized_end=1444
-  _globals['_STRINGLABELS']._serialized_start=1446
-  _globals['_STRINGLABELS']._serialized_end=1476
-  _globals['_STANDARDSCALER']._serialized_start=1478
-  _globals['_STANDARDSCALER']._serialized_end=1560
-  _globals['_LINEAR']._serialized_start=1562
-  _globals['_LINEAR']._serialized_end=1674
-  _globals['_PIPELINE']._serialized_start=1676
-  _globals['_PIPELINE']._serialized_end=1725
-  _globals['_PIPELINESTEP']._serialized_start=1727
-  _globals['_PIPELINESTEP']._serialized_end=1824
-  _globals['_TREEENSEMBLE']._serialized_start=1827
-  _globals['_TREEENSEMBLE']._serialized_end=2132
+  _globals['_ESTIMATOR']._serialized_end=833
+  _globals['_PARAM']._serialized_start=835
+  _globals['_PARAM']._serialized_end=888
+  _globals['_VALUE']._serialized_start=891
+  _globals['_VALUE']._serialized_end=1137
+  _globals['_NONEVALUE']._serialized_start=1139
+  _globals['_NONEVALUE']._serialized_end=1150
+  _globals['_VALUELIST']._serialized_start=1152
+  _globals['_VALUELIST']._serialized_end=1213
+  _globals['_VALUEDICT']._serialized_start=1215
+  _globals['_VALUEDICT']._serialized_end=1264
+  _globals['_VALUEPAIR']._serialized_start=1266
+  _globals['_VALUEPAIR']._serialized_end=1339
+  _globals['_LABELS']._serialized_start=1342
+  _globals['_LABELS']._serialized_end=1479
+  _globals['_INTLABELS']._serialized_start=1481
+  _globals['_INTLABELS']._serialized_end=1508
+  _globals['_FLOATLABELS']._serialized_start=1510
+  _globals['_FLOATLABELS']._serialized_end=1539
+  _globals['_STRINGLABELS']._serialized_start=1541
+  _globals['_STRINGLABELS']._serialized_end=1571
+  _globals['_STANDARDSCALER']._serialized_start=1573
+  _globals['_STANDARDSCALER']._serialized_end=1655
+  _globals['_LINEAR']._serialized_start=1657
+  _globals['_LINEAR']._serialized_end=1769
+  _globals['_PIPELINE']._serialized_start=1771
+  _globals['_PIPELINE']._serialized_end=1820
+  _globals['_PIPELINESTEP']._serialized_start=1822
+  _globals['_PIPELINESTEP']._serialized_end=1919
+  _globals['_TREEENSEMBLE']._serialized_start=1922
+  _globals['_TREEENSEMBLE']._serialized_end=2303
+  _globals['_BOOSTING']._serialized_start=2306
+  _globals['_BOOSTING']._serialized_end=2626
+  _globals['_ISOLATIONFOREST']._serialized_start=2628
+  _globals['_ISOLATIONFOREST']._serialized_end=2721
 # @@protoc_insertion_point(module_scope)
