@@ -344,6 +344,8 @@ pub fn random_forest(
             categories: None,
             known_categories: None,
             categorical_features: None,
+            category_values: None,
+            category_value_offsets: None,
         }),
     };
     let offsets: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();

@@ -33,6 +33,8 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
         "categories",
         "known_categories",
         "categorical_features",
+        "category_values",
+        "category_value_offsets",
         "impurity",
         "n_node_samples",
         "weighted_n_node_samples",

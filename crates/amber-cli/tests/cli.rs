@@ -253,6 +253,8 @@ fn tree_file() -> Vec<u8> {
             categories: None,
             known_categories: None,
             categorical_features: None,
+            category_values: None,
+            category_value_offsets: None,
         }),
     );
     encode(

@@ -230,6 +230,10 @@ pub struct TreeEnsemble {
     pub known_categories: Option<String>,
     /// u32 `[n_categorical_features]`: the feature of each row of `known_categories`.
     pub categorical_features: Option<String>,
+    /// f64 `[total]`: each categorical feature's category values in code order.
+    pub category_values: Option<String>,
+    /// u64 `[n_categorical_features + 1]`: where each feature's values start and end.
+    pub category_value_offsets: Option<String>,
 }
 
 /// How an init estimator's output becomes the starting raw scores.
@@ -380,6 +384,8 @@ impl TreeEnsemble {
             &self.categories,
             &self.known_categories,
             &self.categorical_features,
+            &self.category_values,
+            &self.category_value_offsets,
             &self.impurity,
             &self.n_node_samples,
             &self.weighted_n_node_samples,
@@ -633,6 +639,8 @@ fn tree_from_raw(t: raw::TreeEnsemble, context: &str) -> Result<TreeEnsemble> {
         categories: non_empty(t.categories),
         known_categories: non_empty(t.known_categories),
         categorical_features: non_empty(t.categorical_features),
+        category_values: non_empty(t.category_values),
+        category_value_offsets: non_empty(t.category_value_offsets),
     })
 }
 
@@ -857,6 +865,8 @@ impl From<TreeEnsemble> for raw::TreeEnsemble {
             categories: t.categories.unwrap_or_default(),
             known_categories: t.known_categories.unwrap_or_default(),
             categorical_features: t.categorical_features.unwrap_or_default(),
+            category_values: t.category_values.unwrap_or_default(),
+            category_value_offsets: t.category_value_offsets.unwrap_or_default(),
         }
     }
 }

@@ -111,6 +111,8 @@ pub fn tree_ensemble(leaf_values: LeafValues, classes: Vec<Labels>) -> Body {
         categories: None,
         known_categories: None,
         categorical_features: None,
+        category_values: None,
+        category_value_offsets: None,
     })
 }
 
