@@ -412,6 +412,14 @@ def run_onnx(r: dict[str, Any], ctx: Ctx, dtype: type) -> None:
     # Inputs are converted to the model's dtype once, outside the timed calls.
     x = np.ascontiguousarray(ctx.x_eval.astype(dtype))
     measure_predict(r, ctx, lambda rows: sess.run(None, {name: rows}), x)
+    # The same batch on every core: a session with ONNX Runtime's default thread pools.
+    import onnxruntime as ort
+
+    every_core = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    r["batch_all_cores_s"], _ = _step(
+        "batch", lambda: timed(lambda: every_core.run(None, {name: x}), ctx.cfg.batches)
+    )
+    r["batch_all_cores_rows_per_s"] = len(x) / min(r["batch_all_cores_s"])
 
     def outputs() -> dict[str, np.ndarray]:
         res = sess.run(None, {name: x})
@@ -492,6 +500,10 @@ def run_amber_python(r: dict[str, Any], ctx: Ctx) -> None:
         raise StepFailure("save", exc) from exc
     ctx.amber_file = path
     r["file_bytes"] = path.stat().st_size
+    small = ctx.work / "model-inference-only.amber"
+    _step("save", lambda: amber.dump(ctx.model, small, inference_only=True))
+    r["inference_only_bytes"] = small.stat().st_size
+    small.unlink()
     r["load_s"], est = _step("load", lambda: timed(lambda: amber.load(path), ctx.cfg.loads))
     code = (
         "import sys, numpy as np, amber\n"
@@ -547,6 +559,9 @@ def run_amber_rust(r: dict[str, Any], ctx: Ctx) -> None:
             raise NotSupported(f"Rust: {probe['error']}")
         raise StepFailure("load", str(probe["error"]))
     r["load_s"] = probe["load_s"]
+    r["open_first_s"] = probe["open_first_s"]
+    r["batch_all_cores_s"] = probe["batch_all_cores_s"]
+    r["batch_all_cores_rows_per_s"] = probe["batch_all_cores_rows_per_s"]
     r["probe"] = {k: v for k, v in probe.items() if k not in ("load_s", "single_row_s")}
     if ctx.cli is None or not ctx.cli.exists():
         r["cold_start_error"] = "the amber CLI is not built"
@@ -903,6 +918,20 @@ COLUMNS: list[tuple[str, str, Callable[[dict], float | None], Callable[[Any], st
     ("single", "single row", lambda r: r.get("single_row_median_s"), fmt_time, True),
     ("batch", "batch rows/s", lambda r: r.get("batch_rows_per_s"), fmt_rate, False),
     (
+        "open_first",
+        "load + 1st row",
+        lambda r: min(r["open_first_s"]) if r.get("open_first_s") else None,
+        fmt_time,
+        True,
+    ),
+    (
+        "batch_all",
+        "batch rows/s, all cores",
+        lambda r: r.get("batch_all_cores_rows_per_s"),
+        fmt_rate,
+        False,
+    ),
+    (
         "labels",
         "label mismatches",
         lambda r: r.get("fidelity", {}).get("label_mismatches"),
@@ -926,7 +955,7 @@ STEP_COLUMN = {
     "outputs": "labels",
     "harness": "file_bytes",
 }
-RATIO_COLUMNS = {"file_bytes", "save", "load", "cold", "single", "batch"}
+RATIO_COLUMNS = {"file_bytes", "save", "load", "cold", "single", "batch", "batch_all"}
 
 
 def short_error(err: str, n: int = 90) -> str:
@@ -1029,7 +1058,11 @@ def render_markdown(results: dict) -> str:
         f"{results['config']['colds']} fresh processes that load the file and predict one row; "
         f"single row = median of {results['config']['calls']} `predict` calls on one row; batch = "
         f"rows/s of `predict` on {results['config']['eval_rows']:,} rows, best of "
-        f"{results['config']['batches']}; label mismatches and max abs diff against "
+        f"{results['config']['batches']}; load + 1st row = Amber Rust's `Model::open` plus its "
+        "first one-row prediction, from a fresh open each time, best of "
+        f"{results['config']['loads']}; batch rows/s, all cores = the same batch with every "
+        "core (Amber: a rayon pool of all cores; ONNX Runtime: its default thread pools); "
+        "label mismatches and max abs diff against "
         "scikit-learn's own outputs on those rows (probabilities for classifiers with "
         "`predict_proba`, `decision_function` for SVC, values for regressors). pickle, joblib, "
         "skops and Amber-Python rows predict with scikit-learn itself. Ratio row: Amber's best "
@@ -1106,7 +1139,132 @@ def render_markdown(results: dict) -> str:
         for k, note in notes:
             body.append(f"- {k}: {note}")
         body.append("")
-    return "\n".join(lines + summary + [""] + body)
+    return "\n".join(lines + summary + [""] + targets_section(results) + body)
+
+
+TREE_MODELS = ("rf_clf", "rf_big", "gbr", "hgb")
+
+
+def _best(r: dict | None, key: str) -> float | None:
+    if not r or r.get("status") != "ok" or not r.get(key):
+        return None
+    v = r[key]
+    return min(v) if isinstance(v, list) else v
+
+
+def targets_section(results: dict) -> list[str]:
+    """The speed and size targets of issue #4, each as measured in this run."""
+    rows: list[tuple[str, str, float | None, float | None, str, bool | None]] = []
+    models = results["models"]
+
+    def impl(model: str, key: str) -> dict | None:
+        return models.get(model, {}).get("implementations", {}).get(key)
+
+    def add(target: str, model: str, a: float | None, p: float | None, fmt, ok) -> None:
+        rows.append((target, model, a, p, fmt, None if a is None or p is None else ok(a, p)))
+
+    rust = lambda m: impl(m, "amber_rust")  # noqa: E731
+    if "rf_big" in models:
+        of = _best(rust("rf_big"), "open_first_s")
+        add(
+            "open + 1st row (Rust) ≥ 20× faster than joblib.load",
+            "rf_big",
+            of,
+            _best(impl("rf_big", "joblib"), "load_s"),
+            "time",
+            lambda a, p: p >= 20 * a,
+        )
+        add(
+            "open + 1st row (Rust) faster than treelite's load",
+            "rf_big",
+            of,
+            _best(impl("rf_big", "treelite"), "load_s"),
+            "time",
+            lambda a, p: a < p,
+        )
+        cold = rust("rf_big") or {}
+        c = statistics.median(cold["cold_start_s"]) if cold.get("cold_start_s") else None
+        add("CLI cold start under 50 ms", "rf_big", c, 0.050, "time", lambda a, p: a < p)
+        add(
+            "`amber.load` no slower than `pickle.load`",
+            "rf_big",
+            _best(impl("rf_big", "amber_python"), "load_s"),
+            _best(impl("rf_big", "pickle"), "load_s"),
+            "time",
+            lambda a, p: a <= p,
+        )
+    for m in TREE_MODELS:
+        if m not in models:
+            continue
+        single = _best(rust(m), "single_row_median_s")
+        add(
+            "single row ≥ 10× faster than scikit-learn",
+            m,
+            single,
+            _best(impl(m, "pickle"), "single_row_median_s"),
+            "time",
+            lambda a, p: p >= 10 * a,
+        )
+        onnx = [
+            v
+            for k in ("onnx_f32", "onnx_f64")
+            if (v := _best(impl(m, k), "single_row_median_s")) is not None
+        ]
+        add(
+            "single row faster than ONNX Runtime",
+            m,
+            single,
+            min(onnx) if onnx else None,
+            "time",
+            lambda a, p: a < p,
+        )
+        onnx_b = [
+            v
+            for k in ("onnx_f32", "onnx_f64")
+            if (v := _best(impl(m, k), "batch_all_cores_rows_per_s")) is not None
+        ]
+        add(
+            "batch rows/s on all cores ≥ ONNX Runtime's",
+            m,
+            _best(rust(m), "batch_all_cores_rows_per_s"),
+            max(onnx_b) if onnx_b else None,
+            "rate",
+            lambda a, p: a >= p,
+        )
+        pick = _best(impl(m, "pickle"), "file_bytes")
+        add(
+            "file size (default) ≤ pickle",
+            m,
+            _best(impl(m, "amber_python"), "file_bytes"),
+            pick,
+            "size",
+            lambda a, p: a <= p,
+        )
+        add(
+            "file size (inference-only) ≤ 0.4× pickle",
+            m,
+            _best(impl(m, "amber_python"), "inference_only_bytes"),
+            pick,
+            "size",
+            lambda a, p: a <= 0.4 * p,
+        )
+    if not rows:
+        return []
+    fmts = {"time": fmt_time, "rate": fmt_rate, "size": fmt_size}
+    out = [
+        "## Targets of issue #4, measured in this run",
+        "",
+        "| target | model | Amber | peer / bound | met |",
+        "|---|---|---|---|---|",
+    ]
+    for target, model, a, p, kind, ok in rows:
+        f = fmts[kind]
+        met = "–" if ok is None else ("yes" if ok else "**no**")
+        out.append(
+            f"| {target} | {model} | {'–' if a is None else f(a)} | "
+            f"{'–' if p is None else f(p)} | {met} |"
+        )
+    return [*out, ""]
 
 
 # Fixed colours (and legend order) per implementation, so charts of different runs compare.

@@ -1,10 +1,15 @@
 //! `amber-bench-probe MODEL.amber X.npy [options]`: times the Amber Rust library in-process,
 //! the way `benches/harness/compare.py` times every peer, and prints one JSON object.
 //!
-//! - load: `Model::open` on the (page-cached) file, best of `--loads` (5);
+//! - load: `Model::open` on the (page-cached) file, best of `--loads` (5); open + first
+//!   prediction: `Model::open` then the timed method on one row, from a fresh open each time
+//!   (what a process that starts, loads and answers one request pays), best of `--loads`;
 //! - single row: the timed method on one row, median of `--calls` (1000) calls after
 //!   `--warmup` (100) calls; call `i` uses row `i % n_rows`, as the harness does for peers;
-//! - batch: the timed method on every row of X, best of `--batches` (3); rows/s = rows / best.
+//! - batch: the timed method on every row of X, best of `--batches` (3); rows/s = rows / best;
+//!   on the calling thread's rayon pool (one thread under the harness's
+//!   `RAYON_NUM_THREADS=1`), then again on a pool of every core
+//!   (`std::thread::available_parallelism`).
 //!
 //! Then every method in `--methods` runs once on all of X and its output is written to
 //! `OUT_DIR/<method>.npy` (f64, or i64 for integer labels) for the fidelity check.
@@ -165,6 +170,15 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let model = model.ok_or_else(|| "no load ran".to_owned())?;
 
     let method = args.time_method;
+    let first_row = x.slice_axis(Axis(0), (0..1).into());
+    let mut open_first_s = Vec::with_capacity(args.loads);
+    for _ in 0..args.loads {
+        let start = Instant::now();
+        let m = Model::open(&args.model)?;
+        let out = m.run(method, first_row)?;
+        open_first_s.push(seconds(start));
+        std::hint::black_box(out);
+    }
     for i in 0..args.warmup {
         let row = x.slice_axis(Axis(0), (i % n_rows..i % n_rows + 1).into());
         std::hint::black_box(model.run(method, row)?);
@@ -182,6 +196,19 @@ fn run(args: &Args) -> Result<Value, Failure> {
         let start = Instant::now();
         let out = model.run(method, x.view())?;
         batch_s.push(seconds(start));
+        std::hint::black_box(out);
+    }
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .build()
+        .map_err(|e| format!("building a {cores}-thread pool: {e}"))?;
+    let mut batch_all_s = Vec::with_capacity(args.batches);
+    for _ in 0..args.batches {
+        let start = Instant::now();
+        let out = pool.install(|| model.run(method, x.view()))?;
+        batch_all_s.push(seconds(start));
         std::hint::black_box(out);
     }
 
@@ -204,12 +231,17 @@ fn run(args: &Args) -> Result<Value, Failure> {
         "time_method": method.to_string(),
         "load_s": load_s,
         "load_best_s": best(&load_s),
+        "open_first_s": open_first_s,
+        "open_first_best_s": best(&open_first_s),
         "single_row_median_s": median(single_s.clone()),
         "single_row_s": single_s,
         "batch_rows": n_rows,
         "batch_s": batch_s,
         "batch_best_s": batch_best,
         "batch_rows_per_s": n_rows as f64 / batch_best,
+        "batch_all_cores": cores,
+        "batch_all_cores_s": batch_all_s,
+        "batch_all_cores_rows_per_s": n_rows as f64 / best(&batch_all_s),
         "outputs": outputs,
     }))
 }
