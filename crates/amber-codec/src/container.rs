@@ -200,12 +200,16 @@ impl Reader {
         let checked: Vec<OnceLock<()>> = tensors.iter().map(|_| OnceLock::new()).collect();
         if self.checksums == ChecksumPolicy::Eager {
             // Check 14 comes before the estimator is looked at (check 15).
-            for (t, slot) in tensors.iter().zip(&checked) {
+            let mut parts = Vec::with_capacity(tensors.len());
+            for t in &tensors {
                 let start = to_usize(t.offset)?;
-                let bytes = data
-                    .get(start..start + to_usize(t.length)?)
-                    .ok_or_else(out_of_bounds)?;
-                let computed = crc32fast::hash(bytes);
+                parts.push(
+                    data.get(start..start + to_usize(t.length)?)
+                        .ok_or_else(out_of_bounds)?,
+                );
+            }
+            let computed = crc32_all(&parts);
+            for ((t, slot), computed) in tensors.iter().zip(&checked).zip(computed) {
                 if computed != t.crc32 {
                     return Err(CodecError::TensorChecksum {
                         tensor: t.name.clone(),
@@ -524,5 +528,105 @@ impl<B: Deref<Target = [u8]>> Container<B> {
             &self.manifest.estimator,
             &tensors,
         )
+    }
+}
+
+/// Bytes per checksum job when a file's tensors are verified on several cores.
+const CRC_CHUNK: usize = 4 << 20;
+/// Tensor bytes below which checksums are computed on the calling thread (starting threads
+/// costs more than it saves).
+const CRC_PARALLEL_MIN: usize = 16 << 20;
+
+/// The CRC-32 of each part. Large inputs are cut into [`CRC_CHUNK`] pieces, hashed on every
+/// core (`std::thread::available_parallelism`), and each part's pieces combined in order
+/// (`crc32fast::Hasher::combine`): the same values as hashing each part whole, in a fraction
+/// of the time — verifying checksums is most of what opening a large file costs.
+fn crc32_all(parts: &[&[u8]]) -> Vec<u32> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if threads < 2 || total < CRC_PARALLEL_MIN {
+        return parts.iter().map(|p| crc32fast::hash(p)).collect();
+    }
+    // (part, piece) in file order; every part has at least one piece (an empty one hashes to
+    // the empty CRC).
+    let pieces: Vec<(usize, &[u8])> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            let chunks = p.chunks(CRC_CHUNK).map(move |c| (i, c));
+            let empty = p.is_empty().then_some((i, &p[..]));
+            chunks.chain(empty)
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut hashed: Vec<Option<crc32fast::Hasher>> = vec![None; pieces.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(pieces.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(_, bytes)) = pieces.get(k) else {
+                            break;
+                        };
+                        let mut h = crc32fast::Hasher::new();
+                        h.update(bytes);
+                        done.push((k, h));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for w in workers {
+            // A worker only hashes bytes; it cannot panic short of a bug in crc32fast, and
+            // then the missing pieces below fall back to hashing on this thread.
+            if let Ok(done) = w.join() {
+                for (k, h) in done {
+                    if let Some(slot) = hashed.get_mut(k) {
+                        *slot = Some(h);
+                    }
+                }
+            }
+        }
+    });
+    let mut out: Vec<crc32fast::Hasher> = parts.iter().map(|_| crc32fast::Hasher::new()).collect();
+    for ((i, bytes), h) in pieces.iter().zip(hashed) {
+        let h = h.unwrap_or_else(|| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(bytes);
+            h
+        });
+        if let Some(acc) = out.get_mut(*i) {
+            acc.combine(&h);
+        }
+    }
+    out.into_iter().map(crc32fast::Hasher::finalize).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_on_every_core_equal_whole_part_hashes() {
+        // Above the parallel threshold, with parts that are empty, smaller than a piece, an
+        // exact multiple of it, and neither.
+        let n = CRC_PARALLEL_MIN + 3 * CRC_CHUNK + 12_345;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let bytes: Vec<u8> = (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()[0]
+            })
+            .collect();
+        let cuts = [0, 0, 100, CRC_CHUNK + 100, 3 * CRC_CHUNK + 100, n - 1, n];
+        let parts: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
+        let expected: Vec<u32> = parts.iter().map(|p| crc32fast::hash(p)).collect();
+        assert_eq!(crc32_all(&parts), expected);
+        // Below the threshold: the sequential path.
+        assert_eq!(crc32_all(&parts[..3]), expected[..3]);
     }
 }
