@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Estimator, Labels, LeafValues, LinearLink, Param, TensorInfo, TreeInput, Value,
+    Body, Estimator, Labels, LeafValues, LinearLink, Param, TensorInfo, TreeEnsemble, TreeInput,
+    Value,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -57,7 +58,8 @@ pub struct ModelError {
 #[derive(Debug, Serialize)]
 pub struct EstimatorReport {
     producer_type: String,
-    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble` (the manifest's oneof name).
+    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest` (the
+    /// manifest's oneof name).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -71,6 +73,16 @@ pub struct EstimatorReport {
     pipeline: Option<PipelineReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tree_ensemble: Option<TreeReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    isolation_forest: Option<IsolationForestReport>,
+}
+
+/// An isolation forest body: its trees, the denominator and the offset.
+#[derive(Debug, Serialize)]
+pub struct IsolationForestReport {
+    trees: TreeReport,
+    denominator: f64,
+    offset: f64,
 }
 
 /// A tree ensemble body: tensor names, the comparison, the kind of leaf values, the classes.
@@ -195,6 +207,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::Linear(_) => "linear",
         Body::Pipeline(_) => "pipeline",
         Body::TreeEnsemble(_) => "tree_ensemble",
+        Body::IsolationForest(_) => "isolation_forest",
         _ => "unknown",
     }
 }
@@ -237,6 +250,29 @@ fn classes_text(classes: &ClassesReport) -> String {
     format!("{values}  ({})", classes.kind)
 }
 
+fn tree_report(t: &TreeEnsemble) -> TreeReport {
+    TreeReport {
+        nodes: t.nodes.clone(),
+        tree_offsets: t.tree_offsets.clone(),
+        values: t.values.clone(),
+        input: match t.input {
+            TreeInput::F32 => "f32",
+            TreeInput::F64 => "f64",
+        },
+        leaf_values: match t.leaf_values {
+            LeafValues::Regression => "regression",
+            LeafValues::Fractions => "fractions",
+            LeafValues::Counts => "counts",
+        },
+        classes: t.classes.iter().map(classes_report).collect(),
+        impurity: t.impurity.clone(),
+        n_node_samples: t.n_node_samples.clone(),
+        weighted_n_node_samples: t.weighted_n_node_samples.clone(),
+        node_ids: t.node_ids.clone(),
+        values_for_every_node: t.values_for_every_node,
+    }
+}
+
 fn estimator_report(e: &Estimator) -> EstimatorReport {
     let params = |ps: &[Param]| {
         ps.iter()
@@ -257,6 +293,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         linear: None,
         pipeline: None,
         tree_ensemble: None,
+        isolation_forest: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -275,26 +312,12 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 classes: l.classes.as_ref().map(classes_report),
             });
         }
-        Body::TreeEnsemble(t) => {
-            report.tree_ensemble = Some(TreeReport {
-                nodes: t.nodes.clone(),
-                tree_offsets: t.tree_offsets.clone(),
-                values: t.values.clone(),
-                input: match t.input {
-                    TreeInput::F32 => "f32",
-                    TreeInput::F64 => "f64",
-                },
-                leaf_values: match t.leaf_values {
-                    LeafValues::Regression => "regression",
-                    LeafValues::Fractions => "fractions",
-                    LeafValues::Counts => "counts",
-                },
-                classes: t.classes.iter().map(classes_report).collect(),
-                impurity: t.impurity.clone(),
-                n_node_samples: t.n_node_samples.clone(),
-                weighted_n_node_samples: t.weighted_n_node_samples.clone(),
-                node_ids: t.node_ids.clone(),
-                values_for_every_node: t.values_for_every_node,
+        Body::TreeEnsemble(t) => report.tree_ensemble = Some(tree_report(t)),
+        Body::IsolationForest(i) => {
+            report.isolation_forest = Some(IsolationForestReport {
+                trees: tree_report(&i.trees),
+                denominator: i.denominator,
+                offset: i.offset,
             });
         }
         Body::Pipeline(p) => {
@@ -417,6 +440,36 @@ pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
     out
 }
 
+/// The fields of a TreeEnsemble message (a body, or the trees of an isolation forest).
+fn render_trees(out: &mut String, c: &Container<FileBytes>, t: &TreeReport, pad: &str) {
+    let _ = writeln!(out, "{pad}input:          {}", t.input);
+    let _ = writeln!(out, "{pad}leaf values:    {}", t.leaf_values);
+    for (o, classes) in t.classes.iter().enumerate() {
+        let label = if t.classes.len() == 1 {
+            "classes:".to_owned()
+        } else {
+            format!("classes[{o}]:")
+        };
+        let _ = writeln!(out, "{pad}{label:<16}{}", classes_text(classes));
+    }
+    for (k, v) in [
+        ("nodes", Some(&t.nodes)),
+        ("tree_offsets", Some(&t.tree_offsets)),
+        ("values", Some(&t.values)),
+        ("impurity", t.impurity.as_ref()),
+        ("n_node_samples", t.n_node_samples.as_ref()),
+        (
+            "weighted_n_node_samples",
+            t.weighted_n_node_samples.as_ref(),
+        ),
+        ("node_ids", t.node_ids.as_ref()),
+    ] {
+        let text = v.map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
+        let label = format!("{k}:");
+        let _ = writeln!(out, "{pad}{label:<15} {text}");
+    }
+}
+
 fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileBytes>, depth: usize) {
     let pad = "  ".repeat(depth);
     let type_name = if e.producer_type.is_empty() {
@@ -459,33 +512,13 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             .map_or_else(|| "(absent: zero)".to_owned(), |n| tensor_ref(c, n));
         let _ = writeln!(out, "{pad}intercept:      {intercept}");
     }
+    if let Some(i) = &e.isolation_forest {
+        let _ = writeln!(out, "{pad}denominator:    {:?}", i.denominator);
+        let _ = writeln!(out, "{pad}offset:         {:?}", i.offset);
+        render_trees(out, c, &i.trees, &pad);
+    }
     if let Some(t) = &e.tree_ensemble {
-        let _ = writeln!(out, "{pad}input:          {}", t.input);
-        let _ = writeln!(out, "{pad}leaf values:    {}", t.leaf_values);
-        for (o, classes) in t.classes.iter().enumerate() {
-            let label = if t.classes.len() == 1 {
-                "classes:".to_owned()
-            } else {
-                format!("classes[{o}]:")
-            };
-            let _ = writeln!(out, "{pad}{label:<16}{}", classes_text(classes));
-        }
-        for (k, v) in [
-            ("nodes", Some(&t.nodes)),
-            ("tree_offsets", Some(&t.tree_offsets)),
-            ("values", Some(&t.values)),
-            ("impurity", t.impurity.as_ref()),
-            ("n_node_samples", t.n_node_samples.as_ref()),
-            (
-                "weighted_n_node_samples",
-                t.weighted_n_node_samples.as_ref(),
-            ),
-            ("node_ids", t.node_ids.as_ref()),
-        ] {
-            let text = v.map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
-            let label = format!("{k}:");
-            let _ = writeln!(out, "{pad}{label:<15} {text}");
-        }
+        render_trees(out, c, t, &pad);
     }
     for (title, list) in [("params", &e.params), ("attributes", &e.attributes)] {
         if list.is_empty() {

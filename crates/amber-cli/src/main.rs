@@ -162,6 +162,8 @@ enum MethodArg {
     DecisionFunction,
     /// A transformer's output.
     Transform,
+    /// Per-sample scores of an outlier detector (IsolationForest).
+    ScoreSamples,
 }
 
 impl From<MethodArg> for Method {
@@ -171,6 +173,7 @@ impl From<MethodArg> for Method {
             MethodArg::PredictProba => Self::PredictProba,
             MethodArg::DecisionFunction => Self::DecisionFunction,
             MethodArg::Transform => Self::Transform,
+            MethodArg::ScoreSamples => Self::ScoreSamples,
         }
     }
 }

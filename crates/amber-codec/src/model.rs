@@ -247,8 +247,12 @@ pub enum BoostingInitLink {
     HalfLogit,
     /// `log(p)` of the clipped probabilities.
     Log,
-    /// `log(p)` centred per row.
+    /// `log(p / gmean(p))`: the symmetric multinomial logit.
     SymmetricLog,
+    /// [`Self::Logit`] with `log1p(s) - log1p(-s)`, `s = 2 (p - 0.5)`, for `0.3 <= p <= 0.65`.
+    LogitLog1p,
+    /// Half of [`Self::LogitLog1p`].
+    HalfLogitLog1p,
 }
 
 /// How boosted raw scores become predictions.
@@ -307,7 +311,7 @@ pub struct Boosting {
 pub struct IsolationForest {
     /// The trees: each leaf's value is its path-length contribution.
     pub trees: TreeEnsemble,
-    /// `n_estimators * c(max_samples)`.
+    /// `n_estimators * c(max_samples)`; 0 (one training sample) makes every score -0.5.
     pub denominator: f64,
     /// `decision_function = score_samples - offset`.
     pub offset: f64,
@@ -685,6 +689,8 @@ fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boost
                 Ok(raw::BoostingInitLink::HalfLogit) => BoostingInitLink::HalfLogit,
                 Ok(raw::BoostingInitLink::Log) => BoostingInitLink::Log,
                 Ok(raw::BoostingInitLink::SymmetricLog) => BoostingInitLink::SymmetricLog,
+                Ok(raw::BoostingInitLink::LogitLog1p) => BoostingInitLink::LogitLog1p,
+                Ok(raw::BoostingInitLink::HalfLogitLog1p) => BoostingInitLink::HalfLogitLog1p,
                 Ok(raw::BoostingInitLink::Unspecified) | Err(_) => {
                     return Err(CodecError::model(
                         format!("{context}.init_link"),
@@ -781,6 +787,10 @@ impl From<Estimator> for raw::Estimator {
                             BoostingInitLink::HalfLogit => raw::BoostingInitLink::HalfLogit,
                             BoostingInitLink::Log => raw::BoostingInitLink::Log,
                             BoostingInitLink::SymmetricLog => raw::BoostingInitLink::SymmetricLog,
+                            BoostingInitLink::LogitLog1p => raw::BoostingInitLink::LogitLog1p,
+                            BoostingInitLink::HalfLogitLog1p => {
+                                raw::BoostingInitLink::HalfLogitLog1p
+                            }
                         },
                     ),
                 };

@@ -41,7 +41,7 @@ pub enum Op {
         model: PathBuf,
         /// Absolute path of the input `.npy`.
         input: PathBuf,
-        /// `predict`, `predict_proba`, `decision_function` or `transform`.
+        /// `predict`, `predict_proba`, `decision_function`, `transform` or `score_samples`.
         method: String,
         /// Absolute path(s) to write the output to.
         output: OutputPaths,

@@ -9,9 +9,11 @@
 //!
 //! Families, one module each, each documenting the scikit-learn code it mirrors and its exact
 //! numerics: `linear` (`LinearRegression`, `Ridge`, `LogisticRegression`), `preprocessing`
-//! (`StandardScaler`), `pipeline` (`Pipeline`) and `tree` (`DecisionTree*`, `ExtraTree*`,
+//! (`StandardScaler`), `pipeline` (`Pipeline`), `tree` (`DecisionTree*`, `ExtraTree*`,
 //! `RandomForest*`, `ExtraTrees*`; multi-output classifiers have
-//! [`Model::predict_proba_multi`]).
+//! [`Model::predict_proba_multi`]), `iforest` (`IsolationForest`: `score_samples`,
+//! `decision_function`, `predict`) and `boosting` (`GradientBoosting*`,
+//! `HistGradientBoosting*`).
 //!
 //! Checksums are verified at open by default; `Model::open_with` and a reader built with
 //! `ChecksumPolicy::Deferred` verify each tensor's on its first use instead.
@@ -31,7 +33,9 @@
 
 #![deny(missing_docs)]
 
+mod boosting;
 mod error;
+mod iforest;
 mod linear;
 mod method;
 mod model;

@@ -16,19 +16,22 @@ pub enum Method {
     DecisionFunction,
     /// `transform`: the output of a transformer.
     Transform,
+    /// `score_samples`: a per-sample score (an outlier detector's, e.g. `IsolationForest`).
+    ScoreSamples,
 }
 
 impl Method {
     /// Every method, in the order `amber inspect` lists them.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 5] = [
         Method::Predict,
         Method::PredictProba,
         Method::DecisionFunction,
         Method::Transform,
+        Method::ScoreSamples,
     ];
 
-    /// scikit-learn's name: `"predict"`, `"predict_proba"`, `"decision_function"` or
-    /// `"transform"`.
+    /// scikit-learn's name: `"predict"`, `"predict_proba"`, `"decision_function"`,
+    /// `"transform"` or `"score_samples"`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +39,7 @@ impl Method {
             Self::PredictProba => "predict_proba",
             Self::DecisionFunction => "decision_function",
             Self::Transform => "transform",
+            Self::ScoreSamples => "score_samples",
         }
     }
 }
@@ -49,7 +53,8 @@ impl fmt::Display for Method {
 /// A name that is not one of [`Method::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown method {name:?}; expected one of predict, predict_proba, decision_function, transform"
+    "unknown method {name:?}; expected one of predict, predict_proba, decision_function, \
+     transform, score_samples"
 )]
 pub struct ParseMethodError {
     /// The name given.

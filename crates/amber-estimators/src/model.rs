@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use amber_codec::model::Body;
 use amber_codec::{Container, FileBytes, Manifest, Reader};
-use ndarray::{Array2, ArrayD, ArrayView2};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2};
 
 use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
@@ -182,6 +182,17 @@ impl Model {
             .transform(x)
     }
 
+    /// Per-sample scores of an outlier detector (`IsolationForest`: the opposite of the
+    /// anomaly score; the lower, the more abnormal), `[n_samples]`.
+    ///
+    /// # Errors
+    /// As [`Model::run`].
+    pub fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+        let e = self.root.as_score_samples();
+        e.ok_or_else(|| self.no_method(Method::ScoreSamples))?
+            .score_samples(x)
+    }
+
     fn no_method(&self, method: Method) -> EstimatorError {
         let est = &self.manifest().estimator;
         let estimator = if est.producer_type.is_empty() {
@@ -190,6 +201,7 @@ impl Model {
                 Body::Linear(_) => "a linear body",
                 Body::Pipeline(_) => "a pipeline body",
                 Body::TreeEnsemble(_) => "a tree_ensemble body",
+                Body::IsolationForest(_) => "an isolation_forest body",
                 _ => "this estimator",
             }
             .to_owned()

@@ -1,7 +1,7 @@
 //! `Pipeline`: steps applied in order.
 //!
 //! Mirrors scikit-learn 1.9.1 `sklearn/pipeline.py`, `Pipeline.predict`, `predict_proba`,
-//! `decision_function` and `transform`: every step but the last transforms `X` in turn, and
+//! `decision_function`, `score_samples` and `transform`: every step but the last transforms `X` in turn, and
 //! the method is then called on the last step (for `transform`, the last step transforms
 //! too). Passthrough steps (`"passthrough"` or `None`) pass `X` on unchanged; a pipeline whose
 //! last step is passthrough has `transform` only. A pipeline has a method when its last step
@@ -10,11 +10,13 @@
 //! The registry checked at load that every non-final step transforms and that feature counts
 //! chain from step to step, so a pipeline adds no numerics of its own.
 
-use ndarray::{Array2, ArrayD, ArrayView2, CowArray, Ix2};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, CowArray, Ix2};
 
 use crate::error::{EstimatorError, Result};
 use crate::method::Prediction;
-use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, Transform, check_width};
+use crate::traits::{
+    DecisionFunction, Estimator, Predict, PredictProba, ScoreSamples, Transform, check_width,
+};
 
 /// A validated pipeline. `None` steps are passthrough.
 #[derive(Debug)]
@@ -93,6 +95,14 @@ impl DecisionFunction for Pipeline {
     }
 }
 
+impl ScoreSamples for Pipeline {
+    fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+        let last = self.last().and_then(|e| e.as_score_samples());
+        let last = last.ok_or_else(|| missing("score_samples"))?;
+        last.score_samples(self.through_head(x)?.view())
+    }
+}
+
 impl Transform for Pipeline {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let xt = self.through_head(x)?;
@@ -137,6 +147,11 @@ impl Estimator for Pipeline {
             None => Some(self),
             Some(last) => last.as_transform().map(|_| self as &dyn Transform),
         }
+    }
+    fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
+        self.last()?
+            .as_score_samples()
+            .map(|_| self as &dyn ScoreSamples)
     }
 }
 

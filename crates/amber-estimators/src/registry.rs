@@ -17,7 +17,9 @@ use amber_codec::model::{self, Body, Labels, LinearLink};
 use amber_codec::{CodecError, Container, DType};
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 
+use crate::boosting;
 use crate::error::{EstimatorError, Result};
+use crate::iforest;
 use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
@@ -50,6 +52,10 @@ fn build_estimator<B: Source>(
         Body::Linear(l) => linear(c, l, leaf_n()?, path)?,
         Body::Pipeline(p) => Box::new(pipeline(c, p, declared, path)?),
         Body::TreeEnsemble(t) => Box::new(tree::build(c, t, leaf_n()?, path)?),
+        Body::IsolationForest(i) => Box::new(iforest::build(c, i, leaf_n()?, path)?),
+        Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
+            build_estimator(c, e, p)
+        })?),
         // A body the codec knows and this crate does not yet.
         _ => {
             return Err(CodecError::UnknownEstimator {

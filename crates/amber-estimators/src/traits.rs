@@ -10,7 +10,7 @@
 
 use std::fmt::Debug;
 
-use ndarray::{Array2, ArrayD, ArrayView2};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2};
 
 use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
@@ -45,6 +45,12 @@ pub(crate) trait Transform {
     fn n_features_out(&self) -> usize;
 }
 
+/// `score_samples`.
+pub(crate) trait ScoreSamples {
+    /// `[n_samples]`: one score per sample.
+    fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>>;
+}
+
 /// A runtime estimator: its input width and the methods it has.
 pub(crate) trait Estimator: Debug + Send + Sync {
     /// Columns the input must have.
@@ -65,6 +71,10 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     fn as_transform(&self) -> Option<&dyn Transform> {
         None
     }
+    /// `Some` when the estimator has `score_samples`.
+    fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
+        None
+    }
 }
 
 impl dyn Estimator + '_ {
@@ -75,6 +85,7 @@ impl dyn Estimator + '_ {
             Method::PredictProba => self.as_predict_proba().is_some(),
             Method::DecisionFunction => self.as_decision_function().is_some(),
             Method::Transform => self.as_transform().is_some(),
+            Method::ScoreSamples => self.as_score_samples().is_some(),
         }
     }
 
@@ -102,6 +113,10 @@ impl dyn Estimator + '_ {
                 .as_transform()?
                 .transform(x)
                 .map(|t| Prediction::Float(t.into_dyn())),
+            Method::ScoreSamples => self
+                .as_score_samples()?
+                .score_samples(x)
+                .map(|s| Prediction::Float(s.into_dyn())),
         })
     }
 }

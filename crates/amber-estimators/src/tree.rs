@@ -58,8 +58,11 @@ use crate::traits::{Estimator, Predict, PredictProba, check_width};
 pub(crate) const LEAF: u32 = u32::MAX;
 /// Bit 31 of an internal node's feature word: missing values (NaN) go left.
 pub(crate) const MISSING_LEFT: u32 = 1 << 31;
-/// Bits 0..30 of an internal node's feature word: the feature index.
-const FEATURE_MASK: u32 = !MISSING_LEFT;
+/// Bit 30 of an internal node's feature word: a categorical split, whose first 8 bytes are
+/// a row of the category sets rather than a threshold.
+pub(crate) const CATEGORICAL: u32 = 1 << 30;
+/// Bits 0..29 of an internal node's feature word: the feature index.
+const FEATURE_MASK: u32 = CATEGORICAL - 1;
 /// Bytes of one node record.
 pub(crate) const RECORD_BYTES: usize = 16;
 
@@ -176,6 +179,90 @@ enum Kind {
     Classifier(ClassOutputs),
 }
 
+/// A 256-bit category set: category `c` is bit `c % 32` of word `c / 32`.
+type CategorySet = [u32; 8];
+
+fn in_set(set: &CategorySet, code: usize) -> bool {
+    set.get(code / 32)
+        .is_some_and(|w| (w >> (code % 32)) & 1 == 1)
+}
+
+/// The category code scikit-learn < 1.4 computes for a non-negative, non-NaN `x`:
+/// `<uint8_t>x` in `_predictor.pyx`, which x86-64 compiles to a truncation to int32
+/// (`cvttsd2si`; 0x80000000 for 2^31 and above, and for infinity) keeping the low byte.
+fn cast_code(x: f64) -> usize {
+    if x < 2_147_483_648.0 {
+        // 0 <= x < 2^31: the truncation fits i64 exactly.
+        (x as i64 & 0xFF) as usize
+    } else {
+        0
+    }
+}
+
+/// Categorical splits (HistGradientBoosting): the sets of the splits, the categories seen in
+/// training per categorical feature and, for scikit-learn >= 1.4 files, each feature's
+/// category values in code order. Small (32 bytes per split), so copied at load.
+#[derive(Debug, Default)]
+struct Categorical {
+    /// Per categorical split: the categories that go left.
+    sets: Vec<CategorySet>,
+    /// Per input feature: its row of `known` (and of `values`), `u32::MAX` if not categorical.
+    row_of_feature: Vec<u32>,
+    /// Per categorical feature: the categories seen in training.
+    known: Vec<CategorySet>,
+    /// Per categorical feature: its category values, strictly increasing; `None` for the
+    /// integer-part codes of scikit-learn < 1.4.
+    values: Option<Vec<Vec<f64>>>,
+}
+
+impl Categorical {
+    /// Whether `x` (feature `feature`) goes left at the categorical split `node`
+    /// (`_predict_one_from_raw_data` in `_predictor.pyx`): NaN, a negative value (integer
+    /// codes) and a value that is no known category go where missing values go; a category
+    /// of the split's set goes left; any other known category goes right.
+    #[inline]
+    fn goes_left(&self, node: &Node, feature: usize, x: f64) -> Option<bool> {
+        let missing = node.feature & MISSING_LEFT != 0;
+        if x.is_nan() {
+            return Some(missing);
+        }
+        let row = *self.row_of_feature.get(feature)? as usize;
+        let code = match &self.values {
+            Some(values) => {
+                let values = values.get(row)?;
+                // `==` as numpy compares: -0.0 finds 0.0.
+                let at = values.partition_point(|&v| v < x);
+                match values.get(at) {
+                    Some(&v) if v == x => at,
+                    _ => return Some(missing),
+                }
+            }
+            None if x < 0.0 => return Some(missing),
+            None => cast_code(x),
+        };
+        let set = self
+            .sets
+            .get(usize::try_from(node.threshold.to_bits()).ok()?)?;
+        Some(if in_set(set, code) {
+            true
+        } else if in_set(self.known.get(row)?, code) {
+            false
+        } else {
+            missing
+        })
+    }
+}
+
+/// How a batch combines its trees.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// A forest's mean (or one tree's value) of what `Leaf` says each leaf contributes.
+    Mean(Leaf),
+    /// Boosting: tree `t` adds `scale * value` to column `t % width` of rows that come in
+    /// holding their starting values.
+    Boost { scale: f64 },
+}
+
 /// A validated tree ensemble.
 #[derive(Debug)]
 pub(crate) struct TreeEnsemble {
@@ -190,6 +277,8 @@ pub(crate) struct TreeEnsemble {
     /// `values`' last dimension, `C`.
     n_columns: usize,
     kind: Kind,
+    /// Categorical splits, when the ensemble has any.
+    categorical: Option<Categorical>,
 }
 
 /// What one tree contributes for one leaf.
@@ -211,6 +300,14 @@ struct Forest<'a> {
     /// `n_outputs * n_columns`: one row of `values`.
     row_len: usize,
 }
+
+/// The categorical context of ensembles without categorical splits (never consulted).
+static NO_CATEGORIES: Categorical = Categorical {
+    sets: Vec::new(),
+    row_of_feature: Vec::new(),
+    known: Vec::new(),
+    values: None,
+};
 
 /// Rows below which a batch runs on the calling thread: thread hand-off costs more than it
 /// saves on small batches (one row must stay a tight, allocation-free loop).
@@ -255,10 +352,13 @@ struct Lane<'a> {
 /// A step reads one record: a leaf (feature word [`LEAF`]) ends the job; otherwise a NaN
 /// input follows the missing-goes-left bit, and any other goes left exactly when
 /// `x <= threshold`, where `x` was rounded through float32 beforehand for `TREE_INPUT_F32`
-/// (scikit-learn's float32 `X`): `(x as f32) as f64 <= threshold`.
+/// (scikit-learn's float32 `X`): `(x as f32) as f64 <= threshold`. With `CAT` (an ensemble
+/// with categorical splits), a record with the categorical bit goes where
+/// [`Categorical::goes_left`] says; without, that test is compiled out of the loop.
 #[inline]
-fn descend<'a>(
+fn descend<'a, const CAT: bool>(
     nodes: &[Node],
+    cats: &Categorical,
     root: impl Fn(usize) -> Option<usize>,
     row: impl Fn(usize) -> Option<&'a [f64]>,
     leaves: &mut [usize],
@@ -305,8 +405,13 @@ fn descend<'a>(
             // `_validate_X_predict` cast X to float32; the comparison is in float64). A NaN
             // fails `<=` and goes where the missing-values bit says; written without branches,
             // as the comparison's outcome is unpredictable.
-            let v = *lane.x.get((node.feature & FEATURE_MASK) as usize)?;
-            let left = (v <= node.threshold) | (v.is_nan() & (node.feature & MISSING_LEFT != 0));
+            let feature = (node.feature & FEATURE_MASK) as usize;
+            let v = *lane.x.get(feature)?;
+            let left = if CAT && node.feature & CATEGORICAL != 0 {
+                cats.goes_left(node, feature, v)?
+            } else {
+                (v <= node.threshold) | (v.is_nan() & (node.feature & MISSING_LEFT != 0))
+            };
             // Validation proved i + 1 < right < end of the tree: every step moves forward.
             // Selected by a mask rather than `if left { .. } else { .. }`, which LLVM compiled
             // to a jump: mispredicted on half the steps, it cost more than the step (the mask
@@ -454,18 +559,22 @@ impl TreeEnsemble {
     }
 
     /// A block of rows (`xs`: `rows x n_features`, row-major) into `out` (`width` values per
-    /// row): a single tree's contribution as is, or the forest's mean — contributions added in
-    /// tree order onto zeros, then divided by the number of trees.
+    /// row). [`Mode::Mean`]: a single tree's contribution as is, or the forest's mean —
+    /// contributions added in tree order onto zeros, then divided by the number of trees.
+    /// [`Mode::Boost`]: `scale * value` of tree `t` added, in tree order, to column
+    /// `t % width` of the rows as they come in.
     ///
     /// Traversals run [`LANES`] at a time (across the block's rows, tree by tree, when the
     /// block has that many rows; across trees for fewer rows) so that their memory loads
     /// overlap. Each output value still receives its trees' contributions in tree order, so
     /// the grouping never changes a result.
-    fn fill_block(
+    #[allow(clippy::too_many_arguments)]
+    fn fill_block<const CAT: bool>(
         &self,
         f: &Forest<'_>,
+        cats: &Categorical,
         xs: &[f64],
-        what: Leaf,
+        mode: Mode,
         width: usize,
         out: &mut [f64],
         scratch: &mut Vec<usize>,
@@ -473,7 +582,16 @@ impl TreeEnsemble {
         let n_features = self.n_features;
         let row = |r: usize| xs.get(r * n_features..(r + 1) * n_features);
         let single = f.roots.len() == 1;
-        if !single {
+        let add = |t: usize, leaf: usize, o: &mut [f64]| -> Option<()> {
+            match mode {
+                Mode::Mean(what) => self.contribute(f, leaf, what, single, o),
+                Mode::Boost { scale } => {
+                    *o.get_mut(t % width)? += scale * *f.values.get(leaf)?;
+                    Some(())
+                }
+            }
+        };
+        if matches!(mode, Mode::Mean(_)) && !single {
             out.fill(0.0);
         }
         let rows = out.len() / width;
@@ -481,10 +599,10 @@ impl TreeEnsemble {
             // Tree by tree, the block's rows in flight together.
             scratch.resize(rows, 0);
             let leaves = scratch.as_mut_slice();
-            for &root in f.roots {
-                descend(f.nodes, |_| Some(root), row, leaves)?;
+            for (t, &root) in f.roots.iter().enumerate() {
+                descend::<CAT>(f.nodes, cats, |_| Some(root), row, leaves)?;
                 for (&leaf, o) in leaves.iter().zip(out.chunks_exact_mut(width)) {
-                    self.contribute(f, leaf, what, single, o)?;
+                    add(t, leaf, o)?;
                 }
             }
         } else {
@@ -493,16 +611,22 @@ impl TreeEnsemble {
             let mut leaves = [0usize; TREE_CHUNK];
             for (r, o) in out.chunks_exact_mut(width).enumerate() {
                 let x = row(r)?;
-                for trees in f.roots.chunks(TREE_CHUNK) {
+                for (c, trees) in f.roots.chunks(TREE_CHUNK).enumerate() {
                     let leaves = leaves.get_mut(..trees.len())?;
-                    descend(f.nodes, |j| trees.get(j).copied(), |_| Some(x), leaves)?;
-                    for &leaf in leaves.iter() {
-                        self.contribute(f, leaf, what, single, o)?;
+                    descend::<CAT>(
+                        f.nodes,
+                        cats,
+                        |j| trees.get(j).copied(),
+                        |_| Some(x),
+                        leaves,
+                    )?;
+                    for (j, &leaf) in leaves.iter().enumerate() {
+                        add(c * TREE_CHUNK + j, leaf, o)?;
                     }
                 }
             }
         }
-        if !single {
+        if matches!(mode, Mode::Mean(_)) && !single {
             let n_trees = f.roots.len() as f64;
             for v in out.iter_mut() {
                 *v /= n_trees;
@@ -519,7 +643,7 @@ impl TreeEnsemble {
         f: &Forest<'_>,
         x: &ArrayView2<'_, f64>,
         first: usize,
-        what: Leaf,
+        mode: Mode,
         width: usize,
         block_rows: usize,
         out: &mut [f64],
@@ -555,7 +679,20 @@ impl TreeEnsemble {
                     buf
                 }
             };
-            let done = self.fill_block(f, xs, what, width, out_block, &mut scratch);
+            let done = match &self.categorical {
+                None => self.fill_block::<false>(
+                    f,
+                    &NO_CATEGORIES,
+                    xs,
+                    mode,
+                    width,
+                    out_block,
+                    &mut scratch,
+                ),
+                Some(cats) => {
+                    self.fill_block::<true>(f, cats, xs, mode, width, out_block, &mut scratch)
+                }
+            };
             if done.is_none() {
                 return false;
             }
@@ -566,12 +703,19 @@ impl TreeEnsemble {
     /// `[n_samples, width]`: each row's contributions, sequentially for small batches and in
     /// parallel over row chunks for large ones (same per-row code, same results).
     fn fill(&self, x: ArrayView2<'_, f64>, what: Leaf, width: usize) -> Result<Array2<f64>> {
+        let n = x.nrows();
+        let mut out = vec![0.0; n * width];
+        self.run(x, Mode::Mean(what), width, &mut out)?;
+        to_array(out, n, width)
+    }
+
+    /// Runs `mode` over every row of `x` into `out` (`width` values per row, row-major).
+    fn run(&self, x: ArrayView2<'_, f64>, mode: Mode, width: usize, out: &mut [f64]) -> Result<()> {
         check_width(&x, self.n_features)?;
         let f = self.forest()?;
         let n = x.nrows();
-        let mut out = vec![0.0; n * width];
         if width == 0 || n == 0 {
-            return to_array(out, n, width);
+            return Ok(());
         }
         let block = (BLOCK_VALUES / self.n_features.max(1)).max(LANES);
         let threads = rayon::current_num_threads();
@@ -584,18 +728,58 @@ impl TreeEnsemble {
                 .max(PARALLEL_MIN_ROWS);
             out.par_chunks_mut(rows * width)
                 .enumerate()
-                .map(|(c, chunk)| self.fill_rows(&f, &x, c * rows, what, width, block, chunk))
+                .map(|(c, chunk)| self.fill_rows(&f, &x, c * rows, mode, width, block, chunk))
                 .reduce(|| true, |a, b| a && b)
         } else {
-            self.fill_rows(&f, &x, 0, what, width, block, &mut out)
+            self.fill_rows(&f, &x, 0, mode, width, block, out)
         };
-        if !ok {
-            return Err(EstimatorError::model(
+        if ok {
+            Ok(())
+        } else {
+            Err(EstimatorError::model(
                 "tree_ensemble",
                 "a node record points out of range (the file changed after it was validated)",
+            ))
+        }
+    }
+
+    /// The number of trees.
+    pub(crate) fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Boosting and isolation forests: for every row `r` of `x` and every tree `t` in order,
+    /// `raw[[r, t % k]] += scale * value`, where `value` is the leaf tree `t` reaches and
+    /// `k = raw.ncols()`. `raw` comes in holding each row's starting values. Only for trees
+    /// built by [`build_raw_trees`] (one output, one value per leaf).
+    pub(crate) fn add_scaled_leaves(
+        &self,
+        x: ArrayView2<'_, f64>,
+        scale: f64,
+        raw: &mut Array2<f64>,
+    ) -> Result<()> {
+        let k = raw.ncols();
+        if raw.nrows() != x.nrows() || k == 0 || !matches!(self.kind, Kind::Regressor) {
+            return Err(EstimatorError::model(
+                "trees",
+                format!(
+                    "raw scores [{}, {k}] do not fit {} rows of single-output trees",
+                    raw.nrows(),
+                    x.nrows()
+                ),
             ));
         }
-        to_array(out, n, width)
+        match raw.as_slice_mut() {
+            Some(out) => self.run(x, Mode::Boost { scale }, k, out),
+            None => {
+                let mut out: Vec<f64> = raw.iter().copied().collect();
+                self.run(x, Mode::Boost { scale }, k, &mut out)?;
+                for (d, v) in raw.iter_mut().zip(out) {
+                    *d = v;
+                }
+                Ok(())
+            }
+        }
     }
 
     fn classes(&self) -> Option<&ClassOutputs> {
@@ -784,7 +968,210 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     n_features: usize,
     path: &str,
 ) -> Result<TreeEnsemble> {
-    let field = |f: &str| format!("{path}.tree_ensemble.{f}");
+    build_trees(c, t, n_features, &format!("{path}.tree_ensemble"))
+}
+
+/// Builds the trees of a `Boosting` or `IsolationForest` body (`context` names the message,
+/// e.g. `estimator.boosting.trees`): the TreeEnsemble rules, plus regression leaves with
+/// one output and one value each.
+pub(crate) fn build_raw_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
+    c: &Arc<Container<B>>,
+    t: &model::TreeEnsemble,
+    n_features: usize,
+    context: &str,
+) -> Result<TreeEnsemble> {
+    let bad = |f: &str, reason: &str| EstimatorError::model(format!("{context}.{f}"), reason);
+    if t.leaf_values != LeafValues::Regression {
+        return Err(bad("leaf_values", "must be LEAF_VALUES_REGRESSION"));
+    }
+    let trees = build_trees(c, t, n_features, context)?;
+    if trees.n_outputs != 1 || trees.n_columns != 1 {
+        return Err(bad(
+            "values",
+            &format!(
+                "must have one output and one column, has {} and {}",
+                trees.n_outputs, trees.n_columns
+            ),
+        ));
+    }
+    Ok(trees)
+}
+
+/// A u32/u64/f64 tensor's elements, copied (small tensors only).
+fn read_vec<T: Element, B: Deref<Target = [u8]>>(c: &Container<B>, index: usize) -> Result<Vec<T>> {
+    let view = c.tensor_by_index(index)?;
+    Ok(view
+        .bytes()
+        .chunks_exact(size_of::<T>())
+        .map(T::from_le)
+        .collect())
+}
+
+/// Loads and checks the categorical tensors of `t` (all present or all absent).
+fn build_categorical<B: Deref<Target = [u8]>>(
+    c: &Container<B>,
+    t: &model::TreeEnsemble,
+    n_features: usize,
+    context: &str,
+) -> Result<Option<Categorical>> {
+    let bad = |f: &str, reason: String| EstimatorError::model(format!("{context}.{f}"), reason);
+    let (sets_name, known_name, features_name) = match (
+        &t.categories,
+        &t.known_categories,
+        &t.categorical_features,
+    ) {
+        (None, None, None) => {
+            if t.category_values.is_some() || t.category_value_offsets.is_some() {
+                return Err(bad(
+                    "category_values",
+                    "present without categorical splits".to_owned(),
+                ));
+            }
+            return Ok(None);
+        }
+        (Some(a), Some(b), Some(f)) => (a, b, f),
+        _ => {
+            return Err(bad(
+                    "categories",
+                    "categories, known_categories and categorical_features are all present or all absent"
+                        .to_owned(),
+                ));
+        }
+    };
+    let shape_of = |name: &str, f: &str, dtype: DType| -> Result<(usize, Vec<usize>)> {
+        let index = index_of(c, name)?;
+        let info = c
+            .manifest()
+            .tensors
+            .get(index)
+            .ok_or_else(|| bad(f, "not in the tensor table".to_owned()))?;
+        let shape = typed_shape(&info.shape, info.dtype, dtype)
+            .map_err(|why| bad(f, format!("tensor {name:?} {why}")))?;
+        Ok((index, shape))
+    };
+    let sets_of = |index: usize| -> Result<Vec<CategorySet>> {
+        let words: Vec<u32> = read_vec(c, index)?;
+        Ok(words
+            .chunks_exact(8)
+            .map(|w| {
+                let mut set = [0u32; 8];
+                set.copy_from_slice(w);
+                set
+            })
+            .collect())
+    };
+    let (sets_index, sets_shape) = shape_of(sets_name, "categories", DType::U32)?;
+    let (known_index, known_shape) = shape_of(known_name, "known_categories", DType::U32)?;
+    let (features_index, features_shape) =
+        shape_of(features_name, "categorical_features", DType::U32)?;
+    let m = match (
+        sets_shape.as_slice(),
+        known_shape.as_slice(),
+        features_shape.as_slice(),
+    ) {
+        ([_, 8], [m, 8], [m2]) if m == m2 && *m >= 1 => *m,
+        _ => {
+            return Err(bad(
+                "categories",
+                format!(
+                    "shapes {sets_shape:?}, {known_shape:?}, {features_shape:?}: expected [n_sets, 8], [n, 8], [n] with n >= 1"
+                ),
+            ));
+        }
+    };
+    let features: Vec<u32> = read_vec(c, features_index)?;
+    let mut row_of_feature = vec![u32::MAX; n_features];
+    let mut previous = None;
+    for (row, &f) in features.iter().enumerate() {
+        let slot = row_of_feature
+            .get_mut(f as usize)
+            .filter(|_| previous < Some(f));
+        match slot {
+            // row < m <= u32::MAX entries of a u32 tensor.
+            Some(slot) => *slot = row as u32,
+            None => {
+                return Err(bad(
+                    "categorical_features",
+                    format!(
+                        "entry {row} ({f}) must be below n_features_in {n_features} and above the previous entry"
+                    ),
+                ));
+            }
+        }
+        previous = Some(f);
+    }
+    let values = match (&t.category_values, &t.category_value_offsets) {
+        (None, None) => None,
+        (Some(values_name), Some(offsets_name)) => {
+            let (values_index, values_shape) =
+                shape_of(values_name, "category_values", DType::F64)?;
+            let (offsets_index, offsets_shape) =
+                shape_of(offsets_name, "category_value_offsets", DType::U64)?;
+            if values_shape.len() != 1 || offsets_shape != [m + 1] {
+                return Err(bad(
+                    "category_values",
+                    format!(
+                        "shapes {values_shape:?} and {offsets_shape:?}: expected [total] and [{}]",
+                        m + 1
+                    ),
+                ));
+            }
+            let all: Vec<f64> = read_vec(c, values_index)?;
+            let offsets: Vec<u64> = read_vec(c, offsets_index)?;
+            let mut per_feature = Vec::with_capacity(m);
+            for (row, w) in offsets.windows(2).enumerate() {
+                let &[a, b] = w else { continue };
+                let slice = usize::try_from(a)
+                    .ok()
+                    .zip(usize::try_from(b).ok())
+                    .and_then(|(a, b)| all.get(a..b))
+                    .filter(|s| !s.is_empty() && s.len() <= 256)
+                    .filter(|s| s.iter().all(|v| !v.is_nan()))
+                    .filter(|s| s.windows(2).all(|p| matches!(p, [x, y] if x < y)));
+                match slice {
+                    Some(s) if row > 0 || a == 0 => per_feature.push(s.to_vec()),
+                    _ => {
+                        return Err(bad(
+                            "category_values",
+                            format!(
+                                "feature row {row}: values {a}..{b} must be 1 to 256 strictly increasing numbers inside the tensor, the first feature starting at 0"
+                            ),
+                        ));
+                    }
+                }
+            }
+            if offsets.last().copied() != Some(all.len() as u64) {
+                return Err(bad(
+                    "category_value_offsets",
+                    format!("must end at the {} category values", all.len()),
+                ));
+            }
+            Some(per_feature)
+        }
+        _ => {
+            return Err(bad(
+                "category_values",
+                "category_values and category_value_offsets are both present or both absent"
+                    .to_owned(),
+            ));
+        }
+    };
+    Ok(Some(Categorical {
+        sets: sets_of(sets_index)?,
+        row_of_feature,
+        known: sets_of(known_index)?,
+        values,
+    }))
+}
+
+/// Builds and checks one TreeEnsemble message; `context` names it in errors.
+fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
+    c: &Arc<Container<B>>,
+    t: &model::TreeEnsemble,
+    n_features: usize,
+    context: &str,
+) -> Result<TreeEnsemble> {
+    let field = |f: &str| format!("{context}.{f}");
     let bad = |f: &str, reason: String| EstimatorError::model(field(f), reason);
 
     // nodes: u8 [N, 16], N >= 1. Its checksum is verified here (first use) before the records
@@ -955,6 +1342,8 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         }
     };
 
+    let categorical = build_categorical(c, t, n_features, context)?;
+
     // The records, tree by tree: O(n_nodes), no copy.
     for (tree, (start, end)) in trees(&bounds).enumerate() {
         let records = nodes.get(start..end).unwrap_or_default();
@@ -982,6 +1371,25 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
                         at()
                     ),
                 ));
+            }
+            if node.feature & CATEGORICAL != 0 {
+                let ok = categorical.as_ref().is_some_and(|cats| {
+                    cats.row_of_feature
+                        .get(feature)
+                        .is_some_and(|&r| r != u32::MAX)
+                        && usize::try_from(node.threshold.to_bits())
+                            .is_ok_and(|s| s < cats.sets.len())
+                });
+                if !ok {
+                    return Err(bad(
+                        "nodes",
+                        format!(
+                            "{}: a categorical split needs a categorical feature ({feature}) and a category set in range (set {})",
+                            at(),
+                            node.threshold.to_bits()
+                        ),
+                    ));
+                }
             }
             if i + 1 >= end {
                 return Err(bad(
@@ -1098,6 +1506,7 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         n_outputs,
         n_columns,
         kind,
+        categorical,
     })
 }
 
@@ -1191,6 +1600,7 @@ mod tests {
             n_outputs,
             n_columns,
             kind,
+            categorical: None,
         }
     }
 
@@ -1227,6 +1637,132 @@ mod tests {
             Prediction::Float(a) => a.iter().copied().collect(),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A categorical stump on feature 0 (left set {1, 3}, known {0, 1, 2, 3}, missing goes
+    /// `missing_left`): left leaf -1, right leaf 1. `values`: the category values of
+    /// feature 0 (scikit-learn >= 1.4), or `None` for integer-part codes.
+    fn categorical_stump(missing_left: bool, values: Option<Vec<f64>>) -> TreeEnsemble {
+        let mut e = stump_regressor(0.0, missing_left);
+        let mut node = split(0, 0.0, 2, missing_left);
+        node.feature |= CATEGORICAL;
+        node.threshold = f64::from_bits(0);
+        e.nodes = Store::Owned(vec![node, leaf(0), leaf(1)]);
+        e.f32_input = false;
+        e.categorical = Some(Categorical {
+            sets: vec![[0b1010, 0, 0, 0, 0, 0, 0, 0]],
+            row_of_feature: vec![0, u32::MAX],
+            known: vec![[0b1111, 0, 0, 0, 0, 0, 0, 0]],
+            values: values.map(|v| vec![v]),
+        });
+        e
+    }
+
+    fn column(values: &[f64]) -> Array2<f64> {
+        Array2::from_shape_fn(
+            (values.len(), 2),
+            |(r, c)| if c == 0 { values[r] } else { 0.0 },
+        )
+    }
+
+    #[test]
+    fn categorical_integer_codes_follow_the_uint8_cast() {
+        // Measured with scikit-learn 1.3.2 on x86-64 (see spec/estimators.md): the code is
+        // trunc(x) mod 256 below 2^31 and 0 from 2^31 up (and for infinity); negative
+        // values and unknown codes go where missing values go.
+        let e = categorical_stump(true, None);
+        let x = column(&[
+            1.0,
+            1.9,
+            3.0,
+            0.0,
+            -0.0,
+            2.0,
+            257.0,
+            259.5,
+            -0.5,
+            f64::NAN,
+            4.0,
+            2_147_483_648.0 + 1.0,
+            f64::INFINITY,
+            2_147_483_648.0 - 256.0 + 3.0,
+        ]);
+        let expected = [
+            -1.0, -1.0, -1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0, -1.0, 1.0, 1.0, -1.0,
+        ];
+        assert_eq!(predict_f64(&e, x.clone()), expected);
+        // Missing to the right: every missing-direction row flips, the others stay.
+        let e = categorical_stump(false, None);
+        let flipped = [
+            -1.0, -1.0, -1.0, 1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0,
+        ];
+        assert_eq!(predict_f64(&e, x), flipped);
+    }
+
+    #[test]
+    fn categorical_values_map_by_equality_and_unknowns_are_missing() {
+        // Codes 0..4 are the values -2.5, 0, 7, 1000: left set {1, 3} = {0, 1000}.
+        let e = categorical_stump(false, Some(vec![-2.5, 0.0, 7.0, 1000.0]));
+        let x = column(&[0.0, -0.0, 1000.0, -2.5, 7.0, 7.5, 1.0, f64::NAN, 3.0]);
+        let expected = [-1.0, -1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        assert_eq!(predict_f64(&e, x.clone()), expected);
+        let e = categorical_stump(true, Some(vec![-2.5, 0.0, 7.0, 1000.0]));
+        let expected = [-1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0];
+        assert_eq!(predict_f64(&e, x), expected);
+    }
+
+    #[test]
+    fn boosting_adds_scaled_leaves_to_columns_in_tree_order() {
+        // Four stumps on feature 0 at 0.5; trees 0 and 2 feed column 0, 1 and 3 column 1.
+        let nodes = (0..4u32)
+            .flat_map(|t| {
+                [
+                    split(0, 0.5, 3 * t + 2, false),
+                    leaf(2 * t),
+                    leaf(2 * t + 1),
+                ]
+            })
+            .collect();
+        let values = vec![0.1, 0.2, 0.3, 0.7, 1e16, -1e16, 1.0, 3.0];
+        let e = ensemble(
+            nodes,
+            vec![0, 3, 6, 9],
+            values.clone(),
+            1,
+            1,
+            Kind::Regressor,
+        );
+        let x = column(&[0.0, 1.0]);
+        let mut raw = array![[1.0, -1.0], [2.0, -2.0]];
+        e.add_scaled_leaves(x.view(), 0.1, &mut raw).unwrap();
+        let scale = 0.1;
+        let expected = [
+            [
+                1.0 + scale * values[0] + scale * values[4],
+                -1.0 + scale * values[2] + scale * values[6],
+            ],
+            [
+                2.0 + scale * values[1] + scale * values[5],
+                -2.0 + scale * values[3] + scale * values[7],
+            ],
+        ];
+        for (r, row) in expected.iter().enumerate() {
+            for (k, &v) in row.iter().enumerate() {
+                assert_eq!(raw[[r, k]].to_bits(), v.to_bits(), "row {r} column {k}");
+            }
+        }
+        // Batches of every size, sequential or in parallel, give the same bits.
+        let many = column(&(0..5000).map(|i| f64::from(i % 2)).collect::<Vec<_>>());
+        let mut raw = Array2::from_elem((5000, 2), 0.5);
+        e.add_scaled_leaves(many.view(), scale, &mut raw).unwrap();
+        for (r, row) in raw.rows().into_iter().enumerate() {
+            let mut one = Array2::from_elem((1, 2), 0.5);
+            e.add_scaled_leaves(many.slice(ndarray::s![r..r + 1, ..]), scale, &mut one)
+                .unwrap();
+            assert_eq!(row, one.row(0));
+        }
+        let mut wrong = Array2::zeros((3, 2));
+        assert!(e.add_scaled_leaves(x.view(), 1.0, &mut wrong).is_err());
     }
 
     #[test]
@@ -1529,11 +2065,19 @@ mod tests {
             let f = e.forest().unwrap();
             let mut one_by_one = vec![0.0; n * width];
             for (i, o) in one_by_one.chunks_exact_mut(width).enumerate() {
-                assert!(e.fill_rows(&f, &x.view(), i, what, width, 1, o));
+                assert!(e.fill_rows(&f, &x.view(), i, Mode::Mean(what), width, 1, o));
             }
             for block_rows in [2, 7, 8, 9, 64, 299, 300, 1000] {
                 let mut out = vec![0.0; n * width];
-                assert!(e.fill_rows(&f, &x.view(), 0, what, width, block_rows, &mut out));
+                assert!(e.fill_rows(
+                    &f,
+                    &x.view(),
+                    0,
+                    Mode::Mean(what),
+                    width,
+                    block_rows,
+                    &mut out
+                ));
                 let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                 assert_eq!(
                     bits(&out),

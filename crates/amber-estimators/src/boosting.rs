@@ -1,0 +1,1429 @@
+//! Gradient-boosted trees: `GradientBoostingClassifier`/`Regressor` and
+//! `HistGradientBoostingClassifier`/`Regressor` — the `Boosting` body.
+//!
+//! Mirrors scikit-learn 1.9.1 and 1.3.2 (`spec/estimators.md`, section "Boosting", has the
+//! rules and the full math):
+//! - raw scores: `sklearn/ensemble/_gb.py`, `_raw_predict`: `_raw_predict_init` (the init
+//!   estimator on the float32-cast input, or zeros), then `_gradient_boosting.pyx`,
+//!   `predict_stages`: for every stage and column in order, `out[i, k] += scale * value`
+//!   (HistGradientBoosting: `_raw_predict`, the baseline then each predictor's leaf values,
+//!   scale 1). Trees traverse as every `TREE_INPUT_F32` tree does (`tree`);
+//! - init links: 1.9.1 `_gb.py`, `_init_raw_predictions` (probabilities clipped to
+//!   `[eps, 1 - eps]`, then `_loss.link.link`: scipy's `logit`, half of it, or
+//!   `MultinomialLogit.link`, `log(q / gmean(q))`); 1.3.2 `_gb_losses.py`,
+//!   `get_init_raw_predictions` (`log(q / (1 - q))`, half of it, `log(q)`);
+//! - links: `_loss/loss.py`, `predict_proba` of `HalfBinomialLoss` (`expit`),
+//!   `ExponentialLoss` (`expit(2 raw)`), `HalfMultinomialLoss` (`extmath.softmax`), and
+//!   `link.inverse` of `LogLink` (`exp`); 1.3.2 `_gb_losses.py`, `_raw_prediction_to_proba`
+//!   (`MultinomialDeviance`: `nan_to_num(exp(raw - logsumexp(raw)))`);
+//! - decisions: 1.9.1 `GradientBoostingClassifier.predict` (`raw >= 0`, argmax of raw),
+//!   `HistGradientBoostingClassifier.predict` (`raw > 0`, argmax of raw); 1.3.2
+//!   `_raw_prediction_to_decision` and `HistGradientBoostingClassifier.predict` (argmax of
+//!   the probabilities; `raw >= 0` for the exponential loss).
+//!
+//! **Exactness.** Raw scores are the same IEEE operations in the same order as
+//! scikit-learn's (`raw + scale * v`, one tree after the other, no fused multiply-add), so
+//! `decision_function`, regressor predictions and labels decided on raw scores are
+//! bit-exact when the start is a baseline or an exact init (trees). Probabilities use the C
+//! library's `exp` (`f64::exp`), as scipy's `expit` does: the binary links are bit-exact.
+//! numpy computes `exp` and `log` with its own SIMD routines on AVX-512 machines, which differ
+//! from the C library's by an ulp on some inputs: softmax, log-sum-exp, `EXP` and the
+//! `LOG`/`SYMMETRIC_LOG`/`LOGIT` init links carry that difference (at most a few 1e-16 on
+//! probabilities). Sums over a row (softmax, log-sum-exp, a mean of logs) are numpy's pairwise
+//! sums ([`numpy_sum`]).
+//!
+//! Inputs are not checked for finiteness (scikit-learn refuses NaN for GradientBoosting;
+//! HistGradientBoosting's trees send it where their missing-values bit says).
+
+use std::fmt::Debug;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use amber_codec::model::{self, BoostingDecision, BoostingInitLink, BoostingLink, Labels};
+use amber_codec::{Container, DType};
+use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
+
+use crate::error::{EstimatorError, Result};
+use crate::linear::{Classes, argmax, expit};
+use crate::method::Prediction;
+use crate::registry::repeated_label;
+use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
+use crate::tree::{self, TreeEnsemble, numpy_sum};
+
+/// How an init estimator's output becomes raw scores (`q` is the clipped probability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InitLink {
+    /// `predict` as f64.
+    Predict,
+    /// `log(q / (1 - q))`.
+    Logit,
+    /// `0.5 * log(q / (1 - q))`.
+    HalfLogit,
+    /// `log(q)`, per class.
+    Log,
+    /// `log(q / exp(mean(log(q))))`, per class.
+    SymmetricLog,
+    /// scipy >= 1.15's `logit`: `log1p(s) - log1p(-s)`, `s = 2 (q - 0.5)`, on `[0.3, 0.65]`.
+    LogitLog1p,
+    /// `0.5 *` [`InitLink::LogitLog1p`].
+    HalfLogitLog1p,
+}
+
+impl InitLink {
+    /// Whether the link takes the positive class's probability (one raw column).
+    fn binary(self) -> bool {
+        matches!(
+            self,
+            Self::Logit | Self::HalfLogit | Self::LogitLog1p | Self::HalfLogitLog1p
+        )
+    }
+}
+
+/// Where raw scores start.
+#[derive(Debug)]
+enum Start {
+    /// The same values for every row, one per column.
+    Baseline(Vec<f64>),
+    /// The init estimator's output on the float32-rounded input, through `link`.
+    Init {
+        estimator: Box<dyn Estimator>,
+        link: InitLink,
+        /// Probabilities are clipped to `[eps, 1 - eps]`.
+        eps: f64,
+    },
+}
+
+/// How raw scores become a classifier's probabilities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProbaLink {
+    /// `p1 = expit(raw)`, `[1 - p1, p1]`.
+    Logistic,
+    /// `p1 = expit(2 raw)`, `[1 - p1, p1]`.
+    HalfLogistic,
+    /// `extmath.softmax`.
+    Softmax,
+    /// `nan_to_num(exp(raw - logsumexp(raw)))`.
+    Logsumexp,
+}
+
+/// How a classifier picks its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decision {
+    /// One column: `raw >= 0`; several: argmax of raw.
+    RawAtLeastZero,
+    /// One column: `raw > 0`; several: argmax of raw.
+    RawAboveZero,
+    /// Argmax of the probabilities.
+    ProbaArgmax,
+}
+
+/// What the model outputs.
+#[derive(Debug)]
+enum Output {
+    /// `raw[:, 0]`, or its `exp`.
+    Regressor { exp: bool },
+    /// Labels, probabilities and raw scores.
+    Classifier {
+        classes: Classes,
+        link: ProbaLink,
+        decision: Decision,
+    },
+}
+
+/// A validated boosting model.
+#[derive(Debug)]
+pub(crate) struct Boosting {
+    /// Regression leaves, one value each; tree `t` adds to column `t % k`.
+    trees: TreeEnsemble,
+    n_features: usize,
+    /// Raw columns, `>= 1`; the tree count is a multiple of it.
+    k: usize,
+    /// Finite.
+    scale: f64,
+    start: Start,
+    output: Output,
+}
+
+/// numpy's `clip`: NaN stays NaN.
+fn clip(v: f64, lo: f64, hi: f64) -> f64 {
+    if v.is_nan() { v } else { v.max(lo).min(hi) }
+}
+
+/// `log(q / (1 - q))`, as numpy and scikit-learn < 1.4 compute it.
+fn logit(q: f64) -> f64 {
+    (q / (1.0 - q)).ln()
+}
+
+/// scipy >= 1.15's `special.logit` (xsf `logit`): the plain formula away from 0.5,
+/// `log1p(s) - log1p(-s)` with `s = 2 (q - 0.5)` on `[0.3, 0.65]` (NaN takes the plain one).
+fn logit_log1p(q: f64) -> f64 {
+    if (0.3..=0.65).contains(&q) {
+        let s = 2.0 * (q - 0.5);
+        s.ln_1p() - (-s).ln_1p()
+    } else {
+        logit(q)
+    }
+}
+
+/// numpy's `max` over a row: NaN if any entry is NaN.
+fn nan_max(row: ArrayView1<'_, f64>) -> f64 {
+    row.iter().fold(f64::NEG_INFINITY, |m, &v| {
+        if m.is_nan() || v.is_nan() {
+            f64::NAN
+        } else if v > m {
+            v
+        } else {
+            m
+        }
+    })
+}
+
+/// numpy's `nan_to_num`: NaN to 0, infinities to the largest finite values.
+fn nan_to_num(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else if v == f64::INFINITY {
+        f64::MAX
+    } else if v == f64::NEG_INFINITY {
+        f64::MIN
+    } else {
+        v
+    }
+}
+
+/// `extmath.softmax` of one row, in place: subtract the max, exp, divide by the pairwise sum.
+fn softmax(mut row: ndarray::ArrayViewMut1<'_, f64>) {
+    let m = nan_max(row.view());
+    row.mapv_inplace(|v| (v - m).exp());
+    let s = numpy_sum(&row.to_vec());
+    row.mapv_inplace(|v| v / s);
+}
+
+/// scikit-learn < 1.4's multinomial probabilities of one row, in place: scipy's `logsumexp`
+/// (a non-finite row max counts as 0), then `nan_to_num(exp(raw - lse))`.
+fn logsumexp_proba(mut row: ndarray::ArrayViewMut1<'_, f64>) {
+    let mut m = nan_max(row.view());
+    if !m.is_finite() {
+        m = 0.0;
+    }
+    let tmp: Vec<f64> = row.iter().map(|&v| (v - m).exp()).collect();
+    let lse = numpy_sum(&tmp).ln() + m;
+    row.mapv_inplace(|v| nan_to_num((v - lse).exp()));
+}
+
+/// The f64 values of an init regressor's `predict` for `n` rows (`astype(np.float64)`).
+fn predicted_values(p: Prediction, n: usize) -> Result<Vec<f64>> {
+    let bad = |shape: &[usize]| {
+        EstimatorError::model(
+            "init",
+            format!("predict gives shape {shape:?}, expected [{n}] or [{n}, 1]"),
+        )
+    };
+    let fits = |shape: &[usize]| shape == [n] || shape == [n, 1];
+    match p {
+        Prediction::Float(a) if fits(a.shape()) => Ok(a.iter().copied().collect()),
+        // i64 -> f64 rounds to nearest, as numpy's astype does.
+        Prediction::Int(a) if fits(a.shape()) => Ok(a.iter().map(|&v| v as f64).collect()),
+        Prediction::Float(a) => Err(bad(a.shape())),
+        Prediction::Int(a) => Err(bad(a.shape())),
+        Prediction::Str(_) => Err(EstimatorError::model(
+            "init",
+            "predict gives strings, which are not raw scores",
+        )),
+    }
+}
+
+/// The raw scores `[n, k]` an init estimator gives `x`: scikit-learn validated `x` as float32
+/// before the init saw it, so the init runs on `(f64)(f32)x`.
+fn init_raw(
+    est: &dyn Estimator,
+    link: InitLink,
+    eps: f64,
+    x: ArrayView2<'_, f64>,
+    k: usize,
+) -> Result<Array2<f64>> {
+    let n = x.nrows();
+    let x32 = x.mapv(|v| f64::from(v as f32));
+    let missing = |method: &str| EstimatorError::model("init", format!("has no {method}"));
+    if link == InitLink::Predict {
+        let p = est
+            .as_predict()
+            .ok_or_else(|| missing("predict"))?
+            .predict(x32.view())?;
+        let values = predicted_values(p, n)?;
+        return Array2::from_shape_vec((n, 1), values)
+            .map_err(|e| EstimatorError::model("init", e.to_string()));
+    }
+    let p = est
+        .as_predict_proba()
+        .ok_or_else(|| missing("predict_proba"))?
+        .predict_proba(x32.view())?;
+    let columns = if link.binary() { 2 } else { k };
+    if p.dim() != (n, columns) {
+        return Err(EstimatorError::model(
+            "init",
+            format!(
+                "predict_proba gives shape {:?}, expected [{n}, {columns}]",
+                p.shape()
+            ),
+        ));
+    }
+    let (lo, hi) = (eps, 1.0 - eps);
+    let mut raw = Array2::zeros((n, k));
+    for (mut out, row) in raw.rows_mut().into_iter().zip(p.rows()) {
+        if link.binary() {
+            let q = clip(row.get(1).copied().unwrap_or(f64::NAN), lo, hi);
+            let v = match link {
+                InitLink::Logit => logit(q),
+                InitLink::HalfLogit => 0.5 * logit(q),
+                InitLink::LogitLog1p => logit_log1p(q),
+                _ => 0.5 * logit_log1p(q),
+            };
+            out.fill(v);
+            continue;
+        }
+        let q: Vec<f64> = row.iter().map(|&v| clip(v, lo, hi)).collect();
+        if link == InitLink::Log {
+            out.iter_mut().zip(&q).for_each(|(o, v)| *o = v.ln());
+        } else {
+            // scipy's gmean: exp(mean(log(q))); np.mean divides numpy's sum by the count.
+            let logs: Vec<f64> = q.iter().map(|v| v.ln()).collect();
+            let gmean = (numpy_sum(&logs) / k as f64).exp();
+            out.iter_mut()
+                .zip(&q)
+                .for_each(|(o, v)| *o = (v / gmean).ln());
+        }
+    }
+    Ok(raw)
+}
+
+/// The labels at `indices` (indices come from columns the registry matched to the classes).
+fn take(classes: &Classes, indices: &[usize]) -> Result<Prediction> {
+    fn pick<T: Clone>(values: &[T], indices: &[usize]) -> Result<ArrayD<T>> {
+        indices
+            .iter()
+            .map(|&i| {
+                values.get(i).cloned().ok_or_else(|| {
+                    EstimatorError::model("classes", format!("no class for output column {i}"))
+                })
+            })
+            .collect::<Result<Array1<T>>>()
+            .map(Array1::into_dyn)
+    }
+    Ok(match classes {
+        Classes::Int(v) => Prediction::Int(pick(v, indices)?),
+        Classes::Float(v) => Prediction::Float(pick(v, indices)?),
+        Classes::Str(v) => Prediction::Str(pick(v, indices)?),
+    })
+}
+
+impl Boosting {
+    /// `[n_samples, k]` raw scores: the start, then every tree's scaled leaf in tree order.
+    fn raw(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        check_width(&x, self.n_features)?;
+        let mut raw = match &self.start {
+            Start::Baseline(b) => Array2::from_shape_fn((x.nrows(), self.k), |(_, j)| {
+                b.get(j).copied().unwrap_or_default()
+            }),
+            Start::Init {
+                estimator,
+                link,
+                eps,
+            } => init_raw(estimator.as_ref(), *link, *eps, x, self.k)?,
+        };
+        self.trees.add_scaled_leaves(x, self.scale, &mut raw)?;
+        Ok(raw)
+    }
+
+    /// A classifier's probabilities from its raw scores.
+    fn proba(link: ProbaLink, raw: Array2<f64>) -> Array2<f64> {
+        match link {
+            ProbaLink::Logistic | ProbaLink::HalfLogistic => {
+                let mut p = Array2::zeros((raw.nrows(), 2));
+                for (mut row, &r) in p.rows_mut().into_iter().zip(raw.column(0)) {
+                    let p1 = expit(if link == ProbaLink::Logistic {
+                        r
+                    } else {
+                        2.0 * r
+                    });
+                    row.iter_mut().zip([1.0 - p1, p1]).for_each(|(o, v)| *o = v);
+                }
+                p
+            }
+            ProbaLink::Softmax | ProbaLink::Logsumexp => {
+                let mut p = raw;
+                for row in p.rows_mut() {
+                    if link == ProbaLink::Softmax {
+                        softmax(row);
+                    } else {
+                        logsumexp_proba(row);
+                    }
+                }
+                p
+            }
+        }
+    }
+
+    fn not_a_classifier(method: &str) -> EstimatorError {
+        EstimatorError::model("boosting", format!("a regressor has no {method}"))
+    }
+}
+
+impl Predict for Boosting {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        let raw = self.raw(x)?;
+        match &self.output {
+            Output::Regressor { exp } => {
+                let y = raw.index_axis_move(Axis(1), 0);
+                Ok(Prediction::Float(
+                    if *exp { y.mapv(f64::exp) } else { y }.into_dyn(),
+                ))
+            }
+            Output::Classifier {
+                classes,
+                link,
+                decision,
+            } => {
+                let first_max = |a: &Array2<f64>| -> Vec<usize> {
+                    // Rows have k >= 2 entries here, so argmax is Some; 0 keeps it panic-free.
+                    a.rows()
+                        .into_iter()
+                        .map(|row| argmax(row).unwrap_or(0))
+                        .collect()
+                };
+                let indices = match decision {
+                    Decision::RawAtLeastZero if self.k == 1 => {
+                        raw.iter().map(|&r| usize::from(r >= 0.0)).collect()
+                    }
+                    Decision::RawAboveZero if self.k == 1 => {
+                        raw.iter().map(|&r| usize::from(r > 0.0)).collect()
+                    }
+                    Decision::RawAtLeastZero | Decision::RawAboveZero => first_max(&raw),
+                    Decision::ProbaArgmax => first_max(&Self::proba(*link, raw)),
+                };
+                take(classes, &indices)
+            }
+        }
+    }
+}
+
+impl PredictProba for Boosting {
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        match &self.output {
+            Output::Classifier { link, .. } => Ok(Self::proba(*link, self.raw(x)?)),
+            Output::Regressor { .. } => Err(Self::not_a_classifier("predict_proba")),
+        }
+    }
+}
+
+impl DecisionFunction for Boosting {
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
+        if matches!(self.output, Output::Regressor { .. }) {
+            return Err(Self::not_a_classifier("decision_function"));
+        }
+        let raw = self.raw(x)?;
+        Ok(if self.k == 1 {
+            raw.index_axis_move(Axis(1), 0).into_dyn()
+        } else {
+            raw.into_dyn()
+        })
+    }
+}
+
+impl Estimator for Boosting {
+    fn n_features_in(&self) -> usize {
+        self.n_features
+    }
+    fn as_predict(&self) -> Option<&dyn Predict> {
+        Some(self)
+    }
+    fn as_predict_proba(&self) -> Option<&dyn PredictProba> {
+        match self.output {
+            Output::Classifier { .. } => Some(self),
+            Output::Regressor { .. } => None,
+        }
+    }
+    fn as_decision_function(&self) -> Option<&dyn DecisionFunction> {
+        match self.output {
+            Output::Classifier { .. } => Some(self),
+            Output::Regressor { .. } => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------- loading
+
+/// Builds the runtime of a `Boosting` body, checking every rule of `spec/estimators.md`
+/// ("Boosting"). `build_init` builds the nested init estimator (the registry's recursion).
+pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
+    c: &Arc<Container<B>>,
+    b: &model::Boosting,
+    n_features: usize,
+    path: &str,
+    build_init: impl FnOnce(&model::Estimator, &str) -> Result<Box<dyn Estimator>>,
+) -> Result<Boosting> {
+    let field = |f: &str| format!("{path}.boosting.{f}");
+    let trees = tree::build_raw_trees(c, &b.trees, n_features, &field("trees"))?;
+    let k = usize::try_from(b.n_columns)
+        .map_err(|_| EstimatorError::model(field("n_columns"), "does not fit in usize"))?;
+    if k == 0 {
+        return Err(EstimatorError::model(
+            field("n_columns"),
+            "must be at least 1",
+        ));
+    }
+    if trees.n_trees() % k != 0 {
+        return Err(EstimatorError::model(
+            field("n_columns"),
+            format!(
+                "{} trees are not whole iterations of {k} (one tree per column)",
+                trees.n_trees()
+            ),
+        ));
+    }
+    if !b.scale.is_finite() {
+        return Err(EstimatorError::model(
+            field("scale"),
+            format!("must be finite, is {}", b.scale),
+        ));
+    }
+    let output = output(b, k, &field)?;
+    let start = match (&b.baseline, &b.init) {
+        (Some(name), None) => Start::Baseline(baseline(c, name, k, &field("baseline"))?),
+        (None, Some((est, link))) => {
+            let init_path = format!("{path}/init");
+            let estimator = build_init(est, &init_path)?;
+            init(
+                estimator, *link, b.init_eps, &output, k, n_features, &init_path, &field,
+            )?
+        }
+        _ => {
+            return Err(EstimatorError::model(
+                field("baseline"),
+                "exactly one of baseline and init must be present",
+            ));
+        }
+    };
+    Ok(Boosting {
+        trees,
+        n_features,
+        k,
+        scale: b.scale,
+        start,
+        output,
+    })
+}
+
+fn baseline<B: Deref<Target = [u8]>>(
+    c: &Container<B>,
+    name: &str,
+    k: usize,
+    context: &str,
+) -> Result<Vec<f64>> {
+    let view = c.tensor(name)?;
+    let dtype = view.info().dtype;
+    if dtype != DType::F64 {
+        return Err(EstimatorError::model(
+            context,
+            format!("tensor {name:?} has dtype {dtype}, expected {}", DType::F64),
+        ));
+    }
+    let shape = view.shape()?;
+    if shape != [k] {
+        return Err(EstimatorError::model(
+            context,
+            format!("tensor {name:?} has shape {shape:?}, expected [{k}] (n_columns)"),
+        ));
+    }
+    Ok(view.array::<f64>()?.iter().copied().collect())
+}
+
+fn output(b: &model::Boosting, k: usize, field: &dyn Fn(&str) -> String) -> Result<Output> {
+    let link = match b.link {
+        BoostingLink::Identity | BoostingLink::Exp => {
+            if b.classes.is_some() {
+                return Err(EstimatorError::model(
+                    field("classes"),
+                    "the regressor links IDENTITY and EXP take no classes",
+                ));
+            }
+            if b.decision.is_some() {
+                return Err(EstimatorError::model(
+                    field("decision"),
+                    "a regressor (link IDENTITY or EXP) has no decision",
+                ));
+            }
+            if k != 1 {
+                return Err(EstimatorError::model(
+                    field("n_columns"),
+                    format!("a regressor has one raw column, not {k}"),
+                ));
+            }
+            return Ok(Output::Regressor {
+                exp: b.link == BoostingLink::Exp,
+            });
+        }
+        BoostingLink::Logistic => ProbaLink::Logistic,
+        BoostingLink::HalfLogistic => ProbaLink::HalfLogistic,
+        BoostingLink::Softmax => ProbaLink::Softmax,
+        BoostingLink::Logsumexp => ProbaLink::Logsumexp,
+    };
+    let Some(classes) = b.classes.clone() else {
+        return Err(EstimatorError::model(
+            field("classes"),
+            format!("link {:?} is a classifier's and needs classes", b.link),
+        ));
+    };
+    let decision = match b.decision {
+        Some(BoostingDecision::RawAtLeastZero) => Decision::RawAtLeastZero,
+        Some(BoostingDecision::RawAboveZero) => Decision::RawAboveZero,
+        Some(BoostingDecision::ProbaArgmax) => Decision::ProbaArgmax,
+        None => {
+            return Err(EstimatorError::model(
+                field("decision"),
+                "a classifier needs a decision",
+            ));
+        }
+    };
+    let m = classes.len();
+    let binary = matches!(link, ProbaLink::Logistic | ProbaLink::HalfLogistic);
+    if (binary && (m != 2 || k != 1)) || (!binary && (m < 2 || k != m)) {
+        let rule = if binary {
+            "LOGISTIC and HALF_LOGISTIC need 2 classes and one raw column"
+        } else {
+            "SOFTMAX and LOGSUMEXP need n_classes >= 2 raw columns, one per class"
+        };
+        return Err(EstimatorError::model(
+            field("classes"),
+            format!("{rule}; found {m} classes and {k} columns"),
+        ));
+    }
+    if let Some(label) = repeated_label(&classes) {
+        return Err(EstimatorError::model(
+            field("classes"),
+            format!("class {label} is listed twice"),
+        ));
+    }
+    let classes = match classes {
+        Labels::Int(v) => Classes::Int(v),
+        Labels::Float(v) => Classes::Float(v),
+        Labels::Str(v) => Classes::Str(v),
+    };
+    Ok(Output::Classifier {
+        classes,
+        link,
+        decision,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn init(
+    estimator: Box<dyn Estimator>,
+    link: BoostingInitLink,
+    eps: f64,
+    output: &Output,
+    k: usize,
+    n_features: usize,
+    init_path: &str,
+    field: &dyn Fn(&str) -> String,
+) -> Result<Start> {
+    let n_in = estimator.n_features_in();
+    if n_in != n_features {
+        return Err(EstimatorError::model(
+            format!("{init_path}.n_features_in"),
+            format!("is {n_in}, the boosting model's is {n_features}"),
+        ));
+    }
+    let link = match link {
+        BoostingInitLink::Predict => InitLink::Predict,
+        BoostingInitLink::Logit => InitLink::Logit,
+        BoostingInitLink::HalfLogit => InitLink::HalfLogit,
+        BoostingInitLink::Log => InitLink::Log,
+        BoostingInitLink::SymmetricLog => InitLink::SymmetricLog,
+        BoostingInitLink::LogitLog1p => InitLink::LogitLog1p,
+        BoostingInitLink::HalfLogitLog1p => InitLink::HalfLogitLog1p,
+    };
+    let regressor = matches!(output, Output::Regressor { .. });
+    let fits = match link {
+        InitLink::Predict => regressor,
+        _ if link.binary() => !regressor && k == 1,
+        _ => !regressor && k >= 2,
+    };
+    if !fits {
+        let kind = if regressor {
+            "a regressor".to_owned()
+        } else {
+            format!("a classifier with {k} raw column(s)")
+        };
+        return Err(EstimatorError::model(
+            field("init_link"),
+            format!(
+                "{link:?} does not fit {kind} (PREDICT: regressors; LOGIT, HALF_LOGIT, \
+                 LOGIT_LOG1P, HALF_LOGIT_LOG1P: one column; LOG, SYMMETRIC_LOG: several)"
+            ),
+        ));
+    }
+    if link != InitLink::Predict && !(0.0..0.5).contains(&eps) {
+        return Err(EstimatorError::model(
+            field("init_eps"),
+            format!("must be in [0, 0.5), is {eps}"),
+        ));
+    }
+    // One zero row through the init: it has the method, and its output has the shape the
+    // link needs (both fixed by the model, not by the input's values).
+    let probe = Array2::zeros((1, n_features));
+    init_raw(estimator.as_ref(), link, eps, probe.view(), k).map_err(|e| {
+        EstimatorError::model(init_path, format!("cannot start the raw scores: {e}"))
+    })?;
+    Ok(Start::Init {
+        estimator,
+        link,
+        eps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::method::Method;
+    use crate::model::Model;
+    use amber_codec::model::{Body, LeafValues, LinearLink, Producer, TreeInput};
+    use amber_codec::{TensorData, encode};
+    use ndarray::array;
+
+    const LEAF: u32 = u32::MAX;
+
+    fn record(threshold: f64, feature: u32, next: u32) -> Vec<u8> {
+        let mut out = threshold.to_le_bytes().to_vec();
+        out.extend_from_slice(&feature.to_le_bytes());
+        out.extend_from_slice(&next.to_le_bytes());
+        out
+    }
+
+    fn trees_body() -> model::TreeEnsemble {
+        model::TreeEnsemble {
+            nodes: "nodes".into(),
+            tree_offsets: "tree_offsets".into(),
+            values: "values".into(),
+            input: TreeInput::F32,
+            leaf_values: LeafValues::Regression,
+            classes: vec![],
+            impurity: None,
+            n_node_samples: None,
+            weighted_n_node_samples: None,
+            node_ids: None,
+            values_for_every_node: false,
+            categories: None,
+            known_categories: None,
+            categorical_features: None,
+            category_values: None,
+            category_value_offsets: None,
+        }
+    }
+
+    /// A stump: `x[feature] <= threshold` ? `left` : `right`.
+    #[derive(Clone, Copy)]
+    struct Stump(u32, f64, f64, f64);
+
+    /// A Linear init: coef (row-major), intercept, link, classes.
+    type LinearInit = (Vec<f64>, Vec<f64>, LinearLink, Option<Labels>);
+
+    /// A model on two features whose trees are `stumps` (tree t adds to column t % k).
+    struct File {
+        stumps: Vec<Stump>,
+        body: model::Boosting,
+        baseline: Option<Vec<f64>>,
+        /// A Linear init on the two features: coef [k_init, 2] and intercept.
+        init: Option<LinearInit>,
+        init_n_features: u64,
+    }
+
+    impl File {
+        fn new(stumps: Vec<Stump>, k: u32, link: BoostingLink) -> Self {
+            let body = model::Boosting {
+                trees: trees_body(),
+                n_columns: k,
+                scale: 1.0,
+                baseline: Some("baseline".into()),
+                init: None,
+                init_eps: 0.0,
+                link,
+                classes: None,
+                decision: None,
+            };
+            Self {
+                stumps,
+                body,
+                baseline: Some(vec![0.0; k as usize]),
+                init: None,
+                init_n_features: 2,
+            }
+        }
+
+        fn classifier(mut self, labels: Labels, decision: BoostingDecision) -> Self {
+            self.body.classes = Some(labels);
+            self.body.decision = Some(decision);
+            self
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            let mut nodes = Vec::new();
+            let mut offsets = vec![0u64];
+            let mut values = Vec::new();
+            for (t, Stump(f, thr, left, right)) in self.stumps.iter().enumerate() {
+                let s = (3 * t) as u32;
+                nodes.extend(record(*thr, *f, s + 2));
+                nodes.extend(record(0.0, LEAF, (2 * t) as u32));
+                nodes.extend(record(0.0, LEAF, (2 * t + 1) as u32));
+                offsets.push(3 * (t as u64 + 1));
+                values.extend([*left, *right]);
+            }
+            let nodes_shape = [nodes.len() as u64 / 16, 16];
+            let offsets_bytes: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let offsets_shape = [offsets.len() as u64];
+            let values_bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let values_shape = [values.len() as u64, 1, 1];
+            let mut tensors = vec![
+                TensorData {
+                    name: "nodes",
+                    dtype: DType::U8,
+                    shape: &nodes_shape,
+                    bytes: &nodes,
+                },
+                TensorData {
+                    name: "tree_offsets",
+                    dtype: DType::U64,
+                    shape: &offsets_shape,
+                    bytes: &offsets_bytes,
+                },
+                TensorData {
+                    name: "values",
+                    dtype: DType::F64,
+                    shape: &values_shape,
+                    bytes: &values_bytes,
+                },
+            ];
+            let mut body = self.body.clone();
+            let baseline_bytes: Vec<u8>;
+            let baseline_shape: [u64; 1];
+            if let Some(b) = &self.baseline {
+                baseline_bytes = b.iter().flat_map(|v| v.to_le_bytes()).collect();
+                baseline_shape = [b.len() as u64];
+                tensors.push(TensorData {
+                    name: "baseline",
+                    dtype: DType::F64,
+                    shape: &baseline_shape,
+                    bytes: &baseline_bytes,
+                });
+            } else {
+                body.baseline = None;
+            }
+            let (coef_bytes, intercept_bytes): (Vec<u8>, Vec<u8>);
+            let (coef_shape, intercept_shape): ([u64; 2], [u64; 1]);
+            if let Some((coef, intercept, link, classes)) = &self.init {
+                coef_bytes = coef.iter().flat_map(|v| v.to_le_bytes()).collect();
+                intercept_bytes = intercept.iter().flat_map(|v| v.to_le_bytes()).collect();
+                coef_shape = [intercept.len() as u64, self.init_n_features];
+                intercept_shape = [intercept.len() as u64];
+                tensors.push(TensorData {
+                    name: "init/coef",
+                    dtype: DType::F64,
+                    shape: &coef_shape,
+                    bytes: &coef_bytes,
+                });
+                tensors.push(TensorData {
+                    name: "init/intercept",
+                    dtype: DType::F64,
+                    shape: &intercept_shape,
+                    bytes: &intercept_bytes,
+                });
+                let init = model::Estimator {
+                    producer_type: "init".into(),
+                    params: vec![],
+                    attributes: vec![],
+                    n_features_in: self.init_n_features,
+                    feature_names_in: vec![],
+                    body: Body::Linear(model::Linear {
+                        coef: "init/coef".into(),
+                        intercept: Some("init/intercept".into()),
+                        link: *link,
+                        classes: classes.clone(),
+                    }),
+                };
+                let init_link = body
+                    .init
+                    .take()
+                    .map_or(BoostingInitLink::Predict, |(_, l)| l);
+                body.init = Some((Box::new(init), init_link));
+            }
+            let estimator = model::Estimator {
+                producer_type: "test".into(),
+                params: vec![],
+                attributes: vec![],
+                n_features_in: 2,
+                feature_names_in: vec![],
+                body: Body::Boosting(body),
+            };
+            encode(&[], &Producer::default(), &estimator, &tensors).unwrap()
+        }
+
+        fn open(&self) -> Result<Model> {
+            Model::from_bytes(self.bytes())
+        }
+
+        /// Replaces the baseline by a Linear init with `link` (its link kind set by `init_link`).
+        fn with_init(
+            mut self,
+            coef: Vec<f64>,
+            intercept: Vec<f64>,
+            link: LinearLink,
+            classes: Option<Labels>,
+            init_link: BoostingInitLink,
+            eps: f64,
+        ) -> Self {
+            self.baseline = None;
+            self.init = Some((coef, intercept, link, classes));
+            let placeholder = model::Estimator {
+                producer_type: String::new(),
+                params: vec![],
+                attributes: vec![],
+                n_features_in: 0,
+                feature_names_in: vec![],
+                body: Body::Pipeline(model::Pipeline { steps: vec![] }),
+            };
+            self.body.init = Some((Box::new(placeholder), init_link));
+            self.body.init_eps = eps;
+            self
+        }
+    }
+
+    fn floats(p: Prediction) -> Vec<f64> {
+        match p {
+            Prediction::Float(a) => a.iter().copied().collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn model_error(r: Result<Model>) -> String {
+        match r {
+            Err(EstimatorError::Model { context, reason }) => format!("{context}: {reason}"),
+            other => panic!("expected E_MODEL, got {other:?}"),
+        }
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn raw_scores_add_scaled_leaves_in_tree_order_from_the_baseline() {
+        // Left to right, (1e16 + 1) rounds back to 1e16 and the 1 is lost: any other order of
+        // the trees would keep it.
+        let mut f = File::new(
+            vec![
+                Stump(0, 0.5, 1.0, 2.0),
+                Stump(1, 0.5, -1e16, 3.0),
+                Stump(0, 10.0, 0.25, 0.0),
+            ],
+            1,
+            BoostingLink::Identity,
+        );
+        f.baseline = Some(vec![1e16]);
+        f.body.scale = 0.1;
+        let m = f.open().unwrap();
+        assert_eq!(m.methods(), vec![Method::Predict]);
+        let x = array![[0.0, 0.0], [1.0, 1.0]];
+        let want = [
+            ((1e16 + 0.1 * 1.0) + 0.1 * -1e16) + 0.1 * 0.25,
+            ((1e16 + 0.1 * 2.0) + 0.1 * 3.0) + 0.1 * 0.25,
+        ];
+        assert_eq!(bits(&floats(m.predict(x.view()).unwrap())), bits(&want));
+    }
+
+    #[test]
+    fn trees_add_to_column_t_mod_k() {
+        let f = File::new(
+            vec![
+                Stump(0, 0.5, 1.0, 2.0),
+                Stump(0, 0.5, 10.0, 20.0),
+                Stump(0, 0.5, 100.0, 200.0),
+                Stump(1, 0.5, 0.5, 0.25),
+                Stump(1, 0.5, 0.125, 0.0625),
+                Stump(1, 0.5, 4.0, 8.0),
+            ],
+            3,
+            BoostingLink::Softmax,
+        )
+        .classifier(Labels::Int(vec![3, 1, 2]), BoostingDecision::RawAtLeastZero);
+        let m = f.open().unwrap();
+        let d = m.decision_function(array![[0.0, 1.0]].view()).unwrap();
+        assert_eq!(d, array![[1.25, 10.0625, 108.0]].into_dyn());
+        assert_eq!(
+            m.predict(array![[0.0, 1.0]].view()).unwrap(),
+            Prediction::Int(array![2].into_dyn())
+        );
+    }
+
+    fn binary(decision: BoostingDecision, link: BoostingLink, leaf: f64) -> Model {
+        File::new(vec![Stump(0, 0.5, leaf, -leaf)], 1, link)
+            .classifier(Labels::Str(vec!["no".into(), "yes".into()]), decision)
+            .open()
+            .unwrap()
+    }
+
+    fn label(m: &Model, x0: f64) -> String {
+        match m.predict(array![[x0, 0.0]].view()).unwrap() {
+            Prediction::Str(a) => a.iter().next().unwrap().clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn binary_decisions_differ_only_at_a_zero_score() {
+        // raw = 0.0 exactly: >= 0 says yes, > 0 and the probability argmax (0.5, 0.5) say no.
+        let at_least = binary(
+            BoostingDecision::RawAtLeastZero,
+            BoostingLink::Logistic,
+            0.0,
+        );
+        let above = binary(BoostingDecision::RawAboveZero, BoostingLink::Logistic, 0.0);
+        let proba = binary(BoostingDecision::ProbaArgmax, BoostingLink::Logistic, 0.0);
+        assert_eq!(label(&at_least, 0.0), "yes");
+        assert_eq!(label(&above, 0.0), "no");
+        assert_eq!(label(&proba, 0.0), "no");
+        // A tiny positive score whose expit rounds to 0.5: the probability argmax still ties.
+        let tiny = binary(BoostingDecision::ProbaArgmax, BoostingLink::Logistic, 1e-17);
+        assert_eq!(expit(1e-17), 0.5);
+        assert_eq!(label(&tiny, 0.0), "no");
+        let tiny_raw = binary(
+            BoostingDecision::RawAboveZero,
+            BoostingLink::Logistic,
+            1e-17,
+        );
+        assert_eq!(label(&tiny_raw, 0.0), "yes");
+        assert_eq!(label(&tiny_raw, 1.0), "no");
+    }
+
+    #[test]
+    fn binary_probabilities_are_expit_of_raw_or_twice_raw() {
+        let r = 0.75;
+        let logistic = binary(BoostingDecision::RawAtLeastZero, BoostingLink::Logistic, r);
+        let p1 = expit(r);
+        assert_eq!(
+            logistic.predict_proba(array![[0.0, 0.0]].view()).unwrap(),
+            array![[1.0 - p1, p1]]
+        );
+        let half = binary(
+            BoostingDecision::RawAtLeastZero,
+            BoostingLink::HalfLogistic,
+            r,
+        );
+        let p1 = 1.0 / (1.0 + (-(2.0 * r)).exp());
+        assert_eq!(
+            half.predict_proba(array![[0.0, 0.0]].view()).unwrap(),
+            array![[1.0 - p1, p1]]
+        );
+        let d = half.decision_function(array![[0.0, 0.0], [1.0, 0.0]].view());
+        assert_eq!(d.unwrap(), array![0.75, -0.75].into_dyn());
+    }
+
+    fn three_class(link: BoostingLink, decision: BoostingDecision, leaves: [f64; 3]) -> Model {
+        File::new(
+            leaves.iter().map(|&v| Stump(0, 0.5, v, 0.0)).collect(),
+            3,
+            link,
+        )
+        .classifier(Labels::Float(vec![0.5, 1.5, 2.5]), decision)
+        .open()
+        .unwrap()
+    }
+
+    #[test]
+    fn softmax_and_logsumexp_follow_numpy_and_scipy() {
+        let raw = [1.0, 3.0, -2.0];
+        let x = array![[0.0, 0.0]];
+        let soft = three_class(BoostingLink::Softmax, BoostingDecision::RawAtLeastZero, raw);
+        let e: Vec<f64> = raw.iter().map(|v| (v - 3.0).exp()).collect();
+        let s = (0.0 + e[0] + e[1]) + e[2];
+        let want: Vec<f64> = e.iter().map(|v| v / s).collect();
+        let got = soft.predict_proba(x.view()).unwrap();
+        assert_eq!(bits(&got.iter().copied().collect::<Vec<_>>()), bits(&want));
+        let lse_model = three_class(BoostingLink::Logsumexp, BoostingDecision::ProbaArgmax, raw);
+        let lse = s.ln() + 3.0;
+        let want: Vec<f64> = raw.iter().map(|v| (v - lse).exp()).collect();
+        let got = lse_model.predict_proba(x.view()).unwrap();
+        assert_eq!(bits(&got.iter().copied().collect::<Vec<_>>()), bits(&want));
+        assert_eq!(
+            lse_model.predict(x.view()).unwrap(),
+            Prediction::Float(array![1.5].into_dyn())
+        );
+    }
+
+    #[test]
+    fn logsumexp_of_an_infinite_row_uses_zero_and_nan_to_num() {
+        let mut row = array![f64::INFINITY, 0.0];
+        logsumexp_proba(row.view_mut());
+        // m = inf counts as 0: exp(inf) = inf, lse = inf, exp(inf - inf) = NaN -> 0.
+        assert_eq!(row, array![0.0, 0.0]);
+        assert_eq!(nan_to_num(f64::INFINITY), f64::MAX);
+        assert_eq!(nan_to_num(f64::NEG_INFINITY), f64::MIN);
+    }
+
+    #[test]
+    fn softmax_sums_pairwise_from_eight_classes() {
+        // Nine columns: numpy's pairwise order, not a left-to-right sum.
+        let raw: Vec<f64> = (0..9).map(|i| f64::from(i) * 0.37 - 1.0).collect();
+        let mut row = Array1::from(raw.clone());
+        softmax(row.view_mut());
+        let m = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = raw.iter().map(|v| (v - m).exp()).collect();
+        let s = numpy_sum(&e);
+        let want: Vec<f64> = e.iter().map(|v| v / s).collect();
+        assert_eq!(bits(&row.to_vec()), bits(&want));
+    }
+
+    #[test]
+    fn multiclass_ties_go_to_the_first_class() {
+        let m = three_class(
+            BoostingLink::Softmax,
+            BoostingDecision::RawAboveZero,
+            [2.0, 2.0, 1.0],
+        );
+        assert_eq!(
+            m.predict(array![[0.0, 0.0]].view()).unwrap(),
+            Prediction::Float(array![0.5].into_dyn())
+        );
+    }
+
+    #[test]
+    fn regressor_exp_link() {
+        let mut f = File::new(vec![Stump(0, 0.5, 0.5, 1.0)], 1, BoostingLink::Exp);
+        f.baseline = Some(vec![0.25]);
+        let m = f.open().unwrap();
+        assert_eq!(
+            floats(m.predict(array![[0.0, 0.0]].view()).unwrap()),
+            vec![(0.25f64 + 0.5).exp()]
+        );
+    }
+
+    #[test]
+    fn init_sees_the_input_rounded_to_float32() {
+        // init: predict = x0 + x1 (a Linear regressor); one tree adds nothing.
+        let f = File::new(vec![Stump(0, 0.5, 0.0, 0.0)], 1, BoostingLink::Identity).with_init(
+            vec![1.0, 1.0],
+            vec![0.0],
+            LinearLink::Identity,
+            None,
+            BoostingInitLink::Predict,
+            0.0,
+        );
+        let m = f.open().unwrap();
+        let x = array![[0.1, 1e-50]];
+        let want = f64::from(0.1f32) + 0.0;
+        assert_eq!(floats(m.predict(x.view()).unwrap()), vec![want]);
+    }
+
+    /// A binary classifier started by a logistic init whose score is `x0` (so p1 = expit(x0)).
+    fn logistic_init(init_link: BoostingInitLink, eps: f64) -> Model {
+        File::new(vec![Stump(1, 0.5, 0.0, 0.0)], 1, BoostingLink::Logistic)
+            .classifier(Labels::Int(vec![0, 1]), BoostingDecision::RawAtLeastZero)
+            .with_init(
+                vec![1.0, 0.0],
+                vec![0.0],
+                LinearLink::Logistic,
+                Some(Labels::Int(vec![0, 1])),
+                init_link,
+                eps,
+            )
+            .open()
+            .unwrap()
+    }
+
+    fn decision(m: &Model, x0: f64) -> f64 {
+        floats(Prediction::Float(
+            m.decision_function(array![[x0, 0.0]].view()).unwrap(),
+        ))[0]
+    }
+
+    #[test]
+    fn binary_init_links() {
+        // x0 = 0.25: p1 = expit(0.25), in [0.3, 0.65], where the log1p formula applies.
+        let q = expit(0.25);
+        assert!((0.3..=0.65).contains(&q));
+        let s = 2.0 * (q - 0.5);
+        let m = logistic_init(BoostingInitLink::Logit, 1e-7);
+        assert_eq!(decision(&m, 0.25), (q / (1.0 - q)).ln() + 0.0);
+        let m = logistic_init(BoostingInitLink::HalfLogit, 1e-7);
+        assert_eq!(decision(&m, 0.25), 0.5 * (q / (1.0 - q)).ln() + 0.0);
+        let m = logistic_init(BoostingInitLink::LogitLog1p, 1e-7);
+        assert_eq!(decision(&m, 0.25), (s.ln_1p() - (-s).ln_1p()) + 0.0);
+        let m = logistic_init(BoostingInitLink::HalfLogitLog1p, 1e-7);
+        assert_eq!(decision(&m, 0.25), 0.5 * (s.ln_1p() - (-s).ln_1p()) + 0.0);
+        // Away from 0.5 the log1p link is the plain formula.
+        let q = expit(2.0);
+        assert_eq!(decision(&m, 2.0), 0.5 * (q / (1.0 - q)).ln() + 0.0);
+        // Probabilities are clipped to [eps, 1 - eps] first.
+        let m = logistic_init(BoostingInitLink::Logit, 0.125);
+        assert_eq!(decision(&m, 40.0), (0.875f64 / (1.0 - 0.875)).ln() + 0.0);
+        assert_eq!(decision(&m, -40.0), (0.125f64 / (1.0 - 0.125)).ln() + 0.0);
+    }
+
+    /// A 3-class classifier started by a softmax Linear init with scores (x0, 0, -x0).
+    fn softmax_init(init_link: BoostingInitLink) -> Model {
+        File::new(
+            vec![
+                Stump(1, 0.5, 0.0, 0.0),
+                Stump(1, 0.5, 0.0, 0.0),
+                Stump(1, 0.5, 0.0, 0.0),
+            ],
+            3,
+            BoostingLink::Softmax,
+        )
+        .classifier(Labels::Int(vec![0, 1, 2]), BoostingDecision::RawAtLeastZero)
+        .with_init(
+            vec![1.0, 0.0, 0.0, 0.0, -1.0, 0.0],
+            vec![0.0, 0.0, 0.0],
+            LinearLink::Softmax,
+            Some(Labels::Int(vec![0, 1, 2])),
+            init_link,
+            1e-3,
+        )
+        .open()
+        .unwrap()
+    }
+
+    #[test]
+    fn multiclass_init_links() {
+        let x = array![[1.5, 0.0], [-30.0, 0.0]];
+        let init_proba = |x0: f64| {
+            let mut p = array![[x0, 0.0, -x0]];
+            crate::linear::softmax_rows(&mut p);
+            p.iter()
+                .map(|&v| clip(v, 1e-3, 1.0 - 1e-3))
+                .collect::<Vec<f64>>()
+        };
+        let log = softmax_init(BoostingInitLink::Log);
+        let got = log.decision_function(x.view()).unwrap();
+        for (row, x0) in [1.5, -30.0].into_iter().enumerate() {
+            let q = init_proba(x0);
+            for c in 0..3 {
+                assert_eq!(got[[row, c]], q[c].ln() + 0.0);
+            }
+        }
+        let sym = softmax_init(BoostingInitLink::SymmetricLog);
+        let got = sym.decision_function(x.view()).unwrap();
+        for (row, x0) in [1.5, -30.0].into_iter().enumerate() {
+            let q = init_proba(x0);
+            let mean = ((0.0 + q[0].ln()) + q[1].ln() + q[2].ln()) / 3.0;
+            let gm = mean.exp();
+            for c in 0..3 {
+                assert_eq!(got[[row, c]], (q[c] / gm).ln() + 0.0);
+            }
+        }
+    }
+
+    fn regressor() -> File {
+        File::new(
+            vec![Stump(0, 0.5, 1.0, 2.0), Stump(1, 0.5, 1.0, 2.0)],
+            1,
+            BoostingLink::Identity,
+        )
+    }
+
+    #[test]
+    fn rule_n_columns() {
+        let mut f = regressor();
+        f.body.n_columns = 0;
+        f.baseline = Some(vec![]);
+        assert!(model_error(f.open()).contains("boosting.n_columns"));
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0); 4], 3, BoostingLink::Softmax)
+            .classifier(Labels::Int(vec![0, 1, 2]), BoostingDecision::RawAtLeastZero);
+        assert!(model_error(f.open()).contains("not whole iterations of 3"));
+    }
+
+    #[test]
+    fn rule_scale_is_finite() {
+        let mut f = regressor();
+        f.body.scale = f64::NAN;
+        assert!(model_error(f.open()).contains("boosting.scale"));
+    }
+
+    #[test]
+    fn rule_baseline_shape_and_presence() {
+        let mut f = regressor();
+        f.baseline = Some(vec![0.0, 1.0]);
+        assert!(model_error(f.open()).contains("expected [1]"));
+        let mut f = regressor();
+        f.baseline = None;
+        assert!(model_error(f.open()).contains("exactly one of baseline and init"));
+        // Both: a baseline tensor and an init.
+        let mut f = regressor().with_init(
+            vec![1.0, 1.0],
+            vec![0.0],
+            LinearLink::Identity,
+            None,
+            BoostingInitLink::Predict,
+            0.0,
+        );
+        f.baseline = Some(vec![0.0]);
+        f.body.baseline = Some("baseline".into());
+        assert!(model_error(f.open()).contains("exactly one of baseline and init"));
+    }
+
+    #[test]
+    fn rule_regressors_have_no_classes_and_one_column() {
+        let f = regressor().classifier(Labels::Int(vec![0, 1]), BoostingDecision::ProbaArgmax);
+        assert!(model_error(f.open()).contains("take no classes"));
+        let mut f = regressor();
+        f.body.decision = Some(BoostingDecision::RawAboveZero);
+        assert!(model_error(f.open()).contains("has no decision"));
+        let mut f = regressor();
+        f.body.n_columns = 2;
+        f.baseline = Some(vec![0.0, 0.0]);
+        assert!(model_error(f.open()).contains("one raw column"));
+    }
+
+    #[test]
+    fn rule_classifier_classes_fit_the_link() {
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic);
+        assert!(model_error(f.open()).contains("needs classes"));
+        let mut f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic);
+        f.body.classes = Some(Labels::Int(vec![0, 1]));
+        assert!(model_error(f.open()).contains("needs a decision"));
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic)
+            .classifier(Labels::Int(vec![0, 1, 2]), BoostingDecision::ProbaArgmax);
+        assert!(model_error(f.open()).contains("need 2 classes"));
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0); 3], 3, BoostingLink::Logsumexp)
+            .classifier(Labels::Int(vec![0, 1]), BoostingDecision::ProbaArgmax);
+        assert!(model_error(f.open()).contains("one per class"));
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::HalfLogistic).classifier(
+            Labels::Str(vec!["a".into(), "a".into()]),
+            BoostingDecision::RawAtLeastZero,
+        );
+        assert!(model_error(f.open()).contains("listed twice"));
+    }
+
+    #[test]
+    fn rule_init_link_fits_the_model() {
+        // A probability link on a regressor.
+        let f = regressor().with_init(
+            vec![1.0, 1.0],
+            vec![0.0],
+            LinearLink::Identity,
+            None,
+            BoostingInitLink::Logit,
+            0.0,
+        );
+        assert!(model_error(f.open()).contains("boosting.init_link"));
+        // A multiclass link on a binary classifier, and PREDICT on a classifier.
+        for link in [BoostingInitLink::SymmetricLog, BoostingInitLink::Predict] {
+            let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic)
+                .classifier(Labels::Int(vec![0, 1]), BoostingDecision::RawAtLeastZero)
+                .with_init(
+                    vec![1.0, 0.0],
+                    vec![0.0],
+                    LinearLink::Logistic,
+                    Some(Labels::Int(vec![0, 1])),
+                    link,
+                    0.0,
+                );
+            assert!(model_error(f.open()).contains("boosting.init_link"));
+        }
+    }
+
+    #[test]
+    fn rule_init_eps_is_below_one_half() {
+        for eps in [-1e-3, 0.5, f64::NAN] {
+            let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic)
+                .classifier(Labels::Int(vec![0, 1]), BoostingDecision::RawAtLeastZero)
+                .with_init(
+                    vec![1.0, 0.0],
+                    vec![0.0],
+                    LinearLink::Logistic,
+                    Some(Labels::Int(vec![0, 1])),
+                    BoostingInitLink::Logit,
+                    eps,
+                );
+            assert!(model_error(f.open()).contains("boosting.init_eps"));
+        }
+    }
+
+    #[test]
+    fn rule_init_has_the_method_and_the_shape() {
+        // A regressor init (no predict_proba) for a classifier.
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic)
+            .classifier(Labels::Int(vec![0, 1]), BoostingDecision::RawAtLeastZero)
+            .with_init(
+                vec![1.0, 0.0],
+                vec![0.0],
+                LinearLink::Identity,
+                None,
+                BoostingInitLink::Logit,
+                0.0,
+            );
+        let e = model_error(f.open());
+        assert!(
+            e.starts_with("estimator/init:") && e.contains("predict_proba"),
+            "{e}"
+        );
+        // A 3-class init for a binary model: predict_proba has 3 columns, not 2.
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Logistic)
+            .classifier(Labels::Int(vec![0, 1]), BoostingDecision::RawAtLeastZero)
+            .with_init(
+                vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+                vec![0.0, 0.0, 0.0],
+                LinearLink::Softmax,
+                Some(Labels::Int(vec![0, 1, 2])),
+                BoostingInitLink::Logit,
+                0.0,
+            );
+        assert!(model_error(f.open()).contains("expected [1, 2]"));
+        // An init with another feature count.
+        let mut f = regressor().with_init(
+            vec![1.0, 1.0, 1.0],
+            vec![0.0],
+            LinearLink::Identity,
+            None,
+            BoostingInitLink::Predict,
+            0.0,
+        );
+        f.init_n_features = 3;
+        assert!(model_error(f.open()).contains("init.n_features_in"));
+    }
+
+    #[test]
+    fn methods_per_kind_and_wrong_width() {
+        let r = regressor().open().unwrap();
+        assert_eq!(r.methods(), vec![Method::Predict]);
+        let c = binary(
+            BoostingDecision::RawAtLeastZero,
+            BoostingLink::Logistic,
+            1.0,
+        );
+        assert_eq!(
+            c.methods(),
+            vec![
+                Method::Predict,
+                Method::PredictProba,
+                Method::DecisionFunction
+            ]
+        );
+        assert!(matches!(
+            c.predict(array![[1.0, 2.0, 3.0]].view()),
+            Err(EstimatorError::Input {
+                expected: 2,
+                found: 3
+            })
+        ));
+        let empty = Array2::<f64>::zeros((0, 2));
+        assert_eq!(c.predict_proba(empty.view()).unwrap().shape(), [0, 2]);
+    }
+
+    #[test]
+    fn clip_keeps_nan() {
+        assert!(clip(f64::NAN, 0.1, 0.9).is_nan());
+        assert_eq!(clip(0.0, 0.1, 0.9), 0.1);
+        assert_eq!(clip(1.0, 0.1, 0.9), 0.9);
+        assert!(logit_log1p(f64::NAN).is_nan());
+    }
+}
