@@ -6,6 +6,7 @@ spec/estimators.md say can be checked without the producing library lives here.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterator, Mapping
 
 import numpy as np
@@ -55,6 +56,66 @@ CATEGORICAL = 1 << 30
 FEATURE_BITS = CATEGORICAL - 1
 #: A function giving a tensor's elements (little-endian, read-only view) by name.
 TensorData = Callable[[str], np.ndarray]
+#: Records `_records_pass` checks per step: few enough for its buffers to stay in cache.
+_PASS_RECORDS = 1 << 15
+
+
+def _records_pass(
+    records: np.ndarray, offsets: np.ndarray, n_rows: int, feature_bound: int
+) -> bool:
+    """Whether every TreeEnsemble record obeys rule 6 of spec/estimators.md section 5.2 and
+    none is a categorical split (`feature_bound` is min(n_features_in, CATEGORICAL)).
+
+    The common case, decided chunk by chunk with a few numpy operations on contiguous int64
+    buffers (no `np.where`, no masked reductions: a mask of -1 for internal records, 0 for
+    leaves, is and-ed in). False does not name a failure: the caller then runs its
+    record-by-record checks, which find the first one (or none, had this been too strict).
+    """
+    halves = records.view("<u4").reshape(-1, 4)  # threshold low, high, feature word, next
+    n = halves.shape[0]
+    ends = offsets[1:].astype(np.int64)
+    # A tree's last record is a leaf (an internal one's left child would be outside it).
+    if not np.all(records["feature"][ends - 1] == LEAF):
+        return False
+    chunk = min(n, _PASS_RECORDS)
+    word, nxt, inner, tmp = (np.empty(chunk, dtype=np.int64) for _ in range(4))
+    steps = np.arange(2, chunk + 2, dtype=np.int64)
+    for lo in range(0, n, _PASS_RECORDS):
+        hi = min(lo + _PASS_RECORDS, n)
+        k = hi - lo
+        w, x, m, z = word[:k], nxt[:k], inner[:k], tmp[:k]
+        np.copyto(w, halves[lo:hi, 2])
+        np.copyto(x, halves[lo:hi, 3])
+        np.subtract(w, LEAF, out=z)
+        np.right_shift(z, 63, out=m)  # -1 for an internal record, 0 for a leaf
+        n_leaves = k - int(np.count_nonzero(m))
+        # Internal records: feature (and the categorical bit) below the bound; a leaf's
+        # 0x7FFFFFFF never is.
+        np.bitwise_and(w, MISSING_LEFT - 1, out=z)
+        if np.count_nonzero(z >= feature_bound) != n_leaves:
+            return False
+        np.bitwise_and(x, m, out=z)  # internal records' next, 0 for leaves
+        last_right = int(z.max())
+        np.subtract(x, z, out=z)  # leaves' rows, 0 for internal records
+        if int(z.max()) >= n_rows:
+            return False
+        # Internal record i: i + 1 < next < its tree's end.
+        np.subtract(x, steps[:k], out=z)
+        np.subtract(z, lo, out=z)
+        np.bitwise_and(z, m, out=z)  # next - (i + 2), 0 for leaves
+        if int(z.min()) < 0:
+            return False
+        t0 = int(np.searchsorted(ends, lo, side="right"))
+        t1 = int(np.searchsorted(ends, hi - 1, side="right"))
+        if t0 == t1:  # one tree
+            if last_right >= ends[t0]:
+                return False
+        else:
+            bounds = np.clip(offsets[t0 : t1 + 2].astype(np.int64), lo, hi)
+            np.bitwise_and(x, m, out=z)
+            if np.any(z >= np.repeat(ends[t0 : t1 + 1], np.diff(bounds))):
+                return False
+    return True
 
 
 def _sort_params(params) -> None:  # a RepeatedCompositeFieldContainer of Param
@@ -213,18 +274,142 @@ class _Checker:
         return n_offsets - 1, shape
 
     def boosting(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """spec/estimators.md, "Boosting": the trees' rules, whole iterations of n_columns
+        trees, a finite scale, exactly one of baseline [n_columns] and init, classes and
+        decision as the link needs, an init link that fits the model and an init estimator
+        that can serve it."""
         where = f"estimator {path or '<root>'}"
-        self.single_output_regression_trees(
-            est.boosting.trees, est.n_features_in, f"{where}: boosting.trees"
+        b = est.boosting
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{where}: boosting.{message}")
+
+        n_trees, _ = self.single_output_regression_trees(
+            b.trees, est.n_features_in, f"{where}: boosting.trees"
         )
-        if est.boosting.HasField("init"):
-            self.estimator(est.boosting.init, depth + 1, f"{path}init/")
+        k = b.n_columns
+        if k < 1:
+            raise fail("n_columns must be at least 1")
+        if n_trees % k:
+            raise fail(f"n_columns: {n_trees} trees are not whole iterations of {k}")
+        if not math.isfinite(b.scale):
+            raise fail(f"scale must be finite, is {b.scale}")
+        regressor = b.link in (pb.BOOSTING_LINK_IDENTITY, pb.BOOSTING_LINK_EXP)
+        has_classes = b.HasField("classes")
+        if regressor:
+            if has_classes:
+                raise fail("classes: the regressor links IDENTITY and EXP take no classes")
+            if b.decision != pb.BOOSTING_DECISION_UNSPECIFIED:
+                raise fail("decision: a regressor has no decision")
+            if k != 1:
+                raise fail(f"n_columns: a regressor has one raw column, not {k}")
+        else:
+            if not has_classes:
+                raise fail("classes: a classifier link needs classes")
+            if b.decision == pb.BOOSTING_DECISION_UNSPECIFIED:
+                raise fail("decision: a classifier needs a decision")
+            labels = list(getattr(b.classes, b.classes.WhichOneof("kind")).values)
+            m = len(labels)
+            if b.link in (pb.BOOSTING_LINK_LOGISTIC, pb.BOOSTING_LINK_HALF_LOGISTIC):
+                if m != 2 or k != 1:
+                    raise fail(f"classes: {m} classes and {k} columns; the link needs 2 and 1")
+            elif m < 2 or k != m:
+                raise fail(f"classes: {m} classes and {k} columns; the link needs one per class")
+            if len(set(labels)) != m:
+                raise fail("classes: repeated class labels")
+        if bool(b.baseline) == b.HasField("init"):
+            raise fail("baseline: exactly one of baseline and init must be present")
+        if b.baseline:
+            shape = self.tensor(b.baseline, where, (pb.DTYPE_F64,), (1,))
+            if shape != (k,):
+                raise fail(f"baseline has shape {list(shape)}, expected [{k}] (n_columns)")
+            return None
+        init = b.init
+        link = b.init_link
+        binary = link in _BINARY_INIT_LINKS
+        fits = (
+            regressor
+            if link == pb.BOOSTING_INIT_LINK_PREDICT
+            else (not regressor and (k == 1 if binary else k >= 2))
+        )
+        if not fits:
+            raise fail(f"init_link {pb.BoostingInitLink.Name(link)} does not fit this model")
+        if link != pb.BOOSTING_INIT_LINK_PREDICT and not 0.0 <= b.init_eps < 0.5:
+            raise fail(f"init_eps must be in [0, 0.5), is {b.init_eps}")
+        if init.n_features_in and init.n_features_in != est.n_features_in:
+            raise ModelError(
+                "E_MODEL",
+                f"estimator {path}init/: n_features_in {init.n_features_in}, the boosting "
+                f"model's is {est.n_features_in}",
+            )
+        self.estimator(init, depth + 1, f"{path}init/")
+        columns = self._output_columns(init, link != pb.BOOSTING_INIT_LINK_PREDICT)
+        want = 1 if link == pb.BOOSTING_INIT_LINK_PREDICT else (2 if binary else k)
+        if columns != want:
+            method = "predict" if link == pb.BOOSTING_INIT_LINK_PREDICT else "predict_proba"
+            got = "no such method" if columns is None else f"{columns} columns"
+            raise ModelError(
+                "E_MODEL",
+                f"estimator {path}init/: cannot start the raw scores: its {method} has {got}, "
+                f"the init link needs {want}",
+            )
         return None
 
+    def _output_columns(self, est: pb.Estimator, proba: bool) -> int | None:
+        """Columns of `est`'s predict_proba (`proba`) or predict (a 1-D output counts as
+        one), None without that method or, for predict, without numeric outputs."""
+        body = est.WhichOneof("body")
+        if body == "pipeline":
+            steps = est.pipeline.steps
+            if not steps or not steps[-1].HasField("estimator"):
+                return None
+            return self._output_columns(steps[-1].estimator, proba)
+        labels: pb.Labels | None = None
+        if body == "linear":
+            lin = est.linear
+            if lin.link == pb.LINEAR_LINK_IDENTITY:
+                if proba:
+                    return None
+                coef = self.tensors[lin.coef].shape
+                return 1 if len(coef) == 1 else int(coef[0])
+            labels = lin.classes
+        elif body == "tree_ensemble":
+            t = est.tree_ensemble
+            n_outputs = int(self.tensors[t.values].shape[1])
+            if t.leaf_values == pb.LEAF_VALUES_REGRESSION:
+                return None if proba else n_outputs
+            if n_outputs != 1:
+                return None if proba else n_outputs
+            labels = t.classes[0]
+        elif body == "boosting":
+            b = est.boosting
+            if not b.HasField("classes"):
+                return None if proba else 1
+            labels = b.classes
+        else:
+            return None
+        kind = labels.WhichOneof("kind")
+        if not proba:
+            return None if kind == "strings" else 1
+        return len(getattr(labels, kind).values)
+
     def isolation_forest(self, est: pb.Estimator, where: str) -> None:
+        """spec/estimators.md, "IsolationForest": the trees' rules, a finite denominator
+        >= 0 (0: one training sample) and a finite offset."""
+        body = est.isolation_forest
         self.single_output_regression_trees(
-            est.isolation_forest.trees, est.n_features_in, f"{where}: isolation_forest.trees"
+            body.trees, est.n_features_in, f"{where}: isolation_forest.trees"
         )
+        if not (math.isfinite(body.denominator) and body.denominator >= 0.0):
+            raise ModelError(
+                "E_MODEL",
+                f"{where}: isolation_forest.denominator must be finite and >= 0, is "
+                f"{body.denominator}",
+            )
+        if not math.isfinite(body.offset):
+            raise ModelError(
+                "E_MODEL", f"{where}: isolation_forest.offset must be finite, is {body.offset}"
+            )
         return None
 
     def _n_features(self, est: pb.Estimator, n: int, where: str) -> None:
@@ -339,6 +524,13 @@ class _Checker:
                 "categories, known_categories and categorical_features: all present or all absent"
             )
         n_sets = 0
+        if (t.category_values or t.category_value_offsets) and not (
+            t.categories and t.category_values and t.category_value_offsets
+        ):
+            raise fail(
+                "category_values and category_value_offsets: both present (with categories) "
+                "or both absent"
+            )
         if t.categories:
             n_sets, words = self.tensor(t.categories, where, (pb.DTYPE_U32,), (2,))
             n_known, known_words = self.tensor(t.known_categories, where, (pb.DTYPE_U32,), (2,))
@@ -356,6 +548,11 @@ class _Checker:
             raise fail(f"tree_offsets must rise strictly from 0 to n_nodes = {n_nodes}")
         sizes = np.diff(offsets).astype(np.int64)
         records = self.data(t.nodes).reshape(-1).view(NODE_RECORD)
+        if not t.categories and _records_pass(
+            records, offsets, n_rows, min(n_features_in, CATEGORICAL)
+        ):
+            self._node_ids(t, offsets, fail)
+            return None
         word = records["feature"]
         nxt = records["next"].astype(np.int64)
         leaf = word == LEAF
@@ -392,6 +589,8 @@ class _Checker:
                     f"nodes: categorical record {bad[0]} splits on feature {feature[bad[0]]}, "
                     "not in categorical_features"
                 )
+            if t.category_values:
+                self._category_values(t, len(cat_features), fail)
         elif is_cat.any():
             bad = np.flatnonzero(is_cat)
             raise fail(f"nodes: record {bad[0]} is a categorical split but there are no categories")
@@ -405,17 +604,51 @@ class _Checker:
                 f"its tree's records ..{end[i]} (the left child is the next record, the right "
                 "one comes after it)"
             )
-        if t.node_ids:
-            ids = self.data(t.node_ids).astype(np.int64)
-            start = np.repeat(offsets[:-1].astype(np.int64), sizes)
-            # A permutation of 0..size per tree: in range, and no id twice within a tree.
-            if np.any(ids >= end - start):
-                raise fail("node_ids: an id is not below its tree's size")
-            seen = np.zeros(n_nodes, dtype=bool)
-            seen[start + ids] = True
-            if not seen.all():
-                raise fail("node_ids: a tree's ids are not a permutation of 0..its size")
+        self._node_ids(t, offsets, fail)
         return None
+
+    def _node_ids(self, t: pb.TreeEnsemble, offsets: np.ndarray, fail) -> None:
+        """Rule 8's node_ids: within each tree, a permutation of 0..its size."""
+        if not t.node_ids:
+            return
+        ids = self.data(t.node_ids).astype(np.int64)
+        sizes = np.diff(offsets).astype(np.int64)
+        start = np.repeat(offsets[:-1].astype(np.int64), sizes)
+        # In range, and no id twice within a tree.
+        if np.any(ids >= np.repeat(sizes, sizes)):
+            raise fail("node_ids: an id is not below its tree's size")
+        seen = np.zeros(ids.shape[0], dtype=bool)
+        seen[start + ids] = True
+        if not seen.all():
+            raise fail("node_ids: a tree's ids are not a permutation of 0..its size")
+
+    def _category_values(self, t: pb.TreeEnsemble, m: int, fail) -> None:
+        (n_values,) = self.tensor(t.category_values, "", (pb.DTYPE_F64,), (1,))
+        shape = self.tensor(t.category_value_offsets, "", (pb.DTYPE_U64,), (1,))
+        if shape != (m + 1,):
+            raise fail(f"category_value_offsets has shape {list(shape)}, expected [{m + 1}]")
+        values = self.data(t.category_values)
+        offsets = self.data(t.category_value_offsets).astype(np.uint64)
+        sizes = np.diff(offsets.astype(np.int64))
+        if (
+            offsets[0] != 0
+            or offsets[-1] != n_values
+            or np.any(offsets[1:] < offsets[:-1])
+            or np.any(sizes < 1)
+            or np.any(sizes > 256)
+        ):
+            raise fail(
+                "category_value_offsets must start at 0, end at the number of values and give "
+                "each feature 1 to 256 values"
+            )
+        if np.isnan(values).any():
+            raise fail("category_values: NaN is not a category value")
+        step = np.diff(values) > 0
+        # Inside each feature (not across a boundary) the values rise strictly.
+        inside = np.ones(max(n_values - 1, 0), dtype=bool)
+        inside[offsets[1:-1].astype(np.int64) - 1] = False
+        if np.any(inside & ~step):
+            raise fail("category_values: each feature's values must rise strictly")
 
     def pipeline(self, est: pb.Estimator, depth: int, path: str) -> int | None:
         where = f"estimator {path or '<root>'}"
@@ -448,6 +681,16 @@ class _Checker:
                 )
             width = out if out is not None else (child.n_features_in or None)
         return width
+
+
+_BINARY_INIT_LINKS = frozenset(
+    (
+        pb.BOOSTING_INIT_LINK_LOGIT,
+        pb.BOOSTING_INIT_LINK_HALF_LOGIT,
+        pb.BOOSTING_INIT_LINK_LOGIT_LOG1P,
+        pb.BOOSTING_INIT_LINK_HALF_LOGIT_LOG1P,
+    )
+)
 
 
 def _transforms(est: pb.Estimator) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 from . import _api, _container
 from ._errors import AmberError
 
-METHODS = ("predict", "predict_proba", "decision_function", "transform")
+METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
 
 
 class _Fail(Exception):

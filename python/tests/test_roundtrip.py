@@ -12,6 +12,11 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -29,7 +34,7 @@ from sklearn.tree._tree import Tree
 import amber
 from conftest import GENERATOR
 
-METHODS = ("predict", "predict_proba", "decision_function", "transform")
+METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
 
 
 def _extra_cases() -> list[tuple[str, Any]]:
@@ -192,9 +197,14 @@ def assert_same(a: Any, b: Any, where: str) -> None:
     if isinstance(a, Tree):
         assert_same(a.__reduce__()[1], b.__reduce__()[1], f"{where}.__reduce__")
         assert_same(_tree_state(a), _tree_state(b), f"{where}.__getstate__")
+    elif isinstance(a, np.random.RandomState):  # GradientBoosting's trees share one
+        assert_same(a.get_state(), b.get_state(), f"{where}.get_state()")
     elif isinstance(a, np.ndarray):
         assert a.dtype == b.dtype and a.shape == b.shape, f"{where}: {a.dtype}{a.shape}"
-        if a.dtype.names:  # a structured array (tree nodes): field by field
+        if a.dtype == object:  # GradientBoosting's estimators_: trees, element by element
+            for i, (x, y) in enumerate(zip(a.ravel(), b.ravel())):
+                assert_same(x, y, f"{where}.flat[{i}]")
+        elif a.dtype.names:  # a structured array (tree nodes): field by field
             for name in a.dtype.names:
                 assert_same(a[name], b[name], f"{where}[{name!r}]")
         else:
@@ -317,6 +327,11 @@ GENERATOR_PRODUCERS = {
     RandomForestRegressor: "sklearn.ensemble.RandomForestRegressor",
     ExtraTreesClassifier: "sklearn.ensemble.ExtraTreesClassifier",
     ExtraTreesRegressor: "sklearn.ensemble.ExtraTreesRegressor",
+    IsolationForest: "sklearn.ensemble.IsolationForest",
+    GradientBoostingClassifier: "sklearn.ensemble.GradientBoostingClassifier",
+    GradientBoostingRegressor: "sklearn.ensemble.GradientBoostingRegressor",
+    HistGradientBoostingClassifier: "sklearn.ensemble.HistGradientBoostingClassifier",
+    HistGradientBoostingRegressor: "sklearn.ensemble.HistGradientBoostingRegressor",
 }
 
 

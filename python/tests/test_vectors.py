@@ -45,9 +45,15 @@ def test_corpus_is_complete() -> None:
         want |= set(GENERATOR.tree_case_names(version))
     assert {p.name for p in VALID} == want
     names = {p.stem for p in INVALID}
-    base = json.loads(INVALID[0].read_text("utf-8"))["derived_from"]
-    model = (VECTORS / base / "model.amber").read_bytes()
-    assert {name for name, *_ in GENERATOR.invalid_files(model)} == names
+    bases = {json.loads(p.with_suffix(".json").read_text("utf-8"))["derived_from"] for p in INVALID}
+    want_names = set()
+    for base in bases:
+        model = (VECTORS / base / "model.amber").read_bytes()
+        tree = GENERATOR.TREE_INVALID_BASE in base
+        derive = GENERATOR.tree_invalid_files if tree else GENERATOR.invalid_files
+        want_names |= {name for name, *_ in derive(model)}
+    assert len(bases) == 2
+    assert want_names == names
 
 
 @pytest.mark.parametrize("case_dir", VALID, ids=[p.name for p in VALID])

@@ -16,11 +16,13 @@ Deterministic: two runs on the same versions give identical bytes. Prints what i
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import re
 import sys
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -34,6 +36,11 @@ import pandas as pd  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -48,13 +55,13 @@ from sklearn.tree import (  # noqa: E402
 )
 
 import amber  # noqa: E402
-from amber import _container  # noqa: E402
+from amber import _container, _tree  # noqa: E402
 from amber._proto.amber.v1 import amber_pb2 as pb  # noqa: E402
 
 SEED = 20240601
 N_TRAIN, N_TEST, N_FEATURES = 200, 50, 4
 RTOL = 1e-12
-METHODS = ("predict", "predict_proba", "decision_function", "transform")
+METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
 FEATURE_NAMES = ["age", "income", "height_cm", "score"]
 
 
@@ -544,8 +551,934 @@ def _tree_cases(version: str) -> list[Case]:
                 ),
             )
         )
+    cases.extend(_iforest_cases(version))
+    cases.extend(_hgb_cases(version))
+    cases.extend(_gb_cases(version))
     for case in cases:
         case.name = f"{case.name}-sk{version}"
+    return cases
+
+
+# ---------------------------------------------------------------------------- isolation forests
+
+#: score_samples and decision_function of an IsolationForest end in numpy's `2 ** x`, which
+#: a reader's pow may round the other way (1 ulp of a score in [-1, 0), spec/estimators.md,
+#: "IsolationForest"): they are compared within this absolute tolerance, labels exactly.
+IFOREST_ATOL = 1e-15
+
+
+def _iforest_columns(est, t: int) -> np.ndarray:
+    """The input columns tree `t` reads, in its own feature order."""
+    if est._max_features != est.n_features_in_:
+        return np.asarray(est.estimators_features_[t], dtype=np.int64)
+    return np.arange(est.n_features_in_)
+
+
+def _iforest_threshold_rows(est, test: np.ndarray, n_paths: int = 3) -> np.ndarray:
+    """`_threshold_rows` for the first tree of an IsolationForest, whose features are a
+    subset of the input columns; none when the tree is a single leaf (max_samples=1)."""
+    tree, cols = est.estimators_[0].tree_, _iforest_columns(est, 0)
+    if tree.node_count == 1:
+        return np.empty((0, test.shape[1]))
+    rows, crossing = [], 0
+    for base in test[6 : 6 + n_paths]:
+        path = tree.decision_path(base[cols].astype(np.float32)[None, :]).indices
+        for node in path:
+            if tree.children_left[node] == -1:
+                continue
+            f, t = int(cols[tree.feature[node]]), float(tree.threshold[node])
+            for v in _f32_neighbours(t):
+                row = base.copy()
+                row[f] = v
+                rows.append(row)
+                crossing += (v <= t) != (float(np.float32(v)) <= t)
+    if not crossing:
+        raise SystemExit("no threshold row is decided differently in float32 and float64")
+    return np.array(rows)
+
+
+def _iforest_fit(est, seed: int, frame: bool = False, nan: bool = False):
+    def build():
+        train, test = _data(seed)
+        X: Any = pd.DataFrame(train, columns=FEATURE_NAMES) if frame else train
+        if nan:
+            X = _with_nan(X, seed)
+        est.fit(X)
+        parts = [test, _iforest_threshold_rows(est, test)]
+        if _accepts_nan(est, test):
+            parts.append(_nan_rows(test))
+        return est, X, None, np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+
+    return build
+
+
+def _iforest_scores_libm(est, X: np.ndarray) -> np.ndarray:
+    """score_samples as scikit-learn computes it, but with the C library's pow (what
+    Python's math.pow and Rust's f64::powf call) in place of numpy's `2 ** x`."""
+    from sklearn.ensemble._iforest import _average_path_length
+
+    x32 = X.astype(np.float32)
+    depths = np.zeros(X.shape[0])
+    for t, tree in enumerate(est.estimators_):
+        leaves = tree.tree_.apply(np.ascontiguousarray(x32[:, _iforest_columns(est, t)]))
+        d, a = est._decision_path_lengths[t], est._average_path_length_per_tree[t]
+        depths += d[leaves] + a[leaves] - 1.0
+    denominator = len(est.estimators_) * _average_path_length([est._max_samples])[0]
+    q = depths / denominator if denominator != 0 else np.ones_like(depths)
+    return -np.array([math.pow(2.0, -v) for v in q])
+
+
+def _iforest_methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Labels exact; scores within IFOREST_ATOL. Refuses test rows whose label another
+    correctly rounded pow could flip: |decision_function| must exceed 4 x IFOREST_ATOL, or
+    the C library's pow must give the very same decision (rows exactly at 0 whose power is
+    exact, e.g. 2 ** -1)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a plain array into a named model
+        decision = est.decision_function(_named(est, X))
+        scores = est.score_samples(_named(est, X))
+    libm = _iforest_scores_libm(est, X)
+    if np.any(np.abs(libm - scores) > IFOREST_ATOL):
+        raise SystemExit("an isolation-forest score differs from libm's by more than the atol")
+    near = np.abs(decision) <= 4 * IFOREST_ATOL
+    if np.any(near & (libm - est.offset_ != decision)):
+        raise SystemExit("a test row's isolation-forest label is within rounding of a tie")
+    close = {"exact": False, "rtol": 0.0, "atol": IFOREST_ATOL}
+    return {"predict": {"exact": True}, "decision_function": close, "score_samples": close}
+
+
+def _iforest_cases(version: str) -> list[Case]:
+    """IsolationForest cases (written as tree cases: <case>-sk<version>)."""
+    cases = [
+        Case(
+            "isolation_forest",
+            "IsolationForest, defaults: contamination='auto' (offset_ -0.5), max_samples='auto'.",
+            _iforest_fit(IsolationForest(n_estimators=25, random_state=0), SEED + 400),
+        ),
+        Case(
+            "isolation_forest_contamination",
+            "IsolationForest(contamination=0.1, max_samples=64): offset_ a percentile of the "
+            "training scores.",
+            _iforest_fit(
+                IsolationForest(n_estimators=30, contamination=0.1, max_samples=64, random_state=1),
+                SEED + 401,
+            ),
+        ),
+        Case(
+            "isolation_forest_max_features",
+            "IsolationForest(max_features=0.5, max_samples=0.6, bootstrap=True): each tree "
+            "reads 2 of the 4 columns (feature indices remapped in the file).",
+            _iforest_fit(
+                IsolationForest(
+                    n_estimators=20,
+                    max_features=0.5,
+                    max_samples=0.6,
+                    bootstrap=True,
+                    contamination=0.05,
+                    random_state=2,
+                ),
+                SEED + 402,
+            ),
+        ),
+        Case(
+            "isolation_forest_dataframe",
+            "IsolationForest(max_features=3) fitted on a DataFrame: feature names, input.csv.",
+            _iforest_fit(
+                IsolationForest(n_estimators=15, max_features=3, contamination=0.2, random_state=3),
+                SEED + 403,
+                frame=True,
+            ),
+            feature_names=True,
+        ),
+        Case(
+            "isolation_forest_inference_only",
+            "IsolationForest(max_features=0.75) saved with inference_only=True: leaf terms "
+            "only, no tree_.value, statistics or per-node averages.",
+            _iforest_fit(
+                IsolationForest(
+                    n_estimators=12, max_features=0.75, contamination=0.15, random_state=4
+                ),
+                SEED + 404,
+            ),
+            dump_options={"inference_only": True},
+        ),
+        Case(
+            "isolation_forest_one_sample",
+            "IsolationForest(max_samples=1): one-leaf trees, denominator 0, every score -0.5.",
+            _iforest_fit(
+                IsolationForest(n_estimators=5, max_samples=1, random_state=5), SEED + 405
+            ),
+        ),
+    ]
+    if _at_least(version, (1, 9)):  # 1.3.2's IsolationForest refuses NaN
+        cases.append(
+            Case(
+                "isolation_forest_nan",
+                "IsolationForest trained with NaN in features 1 and 3 (scikit-learn 1.9.1).",
+                _iforest_fit(
+                    IsolationForest(n_estimators=20, contamination=0.1, random_state=6),
+                    SEED + 406,
+                    nan=True,
+                ),
+            )
+        )
+    return cases
+
+
+# ---------------------------------------------------------------------- hist gradient boosting
+
+#: HistGradientBoosting outputs that go through numpy's exp (the EXP link, SOFTMAX
+#: probabilities): numpy's SIMD exp and a reader's may differ by 1 ulp, which the link's few
+#: roundings keep within a few ulps. Each case's outputs are checked against the C library's
+#: exp (what Rust's f64::exp calls) within these; LOGISTIC (scipy's expit, the C library's
+#: exp) must match it exactly.
+HGB_RTOL = 1e-15
+HGB_ATOL = 1e-15
+
+
+def _hgb_columns(est) -> np.ndarray:
+    """The input column of each feature the trees split on: scikit-learn >= 1.4 puts the
+    categorical columns first (its `_preprocessor`), 1.3 keeps the input order."""
+    n = int(est.n_features_in_)
+    if getattr(est, "_preprocessor", None) is None:
+        return np.arange(n)
+    is_cat = np.asarray(est.is_categorical_, dtype=bool)
+    return np.concatenate([np.flatnonzero(is_cat), np.flatnonzero(~is_cat)])
+
+
+def _hgb_goes_left(est, predictor, i: int, x: float) -> bool:
+    """Where `_predict_one_from_raw_data` sends the value `x` (an input value of a known
+    category, or NaN) at node `i`: the category's code, coded as scikit-learn does."""
+    node = predictor.nodes[i]
+    if math.isnan(x):
+        return bool(node["missing_go_to_left"])
+    if not node["is_categorical"]:
+        return x <= node["num_threshold"]
+    code = int(x)
+    if getattr(est, "_preprocessor", None) is not None:
+        rank = int(np.sum(est._bin_mapper.is_categorical_[: node["feature_idx"]]))
+        categories = est._preprocessor.named_transformers_["encoder"].categories_[rank]
+        code = int(np.flatnonzero(categories == x)[0])
+    word = predictor.raw_left_cat_bitsets[node["bitset_idx"], code // 32]
+    return bool((int(word) >> (code % 32)) & 1)
+
+
+def _hgb_first_tree_value(est, row: np.ndarray) -> float:
+    """The first tree's value for one input row, by scikit-learn's own traversal."""
+    X = _named(est, row[None, :])
+    if hasattr(est, "_preprocess_X"):  # >= 1.4: the columns the trees see
+        X = est._preprocess_X(X, reset=False)
+    known, f_idx_map = est._bin_mapper.make_known_categories_bitsets()
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return float(est._predictors[0][0].predict(X, known, f_idx_map, 1)[0])
+
+
+def _hgb_threshold_rows(est, test: np.ndarray, n_paths: int = 3) -> np.ndarray:
+    """`_threshold_rows` for the first tree of a HistGradientBoosting model (numeric splits
+    compare float64 values: `_f32_neighbours` also catches a reader that rounds to float32),
+    following each row down the tree through numeric and categorical splits."""
+    predictor = est._predictors[0][0]
+    nodes = predictor.nodes
+    columns = _hgb_columns(est)
+    rows, crossing = [], 0
+    for base in test[6 : 6 + n_paths]:
+        i = 0
+        while not nodes["is_leaf"][i]:
+            f, t = int(columns[nodes["feature_idx"][i]]), float(nodes["num_threshold"][i])
+            if not nodes["is_categorical"][i] and math.isfinite(t):
+                for v in _f32_neighbours(t):
+                    row = base.copy()
+                    row[f] = v
+                    rows.append(row)
+                    crossing += (v <= t) != (float(np.float32(v)) <= t)
+            left = _hgb_goes_left(est, predictor, i, float(base[f]))
+            i = int(nodes["left"][i] if left else nodes["right"][i])
+        if predictor.nodes["value"][i] != _hgb_first_tree_value(est, base):
+            raise SystemExit("the threshold rows' walk left scikit-learn's path")
+    if not crossing:
+        raise SystemExit("no threshold row is decided differently in float32 and float64")
+    return np.array(rows)
+
+
+#: Values put into a categorical column of the test rows: known categories, one never seen,
+#: NaN, negative values (missing), and non-integers and values >= 256 that scikit-learn 1.3
+#: casts to a uint8 code (2.5 -> 2, 261 -> 5, 1e10 -> 0) and >= 1.4 finds unknown (missing).
+_HGB_CATEGORY_PROBES = np.array([0, 2, 5, 13, 40, 41, 1, np.nan, -1, -0.0, -0.5, 2.5, 7.9, 261])
+_HGB_LARGE_PROBES = np.array([296, 1e10, 2.0**31 - 243, 2.0**31])
+
+
+def _hgb_category_rows(
+    test: np.ndarray, features: list[int], version: str, probes: list[float] | None = None
+) -> np.ndarray:
+    """Each probe value in each categorical column of a few test rows (+-inf too for 1.3:
+    scikit-learn >= 1.4's encoder refuses infinite values)."""
+    if probes is None:
+        probes = [*_HGB_CATEGORY_PROBES, *_HGB_LARGE_PROBES]
+        if not _at_least(version, (1, 4)):
+            probes += [np.inf, -np.inf]
+    rows = []
+    for base in test[6:9]:
+        for f in features:
+            for v in probes:
+                row = base.copy()
+                row[f] = v
+                rows.append(row)
+    return np.array(rows)
+
+
+def _hgb_categorical_xy(seed: int, frame: bool = False):
+    """Regression data whose features 1 and 3 are categories (1: 0..7; 3: eight values up to
+    40, 10% NaN), with y depending on them."""
+    X, y, test = _xy_regression(seed, frame=False)
+    rng = np.random.RandomState(seed + 7)
+    c1 = rng.randint(0, 8, N_TRAIN)
+    levels = np.array([0.0, 2.0, 3.0, 5.0, 7.0, 11.0, 13.0, 40.0])
+    c3 = levels[rng.randint(0, levels.size, N_TRAIN)]
+    effect1 = rng.randn(8) * 20.0
+    effect3 = dict(zip(levels, rng.randn(levels.size) * 30.0))
+    y = y + effect1[c1] + np.array([effect3[v] for v in c3])
+    X[:, 1], X[:, 3] = c1, c3
+    X[rng.rand(N_TRAIN) < 0.1, 3] = np.nan
+    test[:, 1] = rng.randint(0, 8, test.shape[0])
+    test[:, 3] = levels[rng.randint(0, levels.size, test.shape[0])]
+    test[:6, 1] = test[:6, 3] = 0.0  # the special rows keep a known category
+    Xf: Any = pd.DataFrame(X, columns=FEATURE_NAMES) if frame else X
+    return Xf, y, test
+
+
+def _hgb_fit(est, X, y, test, version: str, sample_weight=None, categorical=(), probes=None):
+    if sample_weight is None:
+        est.fit(X, y)
+    else:
+        est.fit(X, y, sample_weight=sample_weight)
+    if categorical and not any(
+        p.nodes["is_categorical"][~p.nodes["is_leaf"].astype(bool)].any()
+        for it in est._predictors
+        for p in it
+    ):
+        raise SystemExit("a categorical case has no categorical split")
+    parts = [test, _hgb_threshold_rows(est, test), _nan_rows(test)]
+    if categorical:
+        parts.append(_hgb_category_rows(test, list(categorical), version, probes))
+    return est, X, y, np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+
+
+def _hgb_reg(est, seed: int, version: str, target=None, nan=False, weights=False):
+    def build():
+        X, y, test = _xy_regression(seed)
+        if target is not None:
+            y = target(y, np.random.RandomState(seed + 4))
+        if nan:
+            X = _with_nan(X, seed)
+        w = np.random.RandomState(seed + 3).uniform(0.1, 3.0, len(y)) if weights else None
+        return _hgb_fit(est, X, y, test, version, w)
+
+    return build
+
+
+def _hgb_clf(est, seed: int, labels, version: str, nan=False, weights=False):
+    def build():
+        X, y, test = _xy_classes(seed, labels)
+        if nan:
+            X = _with_nan(X, seed)
+        w = np.random.RandomState(seed + 3).uniform(0.1, 3.0, len(y)) if weights else None
+        return _hgb_fit(est, X, y, test, version, w)
+
+    return build
+
+
+def _hgb_categorical(est, seed: int, version: str, frame: bool = False, labels=None):
+    """`labels` (classifiers): y is cut at its quantiles into that many classes."""
+
+    def build():
+        X, y, test = _hgb_categorical_xy(seed, frame)
+        if labels is not None:
+            cuts = np.quantile(y, np.linspace(0, 1, len(labels) + 1)[1:-1])
+            y = np.asarray(labels)[np.digitize(y, cuts)]
+        return _hgb_fit(est, X, y, test, version, categorical=(1, 3))
+
+    return build
+
+
+def _hgb_early_stopping(version: str):
+    def build():
+        est = HistGradientBoostingClassifier(
+            max_iter=300,
+            early_stopping=True,
+            validation_fraction=0.25,
+            n_iter_no_change=3,
+            learning_rate=0.3,
+            random_state=5,
+        )
+        X, y, test = _xy_classes(SEED + 506, [0, 1, 2])
+        out = _hgb_fit(est, X, y, test, version)
+        if not est.n_iter_ < est.max_iter:
+            raise SystemExit("hgb_early_stopping did not stop early")
+        return out
+
+    return build
+
+
+#: The categories of hgb_categorical_values: negative, fractional, large (any float64 is a
+#: category from scikit-learn 1.4 on), and probes around them.
+_HGB_VALUES = np.array([-1.0, 0.0, 0.5, 3.0, 1000.0, 1e6])
+_HGB_VALUE_PROBES = [
+    *_HGB_VALUES,
+    *np.nextafter(_HGB_VALUES, np.inf),
+    *np.nextafter(_HGB_VALUES, -np.inf),
+    *[-0.0, 2.0, 44.0, 300.0, np.nan, 1000.5, -1.5],
+]
+
+
+def _hgb_categorical_values(version: str):
+    """Regression on features 0 and 2 (categories _HGB_VALUES, 10% NaN)."""
+
+    def build():
+        X, y, test = _xy_regression(SEED + 511)
+        rng = np.random.RandomState(SEED + 512)
+        codes = rng.randint(0, _HGB_VALUES.size, N_TRAIN)
+        y = y + (rng.randn(_HGB_VALUES.size) * 40.0)[codes]
+        X[:, 2] = _HGB_VALUES[codes]
+        X[rng.rand(N_TRAIN) < 0.1, 2] = np.nan
+        test[:, 2] = _HGB_VALUES[rng.randint(0, _HGB_VALUES.size, test.shape[0])]
+        est = HistGradientBoostingRegressor(max_iter=25, categorical_features=[2], random_state=11)
+        return _hgb_fit(est, X, y, test, version, categorical=(2,), probes=_HGB_VALUE_PROBES)
+
+    return build
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    """The C library's exp (math.exp), element by element."""
+    return np.array([math.exp(v) for v in np.asarray(x, dtype=np.float64).ravel()]).reshape(
+        np.shape(x)
+    )
+
+
+def _hgb_methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Raw scores, labels and binary probabilities exact; what goes through numpy's exp
+    within HGB_RTOL/HGB_ATOL, checked against the C library's exp here. Labels of a model
+    whose predict compares probabilities (1.3) must not be within rounding of a tie."""
+    Xin = _named(est, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a plain array into a named model
+        raw = est._raw_predict(Xin)
+        out: dict[str, dict[str, Any]] = {}
+        close = {"exact": False, "rtol": HGB_RTOL, "atol": HGB_ATOL}
+
+        def within(got: np.ndarray, libm: np.ndarray, what: str, atol: float) -> None:
+            if np.any(np.abs(got - libm) > atol + HGB_RTOL * np.abs(libm)):
+                worst = float(np.max(np.abs(got - libm)))
+                raise SystemExit(f"{what} differs from the C library's exp by {worst}")
+
+        if not hasattr(est, "classes_"):
+            pred = est.predict(Xin)
+            if type(est._loss.link).__name__ == "LogLink":
+                within(pred, _exp(raw[:, 0]), "an exp-link prediction", 0.0)
+                out["predict"] = {**close, "atol": 0.0}
+            else:
+                out["predict"] = {"exact": True}
+            return out
+        proba = est.predict_proba(Xin)
+        if raw.shape[1] == 1:
+            p1 = 1.0 / (1.0 + _exp(-raw[:, 0]))
+            libm = np.column_stack([1.0 - p1, p1])
+        else:
+            e = _exp(raw - raw.max(axis=1)[:, None])
+            s = np.zeros(e.shape[0])
+            for k in range(e.shape[1]):
+                s = s + e[:, k]  # scikit-learn sums the F-ordered columns in turn
+            libm = e / s[:, None]
+        if raw.shape[1] == 1 and not np.array_equal(proba, libm):
+            raise SystemExit("a binary probability is not 1 / (1 + exp(-raw)), C library's exp")
+        within(proba, libm, "a probability", HGB_ATOL)
+        if "self.predict_proba(" in inspect.getsource(type(est).predict):
+            top = np.sort(libm, axis=1)
+            if np.any(top[:, -1] - top[:, -2] <= 4 * (HGB_ATOL + HGB_RTOL)):
+                raise SystemExit("a test row's label is within rounding of a probability tie")
+    out["predict"] = {"exact": True}
+    # LOGISTIC is scipy's expit, the C library's exp (checked above): exact.
+    out["predict_proba"] = {"exact": True} if raw.shape[1] == 1 else close
+    out["decision_function"] = {"exact": True}
+    return out
+
+
+def _hgb_cases(version: str) -> list[Case]:
+    """HistGradientBoosting cases (written as tree cases: <case>-sk<version>)."""
+    R, C = HistGradientBoostingRegressor, HistGradientBoostingClassifier
+    cases = [
+        Case(
+            "hgb_regressor_nan",
+            "HistGradientBoostingRegressor (squared_error) trained with NaN in features 1 and 3.",
+            _hgb_reg(R(max_iter=40, random_state=0), SEED + 500, version, nan=True),
+        ),
+        Case(
+            "hgb_regressor_poisson",
+            "HistGradientBoostingRegressor(loss='poisson'): EXP link.",
+            _hgb_reg(
+                R(loss="poisson", max_iter=30, random_state=1),
+                SEED + 501,
+                version,
+                target=lambda y, rng: rng.poisson(np.exp(y / np.abs(y).max() * 2.0 + 1.0)),
+            ),
+        ),
+        Case(
+            "hgb_regressor_gamma",
+            "HistGradientBoostingRegressor(loss='gamma'), positive y: EXP link.",
+            _hgb_reg(
+                R(loss="gamma", max_iter=30, random_state=2),
+                SEED + 502,
+                version,
+                target=lambda y, rng: np.exp(y / np.abs(y).max()) * rng.gamma(2.0, 1.0, len(y)),
+            ),
+        ),
+        Case(
+            "hgb_regressor_quantile",
+            "HistGradientBoostingRegressor(loss='quantile', quantile=0.8): leaves refitted to "
+            "the quantile.",
+            _hgb_reg(
+                R(loss="quantile", quantile=0.8, max_iter=25, random_state=3), SEED + 503, version
+            ),
+        ),
+        Case(
+            "hgb_regressor_absolute_error",
+            "HistGradientBoostingRegressor(loss='absolute_error'), fitted with sample_weight.",
+            _hgb_reg(
+                R(loss="absolute_error", max_iter=25, random_state=4),
+                SEED + 504,
+                version,
+                weights=True,
+            ),
+        ),
+        Case(
+            "hgb_classifier_binary",
+            "HistGradientBoostingClassifier, 2 string classes: LOGISTIC link, one raw column.",
+            _hgb_clf(C(max_iter=30, random_state=6), SEED + 505, ["no", "yes"], version),
+        ),
+        Case(
+            "hgb_classifier_multiclass",
+            "HistGradientBoostingClassifier, 4 int classes {-1, 2, 5, 7}, sample_weight and "
+            "NaN in training: SOFTMAX, 4 trees per iteration.",
+            _hgb_clf(
+                C(max_iter=20, random_state=7),
+                SEED + 507,
+                [-1, 2, 5, 7],
+                version,
+                nan=True,
+                weights=True,
+            ),
+        ),
+        Case(
+            "hgb_classifier_ten_classes",
+            "HistGradientBoostingClassifier, 10 int classes: scikit-learn's softmax sums the "
+            "10 columns left to right (its raw scores are Fortran-ordered).",
+            _hgb_clf(C(max_iter=8, random_state=12), SEED + 513, list(range(10)), version),
+        ),
+        Case(
+            "hgb_early_stopping",
+            "HistGradientBoostingClassifier(early_stopping=True), 3 classes: stops before "
+            "max_iter; train_score_ and validation_score_ saved.",
+            _hgb_early_stopping(version),
+        ),
+        Case(
+            "hgb_categorical",
+            "HistGradientBoostingRegressor(categorical_features=[1, 3]) on numpy: categorical "
+            "splits; test rows with unknown, NaN, negative, non-integer and large categories.",
+            _hgb_categorical(
+                R(max_iter=30, categorical_features=[1, 3], random_state=8), SEED + 508, version
+            ),
+        ),
+        Case(
+            "hgb_categorical_dataframe",
+            "HistGradientBoostingClassifier on a DataFrame, categorical_features by name "
+            "(income, score): feature names, input.csv.",
+            _hgb_categorical(
+                C(max_iter=20, categorical_features=["income", "score"], random_state=9),
+                SEED + 509,
+                version,
+                frame=True,
+                labels=["high", "low"],
+            ),
+            feature_names=True,
+        ),
+        Case(
+            "hgb_inference_only",
+            "HistGradientBoostingClassifier (3 classes, categorical features 1 and 3) saved "
+            "with inference_only=True: leaf values only, no training statistics.",
+            _hgb_categorical(
+                C(max_iter=15, categorical_features=[1, 3], random_state=10),
+                SEED + 510,
+                version,
+                labels=[0, 1, 2],
+            ),
+            dump_options={"inference_only": True},
+        ),
+    ]
+    if _at_least(version, (1, 4)):  # 1.3 takes only integer categories below max_bins
+        cases.append(
+            Case(
+                "hgb_categorical_values",
+                "HistGradientBoostingRegressor, feature 2 categorical with the categories -1, "
+                "0, 0.5, 3, 1000, 1e6 (category_values): test rows at, beside and between "
+                "them.",
+                _hgb_categorical_values(version),
+            )
+        )
+    return cases
+
+
+# ---------------------------------------------------------------------- gradient boosting
+
+#: Tolerances of GradientBoosting outputs that go through numpy's exp or log (SIMD on
+#: AVX-512 machines, not the C library's): softmax and log-sum-exp probabilities, and the
+#: raw scores of a custom init whose link takes numpy logs (spec/estimators.md, "Boosting").
+GB_RTOL = 1e-15
+GB_ATOL = 1e-15
+
+
+def _gb_libm_init(init_link: int, eps: float, output: np.ndarray) -> np.ndarray:
+    """What a reader computes from an init's output (spec/estimators.md, "Boosting"), with
+    the C library's log and log1p (math.log, math.log1p) and numpy's pairwise sums."""
+    from amber._sklearn.gradient_boosting import _logit_log1p
+
+    if init_link == pb.BOOSTING_INIT_LINK_PREDICT:
+        return np.asarray(output).astype(np.float64).reshape(len(output), -1)
+    binary = init_link in (
+        pb.BOOSTING_INIT_LINK_LOGIT,
+        pb.BOOSTING_INIT_LINK_HALF_LOGIT,
+        pb.BOOSTING_INIT_LINK_LOGIT_LOG1P,
+        pb.BOOSTING_INIT_LINK_HALF_LOGIT_LOG1P,
+    )
+    q = np.clip(np.asarray(output, dtype=np.float64), eps, 1 - eps)
+    if binary:
+        plain = init_link in (pb.BOOSTING_INIT_LINK_LOGIT, pb.BOOSTING_INIT_LINK_HALF_LOGIT)
+        f = (lambda v: math.log(v / (1 - v))) if plain else _logit_log1p
+        half = init_link in (
+            pb.BOOSTING_INIT_LINK_HALF_LOGIT,
+            pb.BOOSTING_INIT_LINK_HALF_LOGIT_LOG1P,
+        )
+        return np.array([[0.5 * f(v) if half else f(v)] for v in q[:, 1]])
+    logs = np.array([[math.log(v) for v in row] for row in q])
+    if init_link == pb.BOOSTING_INIT_LINK_LOG:
+        return logs
+    out = np.empty_like(q)
+    for i, row in enumerate(q):
+        gmean = math.exp(np.add.reduce(logs[i]) / q.shape[1])
+        out[i] = [math.log(v / gmean) for v in row]
+    return out
+
+
+def _gb_reference(est, X: np.ndarray) -> dict[str, np.ndarray]:
+    """Every output of a GradientBoosting model as the spec computes it, with the C library's
+    transcendental functions: raw scores (init, then each tree's scaled leaf in order), then
+    the link and the decision. Returns {method: expected reader output}."""
+    from amber._sklearn import gradient_boosting as gb
+
+    link, decision, init_link, eps = gb._semantics(est)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    n, k = X.shape[0], est.estimators_.shape[1]
+    init = est.init_
+    if isinstance(init, str) or gb._constant_dummy(init):
+        raw = np.tile(gb._baseline(est), (n, 1))
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out = (
+                init.predict(X32)
+                if init_link == pb.BOOSTING_INIT_LINK_PREDICT
+                else (init.predict_proba(X32))
+            )
+        raw = _gb_libm_init(init_link, eps, out)
+    scale = float(est.learning_rate)
+    for stage in est.estimators_:
+        for c, tree in enumerate(stage):
+            raw[:, c] = raw[:, c] + scale * tree.tree_.predict(X32).reshape(n, -1)[:, 0]
+    if link == pb.BOOSTING_LINK_IDENTITY:
+        return {"predict": raw[:, 0]}
+    if link in (pb.BOOSTING_LINK_LOGISTIC, pb.BOOSTING_LINK_HALF_LOGISTIC):
+        r = raw[:, 0] if link == pb.BOOSTING_LINK_LOGISTIC else 2.0 * raw[:, 0]
+        p1 = np.array([1.0 / (1.0 + math.exp(-v)) for v in r])
+        proba = np.column_stack([1.0 - p1, p1])
+    else:
+        proba = np.empty_like(raw)
+        for i, row in enumerate(raw):
+            m = row.max()
+            if link == pb.BOOSTING_LINK_SOFTMAX:
+                e = np.array([math.exp(v - m) for v in row])
+                proba[i] = e / np.add.reduce(e)
+            else:
+                m = m if math.isfinite(m) else 0.0
+                lse = math.log(np.add.reduce(np.array([math.exp(v - m) for v in row]))) + m
+                proba[i] = np.nan_to_num(np.array([math.exp(v - lse) for v in row]))
+    if decision == pb.BOOSTING_DECISION_PROBA_ARGMAX:
+        index = np.argmax(proba, axis=1)
+    elif k == 1:
+        at_least = decision == pb.BOOSTING_DECISION_RAW_AT_LEAST_ZERO
+        index = (raw[:, 0] >= 0 if at_least else raw[:, 0] > 0).astype(int)
+    else:
+        index = np.argmax(raw, axis=1)
+    return {
+        "predict": est.classes_[index],
+        "predict_proba": proba,
+        "decision_function": raw[:, 0] if k == 1 else raw,
+    }
+
+
+def _gb_methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Exact where the spec's arithmetic is the same IEEE operations as scikit-learn's (raw
+    scores from a baseline or a tree init through a libm link; expit probabilities of exact
+    raw scores; labels), within GB_RTOL/GB_ATOL where numpy's exp or log come in. Checks both
+    against `_gb_reference` here, and that no label is decided within that tolerance."""
+    from amber._sklearn import gradient_boosting as gb
+
+    link, decision, init_link, _ = gb._semantics(est)
+    ref = _gb_reference(est, X)
+    numpy_init = init_link in (
+        pb.BOOSTING_INIT_LINK_LOGIT,
+        pb.BOOSTING_INIT_LINK_HALF_LOGIT,
+        pb.BOOSTING_INIT_LINK_LOG,
+        pb.BOOSTING_INIT_LINK_SYMMETRIC_LOG,
+    )
+    custom = not (isinstance(est.init_, str) or gb._constant_dummy(est.init_))
+    raw_exact = not custom or (
+        not numpy_init and not hasattr(est.init_, "coef_")  # a tree init through libm
+    )
+    proba_exact = raw_exact and link in (pb.BOOSTING_LINK_LOGISTIC, pb.BOOSTING_LINK_HALF_LOGISTIC)
+    close = {"exact": False, "rtol": GB_RTOL, "atol": GB_ATOL}
+    out: dict[str, dict[str, Any]] = {}
+    for method, exact in (
+        ("predict", raw_exact),
+        ("predict_proba", proba_exact),
+        ("decision_function", raw_exact),
+    ):
+        if method not in ref:
+            continue
+        got = getattr(est, method)(X)
+        want = ref[method]
+        if method == "predict" and hasattr(est, "classes_"):
+            if not np.array_equal(got, want):
+                raise SystemExit(f"{method}: the spec's labels differ from scikit-learn's")
+            out[method] = {"exact": True}
+            continue
+        diff = np.abs(np.asarray(got) - want)
+        if exact and np.any(diff != 0):
+            raise SystemExit(f"{method} should be exact, differs by {float(diff.max())}")
+        if not exact and np.any(diff > GB_ATOL + GB_RTOL * np.abs(want)):
+            raise SystemExit(f"{method} differs from the spec's by {float(diff.max())}")
+        out[method] = {"exact": True} if exact else close
+    if hasattr(est, "classes_") and not (
+        raw_exact and decision != pb.BOOSTING_DECISION_PROBA_ARGMAX
+    ):
+        # Labels decided on inexact numbers: refuse rows within rounding of a tie.
+        basis = (
+            ref["predict_proba"]
+            if decision == pb.BOOSTING_DECISION_PROBA_ARGMAX
+            else (
+                np.column_stack([np.zeros(len(X)), ref["decision_function"]])
+                if np.ndim(ref["decision_function"]) == 1
+                else ref["decision_function"]
+            )
+        )
+        top = np.sort(basis, axis=1)
+        slack = 4 * (GB_ATOL + GB_RTOL * float(np.abs(basis).max()))
+        if np.any(top[:, -1] - top[:, -2] <= slack):
+            raise SystemExit("a test row's label is within rounding of a tie")
+    return out
+
+
+def _gb_fit(est, X, y, test, sample_weight=None):
+    if sample_weight is None:
+        est.fit(X, y)
+    else:
+        est.fit(X, y, sample_weight=sample_weight)
+    # Threshold rows from the first tree (GradientBoosting refuses NaN: no NaN rows).
+    rows = _threshold_rows(est.estimators_[0, 0], test)
+    return est, X, y, np.ascontiguousarray(np.concatenate([test, rows]), dtype=np.float64)
+
+
+def _gb_reg(est, seed: int):
+    def build():
+        X, y, test = _xy_regression(seed)
+        return _gb_fit(est, X, y, test)
+
+    return build
+
+
+def _gb_clf(est, seed: int, labels: list[Any], weights: bool = False):
+    def build():
+        X, y, test = _xy_classes(seed, labels)
+        w = np.random.RandomState(seed + 3).uniform(0.1, 3.0, len(y)) if weights else None
+        return _gb_fit(est, X, y, test, w)
+
+    return build
+
+
+def _gb_cases(version: str) -> list[Case]:
+    """GradientBoosting cases (written as tree cases: <case>-sk<version>)."""
+    R, C = GradientBoostingRegressor, GradientBoostingClassifier
+    cases = [
+        Case(
+            "gb_regressor_squared_error",
+            "GradientBoostingRegressor (squared_error): raw = mean + 0.1 * each tree in turn.",
+            _gb_reg(R(n_estimators=40, max_depth=3, random_state=0), SEED + 600),
+        ),
+        Case(
+            "gb_regressor_absolute_error",
+            "GradientBoostingRegressor(loss='absolute_error'): starts from the median.",
+            _gb_reg(R(loss="absolute_error", n_estimators=30, random_state=1), SEED + 601),
+        ),
+        Case(
+            "gb_regressor_huber",
+            "GradientBoostingRegressor(loss='huber', alpha=0.8).",
+            _gb_reg(R(loss="huber", alpha=0.8, n_estimators=30, random_state=2), SEED + 602),
+        ),
+        Case(
+            "gb_regressor_quantile",
+            "GradientBoostingRegressor(loss='quantile', alpha=0.25): starts from the quantile.",
+            _gb_reg(R(loss="quantile", alpha=0.25, n_estimators=30, random_state=3), SEED + 603),
+        ),
+        Case(
+            "gb_regressor_subsample",
+            "GradientBoostingRegressor(subsample=0.6, max_features=2): oob_scores_.",
+            _gb_reg(R(n_estimators=30, subsample=0.6, max_features=2, random_state=4), SEED + 604),
+        ),
+        Case(
+            "gb_regressor_init_zero",
+            "GradientBoostingRegressor(init='zero', learning_rate=0.3): raw starts at 0.",
+            _gb_reg(R(init="zero", learning_rate=0.3, n_estimators=30, random_state=5), SEED + 605),
+        ),
+        Case(
+            "gb_regressor_init_tree",
+            "GradientBoostingRegressor(init=DecisionTreeRegressor(max_depth=3)): a nested init "
+            "estimator run on the float32-rounded input.",
+            _gb_reg(
+                R(
+                    init=DecisionTreeRegressor(max_depth=3, random_state=0),
+                    n_estimators=20,
+                    random_state=9,
+                ),
+                SEED + 606,
+            ),
+        ),
+        Case(
+            "gb_regressor_early_stopping",
+            "GradientBoostingRegressor(n_iter_no_change=3): fewer stages than n_estimators.",
+            _gb_reg(
+                R(
+                    n_estimators=300,
+                    learning_rate=0.3,
+                    n_iter_no_change=3,
+                    validation_fraction=0.2,
+                    random_state=6,
+                ),
+                SEED + 607,
+            ),
+        ),
+        Case(
+            "gb_classifier_binary_strings",
+            "GradientBoostingClassifier (log_loss), string labels: LOGISTIC.",
+            _gb_clf(C(n_estimators=30, random_state=0), SEED + 610, ["neg", "pos"]),
+        ),
+        Case(
+            "gb_classifier_multiclass",
+            "GradientBoostingClassifier (log_loss), 4 int classes: one tree per class per stage.",
+            _gb_clf(C(n_estimators=20, max_depth=2, random_state=1), SEED + 611, [0, 1, 2, 3]),
+        ),
+        Case(
+            "gb_classifier_nine_classes",
+            "GradientBoostingClassifier on 9 classes: row sums in numpy's pairwise order.",
+            _gb_clf(
+                C(n_estimators=5, max_depth=2, random_state=2), SEED + 612, list(range(10, 19))
+            ),
+        ),
+        Case(
+            "gb_classifier_exponential",
+            "GradientBoostingClassifier(loss='exponential'), labels {-1, 1}: HALF_LOGISTIC.",
+            _gb_clf(C(loss="exponential", n_estimators=30, random_state=3), SEED + 613, [-1, 1]),
+        ),
+        Case(
+            "gb_classifier_sample_weight",
+            "GradientBoostingClassifier fitted with non-integer sample_weight, 3 classes.",
+            _gb_clf(C(n_estimators=15, random_state=4), SEED + 614, [0, 1, 2], weights=True),
+        ),
+        Case(
+            "gb_classifier_subsample_best_first",
+            "GradientBoostingClassifier(subsample=0.7, max_leaf_nodes=6): best-first trees "
+            "(node_ids), oob_scores_.",
+            _gb_clf(
+                C(n_estimators=20, subsample=0.7, max_leaf_nodes=6, random_state=5),
+                SEED + 615,
+                ["a", "b"],
+            ),
+        ),
+        Case(
+            "gb_classifier_init_zero",
+            "GradientBoostingClassifier(init='zero'), 3 classes.",
+            _gb_clf(C(init="zero", n_estimators=15, random_state=6), SEED + 616, [0, 1, 2]),
+        ),
+        Case(
+            "gb_classifier_init_tree_binary",
+            "GradientBoostingClassifier(init=DecisionTreeClassifier(max_depth=2)): the tree's "
+            "probabilities clipped, then the logit.",
+            _gb_clf(
+                C(
+                    init=DecisionTreeClassifier(max_depth=2, random_state=0),
+                    n_estimators=15,
+                    random_state=10,
+                ),
+                SEED + 617,
+                [0, 1],
+            ),
+        ),
+        Case(
+            "gb_classifier_init_tree_exponential",
+            "GradientBoostingClassifier(loss='exponential', init=DecisionTreeClassifier): half "
+            "the logit.",
+            _gb_clf(
+                C(
+                    loss="exponential",
+                    init=DecisionTreeClassifier(max_depth=3, random_state=0),
+                    n_estimators=15,
+                    random_state=11,
+                ),
+                SEED + 618,
+                ["x", "y"],
+            ),
+        ),
+        Case(
+            "gb_classifier_init_forest_multiclass",
+            "GradientBoostingClassifier(init=RandomForestClassifier), 3 classes: log of the "
+            "forest's probabilities.",
+            _gb_clf(
+                C(
+                    init=RandomForestClassifier(n_estimators=4, max_depth=3, random_state=0),
+                    n_estimators=10,
+                    random_state=7,
+                ),
+                SEED + 619,
+                [0, 1, 2],
+            ),
+        ),
+        Case(
+            "gb_classifier_inference_only",
+            "GradientBoostingClassifier saved with inference_only=True: leaf values only.",
+            _gb_clf(C(n_estimators=20, random_state=8), SEED + 620, [0, 1, 2]),
+            dump_options={"inference_only": True},
+        ),
+    ]
+    if not _at_least(version, (1, 4)):
+        # From 1.4 an init is fitted on float32 input with float32 coefficients, which no
+        # Linear body holds; 1.3's LogisticRegression keeps float64 ones.
+        cases.append(
+            Case(
+                "gb_classifier_init_logistic",
+                "GradientBoostingClassifier(init=LogisticRegression()) (scikit-learn < 1.4).",
+                _gb_clf(
+                    C(init=LogisticRegression(), n_estimators=10, random_state=12),
+                    SEED + 621,
+                    [0, 1],
+                ),
+            )
+        )
     return cases
 
 
@@ -615,6 +1548,12 @@ def _check_label_margins(est, X: np.ndarray, atol: float) -> None:
 
 def _methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
+    if isinstance(est, IsolationForest):
+        return _iforest_methods(est, X)
+    if isinstance(est, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
+        return _hgb_methods(est, X)
+    if isinstance(est, (GradientBoostingClassifier, GradientBoostingRegressor)):
+        return _gb_methods(est, X)
     if hasattr(est, "tree_") or hasattr(est, "estimators_"):
         # Trees: comparisons and table look-ups, sums in scikit-learn's order: bitwise.
         for method in ("predict", "predict_proba"):
@@ -965,9 +1904,105 @@ def invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
     return [(name, code, desc, blob) for name, code, desc, blob in out]
 
 
+#: The tree case the TreeEnsemble-rule invalid files are derived from.
+TREE_INVALID_BASE = "decision_tree_regressor"
+
+
+def _edit_tensor(model: bytes, name: str, edit: Callable[[np.ndarray], None]) -> bytes:
+    """`model` with tensor `name`'s bytes changed by `edit` (in place, on a writable copy of
+    its elements) and its CRC-32 recomputed, so only the estimator rules can object."""
+    _, m, data = _parts(model)
+    buf = bytearray(data)
+    info = next(t for t in m.tensors if t.name == name)
+    dtype = {pb.DTYPE_U8: "<u1", pb.DTYPE_U32: "<u4", pb.DTYPE_U64: "<u8", pb.DTYPE_F64: "<f8"}
+    view = np.frombuffer(
+        buf,
+        dtype=dtype[info.dtype],
+        count=info.length // np.dtype(dtype[info.dtype]).itemsize,
+        offset=info.offset,
+    )
+    arr = view.copy()
+    edit(arr)
+    buf[info.offset : info.offset + info.length] = arr.tobytes()
+    info.crc32 = zlib.crc32(bytes(buf[info.offset : info.offset + info.length]))
+    return _reframe(m, bytes(buf))
+
+
+def tree_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
+    """(name, code, description, bytes): one broken TreeEnsemble rule each
+    (spec/estimators.md section 5.2), every checksum recomputed."""
+    _, m, _ = _parts(model)
+    t = m.estimator.tree_ensemble
+    n_features = m.estimator.n_features_in
+
+    def records(edit: Callable[[np.ndarray], None]) -> Callable[[np.ndarray], None]:
+        def on_bytes(raw: np.ndarray) -> None:
+            rec = raw.view(_tree.NODE_RECORD)
+            edit(rec)
+
+        return on_bytes
+
+    def first(rec: np.ndarray, leaf: bool) -> int:
+        return int(np.flatnonzero((rec["feature"] == _tree.LEAF) == leaf)[0])
+
+    def right_child_points_back(rec: np.ndarray) -> None:
+        i = first(rec, leaf=False)
+        rec["next"][i] = i  # a cycle: the right child is the node itself
+
+    def leaf_row_out_of_range(rec: np.ndarray) -> None:
+        n_rows = next(x for x in m.tensors if x.name == t.values).shape[0]
+        rec["next"][first(rec, leaf=True)] = n_rows
+
+    def feature_out_of_range(rec: np.ndarray) -> None:
+        i = first(rec, leaf=False)
+        rec["feature"][i] = (rec["feature"][i] & _tree.MISSING_LEFT) | n_features
+
+    def categorical_without_categories(rec: np.ndarray) -> None:
+        rec["feature"][first(rec, leaf=False)] |= _tree.CATEGORICAL
+
+    def offsets_not_increasing(off: np.ndarray) -> None:
+        off[-1] = off[-2]  # the last tree is empty
+
+    return [
+        (
+            "tree_right_child_cycle",
+            "E_MODEL",
+            "TreeEnsemble rule 6: an internal node's right child is the node itself",
+            _edit_tensor(model, t.nodes, records(right_child_points_back)),
+        ),
+        (
+            "tree_leaf_row_out_of_range",
+            "E_MODEL",
+            "TreeEnsemble rule 6: a leaf points one past the last row of values",
+            _edit_tensor(model, t.nodes, records(leaf_row_out_of_range)),
+        ),
+        (
+            "tree_feature_out_of_range",
+            "E_MODEL",
+            "TreeEnsemble rule 6: a split on feature n_features_in",
+            _edit_tensor(model, t.nodes, records(feature_out_of_range)),
+        ),
+        (
+            "tree_categorical_without_categories",
+            "E_MODEL",
+            "TreeEnsemble rule 11: a categorical split in a model without categories",
+            _edit_tensor(model, t.nodes, records(categorical_without_categories)),
+        ),
+        (
+            "tree_empty_tree",
+            "E_MODEL",
+            "TreeEnsemble rule 2: tree_offsets ends on a repeated value (an empty tree)",
+            _edit_tensor(model, t.tree_offsets, offsets_not_increasing),
+        ),
+    ]
+
+
 def write_invalid(w: Writer, models: dict[str, bytes]) -> None:
     base = invalid_base(models)
-    for name, code, description, blob in invalid_files(models[base]):
+    tree_base = f"{TREE_INVALID_BASE}-sk{VERSION}"
+    files = [(base, f) for f in invalid_files(models[base])]
+    files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
+    for base, (name, code, description, blob) in files:
         try:
             amber.validate(blob)
         except amber.AmberError as exc:

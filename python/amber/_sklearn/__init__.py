@@ -1,6 +1,16 @@
 """The scikit-learn bridge: one module per family, registered in `_common`'s tables."""
 
-from . import linear, pipeline, scaler, tree  # noqa: F401  (registration side effects)
+# hist_gradient_boosting must come after gradient_boosting (sorted order does it): its
+# `boosting` loader hands the bodies that are not its own to the one registered before it.
+from . import (  # noqa: F401  (registration side effects)
+    gradient_boosting,
+    hist_gradient_boosting,
+    isolation_forest,
+    linear,
+    pipeline,
+    scaler,
+    tree,
+)
 from ._common import FROM_PROTO, PRODUCERS, TO_PROTO, decode_estimator, encode_estimator
 
 __all__ = ["FROM_PROTO", "PRODUCERS", "TO_PROTO", "decode_estimator", "encode_estimator"]

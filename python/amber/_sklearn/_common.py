@@ -39,12 +39,17 @@ TO_PROTO: dict[type, tuple[str, ToProto]] = {}
 FROM_PROTO: dict[str, FromProto] = {}
 #: Producer type -> class, the only classes a load can instantiate.
 PRODUCERS: dict[str, type] = {}
+#: Producer type -> (body kind, from_proto): a body is loaded by its own producer's family
+#: first (GradientBoosting and HistGradientBoosting share the Boosting body); FROM_PROTO is
+#: the fallback for other producers.
+_FROM_PRODUCER: dict[str, tuple[str, FromProto]] = {}
 
 
 def register(cls: type, producer_type: str, body: str, to_proto: ToProto, from_proto: FromProto):
     TO_PROTO[cls] = (producer_type, to_proto)
     FROM_PROTO[body] = from_proto
     PRODUCERS[producer_type] = cls
+    _FROM_PRODUCER[producer_type] = (body, from_proto)
 
 
 def type_name(obj: Any) -> str:
@@ -178,7 +183,8 @@ def _get(est: Any, name: str) -> Any:
 
 def decode_estimator(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.WhichOneof("body")
-    from_proto = FROM_PROTO.get(body or "")
+    own = _FROM_PRODUCER.get(msg.producer_type)
+    from_proto = own[1] if own is not None and own[0] == body else FROM_PROTO.get(body or "")
     if from_proto is None:
         raise AmberError("E_UNKNOWN_ESTIMATOR", f"no scikit-learn family for body {body!r}")
     return from_proto(msg, ctx)

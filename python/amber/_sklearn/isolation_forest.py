@@ -1,0 +1,442 @@
+"""IsolationForest <-> the `IsolationForest` body.
+
+What scikit-learn computes (sklearn/ensemble/_iforest.py, 1.3.2 and 1.9.1 alike,
+`_compute_score_samples`): each tree of `estimators_` (an ExtraTreeRegressor fitted on the
+columns `estimators_features_[t]` when `_max_features != n_features_in_`, else on all of
+them) sends the float32-cast row to a leaf; `depths`, zeros, gets `+= d[leaf] + a[leaf] -
+1.0` tree after tree, where `d = _decision_path_lengths[t]` (`tree_.compute_node_depths()`,
+the root at depth 1) and `a = _average_path_length_per_tree[t]` (`_average_path_length` of
+`tree_.n_node_samples`); then `score_samples = -(2 ** -(depths / denominator))`, with
+`denominator = len(estimators_) * _average_path_length([_max_samples])` (`depths / 0` is
+replaced by 1), `decision_function = score_samples - offset_`, and `predict` is -1 where
+`decision_function < 0`, else 1.
+
+The body holds what a reader needs for that (spec/estimators.md, "IsolationForest"): the
+trees as a TreeEnsemble whose split features are input columns (each tree's subset
+resolved) and whose `values` are the per-leaf contributions `d + a - 1.0`, computed here with
+the producing scikit-learn's own arrays and float operations so that a reader's sum is
+bit-identical; the denominator, computed here the same way; and `offset_`.
+
+What else scikit-learn needs to rebuild an identical object is kept as attributes: the trees'
+own `tree_.value` (`estimators_/tree_.value`, f64 [n_nodes, 1, 1], in each tree's node order),
+`_average_path_length_per_tree` (f64 [n_nodes]), `estimators_features_` (i64
+[n_trees, _max_features]), the trees' random states and shared fitted attributes
+(`estimators_/...`, as for forests), and the private `_max_samples`, `_max_features`,
+`_n_samples`, `_seeds` and (scikit-learn >= 1.4) `_sample_weight`. `_decision_path_lengths`
+is recomputed at load (integers, exact). `inference_only` drops `tree_.value`,
+`_average_path_length_per_tree` and the training statistics; loading then finds, leaf by
+leaf, an `_average_path_length_per_tree` entry that reproduces the stored contribution
+exactly, so predictions stay bit-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import IsolationForest, _bagging
+from sklearn.ensemble._iforest import _average_path_length
+from sklearn.tree import ExtraTreeRegressor
+
+from .._container import DTYPES
+from .._errors import AmberError, AmberWarning, UnsupportedError
+from .._proto.amber.v1 import amber_pb2 as pb
+from .._tree import FEATURE_BITS, LEAF, MISSING_LEFT, NODE_RECORD
+from ._common import DecodeCtx, EncodeCtx, build, decode_value, encode_value, register, type_name
+from .tree import _build_trees, _equal, _fitted, _write_body
+
+PRODUCER = "sklearn.ensemble.IsolationForest"
+#: Attribute-name prefix of what the trees share, as for forests (tree.py).
+_PER_TREE = "estimators_/"
+_RANDOM_STATE = _PER_TREE + "random_state"
+_TREE_VALUE = _PER_TREE + "tree_.value"
+_FEATURES = "estimators_features_"
+_APL = "_average_path_length_per_tree"
+#: BaseBagging's private attributes (estimators_samples_ and score_samples need them).
+_PRIVATE = ("_max_samples", "_max_features", "_n_samples", "_seeds", "_sample_weight")
+_STATS = ("impurity", "n_node_samples", "weighted_n_node_samples", "node_ids")
+_IMMUTABLE = (bool, int, float, str, type(None))
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def _template(est: Any) -> Any:
+    """The tree template (`estimator_`) of a fitted `est` as its own `fit` makes it:
+    `_get_estimator()` (1.9.1) or the `estimator` param set in `__init__` (1.3.2), validated,
+    with `max_depth = ceil(log2(max(max_samples_, 2)))`."""
+    if hasattr(est, "_get_estimator"):
+        est._validate_estimator(est._get_estimator())
+    else:
+        est._validate_estimator()
+    est.estimator_.max_depth = int(np.ceil(np.log2(max(int(est.max_samples_), 2))))
+    return est.estimator_
+
+
+def _check_trees(est: Any, trees: list[Any]) -> list[int]:
+    """That the trees are what `fit` makes (so loading can rebuild them); their random states."""
+    fresh = type(est)(**est.get_params(deep=False))
+    fresh.max_samples_ = est.max_samples_
+    expected = _template(fresh).get_params(deep=False)
+    mine = getattr(est, "estimator_", None)
+    if type(mine) is not ExtraTreeRegressor or not _equal(mine.get_params(deep=False), expected):
+        raise UnsupportedError(
+            f"{type_name(est)}.estimator_ is not the ExtraTreeRegressor its fit makes"
+        )
+    expected.pop("random_state")
+    states = []
+    for i, t in enumerate(trees):
+        params = t.get_params(deep=False)
+        states.append(params.pop("random_state"))
+        if type(t) is not ExtraTreeRegressor or not _equal(params, expected):
+            raise UnsupportedError(
+                f"tree {i} of this {type_name(est)} is not the forest's ExtraTreeRegressor "
+                "(its class or params differ)"
+            )
+    if not all(type(s) is int for s in states):
+        raise UnsupportedError(f"the trees of this {type_name(est)} need int random states")
+    return states
+
+
+def _feature_table(est: Any, n_trees: int) -> tuple[np.ndarray, bool]:
+    """(estimators_features_ as i64 [n_trees, _max_features], whether scikit-learn indexes
+    the input with it: `_max_features != n_features_in_`, as `_compute_chunked_score_samples`
+    decides)."""
+    n_in, width = int(est.n_features_in_), int(est._max_features)
+    features = list(getattr(est, _FEATURES, None) or [])
+    if len(features) != n_trees:
+        raise UnsupportedError(
+            f"{type_name(est)} has {len(features)} feature sets for {n_trees} trees"
+        )
+    try:
+        table = np.array([np.asarray(f, dtype=np.int64) for f in features], dtype=np.int64)
+    except ValueError:
+        raise UnsupportedError(f"{type_name(est)}: feature sets of different sizes") from None
+    if table.shape != (n_trees, width) or np.any(table < 0) or np.any(table >= n_in):
+        raise UnsupportedError(
+            f"{type_name(est)}: estimators_features_ is not {n_trees} sets of {width} of the "
+            f"{n_in} input columns"
+        )
+    subsample = width != n_in
+    if subsample and any(np.unique(row).shape[0] != width for row in table):
+        raise UnsupportedError(f"{type_name(est)}: a tree's feature set repeats a column")
+    return table, subsample
+
+
+def _contributions(est: Any, trees: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(every node's `d + a - 1.0`, and `a`), tree after tree, each in its node order: the
+    producing scikit-learn's own arrays and float operations (`_compute_score_samples`)."""
+    lengths = getattr(est, "_decision_path_lengths", None)
+    averages = getattr(est, _APL, None)
+    out_v, out_a = [], []
+    for k, t in enumerate(trees):
+        depths = t.tree_.compute_node_depths()
+        if lengths is not None and not np.array_equal(lengths[k], depths):
+            raise UnsupportedError(
+                f"{type_name(est)}._decision_path_lengths[{k}] is not tree {k}'s node depths"
+            )
+        a = averages[k] if averages is not None else _average_path_length(t.tree_.n_node_samples)
+        d = lengths[k] if lengths is not None else depths
+        if np.shape(a) != np.shape(d):
+            raise UnsupportedError(f"{type_name(est)}.{_APL}[{k}] has the wrong shape")
+        out_v.append(d + a - 1.0)
+        out_a.append(np.asarray(a, dtype=np.float64))
+    return np.concatenate(out_v).astype(np.float64, copy=False), np.concatenate(out_a)
+
+
+def _arrays(tensors: list[Any]) -> dict[str, np.ndarray]:
+    return {t.name: np.frombuffer(t.data, dtype=DTYPES[t.dtype]).reshape(t.shape) for t in tensors}
+
+
+def isolation_forest_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    trees = list(getattr(est, "estimators_", None) or [])
+    if not trees or any(not hasattr(t, "tree_") for t in trees):
+        raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    states = _check_trees(est, trees)
+    table, subsample = _feature_table(est, len(trees))
+    for i, t in enumerate(trees):
+        if int(t.tree_.n_features) != int(est._max_features):
+            raise UnsupportedError(f"tree {i} does not take _max_features columns")
+
+    # The trees as scikit-learn's own TreeEnsemble writer lays them out (every node, its
+    # values, statistics and ids), then rewritten for this body.
+    scratch = EncodeCtx(prefix=ctx.prefix + "trees/")
+    written = pb.TreeEnsemble()
+    _write_body(est, trees, written, scratch)
+    arrays = _arrays(scratch.tensors)
+    records = arrays[written.nodes].reshape(-1).view(NODE_RECORD).copy()
+    offsets = arrays[written.tree_offsets]
+    word = records["feature"].astype(np.int64)
+    leaf = word == LEAF
+    if subsample:
+        # Tree-local feature j of tree t is input column estimators_features_[t][j].
+        tree_of = np.repeat(np.arange(len(trees)), np.diff(offsets).astype(np.int64))
+        local = np.where(leaf, 0, word & FEATURE_BITS)
+        column = table[tree_of, local]
+        records["feature"] = np.where(leaf, LEAF, (word & MISSING_LEFT) | column)
+    contributions, averages = _contributions(est, trees)
+
+    body = msg.isolation_forest
+    out = body.trees
+    sub = ctx.child("trees/")
+    if ctx.inference_only:
+        # Leaves only, in record order: leaf records point at their node's row so far.
+        rows = records["next"][leaf].astype(np.int64)
+        records["next"][leaf] = np.arange(rows.shape[0], dtype=np.uint32)
+        values = contributions[rows]
+    else:
+        values = contributions
+    out.nodes = sub.tensor("nodes", records.view(np.uint8).reshape(-1, 16))
+    out.tree_offsets = sub.tensor("tree_offsets", offsets)
+    out.values = sub.tensor("values", values.reshape(-1, 1, 1))
+    out.input = written.input
+    out.leaf_values = pb.LEAF_VALUES_REGRESSION
+    if not ctx.inference_only:
+        for field in _STATS:
+            name = getattr(written, field)
+            if name:
+                setattr(out, field, sub.tensor(field, arrays[name]))
+        out.values_for_every_node = True
+    body.denominator = float(len(est.estimators_) * _average_path_length([est._max_samples])[0])
+    body.offset = float(est.offset_)
+
+    def attribute(name: str, value: Any) -> None:
+        msg.attributes.add(name=name, value=encode_value(value, f"attributes/{name}", ctx))
+
+    attribute(_RANDOM_STATE, np.asarray(states, dtype=np.int64))
+    attribute(_FEATURES, table)
+    if not ctx.inference_only:
+        attribute(_TREE_VALUE, arrays[written.values])
+        attribute(_APL, averages)
+    shared = {k: v for k, v in _fitted(trees[0]).items() if k != "tree_"}
+    for i, t in enumerate(trees):
+        mine = {k: v for k, v in _fitted(t).items() if k != "tree_"}
+        if list(mine) != list(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
+            raise UnsupportedError(
+                f"tree {i} of this {type_name(est)} has fitted attributes that differ from "
+                "tree 0's (other than tree_)"
+            )
+    for name, value in shared.items():
+        attribute(_PER_TREE + name, value)
+    for name in _PRIVATE:
+        if name in vars(est):
+            attribute(name, getattr(est, name))
+    return {"estimators_", "estimator_", _FEATURES, "offset_"}
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+class _Overlay(DecodeCtx):
+    """A DecodeCtx whose tensors `arrays` replace (or add to) the container's."""
+
+    def __init__(self, base: DecodeCtx, arrays: dict[str, np.ndarray]) -> None:
+        super().__init__(base.container)
+        self.arrays = arrays
+
+    def view(self, name: str) -> np.ndarray:
+        return self.arrays[name] if name in self.arrays else super().view(name)
+
+    def array(self, name: str) -> np.ndarray:
+        return self.arrays[name].copy() if name in self.arrays else super().array(name)
+
+
+def _split_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict, dict]:
+    """A copy of `msg` without the attributes this module restores itself; those, per-tree
+    (`estimators_/...`) and special (features, averages)."""
+    plain = pb.Estimator()
+    plain.CopyFrom(msg)
+    del plain.attributes[:]
+    shared, special = {}, {}
+    for a in msg.attributes:
+        if a.name.startswith(_PER_TREE):
+            shared[a.name[len(_PER_TREE) :]] = decode_value(a.value, ctx)
+        elif a.name in (_FEATURES, _APL):
+            special[a.name] = decode_value(a.value, ctx)
+        else:
+            plain.attributes.append(a)
+    return plain, shared, special
+
+
+def _fit_addend(d: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For each element, an `a` with `(d + a) - 1.0 == v` bit for bit (d: integer depths).
+
+    Such an `a` exists for every value a scikit-learn leaf holds (`v` was computed that
+    way, with `v + 1 >= d`): the sum `s = d + a` is one of the float64 values nearest to
+    `v + 1.0` whose `s - 1.0` rounds to `v`, and `a = s - d` is then exact.
+    """
+    d = d.astype(np.float64)
+    out = np.full(v.shape, np.nan)
+    todo = np.ones(v.shape, dtype=bool)
+    base = v + 1.0
+    for step in (0, 1, -1, 2, -2, 3, -3):
+        s = base.copy()
+        for _ in range(abs(step)):
+            s = np.nextafter(s, np.inf if step > 0 else -np.inf)
+        a = s - d
+        ok = todo & ((d + a) - 1.0 == v)
+        out[ok] = a[ok]
+        todo &= ~ok
+        if not todo.any():
+            return out
+    raise AmberError(
+        "E_MODEL", "an isolation-forest leaf value is not depth + c(n) - 1 for any c(n)"
+    )
+
+
+def _leaf_contributions(body: pb.TreeEnsemble, ctx: DecodeCtx, n_nodes: int) -> np.ndarray:
+    """Each node's stored contribution in the producer's node order (NaN for internal nodes
+    of an inference-only file)."""
+    records = ctx.view(body.nodes).reshape(-1).view(NODE_RECORD)
+    offsets = ctx.view(body.tree_offsets).astype(np.int64)
+    values = ctx.view(body.values).reshape(-1)
+    leaf = records["feature"] == LEAF
+    start = np.repeat(offsets[:-1], np.diff(offsets))
+    ids = (
+        ctx.view(body.node_ids).astype(np.int64)
+        if body.node_ids
+        else np.arange(n_nodes, dtype=np.int64) - start
+    )
+    out = np.full(n_nodes, np.nan)
+    out[(start + ids)[leaf]] = values[records["next"][leaf].astype(np.int64)]
+    return out
+
+
+def _sample_weight_needed() -> bool:
+    """Whether this scikit-learn's bagging reads `_sample_weight` (>= 1.4)."""
+    gen = getattr(_bagging, "_generate_bagging_indices", None)
+    return gen is not None and "sample_weight" in inspect.signature(gen).parameters
+
+
+def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    body = msg.isolation_forest
+    t = body.trees
+    if t.input != pb.TREE_INPUT_F32:
+        raise AmberError(
+            "E_UNSUPPORTED",
+            "scikit-learn trees compare float32 inputs; this file's trees compare float64",
+        )
+    plain, shared, special = _split_attributes(msg, ctx)
+    est = build(IsolationForest, plain, ctx)
+    n_in = int(msg.n_features_in)
+    offsets = ctx.view(t.tree_offsets).astype(np.int64)
+    n_trees, n_nodes = offsets.shape[0] - 1, int(offsets[-1])
+    if not hasattr(est, "max_samples_"):
+        est.max_samples_ = int(getattr(est, "_max_samples", 256))
+    if not hasattr(est, "_max_samples"):
+        est._max_samples = int(est.max_samples_)
+    table = special.get(_FEATURES)
+    width = int(getattr(est, "_max_features", n_in))
+    if table is None or np.shape(table) != (n_trees, width):
+        # No usable feature sets (a foreign producer): every tree takes every column.
+        table, width = np.tile(np.arange(n_in, dtype=np.int64), (n_trees, 1)), n_in
+    est._max_features = width
+    est.estimators_features_ = [np.array(row, dtype=np.int64) for row in table]
+    if "_sample_weight" not in vars(est) and _sample_weight_needed():
+        est._sample_weight = None
+
+    # Undo the feature remapping: tree-local index of each input column.
+    records = ctx.view(t.nodes).reshape(-1).view(NODE_RECORD).copy()
+    word = records["feature"].astype(np.int64)
+    leaf = word == LEAF
+    if width != n_in:
+        local = np.full((n_trees, n_in), -1, dtype=np.int64)
+        local[np.repeat(np.arange(n_trees), width), table.reshape(-1)] = np.tile(
+            np.arange(width), n_trees
+        )
+        tree_of = np.repeat(np.arange(n_trees), np.diff(offsets))
+        j = local[tree_of, np.where(leaf, 0, word & FEATURE_BITS)]
+        if np.any(~leaf & (j < 0)):
+            raise AmberError(
+                "E_MODEL", "an isolation-forest tree splits on a column outside its feature set"
+            )
+        records["feature"] = np.where(leaf, LEAF, (word & MISSING_LEFT) | j)
+
+    # The trees' own tree_.value: the attribute, or zeros (inference-only files).
+    n_rows = ctx.view(t.values).shape[0]
+    tree_value = shared.pop("tree_.value", None)
+    no_value = tree_value is None or np.shape(tree_value) != (n_rows, 1, 1)
+    if no_value:
+        tree_value = np.zeros((n_rows, 1, 1))
+    scratch = pb.Estimator(n_features_in=width)
+    scratch.tree_ensemble.CopyFrom(t)
+    scratch.tree_ensemble.nodes = "\0nodes"
+    scratch.tree_ensemble.values = "\0values"
+    overlay = _Overlay(ctx, {"\0nodes": records.view(np.uint8), "\0values": tree_value})
+    built = _build_trees(scratch, overlay, np.array([1], dtype=np.intp))
+
+    template = _template(est)
+    states = shared.pop("random_state", None)
+    blank = est._make_estimator(append=False)
+    # A tree's params are ints, floats, strings and None (checked when saving): a shallow
+    # copy of the template is a clone, at a fraction of deepcopy's cost per tree.
+    immutable = all(isinstance(v, _IMMUTABLE) for v in vars(blank).values())
+    est.estimators_ = []
+    for k, tree in enumerate(built):
+        e = copy.copy(blank) if immutable else copy.deepcopy(blank)
+        if states is not None:
+            e.random_state = int(states[k])
+        if shared:
+            for name, value in shared.items():
+                setattr(e, name, value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value))
+        else:
+            e.n_features_in_, e.n_outputs_, e.max_features_ = width, 1, template.max_features
+        e.tree_ = tree
+        est.estimators_.append(e)
+
+    # _decision_path_lengths and _average_path_length_per_tree: the stored averages, else
+    # recomputed; any leaf whose d + a - 1.0 is not the file's value (none, for a file of
+    # this writer with its statistics) gets an `a` that gives exactly that value.
+    stored = special.get(_APL)
+    stored = stored if stored is not None and np.shape(stored) == (n_nodes,) else None
+    target = _leaf_contributions(t, ctx, n_nodes)
+    lengths, averages = [], []
+    for k, e in enumerate(est.estimators_):
+        s, end = int(offsets[k]), int(offsets[k + 1])
+        d = e.tree_.compute_node_depths()
+        a = (
+            stored[s:end].copy()
+            if stored is not None
+            else _average_path_length(e.tree_.n_node_samples)
+        )
+        v = target[s:end]
+        is_leaf = ~np.isnan(v)
+        bad = is_leaf & ((d + a - 1.0) != v)
+        if bad.any():
+            a[bad] = _fit_addend(d[bad], v[bad])
+        lengths.append(d)
+        averages.append(a)
+    est._decision_path_lengths = tuple(lengths)
+    est._average_path_length_per_tree = tuple(averages)
+
+    contamination = getattr(est, "contamination", None)
+    est.offset_ = (
+        -0.5 if contamination == "auto" and body.offset == -0.5 else np.float64(body.offset)
+    )
+    missing = [
+        f for f in ("impurity", "n_node_samples", "weighted_n_node_samples") if not getattr(t, f)
+    ]
+    if missing or no_value:
+        what = ["value is 0"] if no_value else []
+        what += [f"{f} is {'NaN' if f == 'impurity' else '0'}" for f in missing]
+        warnings.warn(
+            f"{type_name(est)} was saved without training statistics (inference-only): in "
+            f"its trees' tree_, {', '.join(what)}, so "
+            "feature_importances_ and anything else computed from them is not meaningful; "
+            "predictions are exact",
+            AmberWarning,
+            stacklevel=3,
+        )
+    return est
+
+
+register(
+    IsolationForest,
+    PRODUCER,
+    "isolation_forest",
+    isolation_forest_to_proto,
+    isolation_forest_from_proto,
+)
