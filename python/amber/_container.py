@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,9 +74,9 @@ def crc32(data: bytes | memoryview) -> int:
 PARALLEL_CRC_BYTES = 16 * 1024 * 1024
 
 
-def _crcs(chunks: list[memoryview]) -> list[int]:
+def _crcs(chunks: list[memoryview], max_workers: int = 4) -> list[int]:
     """crc32 of each chunk, each byte hashed once; large sets of chunks on several threads."""
-    workers = min(len(chunks), os.cpu_count() or 1, 4)
+    workers = min(len(chunks), os.cpu_count() or 1, max_workers)
     if workers < 2 or sum(len(c) for c in chunks) < PARALLEL_CRC_BYTES:
         return [crc32(c) for c in chunks]
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -301,6 +302,90 @@ def read_container(
     supported_features: frozenset[str] = SUPPORTED_FEATURES,
 ) -> Container:
     """Check `buf` against spec/format.md section 3, checks 1-14, in order."""
+    container = _read_layout(buf, supported_features)
+    if verify_tensor_checksums:
+        table = container.manifest.tensors
+        _compare_crcs(table, _crcs([container.data[t.offset : t.offset + t.length] for t in table]))
+    return container
+
+
+def open_container(
+    buf: bytes | bytearray | memoryview,
+    *,
+    supported_features: frozenset[str] = SUPPORTED_FEATURES,
+) -> tuple[Container, TensorChecksums]:
+    """Checks 1-13 of spec/format.md section 3 now, check 14 (the tensor checksums) started
+    in the background: the caller does check 15 and its decoding inside `with checksums:`,
+    which waits for them (see `TensorChecksums`)."""
+    container = _read_layout(buf, supported_features)
+    return container, TensorChecksums(container.manifest.tensors, container.data)
+
+
+def _compare_crcs(table: Sequence[pb.TensorInfo], crcs: Sequence[int]) -> None:
+    """Check 14: the first tensor, in table order, whose checksum is not its stored one."""
+    for t, got in zip(table, crcs):
+        if got != t.crc32:
+            raise _fail("E_TENSOR_CHECKSUM", f"tensor {t.name!r}: checksum does not match")
+
+
+class TensorChecksums:
+    """Check 14 of spec/format.md section 3, running beside the caller's work.
+
+    A large file's checksums (PARALLEL_CRC_BYTES or more, on a machine with several cores)
+    are computed on a background thread (zlib releases the GIL) while the caller goes on
+    with check 15 and building the estimator, which read the same, already checked layout:
+    the CRC pass then costs no time of its own. Used as a context manager around that work:
+    leaving the block waits for the checksums and raises E_TENSOR_CHECKSUM for the first
+    tensor that does not match, in place of any error raised inside the block, since check
+    14 comes before check 15. So a file with several defects gets the code a reader checking
+    in order gives, and nothing built from a file whose checksums fail is returned.
+    """
+
+    def __init__(self, table: Sequence[pb.TensorInfo], data: memoryview) -> None:
+        self._table = list(table)
+        chunks = [data[t.offset : t.offset + t.length] for t in self._table]
+        self._crcs: list[int] = []
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        cores = os.cpu_count() or 1
+        if cores < 2 or sum(len(c) for c in chunks) < PARALLEL_CRC_BYTES:
+            self._crcs = [crc32(c) for c in chunks]
+            return
+        # One core is the caller's; the others (up to 3) hash.
+        self._thread = threading.Thread(
+            target=self._run, args=(chunks, min(cores - 1, 3)), name="amber-crc32", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, chunks: list[memoryview], workers: int) -> None:
+        try:
+            self._crcs = _crcs(chunks, workers)
+        except BaseException as exc:  # handed to the caller by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the checksums; E_TENSOR_CHECKSUM for the first one that does not match."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+        _compare_crcs(self._table, self._crcs)
+
+    def __enter__(self) -> TensorChecksums:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self.wait()
+        except FormatError as failure:
+            raise failure from None  # check 14 comes first: it replaces the block's error
+
+
+def _read_layout(
+    buf: bytes | bytearray | memoryview, supported_features: frozenset[str]
+) -> Container:
+    """Checks 1-13 of spec/format.md section 3, in order."""
     view = memoryview(buf).cast("B")
     size = len(view)
     # 1. Magic.
@@ -433,12 +518,6 @@ def read_container(
         if any(data[end : t.offset]):
             raise _fail("E_PADDING", f"a padding byte before tensor {t.name!r} is not zero")
         end = t.offset + t.length
-    # 14. Tensor checksums.
-    if verify_tensor_checksums:
-        crcs = _crcs([data[t.offset : t.offset + t.length] for t in table])
-        for t, got in zip(table, crcs):
-            if got != t.crc32:
-                raise _fail("E_TENSOR_CHECKSUM", f"tensor {t.name!r}: checksum does not match")
     return Container(h, manifest, data, tensors)
 
 
@@ -455,10 +534,12 @@ __all__: Sequence[str] = [
     "Container",
     "Header",
     "Tensor",
+    "TensorChecksums",
     "align64",
     "crc32",
     "encode_container",
     "frame",
+    "open_container",
     "pack_header",
     "read_container",
     "reencode",

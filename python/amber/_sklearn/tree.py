@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 import warnings
 from typing import Any
 
@@ -93,6 +94,39 @@ _STATS = ("impurity", "n_node_samples", "weighted_n_node_samples")
 _GROUP_RECORDS = 1 << 14
 #: The fields of scikit-learn's node record that loading writes.
 _NODE_FIELDS = {"left_child", "right_child", "feature", "threshold", "missing_go_to_left", *_STATS}
+#: scikit-learn's node record (sklearn/tree/_tree.pxd `Node`) seen as eight little-endian
+#: 8-byte words, the last holding missing_go_to_left in its low byte then 7 padding bytes: its
+#: layout in 1.3 to 1.9 on 64-bit little-endian hosts. There, loading writes whole columns of
+#: records at once (`_fill_records`); anywhere else it takes the field-by-field path.
+_NODE_WORDS = np.dtype(
+    {
+        "names": [
+            "left_child",
+            "right_child",
+            "feature",
+            "threshold",
+            "impurity",
+            "n_node_samples",
+            "weighted_n_node_samples",
+            "missing_go_to_left",
+        ],
+        "formats": ["<i8", "<i8", "<i8", "<f8", "<f8", "<i8", "<f8", "u1"],
+        "offsets": [0, 8, 16, 24, 32, 40, 48, 56],
+        "itemsize": 64,
+    }
+)
+_WORDS_LAYOUT = (
+    NODE_DTYPE == _NODE_WORDS
+    and sys.byteorder == "little"
+    and hasattr(Tree, "compute_node_depths")  # scikit-learn >= 1.3
+)
+#: Records the word-wise path converts per step: enough to spread numpy's per-call cost,
+#: few enough (2 MiB of scikit-learn records) to stay in the CPU cache.
+_CHUNK_RECORDS = 1 << 15
+#: The bits of a leaf's threshold, float64 TREE_UNDEFINED (-2.0).
+_UNDEFINED_BITS = int(np.array(float(_TREE_UNDEFINED), dtype="<f8").view("<i8"))
+#: A node's statistics when the file has none: impurity NaN, sample counts 0.
+_STAT_FILLS = (np.nan, 0, 0.0)
 
 
 def _version(text: str) -> tuple[int, int, int]:
@@ -449,10 +483,194 @@ def _classes(body: pb.TreeEnsemble) -> list[np.ndarray]:
 
 
 def _build_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarray) -> list[Tree]:
-    """Every tree's `tree_`: numpy over each tree's records (in cache), no loop per node.
+    """Every tree's `tree_`, built from the records with numpy, no loop per node.
 
     Each tree's node array is built whole and handed to `Tree.__setstate__`, which copies
-    it (and the tree's slice of the values) into the tree's own memory.
+    it (and the tree's rows of `values`) into the tree's own memory: the one copy of the
+    nodes the tree needs. Records in preorder (no `node_ids`) on the usual node layout take
+    `_build_preorder_trees`; anything else the field-by-field `_build_trees_by_field`.
+    """
+    if msg.tree_ensemble.node_ids or not _WORDS_LAYOUT:
+        return _build_trees_by_field(msg, ctx, n_classes)
+    return _build_preorder_trees(msg, ctx, n_classes)
+
+
+class _Scratch:
+    """Buffers `_build_preorder_trees` reuses from chunk to chunk (no allocation, and their
+    memory stays in cache): per chunk record, and per record of a group of trees."""
+
+    def __init__(self, chunk: int, group: int) -> None:
+        self.ones = np.arange(1, chunk + 1, dtype=np.int64)
+        self.records = np.empty((chunk, 2), dtype="<i8")
+        self.word, self.leaf_mask, self.right, self.left, self.tmp = (
+            np.empty(chunk, dtype=np.int64) for _ in range(5)
+        )
+        self.group_right = np.empty(group, dtype=np.int64)  # right child (tree-local) or -1
+        self.group_leaf = np.empty(group, dtype=bool)
+        self.mark = np.zeros(group + 1, dtype=np.int64)  # see _one_tree
+
+
+def _fill_records(
+    out: np.ndarray,
+    records: np.ndarray,
+    first: np.ndarray | np.int64,
+    stats: list[np.ndarray | None],
+    lo: int,
+    hi: int,
+    base: int,
+    sc: _Scratch,
+) -> bool:
+    """Convert the file's records lo..hi into scikit-learn's, at out[lo - base: hi - base].
+
+    `out` is a `NODE_DTYPE` array (layout `_NODE_WORDS`), `records` the file's records as
+    [N, 2] little-endian words (threshold bits, feature word | next << 32), `first` the
+    first record of each one's tree (a scalar when they share one). Column by column, each
+    a few numpy operations on contiguous buffers, leaves patched with a mask instead of
+    branches. Also keeps each record's right child and leaf flag in `sc.group_right/leaf`.
+    Returns whether every leaf's row of `values` is its own index (the usual layout).
+    """
+    k = hi - lo
+    a = lo - base
+    words = out[a : a + k].view("<i8").reshape(k, 8)
+    floats = words.view("<f8")
+    rec = sc.records[:k]
+    np.copyto(rec, records[lo:hi])  # one pass over the file's records, then from cache
+    halves = rec.view("<u4").reshape(k, 4)  # threshold low, high, feature word, next
+    word, mask, right, left, tmp = (
+        b[:k] for b in (sc.word, sc.leaf_mask, sc.right, sc.left, sc.tmp)
+    )
+    leaf = sc.group_leaf[a : a + k]
+    np.copyto(word, halves[:, 2])
+    np.equal(word, LEAF, out=leaf)
+    np.negative(leaf.view(np.int8), out=mask, dtype=np.int64)  # -1 for a leaf, else 0
+    # left_child: the next record (tree-local), -1 for a leaf (x | -1 == -1).
+    np.subtract(sc.ones[:k], first - lo, out=left, dtype=np.int64)
+    np.bitwise_or(left, mask, out=words[:, 0])
+    # right_child: `next`, tree-local.
+    np.subtract(halves[:, 3], first, out=right, dtype=np.int64)
+    group_right = sc.group_right[a : a + k]
+    np.bitwise_or(right, mask, out=group_right)
+    np.copyto(words[:, 1], group_right)
+    # Does each leaf's `next` (its row) equal its own index, i.e. right == left - 1?
+    np.subtract(right, left, out=tmp)
+    np.bitwise_and(tmp, mask, out=tmp)
+    rows_in_place = bool(np.array_equal(tmp, mask))
+    # feature: bits 0..30 of the word; a leaf's 0x7FFFFFFF becomes (-1) + (-1) = -2.
+    np.bitwise_and(word, MISSING_LEFT - 1, out=tmp)
+    np.bitwise_or(tmp, mask, out=tmp)
+    np.add(tmp, mask, out=words[:, 2])
+    # threshold: as stored, -2.0 for a leaf (bits ^ ((bits ^ undefined) & mask)).
+    bits = rec[:, 0]
+    np.bitwise_xor(bits, _UNDEFINED_BITS, out=tmp)
+    np.bitwise_and(tmp, mask, out=tmp)
+    np.bitwise_xor(bits, tmp, out=words[:, 3])
+    for column, stat, fill in zip((4, 5, 6), stats, _STAT_FILLS):
+        dest = words[:, column] if column == 5 else floats[:, column]
+        if stat is None:
+            dest.fill(fill)
+        else:
+            np.copyto(dest, stat[lo:hi])
+    # missing_go_to_left: bit 31 (a leaf's 1 + (-1) = 0); the word's other bytes are the
+    # record's padding, left zero.
+    np.right_shift(word, 31, out=tmp)
+    np.add(tmp, mask, out=words[:, 7])
+    return rows_in_place
+
+
+def _one_tree(right: np.ndarray, leaf: np.ndarray, mark: np.ndarray, stamp: int) -> bool:
+    """Whether a tree's records (tree-local right child or -1, leaf flags) form one tree:
+    every record but the root is the child of exactly one record.
+
+    Left children are the records after internal ones, so it is enough that the right
+    children are exactly the records after leaves (but the last), each once: as many
+    internal records as leaves - 1, and the right children marked (with `stamp`, in a
+    `mark` longer than the tree whose last slot takes the leaves' -1) are those records.
+    """
+    n = right.shape[0]
+    if 2 * int(np.count_nonzero(leaf)) != n + 1:
+        return False
+    mark[right] = stamp
+    return bool(np.array_equal(mark[1:n] == stamp, leaf[: n - 1]))
+
+
+def _build_preorder_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarray) -> list[Tree]:
+    """`_build_trees` for records in preorder on the usual node layout.
+
+    Groups of whole trees (or one large tree) are converted chunk by chunk into one staging
+    array of scikit-learn records (`_fill_records`); each tree then hands its slice, and a
+    view of its rows of `values` where they are already what scikit-learn holds, to
+    `Tree.__setstate__`. A tree's depth is scikit-learn's own `compute_node_depths` (one
+    pass in C) once `_one_tree` has shown the records form a tree; anything else is measured
+    by `_depth`, like the field-by-field path.
+    """
+    t = msg.tree_ensemble
+    offsets = ctx.view(t.tree_offsets).astype(np.int64)
+    records = ctx.view(t.nodes).reshape(-1).view(NODE_RECORD).view("<i8").reshape(-1, 2)
+    halves = records.view("<u4").reshape(-1, 4)
+    values = ctx.view(t.values)
+    n_outputs, n_columns = values.shape[1], values.shape[2]
+    width = int(n_classes.max())
+    convert = t.leaf_values == pb.LEAF_VALUES_COUNTS and stores_fractions()
+    every = bool(t.values_for_every_node)
+    # The file's rows are scikit-learn's tree_.value as they are (checked per group below).
+    as_stored = every and width == n_columns and not convert
+    stats = [ctx.view(getattr(t, f)) if getattr(t, f) else None for f in _STATS]
+    n_features = int(msg.n_features_in)
+    classes = n_classes.astype(np.intp)
+    sizes = np.diff(offsets)
+    n_trees = sizes.shape[0]
+    groups = []
+    k = 0
+    while k < n_trees:
+        m = int(np.searchsorted(offsets, offsets[k] + _CHUNK_RECORDS, side="right")) - 1
+        m = min(max(m, k + 1), n_trees)
+        groups.append((k, m))
+        k = m
+    group_max = max(int(offsets[m] - offsets[k]) for k, m in groups)
+    stage = np.empty(group_max, dtype=NODE_DTYPE)
+    sc = _Scratch(min(group_max, _CHUNK_RECORDS), group_max)
+    out = []
+    for k, m in groups:
+        gs, ge = int(offsets[k]), int(offsets[m])
+        rows_in_place = True
+        single = m == k + 1
+        firsts = np.int64(gs) if single else np.repeat(offsets[k:m], sizes[k:m])
+        for lo in range(gs, ge, _CHUNK_RECORDS):
+            hi = min(lo + _CHUNK_RECORDS, ge)
+            first = firsts if single else firsts[lo - gs : hi - gs]
+            rows_in_place &= _fill_records(stage, records, first, stats, lo, hi, gs, sc)
+        for j in range(k, m):
+            s, e = int(offsets[j]), int(offsets[j + 1])
+            n = e - s
+            a, b = s - gs, e - gs
+            nodes = stage[a:b]
+            if as_stored and rows_in_place:
+                tree_vals = values[s:e]  # a read-only view: __setstate__ copies it
+            else:
+                leaves = np.flatnonzero(sc.group_leaf[a:b])
+                rows = halves[s + leaves, 3].astype(np.intp)
+                if every:
+                    tree_vals = np.array(values[s:e, :, :width], dtype=np.float64, order="C")
+                else:
+                    tree_vals = np.zeros((n, n_outputs, width), dtype=np.float64)
+                tree_vals[leaves] = values[rows, :, :width]
+                if convert:
+                    counts_to_fractions(tree_vals, n_classes)
+            tree = Tree(n_features, classes, n_outputs)
+            tree.__setstate__(
+                {"max_depth": 0, "node_count": n, "nodes": nodes, "values": tree_vals}
+            )
+            if _one_tree(sc.group_right[a:b], sc.group_leaf[a:b], sc.mark, j + 1):
+                tree.max_depth = int(tree.compute_node_depths().max()) - 1
+            else:
+                tree.max_depth = _depth(nodes["left_child"], nodes["right_child"])
+            out.append(tree)
+    return out
+
+
+def _build_trees_by_field(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarray) -> list[Tree]:
+    """`_build_trees` for any records and node layout: numpy over each group of trees'
+    records (in cache), each column of scikit-learn's node array written by field.
     """
     t = msg.tree_ensemble
     offsets = ctx.view(t.tree_offsets).astype(np.int64)
