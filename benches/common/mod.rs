@@ -330,22 +330,14 @@ pub fn random_forest(
         n_features_in: n_features as u64,
         feature_names_in: vec![],
         body: Body::TreeEnsemble(TreeEnsemble {
-            nodes: "nodes".into(),
-            tree_offsets: "tree_offsets".into(),
-            values: "values".into(),
-            input: TreeInput::F32,
-            leaf_values,
             classes,
-            impurity: None,
-            n_node_samples: None,
-            weighted_n_node_samples: None,
-            node_ids: None,
-            values_for_every_node: false,
-            categories: None,
-            known_categories: None,
-            categorical_features: None,
-            category_values: None,
-            category_value_offsets: None,
+            ..TreeEnsemble::new(
+                "nodes",
+                "tree_offsets",
+                "values",
+                TreeInput::F32,
+                leaf_values,
+            )
         }),
     };
     let offsets: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();

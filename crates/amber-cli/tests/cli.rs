@@ -236,25 +236,17 @@ fn tree_file() -> Vec<u8> {
         3,
         &[],
         Body::TreeEnsemble(TreeEnsemble {
-            nodes: "nodes".into(),
-            tree_offsets: "tree_offsets".into(),
-            values: "values".into(),
-            input: TreeInput::F32,
-            leaf_values: LeafValues::Fractions,
             classes: vec![
                 Labels::Int(vec![0, 1]),
                 Labels::Str(vec!["a".into(), "b".into(), "c".into()]),
             ],
-            impurity: None,
-            n_node_samples: None,
-            weighted_n_node_samples: None,
-            node_ids: None,
-            values_for_every_node: false,
-            categories: None,
-            known_categories: None,
-            categorical_features: None,
-            category_values: None,
-            category_value_offsets: None,
+            ..TreeEnsemble::new(
+                "nodes",
+                "tree_offsets",
+                "values",
+                TreeInput::F32,
+                LeafValues::Fractions,
+            )
         }),
     );
     encode(

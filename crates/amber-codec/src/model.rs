@@ -380,6 +380,36 @@ impl Estimator {
 }
 
 impl TreeEnsemble {
+    /// A body over the tensors `nodes`, `tree_offsets` and `values`, with no classes, no
+    /// training statistics, no categorical splits and values for leaves only: what a
+    /// single-output regressor needs (set the other fields with struct update syntax).
+    pub fn new(
+        nodes: impl Into<String>,
+        tree_offsets: impl Into<String>,
+        values: impl Into<String>,
+        input: TreeInput,
+        leaf_values: LeafValues,
+    ) -> Self {
+        Self {
+            nodes: nodes.into(),
+            tree_offsets: tree_offsets.into(),
+            values: values.into(),
+            input,
+            leaf_values,
+            classes: Vec::new(),
+            impurity: None,
+            n_node_samples: None,
+            weighted_n_node_samples: None,
+            node_ids: None,
+            values_for_every_node: false,
+            categories: None,
+            known_categories: None,
+            categorical_features: None,
+            category_values: None,
+            category_value_offsets: None,
+        }
+    }
+
     fn visit_tensor_refs<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a str)) {
         for name in [&self.nodes, &self.tree_offsets, &self.values] {
             f(path, name);

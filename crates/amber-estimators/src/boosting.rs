@@ -39,14 +39,14 @@ use std::fmt::Debug;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use amber_codec::model::{self, BoostingDecision, BoostingInitLink, BoostingLink, Labels};
+use amber_codec::model::{self, BoostingDecision, BoostingInitLink, BoostingLink};
 use amber_codec::{Container, DType};
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, expit};
 use crate::method::Prediction;
-use crate::registry::repeated_label;
+use crate::registry::distinct_classes;
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
 use crate::tree::{self, TreeEnsemble, numpy_sum};
 
@@ -598,17 +598,7 @@ fn output(b: &model::Boosting, k: usize, field: &dyn Fn(&str) -> String) -> Resu
             format!("{rule}; found {m} classes and {k} columns"),
         ));
     }
-    if let Some(label) = repeated_label(&classes) {
-        return Err(EstimatorError::model(
-            field("classes"),
-            format!("class {label} is listed twice"),
-        ));
-    }
-    let classes = match classes {
-        Labels::Int(v) => Classes::Int(v),
-        Labels::Float(v) => Classes::Float(v),
-        Labels::Str(v) => Classes::Str(v),
-    };
+    let classes = distinct_classes(classes, field("classes"))?;
     Ok(Output::Classifier {
         classes,
         link,
@@ -687,38 +677,21 @@ mod tests {
     use super::*;
     use crate::method::Method;
     use crate::model::Model;
-    use amber_codec::model::{Body, LeafValues, LinearLink, Producer, TreeInput};
+    use crate::tree::record;
+    use amber_codec::model::{Body, Labels, LeafValues, LinearLink, Producer, TreeInput};
     use amber_codec::{TensorData, encode};
     use ndarray::array;
 
     const LEAF: u32 = u32::MAX;
 
-    fn record(threshold: f64, feature: u32, next: u32) -> Vec<u8> {
-        let mut out = threshold.to_le_bytes().to_vec();
-        out.extend_from_slice(&feature.to_le_bytes());
-        out.extend_from_slice(&next.to_le_bytes());
-        out
-    }
-
     fn trees_body() -> model::TreeEnsemble {
-        model::TreeEnsemble {
-            nodes: "nodes".into(),
-            tree_offsets: "tree_offsets".into(),
-            values: "values".into(),
-            input: TreeInput::F32,
-            leaf_values: LeafValues::Regression,
-            classes: vec![],
-            impurity: None,
-            n_node_samples: None,
-            weighted_n_node_samples: None,
-            node_ids: None,
-            values_for_every_node: false,
-            categories: None,
-            known_categories: None,
-            categorical_features: None,
-            category_values: None,
-            category_value_offsets: None,
-        }
+        model::TreeEnsemble::new(
+            "nodes",
+            "tree_offsets",
+            "values",
+            TreeInput::F32,
+            LeafValues::Regression,
+        )
     }
 
     /// A stump: `x[feature] <= threshold` ? `left` : `right`.

@@ -147,39 +147,21 @@ mod tests {
     use super::*;
     use crate::method::Method;
     use crate::model::Model;
+    use crate::tree::record;
     use amber_codec::model::{Body, LeafValues, Producer, TreeInput};
     use amber_codec::{DType, TensorData, encode};
     use ndarray::array;
 
     const LEAF: u32 = u32::MAX;
 
-    /// A record: threshold, feature word, right child or leaf row.
-    fn record(threshold: f64, feature: u32, next: u32) -> Vec<u8> {
-        let mut out = threshold.to_le_bytes().to_vec();
-        out.extend_from_slice(&feature.to_le_bytes());
-        out.extend_from_slice(&next.to_le_bytes());
-        out
-    }
-
     fn trees_body() -> model::TreeEnsemble {
-        model::TreeEnsemble {
-            nodes: "trees/nodes".into(),
-            tree_offsets: "trees/tree_offsets".into(),
-            values: "trees/values".into(),
-            input: TreeInput::F32,
-            leaf_values: LeafValues::Regression,
-            classes: vec![],
-            impurity: None,
-            n_node_samples: None,
-            weighted_n_node_samples: None,
-            node_ids: None,
-            values_for_every_node: false,
-            categories: None,
-            known_categories: None,
-            categorical_features: None,
-            category_values: None,
-            category_value_offsets: None,
-        }
+        model::TreeEnsemble::new(
+            "trees/nodes",
+            "trees/tree_offsets",
+            "trees/values",
+            TreeInput::F32,
+            LeafValues::Regression,
+        )
     }
 
     /// Two trees on two features. Tree 0: x1 <= `t0` ? leaf 0 : leaf 1. Tree 1: x0 <= -1

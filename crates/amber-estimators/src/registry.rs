@@ -67,6 +67,18 @@ fn build_estimator<B: Source>(
     })
 }
 
+/// The labels as runtime classes, refusing a label listed twice (rule 7 of
+/// `spec/estimators.md` section 3, which every classifier body shares).
+pub(crate) fn distinct_classes(classes: Labels, field: String) -> Result<Classes> {
+    if let Some(label) = repeated_label(&classes) {
+        return Err(EstimatorError::model(
+            field,
+            format!("class {label} is listed twice"),
+        ));
+    }
+    Ok(Classes::from(classes))
+}
+
 /// `n_features_in`, `None` when 0 (unset: allowed for a pipeline only), and the rule that
 /// `feature_names_in` is empty or has one name per feature.
 fn declared_n_features(est: &model::Estimator, path: &str) -> Result<Option<usize>> {
@@ -254,17 +266,7 @@ fn linear<B: Deref<Target = [u8]>>(
             format!("{rule}; found {m} classes and coef of shape {coef_shape:?}"),
         ));
     }
-    if let Some(label) = repeated_label(&classes) {
-        return Err(EstimatorError::model(
-            field("classes"),
-            format!("class {label} is listed twice"),
-        ));
-    }
-    let classes = match classes {
-        Labels::Int(v) => Classes::Int(v),
-        Labels::Float(v) => Classes::Float(v),
-        Labels::Str(v) => Classes::Str(v),
-    };
+    let classes = distinct_classes(classes, field("classes"))?;
     Ok(Box::new(Classifier::new(affine, link, classes)))
 }
 

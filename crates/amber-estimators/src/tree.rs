@@ -111,6 +111,18 @@ impl Node {
     }
 }
 
+/// A record's 16 file bytes (tests that write node tensors).
+#[cfg(test)]
+pub(crate) fn record(threshold: f64, feature: u32, next: u32) -> Vec<u8> {
+    Node {
+        threshold,
+        feature,
+        next,
+    }
+    .to_le()
+    .to_vec()
+}
+
 /// Views node-record bytes as records in place: `Some` on a little-endian machine when the
 /// bytes are 8-byte aligned and hold whole records.
 fn cast_nodes(bytes: &[u8]) -> Option<&[Node]> {

@@ -97,22 +97,14 @@ pub fn nodes(name: &str, records: &[Rec]) -> Tensor {
 /// A `TreeEnsemble` body over tensors `nodes`, `tree_offsets`, `values`.
 pub fn tree_ensemble(leaf_values: LeafValues, classes: Vec<Labels>) -> Body {
     Body::TreeEnsemble(TreeEnsemble {
-        nodes: "nodes".into(),
-        tree_offsets: "tree_offsets".into(),
-        values: "values".into(),
-        input: TreeInput::F32,
-        leaf_values,
         classes,
-        impurity: None,
-        n_node_samples: None,
-        weighted_n_node_samples: None,
-        node_ids: None,
-        values_for_every_node: false,
-        categories: None,
-        known_categories: None,
-        categorical_features: None,
-        category_values: None,
-        category_value_offsets: None,
+        ..TreeEnsemble::new(
+            "nodes",
+            "tree_offsets",
+            "values",
+            TreeInput::F32,
+            leaf_values,
+        )
     })
 }
 
