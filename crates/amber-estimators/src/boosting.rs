@@ -41,10 +41,10 @@ use std::sync::Arc;
 
 use amber_codec::model::{self, BoostingDecision, BoostingInitLink, BoostingLink};
 use amber_codec::{Container, DType};
-use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayD, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
-use crate::linear::{Classes, argmax, expit};
+use crate::linear::{Classes, argmax, expit, nan_max, take};
 use crate::method::Prediction;
 use crate::registry::distinct_classes;
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
@@ -165,19 +165,6 @@ fn logit_log1p(q: f64) -> f64 {
     }
 }
 
-/// numpy's `max` over a row: NaN if any entry is NaN.
-fn nan_max(row: ArrayView1<'_, f64>) -> f64 {
-    row.iter().fold(f64::NEG_INFINITY, |m, &v| {
-        if m.is_nan() || v.is_nan() {
-            f64::NAN
-        } else if v > m {
-            v
-        } else {
-            m
-        }
-    })
-}
-
 /// numpy's `nan_to_num`: NaN to 0, infinities to the largest finite values.
 fn nan_to_num(v: f64) -> f64 {
     if v.is_nan() {
@@ -295,26 +282,6 @@ fn init_raw(
         }
     }
     Ok(raw)
-}
-
-/// The labels at `indices` (indices come from columns the registry matched to the classes).
-fn take(classes: &Classes, indices: &[usize]) -> Result<Prediction> {
-    fn pick<T: Clone>(values: &[T], indices: &[usize]) -> Result<ArrayD<T>> {
-        indices
-            .iter()
-            .map(|&i| {
-                values.get(i).cloned().ok_or_else(|| {
-                    EstimatorError::model("classes", format!("no class for output column {i}"))
-                })
-            })
-            .collect::<Result<Array1<T>>>()
-            .map(Array1::into_dyn)
-    }
-    Ok(match classes {
-        Classes::Int(v) => Prediction::Int(pick(v, indices)?),
-        Classes::Float(v) => Prediction::Float(pick(v, indices)?),
-        Classes::Str(v) => Prediction::Str(pick(v, indices)?),
-    })
 }
 
 impl Boosting {
@@ -1046,7 +1013,7 @@ mod tests {
     fn softmax_sums_pairwise_from_eight_classes() {
         // Nine columns: numpy's pairwise order, not a left-to-right sum.
         let raw: Vec<f64> = (0..9).map(|i| f64::from(i) * 0.37 - 1.0).collect();
-        let mut row = Array1::from(raw.clone());
+        let mut row = ndarray::Array1::from(raw.clone());
         softmax(row.view_mut());
         let m = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let e: Vec<f64> = raw.iter().map(|v| (v - m).exp()).collect();

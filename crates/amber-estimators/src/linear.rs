@@ -158,7 +158,7 @@ pub(crate) fn softmax_rows(p: &mut Array2<f64>) {
 }
 
 /// numpy's `max` over a row: NaN if any entry is NaN, else the largest entry.
-fn nan_max(row: ArrayView1<'_, f64>) -> f64 {
+pub(crate) fn nan_max(row: ArrayView1<'_, f64>) -> f64 {
     row.iter().fold(f64::NEG_INFINITY, |m, &v| {
         if m.is_nan() || v.is_nan() {
             f64::NAN
@@ -279,7 +279,7 @@ impl Classifier {
 
 /// The labels at `indices`, as a 1-D array of the classes' type. Indices come from score
 /// columns, and the registry made `classes` cover every column; `get` keeps that local.
-fn take(classes: &Classes, indices: &[usize]) -> Result<Prediction> {
+pub(crate) fn take(classes: &Classes, indices: &[usize]) -> Result<Prediction> {
     fn pick<T: Clone>(values: &[T], indices: &[usize]) -> Result<ArrayD<T>> {
         indices
             .iter()
