@@ -66,7 +66,12 @@ from ._common import (
     type_name,
 )
 from .linear import _classes, _labels
-from .tree import _build_trees, _equal, _fitted, _write_body
+from .tree import (
+    _build_trees,
+    _equal,
+    _write_body,
+    write_shared_tree_attributes,
+)
 
 PRODUCERS = {
     "sklearn.ensemble.GradientBoostingClassifier": GradientBoostingClassifier,
@@ -417,17 +422,7 @@ def _tree_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx) 
     msg.attributes.add(
         name=_TREE_PARAMS, value=encode_value(first, f"attributes/{_TREE_PARAMS}", ctx)
     )
-    shared = {k: v for k, v in _fitted(trees[0]).items() if k != "tree_"}
-    for i, t in enumerate(trees):
-        mine = {k: v for k, v in _fitted(t).items() if k != "tree_"}
-        if sorted(mine) != sorted(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
-            raise UnsupportedError(
-                f"tree {i} of this {type_name(est)} has fitted attributes that differ from "
-                "tree 0's (other than tree_)"
-            )
-    for name, value in shared.items():
-        full = _PER_TREE + name
-        msg.attributes.add(name=full, value=encode_value(value, f"attributes/{full}", ctx))
+    write_shared_tree_attributes(est, trees, msg, ctx, any_order=True)
     if not ctx.inference_only and isinstance(rng, np.random.RandomState):
         msg.attributes.add(
             name=_RNG, value=encode_value(rng.get_state(), f"attributes/{_RNG}", ctx)

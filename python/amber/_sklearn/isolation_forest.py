@@ -46,7 +46,13 @@ from .._errors import AmberError, AmberWarning, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from .._tree import FEATURE_BITS, LEAF, MISSING_LEFT, NODE_RECORD
 from ._common import DecodeCtx, EncodeCtx, build, decode_value, encode_value, register, type_name
-from .tree import _build_trees, _equal, _fitted, _write_body
+from .tree import (
+    _build_trees,
+    _equal,
+    _write_body,
+    tree_random_states,
+    write_shared_tree_attributes,
+)
 
 PRODUCER = "sklearn.ensemble.IsolationForest"
 #: Attribute-name prefix of what the trees share, as for forests (tree.py).
@@ -86,19 +92,7 @@ def _check_trees(est: Any, trees: list[Any]) -> list[int]:
         raise UnsupportedError(
             f"{type_name(est)}.estimator_ is not the ExtraTreeRegressor its fit makes"
         )
-    expected.pop("random_state")
-    states = []
-    for i, t in enumerate(trees):
-        params = t.get_params(deep=False)
-        states.append(params.pop("random_state"))
-        if type(t) is not ExtraTreeRegressor or not _equal(params, expected):
-            raise UnsupportedError(
-                f"tree {i} of this {type_name(est)} is not the forest's ExtraTreeRegressor "
-                "(its class or params differ)"
-            )
-    if not all(type(s) is int for s in states):
-        raise UnsupportedError(f"the trees of this {type_name(est)} need int random states")
-    return states
+    return tree_random_states(est, trees, ExtraTreeRegressor, expected)
 
 
 def _feature_table(est: Any, n_trees: int) -> tuple[np.ndarray, bool]:
@@ -211,16 +205,7 @@ def isolation_forest_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> se
     if not ctx.inference_only:
         attribute(_TREE_VALUE, arrays[written.values])
         attribute(_APL, averages)
-    shared = {k: v for k, v in _fitted(trees[0]).items() if k != "tree_"}
-    for i, t in enumerate(trees):
-        mine = {k: v for k, v in _fitted(t).items() if k != "tree_"}
-        if list(mine) != list(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
-            raise UnsupportedError(
-                f"tree {i} of this {type_name(est)} has fitted attributes that differ from "
-                "tree 0's (other than tree_)"
-            )
-    for name, value in shared.items():
-        attribute(_PER_TREE + name, value)
+    write_shared_tree_attributes(est, trees, msg, ctx)
     for name in _PRIVATE:
         if name in vars(est):
             attribute(name, getattr(est, name))

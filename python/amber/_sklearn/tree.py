@@ -372,16 +372,12 @@ def _fitted(obj: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_")}
 
 
-def _forest_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx) -> None:
-    """The forest's template, its trees' params, random states and shared attributes."""
-    tree_cls = TREE_OF[type(est)]
-    template = getattr(est, "estimator_", None)
-    if type(template) is not tree_cls or not _equal(
-        template.get_params(deep=False), tree_cls().get_params(deep=False)
-    ):
-        raise UnsupportedError(f"{type_name(est)}.estimator_ must be a default {tree_cls.__name__}")
-    expected = est._make_estimator(append=False).get_params(deep=False)
-    expected.pop("random_state")
+def tree_random_states(
+    est: Any, trees: list[Any], tree_cls: type, expected: dict[str, Any]
+) -> list[int]:
+    """Each tree's random state, after checking that every tree is a `tree_cls` with the
+    `expected` params (random_state aside), so that loading can rebuild them."""
+    expected = {k: v for k, v in expected.items() if k != "random_state"}
     states = []
     for i, t in enumerate(trees):
         params = t.get_params(deep=False)
@@ -393,14 +389,21 @@ def _forest_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx
             )
     if not all(type(s) is int for s in states):
         raise UnsupportedError(f"the trees of this {type_name(est)} need int random states")
-    msg.attributes.add(
-        name=_RANDOM_STATE,
-        value=encode_value(np.asarray(states, dtype=np.int64), f"attributes/{_RANDOM_STATE}", ctx),
-    )
+    return states
+
+
+def write_shared_tree_attributes(
+    est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx, *, any_order: bool = False
+) -> None:
+    """The trees' fitted attributes other than `tree_`, which must be the same in every tree
+    (and set in the same order unless `any_order`: a gradient boosting continued with
+    warm_start after a load mixes rebuilt and fitted trees), saved once as
+    `estimators_/<name>`."""
     shared = {k: v for k, v in _fitted(trees[0]).items() if k != "tree_"}
+    key = sorted if any_order else list
     for i, t in enumerate(trees):
         mine = {k: v for k, v in _fitted(t).items() if k != "tree_"}
-        if list(mine) != list(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
+        if key(mine) != key(shared) or not all(_equal(mine[k], shared[k]) for k in shared):
             raise UnsupportedError(
                 f"tree {i} of this {type_name(est)} has fitted attributes that differ from "
                 "tree 0's (other than tree_)"
@@ -408,6 +411,23 @@ def _forest_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx
     for name, value in shared.items():
         full = _PER_TREE + name
         msg.attributes.add(name=full, value=encode_value(value, f"attributes/{full}", ctx))
+
+
+def _forest_extras(est: Any, trees: list[Any], msg: pb.Estimator, ctx: EncodeCtx) -> None:
+    """The forest's template, its trees' params, random states and shared attributes."""
+    tree_cls = TREE_OF[type(est)]
+    template = getattr(est, "estimator_", None)
+    if type(template) is not tree_cls or not _equal(
+        template.get_params(deep=False), tree_cls().get_params(deep=False)
+    ):
+        raise UnsupportedError(f"{type_name(est)}.estimator_ must be a default {tree_cls.__name__}")
+    expected = est._make_estimator(append=False).get_params(deep=False)
+    states = tree_random_states(est, trees, tree_cls, expected)
+    msg.attributes.add(
+        name=_RANDOM_STATE,
+        value=encode_value(np.asarray(states, dtype=np.int64), f"attributes/{_RANDOM_STATE}", ctx),
+    )
+    write_shared_tree_attributes(est, trees, msg, ctx)
     for name in _FOREST_PRIVATE:
         if name in vars(est):
             value = getattr(est, name)
