@@ -401,6 +401,14 @@ impl Estimator for Boosting {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        match (&self.output, proba) {
+            (Output::Regressor { .. }, false) => Some(1),
+            (Output::Regressor { .. }, true) => None,
+            (Output::Classifier { classes, .. }, false) => classes.is_numeric().then_some(1),
+            (Output::Classifier { classes, .. }, true) => Some(classes.len()),
+        }
+    }
     fn as_predict(&self) -> Option<&dyn Predict> {
         Some(self)
     }
@@ -626,12 +634,27 @@ fn init(
             format!("must be in [0, 0.5), is {eps}"),
         ));
     }
-    // One zero row through the init: it has the method, and its output has the shape the
-    // link needs (both fixed by the model, not by the input's values).
-    let probe = Array2::zeros((1, n_features));
-    init_raw(estimator.as_ref(), link, eps, probe.view(), k).map_err(|e| {
-        EstimatorError::model(init_path, format!("cannot start the raw scores: {e}"))
-    })?;
+    // The init has the method its link needs, with the output it needs. Known from its
+    // validated body: running it on a probe row would allocate `n_features` values, a count
+    // that only a linear init's tensors back (a tree's is declared).
+    let proba = link != InitLink::Predict;
+    let want = match link {
+        InitLink::Predict => 1,
+        _ if link.binary() => 2,
+        _ => k,
+    };
+    let got = estimator.numeric_columns(proba);
+    if got != Some(want) {
+        let method = if proba { "predict_proba" } else { "predict" };
+        let found = got.map_or_else(
+            || format!("no {method} giving numbers"),
+            |c| format!("{method} with {c} column(s)"),
+        );
+        return Err(EstimatorError::model(
+            init_path,
+            format!("cannot start the raw scores: it has {found}, the init link needs {want}"),
+        ));
+    }
     Ok(Start::Init {
         estimator,
         link,
@@ -1317,7 +1340,8 @@ mod tests {
                 BoostingInitLink::Logit,
                 0.0,
             );
-        assert!(model_error(f.open()).contains("expected [1, 2]"));
+        let e = model_error(f.open());
+        assert!(e.contains("3 column(s)") && e.contains("needs 2"), "{e}");
         // An init with another feature count.
         let mut f = regressor().with_init(
             vec![1.0, 1.0, 1.0],

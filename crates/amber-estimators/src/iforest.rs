@@ -98,6 +98,10 @@ impl Predict for IsolationForest {
 }
 
 impl Estimator for IsolationForest {
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        // predict: i64 labels -1 and 1, [n]; no predict_proba.
+        (!proba).then_some(1)
+    }
     fn n_features_in(&self) -> usize {
         self.trees.n_features_in()
     }
@@ -327,8 +331,16 @@ mod tests {
                 if context.starts_with("estimator.isolation_forest.trees")),
             "{err}"
         );
-        // Leaves may share a row (nothing requires one row per leaf).
-        assert!(Model::from_bytes(file_with(0.5, [0, 0, 1, 1], 1.0, -0.5, &[0.0; 4])).is_ok());
+        // Leaves-only values: leaf k (in record order) is row k, so leaves cannot share a row
+        // or come out of order.
+        for rows in [[0, 0, 1, 1], [1, 0, 2, 3]] {
+            let err = Model::from_bytes(file_with(0.5, rows, 1.0, -0.5, &[0.0; 4])).unwrap_err();
+            assert!(
+                err.to_string().contains("prescribes row"),
+                "{rows:?}: {err}"
+            );
+        }
+        assert!(Model::from_bytes(file_with(0.5, [0, 1, 2, 3], 1.0, -0.5, &[0.0; 4])).is_ok());
     }
 
     #[test]

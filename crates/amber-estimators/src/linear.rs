@@ -215,6 +215,13 @@ impl Estimator for Regressor {
     fn n_features_in(&self) -> usize {
         self.affine.n_features()
     }
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        match (proba, self.one_d) {
+            (true, _) => None,
+            (false, true) => Some(1),
+            (false, false) => Some(self.affine.n_outputs()),
+        }
+    }
     fn as_predict(&self) -> Option<&dyn Predict> {
         Some(self)
     }
@@ -241,6 +248,22 @@ pub(crate) enum Classes {
     Float(Vec<f64>),
     /// String labels.
     Str(Vec<String>),
+}
+
+impl Classes {
+    /// The number of classes.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Classes::Int(v) => v.len(),
+            Classes::Float(v) => v.len(),
+            Classes::Str(v) => v.len(),
+        }
+    }
+
+    /// Whether the labels are numbers (ints or floats), which can be raw scores.
+    pub(crate) fn is_numeric(&self) -> bool {
+        !matches!(self, Classes::Str(_))
+    }
 }
 
 /// A linear classifier.
@@ -347,6 +370,13 @@ impl PredictProba for Classifier {
 impl Estimator for Classifier {
     fn n_features_in(&self) -> usize {
         self.affine.n_features()
+    }
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        if proba {
+            Some(self.classes.len())
+        } else {
+            self.classes.is_numeric().then_some(1)
+        }
     }
     fn as_predict(&self) -> Option<&dyn Predict> {
         Some(self)

@@ -129,6 +129,9 @@ impl Estimator for Pipeline {
     fn n_features_in(&self) -> usize {
         self.n_features_in
     }
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        self.last()?.numeric_columns(proba)
+    }
     fn as_predict(&self) -> Option<&dyn Predict> {
         self.last()?.as_predict().map(|_| self as &dyn Predict)
     }

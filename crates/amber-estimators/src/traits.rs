@@ -75,6 +75,15 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
         None
     }
+    /// The columns of what `predict` (`proba = false`) or `predict_proba` (`true`) returns,
+    /// known from the validated body without running it: `Some(1)` for a `[n]` output,
+    /// `Some(c)` for `[n, c]`; `None` without the method, when it gives strings (`predict`)
+    /// or when it has no single-array output. A boosting init is checked with it, so that
+    /// no probe input of a declared width has to be allocated.
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        let _ = proba;
+        None
+    }
 }
 
 impl dyn Estimator + '_ {

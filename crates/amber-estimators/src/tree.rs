@@ -218,8 +218,10 @@ fn cast_code(x: f64) -> usize {
 struct Categorical {
     /// Per categorical split: the categories that go left.
     sets: Vec<CategorySet>,
-    /// Per input feature: its row of `known` (and of `values`), `u32::MAX` if not categorical.
-    row_of_feature: Vec<u32>,
+    /// The categorical features, strictly increasing: feature `features[j]`'s row of `known`
+    /// (and of `values`) is `j`. A sorted list rather than a table per input feature, whose
+    /// size would come from `n_features_in`, which no tensor backs.
+    features: Vec<u32>,
     /// Per categorical feature: the categories seen in training.
     known: Vec<CategorySet>,
     /// Per categorical feature: its category values, strictly increasing; `None` for the
@@ -228,6 +230,13 @@ struct Categorical {
 }
 
 impl Categorical {
+    /// The row of `known` (and of `values`) of input feature `feature`, if it is categorical.
+    #[inline]
+    fn row(&self, feature: usize) -> Option<usize> {
+        let feature = u32::try_from(feature).ok()?;
+        self.features.binary_search(&feature).ok()
+    }
+
     /// Whether `x` (feature `feature`) goes left at the categorical split `node`
     /// (`_predict_one_from_raw_data` in `_predictor.pyx`): NaN, a negative value (integer
     /// codes) and a value that is no known category go where missing values go; a category
@@ -238,7 +247,7 @@ impl Categorical {
         if x.is_nan() {
             return Some(missing);
         }
-        let row = *self.row_of_feature.get(feature)? as usize;
+        let row = self.row(feature)?;
         let code = match &self.values {
             Some(values) => {
                 let values = values.get(row)?;
@@ -316,7 +325,7 @@ struct Forest<'a> {
 /// The categorical context of ensembles without categorical splits (never consulted).
 static NO_CATEGORIES: Categorical = Categorical {
     sets: Vec::new(),
-    row_of_feature: Vec::new(),
+    features: Vec::new(),
     known: Vec::new(),
     values: None,
 };
@@ -716,7 +725,13 @@ impl TreeEnsemble {
     /// parallel over row chunks for large ones (same per-row code, same results).
     fn fill(&self, x: ArrayView2<'_, f64>, what: Leaf, width: usize) -> Result<Array2<f64>> {
         let n = x.nrows();
-        let mut out = vec![0.0; n * width];
+        let len = n.checked_mul(width).ok_or_else(|| {
+            EstimatorError::model(
+                "tree_ensemble",
+                format!("{n} rows of {width} outputs do not fit in memory"),
+            )
+        })?;
+        let mut out = vec![0.0; len];
         self.run(x, Mode::Mean(what), width, &mut out)?;
         to_array(out, n, width)
     }
@@ -959,6 +974,24 @@ impl Estimator for TreeEnsemble {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
+    fn numeric_columns(&self, proba: bool) -> Option<usize> {
+        match (&self.kind, proba) {
+            (Kind::Regressor, true) => None,
+            (Kind::Regressor, false) => Some(self.n_outputs),
+            (Kind::Classifier(c), true) => match c.columns.as_slice() {
+                [(n_classes, _)] => Some(*n_classes),
+                _ => None,
+            },
+            (Kind::Classifier(c), false) => {
+                let numeric = c.one_kind && c.classes.first().is_some_and(Classes::is_numeric);
+                numeric.then_some(if self.n_outputs == 1 {
+                    1
+                } else {
+                    self.n_outputs
+                })
+            }
+        }
+    }
     fn as_predict(&self) -> Option<&dyn Predict> {
         match &self.kind {
             Kind::Classifier(c) if !c.one_kind => None,
@@ -1092,23 +1125,16 @@ fn build_categorical<B: Deref<Target = [u8]>>(
         }
     };
     let features: Vec<u32> = read_vec(c, features_index)?;
-    let mut row_of_feature = vec![u32::MAX; n_features];
+    // Strictly increasing (so a binary search finds a feature's row) and below n_features_in.
     let mut previous = None;
     for (row, &f) in features.iter().enumerate() {
-        let slot = row_of_feature
-            .get_mut(f as usize)
-            .filter(|_| previous < Some(f));
-        match slot {
-            // row < m <= u32::MAX entries of a u32 tensor.
-            Some(slot) => *slot = row as u32,
-            None => {
-                return Err(bad(
-                    "categorical_features",
-                    format!(
-                        "entry {row} ({f}) must be below n_features_in {n_features} and above the previous entry"
-                    ),
-                ));
-            }
+        if previous >= Some(f) || f as usize >= n_features {
+            return Err(bad(
+                "categorical_features",
+                format!(
+                    "entry {row} ({f}) must be below n_features_in {n_features} and above the previous entry"
+                ),
+            ));
         }
         previous = Some(f);
     }
@@ -1170,7 +1196,7 @@ fn build_categorical<B: Deref<Target = [u8]>>(
     };
     Ok(Some(Categorical {
         sets: sets_of(sets_index)?,
-        row_of_feature,
+        features,
         known: sets_of(known_index)?,
         values,
     }))
@@ -1355,8 +1381,11 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     };
 
     let categorical = build_categorical(c, t, n_features, context)?;
+    let node_ids = provenance(c, t, n_nodes, &bounds, context)?;
+    check_values(c, values_index, &kind, n_outputs, n_columns, context)?;
 
     // The records, tree by tree: O(n_nodes), no copy.
+    let mut n_leaves = 0usize;
     for (tree, (start, end)) in trees(&bounds).enumerate() {
         let records = nodes.get(start..end).unwrap_or_default();
         for (i, node) in (start..).zip(records) {
@@ -1372,6 +1401,33 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
                         ),
                     ));
                 }
+                // Rule 7: the row the layout prescribes, so that every reader finds a leaf's
+                // value in the same place whether it follows `next` or the node order.
+                let id = node_ids
+                    .as_ref()
+                    .map_or(Some(i - start), |ids| ids.get(i).map(|&id| id as usize));
+                let want = if t.values_for_every_node {
+                    id.map(|id| start + id)
+                } else {
+                    Some(n_leaves)
+                };
+                if want != Some(node.next as usize) {
+                    return Err(bad(
+                        "nodes",
+                        format!(
+                            "{}: leaf points at row {} of values; the layout prescribes row {} ({})",
+                            at(),
+                            node.next,
+                            want.map_or_else(|| "?".to_owned(), |w| w.to_string()),
+                            if t.values_for_every_node {
+                                "its tree's first record plus its node id"
+                            } else {
+                                "the number of leaf records before it"
+                            }
+                        ),
+                    ));
+                }
+                n_leaves += 1;
                 continue;
             }
             let feature = (node.feature & FEATURE_MASK) as usize;
@@ -1386,9 +1442,7 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
             }
             if node.feature & CATEGORICAL != 0 {
                 let ok = categorical.as_ref().is_some_and(|cats| {
-                    cats.row_of_feature
-                        .get(feature)
-                        .is_some_and(|&r| r != u32::MAX)
+                    cats.row(feature).is_some()
                         && usize::try_from(node.threshold.to_bits())
                             .is_ok_and(|s| s < cats.sets.len())
                 });
@@ -1427,61 +1481,11 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         }
     }
 
-    // Provenance tensors: dtype and shape; node_ids a permutation within each tree.
-    for (name, f, dtype) in [
-        (&t.impurity, "impurity", DType::F64),
-        (&t.n_node_samples, "n_node_samples", DType::I64),
-        (
-            &t.weighted_n_node_samples,
-            "weighted_n_node_samples",
-            DType::F64,
-        ),
-        (&t.node_ids, "node_ids", DType::U32),
-    ] {
-        let Some(name) = name else { continue };
-        let info = c
-            .manifest()
-            .tensors
-            .get(index_of(c, name)?)
-            .ok_or_else(|| bad(f, "not in the tensor table".to_owned()))?;
-        let shape = typed_shape(&info.shape, info.dtype, dtype)
-            .map_err(|why| bad(f, format!("tensor {name:?} {why}")))?;
-        if shape != [n_nodes] {
-            return Err(bad(
-                f,
-                format!("tensor {name:?} has shape {shape:?}, expected [{n_nodes}]"),
-            ));
-        }
-    }
-    if let Some(name) = &t.node_ids {
-        let view = c.tensor_by_index(index_of(c, name)?)?;
-        let ids: Vec<u32> = match cast_slice::<u32>(view.bytes()) {
-            Some(s) => s.to_vec(),
-            None => view
-                .bytes()
-                .chunks_exact(4)
-                .map(<u32 as Element>::from_le)
-                .collect(),
-        };
-        let mut seen = Vec::new();
-        for (tree, (start, end)) in trees(&bounds).enumerate() {
-            seen.clear();
-            seen.resize(end - start, false);
-            for &id in ids.get(start..end).unwrap_or_default() {
-                match seen.get_mut(id as usize) {
-                    Some(s) if !*s => *s = true,
-                    _ => {
-                        return Err(bad(
-                            "node_ids",
-                            format!(
-                                "tree {tree}: ids must be a permutation of 0..{}; {id} is out of range or repeated",
-                                end - start
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
+    if !t.values_for_every_node && n_leaves != n_rows {
+        return Err(bad(
+            "values",
+            format!("holds leaves only, so it needs one row per leaf: {n_leaves}, not {n_rows}"),
+        ));
     }
 
     // Zero-copy for the values when the file's buffer is 8-byte aligned on a little-endian
@@ -1520,6 +1524,122 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         kind,
         categorical,
     })
+}
+
+/// Rule 9 of `spec/estimators.md` section 5.2: the provenance tensors' dtypes and shapes, and
+/// `node_ids`, within each tree, a permutation of `0 .. tree size` that gives the tree's first
+/// record (its root) id 0. Returns the ids.
+fn provenance<B: Deref<Target = [u8]>>(
+    c: &Container<B>,
+    t: &model::TreeEnsemble,
+    n_nodes: usize,
+    bounds: &[usize],
+    context: &str,
+) -> Result<Option<Vec<u32>>> {
+    let bad = |f: &str, reason: String| EstimatorError::model(format!("{context}.{f}"), reason);
+    for (name, f, dtype) in [
+        (&t.impurity, "impurity", DType::F64),
+        (&t.n_node_samples, "n_node_samples", DType::I64),
+        (
+            &t.weighted_n_node_samples,
+            "weighted_n_node_samples",
+            DType::F64,
+        ),
+        (&t.node_ids, "node_ids", DType::U32),
+    ] {
+        let Some(name) = name else { continue };
+        let info = c
+            .manifest()
+            .tensors
+            .get(index_of(c, name)?)
+            .ok_or_else(|| bad(f, "not in the tensor table".to_owned()))?;
+        let shape = typed_shape(&info.shape, info.dtype, dtype)
+            .map_err(|why| bad(f, format!("tensor {name:?} {why}")))?;
+        if shape != [n_nodes] {
+            return Err(bad(
+                f,
+                format!("tensor {name:?} has shape {shape:?}, expected [{n_nodes}]"),
+            ));
+        }
+    }
+    let Some(name) = &t.node_ids else {
+        return Ok(None);
+    };
+    let view = c.tensor_by_index(index_of(c, name)?)?;
+    let ids: Vec<u32> = match cast_slice::<u32>(view.bytes()) {
+        Some(s) => s.to_vec(),
+        None => view
+            .bytes()
+            .chunks_exact(4)
+            .map(<u32 as Element>::from_le)
+            .collect(),
+    };
+    let mut seen = Vec::new();
+    for (tree, (start, end)) in trees(bounds).enumerate() {
+        if ids.get(start) != Some(&0) {
+            return Err(bad(
+                "node_ids",
+                format!("tree {tree}: its first record (the root) must have id 0"),
+            ));
+        }
+        seen.clear();
+        seen.resize(end - start, false);
+        for &id in ids.get(start..end).unwrap_or_default() {
+            match seen.get_mut(id as usize) {
+                Some(s) if !*s => *s = true,
+                _ => {
+                    return Err(bad(
+                        "node_ids",
+                        format!(
+                            "tree {tree}: ids must be a permutation of 0..{}; {id} is out of range or repeated",
+                            end - start
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Some(ids))
+}
+
+/// Rule 8 of `spec/estimators.md` section 5.2: every element of `values` is finite; a
+/// classifier's are `>= 0`, and its padding columns (`k >= n_classes_o` of output `o`) are 0.
+/// One pass over the tensor, which verifies its checksum here if the reader deferred it.
+fn check_values<B: Deref<Target = [u8]>>(
+    c: &Container<B>,
+    values_index: usize,
+    kind: &Kind,
+    n_outputs: usize,
+    n_columns: usize,
+    context: &str,
+) -> Result<()> {
+    let view = c.tensor_by_index(values_index)?;
+    let row_len = n_outputs.saturating_mul(n_columns).max(1);
+    let classes: Option<&[(usize, usize)]> = match kind {
+        Kind::Regressor => None,
+        Kind::Classifier(cls) => Some(&cls.columns),
+    };
+    for (at, bytes) in view.bytes().chunks_exact(8).enumerate() {
+        let v = <f64 as Element>::from_le(bytes);
+        let (o, k) = ((at % row_len) / n_columns.max(1), at % n_columns.max(1));
+        let why = match classes {
+            _ if !v.is_finite() => "is not finite",
+            Some(columns) => match columns.get(o) {
+                Some(&(m, _)) if k >= m && v != 0.0 => {
+                    "is padding (a column past its output's classes) and not 0"
+                }
+                _ if v < 0.0 => "is a negative class weight",
+                _ => continue,
+            },
+            None => continue,
+        };
+        let (r, o, k) = (at / row_len, o, k);
+        return Err(EstimatorError::model(
+            format!("{context}.values"),
+            format!("element [{r}, {o}, {k}] ({v}) {why}"),
+        ));
+    }
+    Ok(())
 }
 
 /// `(first record, end)` of each tree, from the validated offsets.
@@ -1663,7 +1783,7 @@ mod tests {
         e.f32_input = false;
         e.categorical = Some(Categorical {
             sets: vec![[0b1010, 0, 0, 0, 0, 0, 0, 0]],
-            row_of_feature: vec![0, u32::MAX],
+            features: vec![0],
             known: vec![[0b1111, 0, 0, 0, 0, 0, 0, 0]],
             values: values.map(|v| vec![v]),
         });

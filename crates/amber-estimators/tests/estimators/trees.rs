@@ -236,7 +236,7 @@ fn big_forest(n: u64, marker: f64) -> Vec<u8> {
 }
 
 #[test]
-fn mapped_forest_predicts_and_defers_value_checksums() {
+fn mapped_forest_predicts_and_checks_value_checksums_at_open() {
     let marker = 0.123_456_789;
     let bytes = big_forest(2000, marker);
     assert!(bytes.len() > 64 << 10, "big enough to be mapped");
@@ -254,8 +254,8 @@ fn mapped_forest_predicts_and_defers_value_checksums() {
         Prediction::Float(array![sum0 / 2000.0, 2.0, 3.0].into_dyn())
     );
 
-    // Damage one byte of the values: a default open refuses the file; a deferred open
-    // succeeds and the first prediction reports the checksum.
+    // Damage one byte of the values: a default open refuses the file, and so does a
+    // deferred one, since rule 8 (finite values) reads the values at open.
     let at = bytes
         .windows(8)
         .position(|w| w == marker.to_le_bytes())
@@ -267,8 +267,10 @@ fn mapped_forest_predicts_and_defers_value_checksums() {
     let deferred = Reader::builder()
         .checksums(ChecksumPolicy::Deferred)
         .build();
-    let m = Model::open_with(&path, &deferred).unwrap();
-    assert_eq!(m.predict(x.view()).unwrap_err().code(), "E_TENSOR_CHECKSUM");
+    assert_eq!(
+        Model::open_with(&path, &deferred).unwrap_err().code(),
+        "E_TENSOR_CHECKSUM"
+    );
 
     // Node records are checked record by record at open, so their checksum is verified
     // there even when deferred.
@@ -442,10 +444,59 @@ fn rejects_repeated_classes() {
 #[test]
 fn accepts_fewer_classes_than_columns() {
     // A multi-output model pads the smaller outputs: here one output uses 2 of 3 columns.
-    let (mut e, t) = forest_classifier();
+    let (mut e, mut t) = forest_classifier();
     tree_mut(&mut e).classes = vec![ints(&[1, 2]).unwrap()];
+    let padded = [
+        1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.4, 0.6, 0.0, 0.5, 0.5, 0.0, 0.0, 1.0, 0.0,
+    ];
+    with_tensor(&mut t, f64s("values", &[5, 1, 3], &padded));
     let m = load(&e, &t);
     assert_eq!(m.predict_proba(inputs().view()).unwrap().shape(), [3, 2]);
+    // The padding column must be 0 (a reader that takes the argmax over every column, as
+    // scikit-learn's single multi-output tree does, would otherwise pick it).
+    let (e, t) = (e, {
+        let mut t = t;
+        with_tensor(&mut t, f64s("values", &[5, 1, 3], &FRACTIONS));
+        t
+    });
+    assert_model_error(&e, &t, "estimator.tree_ensemble.values");
+}
+
+#[test]
+fn rejects_non_finite_values() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let (e, mut t) = forest_regressor();
+        with_tensor(
+            &mut t,
+            f64s("values", &[5, 1, 1], &[1.0, 2.0, bad, 10.0, 20.0]),
+        );
+        assert_model_error(&e, &t, "estimator.tree_ensemble.values");
+    }
+}
+
+#[test]
+fn rejects_negative_class_weights() {
+    let (e, mut t) = forest_classifier();
+    let mut v = FRACTIONS;
+    v[4] = -0.5;
+    with_tensor(&mut t, f64s("values", &[5, 1, 3], &v));
+    assert_model_error(&e, &t, "estimator.tree_ensemble.values");
+}
+
+#[test]
+fn rejects_a_leaf_row_other_than_the_prescribed_one() {
+    // Leaves only: leaf k in record order is row k (here two leaves swap their rows).
+    let mut r = records();
+    r[2] = leaf(1);
+    r[3] = leaf(0);
+    let (e, t) = with_records(&r);
+    assert_model_error(&e, &t, "estimator.tree_ensemble.nodes");
+    // Leaves only: one row per leaf, no more.
+    let (e, mut t) = forest_classifier();
+    let mut v = FRACTIONS.to_vec();
+    v.extend([1.0, 0.0, 0.0]);
+    with_tensor(&mut t, f64s("values", &[6, 1, 3], &v));
+    assert_model_error(&e, &t, "estimator.tree_ensemble.values");
 }
 
 fn with_records(recs: &[Rec]) -> (Estimator, Vec<Tensor>) {
@@ -523,13 +574,22 @@ fn rejects_values_for_every_node_with_fewer_rows() {
     let (mut e, t) = forest_classifier();
     tree_mut(&mut e).values_for_every_node = true;
     assert_model_error(&e, &t, "estimator.tree_ensemble.values");
-    // With one row per node it loads.
+    // With one row per node, a leaf's row being its own record's, it loads.
     let (mut e, mut t) = forest_classifier();
     tree_mut(&mut e).values_for_every_node = true;
+    let mut r = records();
+    for i in [2, 3, 4, 6, 7] {
+        r[i] = leaf(i as u32);
+    }
+    with_tensor(&mut t, nodes("nodes", &r));
     let mut v = FRACTIONS.to_vec();
     v.extend([0.0; 9]);
     with_tensor(&mut t, f64s("values", &[8, 1, 3], &v));
     load(&e, &t);
+    // Every node's row, but a leaf pointing at another leaf's row: E_MODEL.
+    r[2] = leaf(3);
+    with_tensor(&mut t, nodes("nodes", &r));
+    assert_model_error(&e, &t, "estimator.tree_ensemble.nodes");
 }
 
 fn with_provenance() -> (Estimator, Vec<Tensor>) {
@@ -590,6 +650,14 @@ fn rejects_node_ids_that_are_not_a_permutation_per_tree() {
     assert_model_error(&e, &t, "estimator.tree_ensemble.node_ids");
     // Tree 0 repeats id 1.
     with_tensor(&mut t, u32s("node_ids", &[8], &[0, 1, 1, 4, 2, 0, 2, 1]));
+    assert_model_error(&e, &t, "estimator.tree_ensemble.node_ids");
+}
+
+#[test]
+fn rejects_node_ids_whose_root_is_not_node_0() {
+    // scikit-learn starts every traversal at node 0, this format at a tree's first record.
+    let (e, mut t) = with_provenance();
+    with_tensor(&mut t, u32s("node_ids", &[8], &[0, 1, 3, 4, 2, 1, 2, 0]));
     assert_model_error(&e, &t, "estimator.tree_ensemble.node_ids");
 }
 
