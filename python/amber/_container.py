@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from google.protobuf.message import DecodeError
 
+from . import _wire
 from ._errors import AmberError, FormatError
 from ._proto.amber.v1 import amber_pb2 as pb
 from ._tree import canonicalize, tensor_refs
@@ -32,13 +33,20 @@ FORMAT_MINOR = 0
 _HEADER = struct.Struct("<8sHHIQQQQI8sI")
 assert _HEADER.size == HEADER_SIZE
 _U64_MAX = (1 << 64) - 1
+#: Dimensions and byte lengths must stay below this (a signed 64-bit index, as numpy's).
+_I64_LIMIT = 1 << 63
 
 #: Default 64 MiB. Stops a header announcing a huge manifest from forcing a large
 #: allocation before the manifest checksum is verified.
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-#: Default 1,000,000. Stops tensor tables whose validation costs far more than the
-#: file's size suggests.
-MAX_TENSORS = 1_000_000
+#: Default 65,536. Stops tensor tables whose decoding and validation cost far more than the
+#: file's size suggests. Counted by the wire walk of check 10, before decoding.
+MAX_TENSORS = 65_536
+#: Default 1,048,576 messages and elements of repeated fields in the manifest: a decoded
+#: message costs far more memory than its 2 bytes of manifest. Counted before decoding.
+MAX_MANIFEST_ITEMS = 1 << 20
+#: Default 65,536 Estimator messages, the largest once decoded. Counted before decoding.
+MAX_ESTIMATORS = 1 << 16
 #: Default 8. Stops shapes with absurd rank.
 MAX_RANK = 8
 
@@ -452,10 +460,19 @@ def _read_layout(
     # 9. Manifest padding.
     if any(view[manifest_end : h.data_offset]):
         raise _fail("E_PADDING", "a padding byte after the manifest is not zero")
-    # 10. Manifest decoding.
+    # 10. Manifest decoding: the strict wire profile and the item limits, then the runtime.
+    raw_manifest = bytes(manifest_bytes)
+    counts = _wire.check(raw_manifest)
+    for what, limit, found in (
+        ("manifest items", MAX_MANIFEST_ITEMS, counts.items),
+        ("estimators", MAX_ESTIMATORS, counts.estimators),
+        ("tensors", MAX_TENSORS, counts.tensors),
+    ):
+        if found > limit:
+            raise _fail("E_LIMIT", f"{found} {what} exceed the limit of {limit}")
     manifest = pb.Manifest()
     try:
-        manifest.ParseFromString(bytes(manifest_bytes))
+        manifest.ParseFromString(raw_manifest)
     except (DecodeError, RecursionError, ValueError) as exc:
         raise _fail("E_MANIFEST_DECODE", f"the manifest is not a valid Manifest: {exc}") from None
     # 11. Required features.
@@ -483,8 +500,12 @@ def _read_layout(
         for d in t.shape:
             count *= d
         nbytes = count * DTYPES[t.dtype].itemsize
-        if count > _U64_MAX or nbytes > _U64_MAX:
-            raise _fail("E_SHAPE", f"tensor {t.name!r}: size of shape {list(t.shape)} overflows")
+        if any(d >= _I64_LIMIT for d in t.shape) or nbytes >= _I64_LIMIT:
+            raise _fail(
+                "E_SHAPE",
+                f"tensor {t.name!r}: shape {list(t.shape)}: a dimension or the byte length is "
+                "2^63 or more",
+            )
         if t.length != nbytes:
             raise _fail(
                 "E_SHAPE",
@@ -528,7 +549,9 @@ def reencode(container: Container) -> bytes:
 
 __all__: Sequence[str] = [
     "MAGIC",
+    "MAX_ESTIMATORS",
     "MAX_MANIFEST_BYTES",
+    "MAX_MANIFEST_ITEMS",
     "MAX_RANK",
     "MAX_TENSORS",
     "Container",

@@ -12,9 +12,12 @@ use prost::Message;
 
 use crate::error::{CodecError, Result};
 use crate::header::{HEADER_LEN, Header, align64};
-use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK, MAX_TENSORS};
+use crate::limits::{
+    MAX_ESTIMATORS, MAX_MANIFEST_BYTES, MAX_MANIFEST_ITEMS, MAX_RANK, MAX_TENSORS,
+};
 use crate::model::{Estimator, Producer, TensorInfo};
 use crate::tensor::{DType, TensorView};
+use crate::wire;
 use crate::writer::{TensorData, encode};
 
 /// Features this reader implements (`spec/format.md` §2). Format 1.0 defines none.
@@ -181,6 +184,8 @@ impl Reader {
             });
         }
         check_zero(file, manifest_end, data_offset)?;
+        // Check 10: the strict wire profile and the item limits, before prost allocates.
+        check_counts(wire::check(manifest_bytes)?)?;
         let raw = raw::Manifest::decode(manifest_bytes)?;
         if let Some(name) = raw
             .required_features
@@ -260,6 +265,21 @@ impl Reader {
     }
 }
 
+/// The limits of check 10 on what the wire walk counted, in this order.
+fn check_counts(counts: wire::Counts) -> Result<()> {
+    let limits = [
+        ("manifest items", MAX_MANIFEST_ITEMS, counts.items),
+        ("estimator count", MAX_ESTIMATORS, counts.estimators),
+        ("tensor count", MAX_TENSORS as u64, counts.tensors),
+    ];
+    for (what, limit, found) in limits {
+        if found > limit {
+            return Err(CodecError::Limit { what, limit, found });
+        }
+    }
+    Ok(())
+}
+
 fn to_usize(v: u64) -> Result<usize> {
     usize::try_from(v).map_err(|_| CodecError::Limit {
         what: "offset on this platform",
@@ -333,7 +353,10 @@ fn validate_table(raw: Vec<raw::TensorInfo>, data_length: u64) -> Result<Vec<Ten
             None => {
                 return Err(CodecError::Shape {
                     tensor: t.name,
-                    reason: format!("shape {:?} of {dtype} overflows 64 bits", t.shape),
+                    reason: format!(
+                        "shape {:?} of {dtype}: a dimension or the byte length is 2^63 or more",
+                        t.shape
+                    ),
                 });
             }
             Some(n) if n != t.length => {

@@ -97,6 +97,19 @@ pub enum CodecError {
     /// The manifest bytes are not a valid `amber.v1.Manifest`.
     #[error("E_MANIFEST_DECODE: manifest is not a valid amber.v1.Manifest: {0}")]
     ManifestDecode(#[from] prost::DecodeError),
+    /// The manifest breaks a rule of the strict wire profile (`spec/format.md` §3.1).
+    #[error(
+        "E_MANIFEST_DECODE: manifest byte {offset}: {}{reason}",
+        field_prefix(field)
+    )]
+    ManifestWire {
+        /// Offset in the manifest of the tag or value at fault.
+        offset: usize,
+        /// `Message.field` where the fault is (empty when not within a known field).
+        field: String,
+        /// The broken rule.
+        reason: String,
+    },
     /// The file requires a feature this reader does not implement.
     #[error("E_FEATURE: required feature {name:?} is not implemented by this reader")]
     Feature {
@@ -192,7 +205,7 @@ impl CodecError {
             Self::Limit { .. } => "E_LIMIT",
             Self::ManifestChecksum { .. } => "E_MANIFEST_CHECKSUM",
             Self::Padding { .. } => "E_PADDING",
-            Self::ManifestDecode(_) => "E_MANIFEST_DECODE",
+            Self::ManifestDecode(_) | Self::ManifestWire { .. } => "E_MANIFEST_DECODE",
             Self::Feature { .. } => "E_FEATURE",
             Self::TensorName { .. } => "E_TENSOR_NAME",
             Self::DType { .. } => "E_DTYPE",
@@ -205,11 +218,36 @@ impl CodecError {
         }
     }
 
+    /// A wire-profile error located in `message.field`, unless it already names a field.
+    #[must_use]
+    pub(crate) fn in_field(self, message: &str, field_name: &str) -> Self {
+        match self {
+            Self::ManifestWire {
+                offset,
+                field,
+                reason,
+            } if field.is_empty() => Self::ManifestWire {
+                offset,
+                field: format!("{message}.{field_name}"),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for a [`CodecError::Model`].
     pub fn model(context: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::Model {
             context: context.into(),
             reason: reason.into(),
         }
+    }
+}
+
+fn field_prefix(field: &str) -> String {
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
     }
 }

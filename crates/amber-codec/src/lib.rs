@@ -20,6 +20,7 @@ mod header;
 pub mod limits;
 pub mod model;
 mod tensor;
+mod wire;
 mod writer;
 
 pub use container::{

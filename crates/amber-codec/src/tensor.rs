@@ -41,13 +41,22 @@ impl DType {
     }
 
     /// Byte length of a tensor of this dtype and `shape`: `product(shape) * size`, or `None`
-    /// when that overflows 64 bits (`spec/format.md` §1.3).
+    /// when a dimension, the element count or the byte length, computed exactly, is 2^63 or
+    /// more (`spec/format.md` §1.3: what a signed 64-bit index, as numpy's, can address).
     #[must_use]
     pub fn byte_length(self, shape: &[u64]) -> Option<u64> {
+        const LIMIT: u64 = 1 << 63;
+        if shape.iter().any(|&d| d >= LIMIT) {
+            return None;
+        }
+        if shape.contains(&0) {
+            return Some(0);
+        }
         shape
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d))
             .and_then(|n| n.checked_mul(self.size()))
+            .filter(|&n| n < LIMIT)
     }
 
     /// The short name used by `amber inspect` and numpy (`f64`, `i32`, ...).
