@@ -336,10 +336,11 @@ class _Checker:
             raise fail(f"init_link {pb.BoostingInitLink.Name(link)} does not fit this model")
         if link != pb.BOOSTING_INIT_LINK_PREDICT and not 0.0 <= b.init_eps < 0.5:
             raise fail(f"init_eps must be in [0, 0.5), is {b.init_eps}")
-        if init.n_features_in and init.n_features_in != est.n_features_in:
+        width = _input_width(init)
+        if width and width != est.n_features_in:
             raise ModelError(
                 "E_MODEL",
-                f"estimator {path}init/: n_features_in {init.n_features_in}, the boosting "
+                f"estimator {path}init/: n_features_in {width}, the boosting "
                 f"model's is {est.n_features_in}",
             )
         self.estimator(init, depth + 1, f"{path}init/")
@@ -386,6 +387,8 @@ class _Checker:
             if not b.HasField("classes"):
                 return None if proba else 1
             labels = b.classes
+        elif body == "isolation_forest":
+            return None if proba else 1  # predict: i64 labels -1 and 1, [n]
         else:
             return None
         kind = labels.WhichOneof("kind")
@@ -551,7 +554,7 @@ class _Checker:
         if not t.categories and _records_pass(
             records, offsets, n_rows, min(n_features_in, CATEGORICAL)
         ):
-            self._node_ids(t, offsets, fail)
+            self._after_records(t, records, offsets, n_rows, fail)
             return None
         word = records["feature"]
         nxt = records["next"].astype(np.int64)
@@ -604,16 +607,71 @@ class _Checker:
                 f"its tree's records ..{end[i]} (the left child is the next record, the right "
                 "one comes after it)"
             )
-        self._node_ids(t, offsets, fail)
+        self._after_records(t, records, offsets, n_rows, fail)
         return None
 
+    def _after_records(
+        self, t: pb.TreeEnsemble, records: np.ndarray, offsets: np.ndarray, n_rows: int, fail
+    ) -> None:
+        """The rules that follow rule 6 of section 5.2: node_ids (rule 9), the leaves' rows
+        (rule 7) and the values (rule 8)."""
+        self._node_ids(t, offsets, fail)
+        self._leaf_rows(t, records, offsets, n_rows, fail)
+        self._values(t, fail)
+
+    def _leaf_rows(
+        self, t: pb.TreeEnsemble, records: np.ndarray, offsets: np.ndarray, n_rows: int, fail
+    ) -> None:
+        """Rule 7: a leaf's row is the one the layout prescribes. With values_for_every_node,
+        its tree's first record plus its node id (node_ids, else its position in the tree);
+        otherwise its rank among the leaf records, and `values` has one row per leaf."""
+        leaf = records["feature"] == LEAF
+        nxt = records["next"].astype(np.int64)
+        if t.values_for_every_node:
+            if t.node_ids:
+                sizes = np.diff(offsets).astype(np.int64)
+                start = np.repeat(offsets[:-1].astype(np.int64), sizes)
+                want = start + self.data(t.node_ids).astype(np.int64)
+            else:
+                want = np.arange(nxt.shape[0], dtype=np.int64)
+        else:
+            want = np.cumsum(leaf, dtype=np.int64) - 1
+        bad = np.flatnonzero(leaf & (nxt != want))
+        if bad.size:
+            i = int(bad[0])
+            raise fail(
+                f"nodes: leaf record {i} points at row {nxt[i]} of values; the layout "
+                f"prescribes row {want[i]}"
+            )
+        n_leaves = int(np.count_nonzero(leaf))
+        if not t.values_for_every_node and n_leaves != n_rows:
+            raise fail(f"values holds leaves only: it needs {n_leaves} rows, not {n_rows}")
+
+    def _values(self, t: pb.TreeEnsemble, fail) -> None:
+        """Rule 8: every value finite; a classifier's >= 0, its padding columns 0."""
+        values = self.data(t.values)
+        if not np.isfinite(values).all():
+            raise fail("values: an element is not finite")
+        if t.leaf_values == pb.LEAF_VALUES_REGRESSION:
+            return
+        if np.any(values < 0.0):
+            raise fail("values: a classifier's class weight is negative")
+        for o, labels in enumerate(t.classes):
+            m = len(getattr(labels, labels.WhichOneof("kind")).values)
+            if np.any(values[:, o, m:] != 0.0):
+                raise fail(f"values: output {o} has a non-zero padding column (past {m} classes)")
+
     def _node_ids(self, t: pb.TreeEnsemble, offsets: np.ndarray, fail) -> None:
-        """Rule 8's node_ids: within each tree, a permutation of 0..its size."""
+        """Rule 9's node_ids: within each tree, a permutation of 0..its size, the first
+        record's id 0."""
         if not t.node_ids:
             return
         ids = self.data(t.node_ids).astype(np.int64)
         sizes = np.diff(offsets).astype(np.int64)
         start = np.repeat(offsets[:-1].astype(np.int64), sizes)
+        # scikit-learn traverses from node 0, this format from a tree's first record.
+        if np.any(ids[offsets[:-1].astype(np.int64)] != 0):
+            raise fail("node_ids: a tree's first record (its root) must have id 0")
         # In range, and no id twice within a tree.
         if np.any(ids >= np.repeat(sizes, sizes)):
             raise fail("node_ids: an id is not below its tree's size")
@@ -691,6 +749,17 @@ _BINARY_INIT_LINKS = frozenset(
         pb.BOOSTING_INIT_LINK_HALF_LOGIT_LOG1P,
     )
 )
+
+
+def _input_width(est: pb.Estimator) -> int:
+    """The input width of `est` (section 1): its n_features_in, or for a pipeline that leaves
+    it unset, its first non-passthrough step's; 0 when nothing sets it."""
+    while not est.n_features_in and est.WhichOneof("body") == "pipeline":
+        steps = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+        if not steps:
+            return 0
+        est = steps[0]
+    return int(est.n_features_in)
 
 
 def _transforms(est: pb.Estimator) -> bool:
