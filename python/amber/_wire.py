@@ -86,13 +86,31 @@ def _table(desc: Descriptor) -> dict[int, _Field]:
     return table
 
 
+#: The limits of check 10 (spec/format.md section 5).
+MAX_TENSORS = 65_536
+MAX_MANIFEST_ITEMS = 1 << 20
+MAX_ESTIMATORS = 1 << 16
+
+
+def _within_limits(c: Counts) -> None:
+    """Checked each time a count grows: the walk stops at the first fault it meets."""
+    for what, limit, found in (
+        ("manifest items", MAX_MANIFEST_ITEMS, c.items),
+        ("estimator count", MAX_ESTIMATORS, c.estimators),
+        ("tensor count", MAX_TENSORS, c.tensors),
+    ):
+        if found > limit:
+            raise FormatError("E_LIMIT", f"{what} is {found}, the limit is {limit}")
+
+
 class _Fail(Exception):
     def __init__(self, offset: int, reason: str, field: str = "") -> None:
         self.offset, self.reason, self.field = offset, reason, field
 
 
 def check(manifest: bytes) -> Counts:
-    """Walk `manifest`; the first violation of the strict profile is E_MANIFEST_DECODE."""
+    """Walk `manifest`; the first fault met is raised: a violation of the strict profile
+    (E_MANIFEST_DECODE) or a count above its limit (E_LIMIT)."""
     counts = Counts()
     try:
         _message(manifest, 0, len(manifest), pb.Manifest.DESCRIPTOR, 1, counts)
@@ -139,6 +157,7 @@ def _message(buf: bytes, pos: int, end: int, desc: Descriptor, depth: int, count
         counts.tensors += 1
     elif desc is pb.Estimator.DESCRIPTOR:
         counts.estimators += 1
+    _within_limits(counts)
     table = _table(desc)
     seen: set[int] = set()
     oneofs: set[int] = set()
@@ -172,12 +191,14 @@ def _field(buf: bytes, pos: int, end: int, f: _Field, wire: int, depth: int, c: 
     if wire == f.wire:
         if f.repeated:
             c.items += 1
+            _within_limits(c)
         return _value(buf, pos, end, f, depth, c)
     if f.repeated and wire == _LEN and f.wire != _LEN:
         n, pos = _varint(buf, pos, end)
         run_end = _take(buf, pos, end, n)
         while pos < run_end:
             c.items += 1
+            _within_limits(c)
             pos = _value(buf, pos, run_end, f, depth, c)
         return pos
     packed = " or 2 (packed)" if f.repeated and f.wire != _LEN else ""

@@ -12,9 +12,7 @@ use prost::Message;
 
 use crate::error::{CodecError, Result};
 use crate::header::{HEADER_LEN, Header, align64};
-use crate::limits::{
-    MAX_ESTIMATORS, MAX_MANIFEST_BYTES, MAX_MANIFEST_ITEMS, MAX_RANK, MAX_TENSORS,
-};
+use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK, MAX_TENSORS};
 use crate::model::{Estimator, Producer, TensorInfo};
 use crate::tensor::{DType, TensorView};
 use crate::wire;
@@ -185,7 +183,7 @@ impl Reader {
         }
         check_zero(file, manifest_end, data_offset)?;
         // Check 10: the strict wire profile and the item limits, before prost allocates.
-        check_counts(wire::check(manifest_bytes)?)?;
+        wire::check(manifest_bytes)?;
         let raw = raw::Manifest::decode(manifest_bytes)?;
         if let Some(name) = raw
             .required_features
@@ -263,21 +261,6 @@ impl Reader {
             None => Ok(container),
         }
     }
-}
-
-/// The limits of check 10 on what the wire walk counted, in this order.
-fn check_counts(counts: wire::Counts) -> Result<()> {
-    let limits = [
-        ("manifest items", MAX_MANIFEST_ITEMS, counts.items),
-        ("estimator count", MAX_ESTIMATORS, counts.estimators),
-        ("tensor count", MAX_TENSORS as u64, counts.tensors),
-    ];
-    for (what, limit, found) in limits {
-        if found > limit {
-            return Err(CodecError::Limit { what, limit, found });
-        }
-    }
-    Ok(())
 }
 
 fn to_usize(v: u64) -> Result<usize> {

@@ -13,7 +13,7 @@
 use amber_schema::wire::{FieldKind, FieldSpec, MANIFEST, MESSAGES, MessageId, TENSOR_INFO};
 
 use crate::error::{CodecError, Result};
-use crate::limits::MAX_MESSAGE_DEPTH;
+use crate::limits::{MAX_ESTIMATORS, MAX_MANIFEST_ITEMS, MAX_MESSAGE_DEPTH, MAX_TENSORS};
 
 /// What the walk counted, for the limits of check 10.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,8 +26,8 @@ pub(crate) struct Counts {
     pub tensors: u64,
 }
 
-/// Walks `manifest` against the schema; the first violation of the strict profile is
-/// `E_MANIFEST_DECODE`.
+/// Walks `manifest` against the schema; the first fault met is reported: a violation of the
+/// strict profile (`E_MANIFEST_DECODE`) or a count above its limit (`E_LIMIT`).
 pub(crate) fn check(manifest: &[u8]) -> Result<Counts> {
     let mut walker = Walker {
         counts: Counts::default(),
@@ -119,6 +119,23 @@ impl<'a> Cursor<'a> {
 }
 
 impl Walker {
+    /// The limits of check 10, checked each time a count grows: the walk stops at the first
+    /// fault it meets, a broken wire rule or a count above its limit.
+    fn within_limits(&self) -> Result<()> {
+        let c = &self.counts;
+        let limits = [
+            ("manifest items", MAX_MANIFEST_ITEMS, c.items),
+            ("estimator count", MAX_ESTIMATORS, c.estimators),
+            ("tensor count", MAX_TENSORS as u64, c.tensors),
+        ];
+        for (what, limit, found) in limits {
+            if found > limit {
+                return Err(CodecError::Limit { what, limit, found });
+            }
+        }
+        Ok(())
+    }
+
     fn message(&mut self, bytes: &[u8], base: usize, id: MessageId, depth: u32) -> Result<()> {
         let mut cur = Cursor {
             bytes,
@@ -140,6 +157,7 @@ impl Walker {
         if Some(id) == self.estimator {
             self.counts.estimators += 1;
         }
+        self.within_limits()?;
         // Singular fields seen, by position in `spec.fields` (build.rs keeps every message
         // under 128 fields), and oneofs with a member seen, by oneof index.
         let mut seen = 0u128;
@@ -188,6 +206,7 @@ impl Walker {
         if wire == expected {
             if f.repeated {
                 self.counts.items += 1;
+                self.within_limits()?;
             }
             return self.value(cur, f.kind, depth);
         }
@@ -197,6 +216,7 @@ impl Walker {
             let mut run = cur.take(n)?;
             while !run.done() {
                 self.counts.items += 1;
+                self.within_limits()?;
                 self.value(&mut run, f.kind, depth)?;
             }
             return Ok(());
