@@ -462,4 +462,17 @@ mod tests {
         assert_eq!(code(&nest(48)), "ok"); // depth 100
         assert!(code(&nest(49)).contains("MAX_MESSAGE_DEPTH"));
     }
+
+    #[test]
+    fn test_limits_are_checked_as_counts_grow() {
+        let over: Vec<u8> = [0x1a, 0x00].repeat(MAX_TENSORS + 1);
+        assert!(code(&over).contains("tensor count"), "{}", code(&over));
+        // A wire fault met before the limit is crossed wins; one met after does not.
+        let mut before = vec![0x20, 0x01];
+        before.extend(&over);
+        assert!(code(&before).starts_with("E_MANIFEST_DECODE"));
+        let mut after = over.clone();
+        after.extend([0x20, 0x01]);
+        assert!(code(&after).starts_with("E_LIMIT"));
+    }
 }
