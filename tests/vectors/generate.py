@@ -1997,11 +1997,112 @@ def tree_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
     ]
 
 
+def _records_of(model: bytes) -> tuple[pb.TreeEnsemble, np.ndarray]:
+    """The TreeEnsemble of `model` (a tree case) and a copy of its node records."""
+    c = _container.read_container(model)
+    t = c.manifest.estimator.tree_ensemble
+    return t, c.view(t.nodes).reshape(-1).view(_tree.NODE_RECORD).copy()
+
+
+def tree_value_invalid_files(
+    models: dict[str, bytes],
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """(base case, (name, code, description, bytes)): TreeEnsemble rules 7 to 9 of
+    spec/estimators.md section 5.2 (leaf rows, values, node ids), each broken once on a tree
+    case that has what the rule is about; every checksum recomputed."""
+    out = []
+
+    def case(base: str, name: str, description: str, edit) -> None:
+        full = f"{base}-sk{VERSION}"
+        out.append((full, (name, "E_MODEL", description, edit(models[full]))))
+
+    def leaves(model: bytes) -> tuple[pb.TreeEnsemble, np.ndarray, np.ndarray]:
+        t, rec = _records_of(model)
+        return t, rec, np.flatnonzero(rec["feature"] == _tree.LEAF)
+
+    def swap_two_leaf_rows(model: bytes) -> bytes:
+        t, _, leaf = leaves(model)
+        a, b = int(leaf[0]), int(leaf[1])
+
+        def edit(raw: np.ndarray) -> None:
+            rec = raw.view(_tree.NODE_RECORD)
+            rec["next"][a], rec["next"][b] = rec["next"][b], rec["next"][a]
+
+        return _edit_tensor(model, t.nodes, edit)
+
+    def set_value(model: bytes, output: int, column: int, value: float) -> bytes:
+        t, rec, leaf = leaves(model)
+        c = _container.read_container(model)
+        _, n_outputs, n_columns = c.view(t.values).shape
+        at = (int(rec["next"][leaf[0]]) * n_outputs + output) * n_columns + column
+
+        def edit(values: np.ndarray) -> None:
+            values[at] = value
+
+        return _edit_tensor(model, t.values, edit)
+
+    def root_id_not_zero(model: bytes) -> bytes:
+        t, rec, _ = leaves(model)
+        inner = int(np.flatnonzero(rec["feature"][1:] != _tree.LEAF)[0]) + 1
+
+        def edit(ids: np.ndarray) -> None:
+            ids[0], ids[inner] = ids[inner], ids[0]
+
+        return _edit_tensor(model, t.node_ids, edit)
+
+    case(
+        "decision_tree_regressor",
+        "tree_leaf_row_not_prescribed",
+        "TreeEnsemble rule 7: values_for_every_node, and two leaves point at each other's "
+        "row instead of their own node's",
+        swap_two_leaf_rows,
+    )
+    case(
+        "random_forest_inference_only",
+        "tree_leaves_only_rows_out_of_order",
+        "TreeEnsemble rule 7: leaves-only values, and the first two leaves point at each "
+        "other's row instead of their rank",
+        swap_two_leaf_rows,
+    )
+    case(
+        "decision_tree_regressor",
+        "tree_leaf_value_nan",
+        "TreeEnsemble rule 8: a leaf's value is NaN",
+        lambda m: set_value(m, 0, 0, float("nan")),
+    )
+    case(
+        "decision_tree_regressor",
+        "tree_leaf_value_infinite",
+        "TreeEnsemble rule 8: a leaf's value is +infinity",
+        lambda m: set_value(m, 0, 0, float("inf")),
+    )
+    case(
+        "decision_tree_classifier",
+        "tree_classifier_negative_value",
+        "TreeEnsemble rule 8: a classifier leaf's class weight is negative",
+        lambda m: set_value(m, 0, 0, -0.25),
+    )
+    case(
+        "random_forest_multi_output_classifier",
+        "tree_classifier_nonzero_padding",
+        "TreeEnsemble rule 8: the padding column of a 2-class output (of 3 columns) is not 0",
+        lambda m: set_value(m, 1, 2, 0.5),
+    )
+    case(
+        "decision_tree_best_first",
+        "tree_root_node_id_not_zero",
+        "TreeEnsemble rule 9: node_ids gives the tree's first record an id other than 0",
+        root_id_not_zero,
+    )
+    return out
+
+
 def write_invalid(w: Writer, models: dict[str, bytes]) -> None:
     base = invalid_base(models)
     tree_base = f"{TREE_INVALID_BASE}-sk{VERSION}"
     files = [(base, f) for f in invalid_files(models[base])]
     files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
+    files += tree_value_invalid_files(models)
     for base, (name, code, description, blob) in files:
         try:
             amber.validate(blob)
