@@ -613,8 +613,8 @@ class _Checker:
     def _after_records(
         self, t: pb.TreeEnsemble, records: np.ndarray, offsets: np.ndarray, n_rows: int, fail
     ) -> None:
-        """The rules that follow rule 6 of section 5.2: node_ids (rule 9), the leaves' rows
-        (rule 7) and the values (rule 8)."""
+        """The rules that follow rule 6 of section 5.2: node_ids (rule 8), the leaves' rows
+        (rule 7) and the values (rule 12)."""
         self._node_ids(t, offsets, fail)
         self._leaf_rows(t, records, offsets, n_rows, fail)
         self._values(t, fail)
@@ -648,7 +648,7 @@ class _Checker:
             raise fail(f"values holds leaves only: it needs {n_leaves} rows, not {n_rows}")
 
     def _values(self, t: pb.TreeEnsemble, fail) -> None:
-        """Rule 8: every value finite; a classifier's >= 0, its padding columns 0."""
+        """Rule 12: every value finite; a classifier's >= 0, its padding columns 0."""
         values = self.data(t.values)
         if not np.isfinite(values).all():
             raise fail("values: an element is not finite")
@@ -662,7 +662,7 @@ class _Checker:
                 raise fail(f"values: output {o} has a non-zero padding column (past {m} classes)")
 
     def _node_ids(self, t: pb.TreeEnsemble, offsets: np.ndarray, fail) -> None:
-        """Rule 9's node_ids: within each tree, a permutation of 0..its size, the first
+        """Rule 8's node_ids: within each tree, a permutation of 0..its size, the first
         record's id 0."""
         if not t.node_ids:
             return

@@ -2007,7 +2007,7 @@ def _records_of(model: bytes) -> tuple[pb.TreeEnsemble, np.ndarray]:
 def tree_value_invalid_files(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
-    """(base case, (name, code, description, bytes)): TreeEnsemble rules 7 to 9 of
+    """(base case, (name, code, description, bytes)): TreeEnsemble rules 7, 8 and 12 of
     spec/estimators.md section 5.2 (leaf rows, values, node ids), each broken once on a tree
     case that has what the rule is about; every checksum recomputed."""
     out = []
@@ -2067,31 +2067,31 @@ def tree_value_invalid_files(
     case(
         "decision_tree_regressor",
         "tree_leaf_value_nan",
-        "TreeEnsemble rule 8: a leaf's value is NaN",
+        "TreeEnsemble rule 12: a leaf's value is NaN",
         lambda m: set_value(m, 0, 0, float("nan")),
     )
     case(
         "decision_tree_regressor",
         "tree_leaf_value_infinite",
-        "TreeEnsemble rule 8: a leaf's value is +infinity",
+        "TreeEnsemble rule 12: a leaf's value is +infinity",
         lambda m: set_value(m, 0, 0, float("inf")),
     )
     case(
         "decision_tree_classifier",
         "tree_classifier_negative_value",
-        "TreeEnsemble rule 8: a classifier leaf's class weight is negative",
+        "TreeEnsemble rule 12: a classifier leaf's class weight is negative",
         lambda m: set_value(m, 0, 0, -0.25),
     )
     case(
         "random_forest_multi_output_classifier",
         "tree_classifier_nonzero_padding",
-        "TreeEnsemble rule 8: the padding column of a 2-class output (of 3 columns) is not 0",
+        "TreeEnsemble rule 12: the padding column of a 2-class output (of 3 columns) is not 0",
         lambda m: set_value(m, 1, 2, 0.5),
     )
     case(
         "decision_tree_best_first",
         "tree_root_node_id_not_zero",
-        "TreeEnsemble rule 9: node_ids gives the tree's first record an id other than 0",
+        "TreeEnsemble rule 8: node_ids gives the tree's first record an id other than 0",
         root_id_not_zero,
     )
     return out

@@ -1526,7 +1526,7 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     })
 }
 
-/// Rule 9 of `spec/estimators.md` section 5.2: the provenance tensors' dtypes and shapes, and
+/// Rule 8 of `spec/estimators.md` section 5.2: the provenance tensors' dtypes and shapes, and
 /// `node_ids`, within each tree, a permutation of `0 .. tree size` that gives the tree's first
 /// record (its root) id 0. Returns the ids.
 fn provenance<B: Deref<Target = [u8]>>(
@@ -1602,7 +1602,7 @@ fn provenance<B: Deref<Target = [u8]>>(
     Ok(Some(ids))
 }
 
-/// Rule 8 of `spec/estimators.md` section 5.2: every element of `values` is finite; a
+/// Rule 12 of `spec/estimators.md` section 5.2: every element of `values` is finite; a
 /// classifier's are `>= 0`, and its padding columns (`k >= n_classes_o` of output `o`) are 0.
 /// One pass over the tensor, which verifies its checksum here if the reader deferred it.
 fn check_values<B: Deref<Target = [u8]>>(
