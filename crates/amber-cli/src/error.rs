@@ -146,6 +146,7 @@ impl CliError {
         }
     }
 
+    /// An `E_IO` failure on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

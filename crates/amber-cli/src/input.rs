@@ -10,6 +10,7 @@ use ndarray::{Array2, Ix2};
 use crate::error::CliError;
 
 /// What the model says about its input, to check and order the columns.
+#[derive(Debug)]
 pub struct Expect<'a> {
     /// `n_features_in`.
     pub n_features: usize,
@@ -24,7 +25,16 @@ pub struct Expect<'a> {
 /// `E_IO` when the file cannot be read; `E_INPUT` when it is not a numeric 2-D array.
 pub fn read_npy(path: &Path) -> Result<Array2<f64>, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
-    let array = amber_conformance::npy::read(&bytes).map_err(|source| CliError::Npy {
+    npy_from_bytes(path, &bytes)
+}
+
+/// Parses `.npy` bytes as a float matrix, by the rules of [`read_npy`]; `path` only names the
+/// input in errors.
+///
+/// # Errors
+/// `E_INPUT` when the bytes are not a numeric 2-D array.
+pub fn npy_from_bytes(path: &Path, bytes: &[u8]) -> Result<Array2<f64>, CliError> {
+    let array = amber_conformance::npy::read(bytes).map_err(|source| CliError::Npy {
         path: path.to_owned(),
         source,
     })?;
@@ -71,7 +81,12 @@ pub fn read_csv(path: &Path, expect: &Expect<'_>) -> Result<Array2<f64>, CliErro
     read_csv_from(path, file, expect)
 }
 
-fn read_csv_from(
+/// Reads CSV text from `source` by the rules of [`read_csv`]; `path` only names the input in
+/// errors.
+///
+/// # Errors
+/// `E_INPUT` for everything [`read_csv`]'s rules refuse.
+pub fn read_csv_from(
     path: &Path,
     source: impl Read,
     expect: &Expect<'_>,

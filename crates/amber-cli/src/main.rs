@@ -4,8 +4,6 @@
 //! `spec/format.md` §6, with exit status 1; usage errors exit with 2. No input file, however
 //! damaged, makes a command panic.
 
-mod error;
-mod input;
 mod inspect;
 mod output;
 
@@ -13,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use amber_cli::{error, input};
 use amber_conformance::Array;
 use amber_estimators::{Method, Model};
 use anyhow::Context;
@@ -235,7 +234,7 @@ fn inspect(file: &Path, json: bool) -> anyhow::Result<()> {
         .map_err(|e| (e.code().to_owned(), e.to_string()));
     let report = inspect::Report::new(file, &container, model_check);
     let text = if json {
-        let mut text = serde_json::to_string_pretty(&report)?;
+        let mut text = inspect::to_json(&report)?;
         text.push('\n');
         text
     } else {
