@@ -1,6 +1,8 @@
 //! `amber inspect`: what a file holds, for humans or as a stable JSON document.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
@@ -242,7 +244,11 @@ fn classes_text(classes: &ClassesReport) -> String {
     let values = match &classes.values {
         serde_json::Value::Array(items) => items
             .iter()
-            .map(ToString::to_string)
+            .map(|item| match item {
+                // Debug escapes what a terminal would not show as itself.
+                serde_json::Value::String(s) => format!("{s:?}"),
+                other => other.to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),
@@ -382,6 +388,109 @@ fn tensor_report(t: &TensorInfo) -> TensorReport {
 
 // ---- human-readable output ----
 
+/// Whether a terminal shows `c` as itself: not a control character (C0, DEL, C1), not a
+/// format, separator or unassigned one (bidi overrides, zero-width, line separators: what
+/// `char::escape_debug` escapes), and not the backslash that starts an escape.
+fn shows_as_itself(c: char) -> bool {
+    if matches!(c, '"' | '\'') {
+        return true;
+    }
+    let mut e = c.escape_debug();
+    e.next() == Some(c) && e.next().is_none()
+}
+
+/// A string from the file as text output shows it: every character a terminal would not show
+/// as itself (`shows_as_itself`) becomes `\u{hex}`, a backslash `\\`, so that a file cannot
+/// send escape sequences to the terminal or forge lines.
+fn esc(s: &str) -> Cow<'_, str> {
+    if s.chars().all(|c| c != '\\' && shows_as_itself(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if shows_as_itself(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `serde_json`'s pretty printer, which escapes `"`, `\` and C0 controls, made to escape as
+/// `\uXXXX` every other character `shows_as_itself` refuses (DEL, C1, bidi and zero-width
+/// characters): the document decodes to the same strings and prints safely on a terminal.
+struct SafeJson<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+impl serde_json::ser::Formatter for SafeJson<'_> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        for c in fragment.chars() {
+            if shows_as_itself(c) {
+                let mut buf = [0u8; 4];
+                w.write_all(c.encode_utf8(&mut buf).as_bytes())?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// The report as `--json` prints it: pretty, with every string escaped for a terminal.
+pub fn to_json(report: &Report) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let formatter = SafeJson(serde_json::ser::PrettyFormatter::new());
+    report.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, formatter,
+    ))?;
+    // The serializer writes UTF-8 (non-ASCII characters as themselves or escaped).
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
 /// Tensors with at most this many elements have their values shown inline.
 const PREVIEW_ELEMENTS: usize = 8;
 
@@ -393,7 +502,7 @@ pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
         if s.is_empty() {
             "-".to_owned()
         } else {
-            s.to_owned()
+            esc(s).into_owned()
         }
     };
     let producer = format!(
@@ -406,21 +515,22 @@ pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
     let features = if report.required_features.is_empty() {
         "(none)".to_owned()
     } else {
-        report.required_features.join(", ")
+        let names: Vec<_> = report.required_features.iter().map(|f| esc(f)).collect();
+        names.join(", ")
     };
     let methods = match (&report.methods, &report.model_error) {
         (Some(m), _) => m.join(", "),
         (None, Some(e)) => format!(
             "(none: the model is invalid: {}: {})",
             e.code,
-            e.message.replace(&format!("{}: ", e.code), "")
+            esc(&e.message.replace(&format!("{}: ", e.code), ""))
         ),
         (None, None) => "(none)".to_owned(),
     };
     let rows = [
         (
             "file",
-            format!("{} ({} bytes)", report.file, report.file_bytes),
+            format!("{} ({} bytes)", esc(&report.file), report.file_bytes),
         ),
         ("format", report.format_version.clone()),
         ("producer", producer),
@@ -473,9 +583,9 @@ fn render_trees(out: &mut String, c: &Container<FileBytes>, t: &TreeReport, pad:
 fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileBytes>, depth: usize) {
     let pad = "  ".repeat(depth);
     let type_name = if e.producer_type.is_empty() {
-        "(no producer type)"
+        Cow::Borrowed("(no producer type)")
     } else {
-        &e.producer_type
+        esc(&e.producer_type)
     };
     let _ = writeln!(out, "{pad}type:           {type_name}");
     let _ = writeln!(out, "{pad}body:           {}", e.body);
@@ -484,7 +594,11 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
         let _ = writeln!(
             out,
             "{pad}feature names:  {}",
-            e.feature_names_in.join(", ")
+            e.feature_names_in
+                .iter()
+                .map(|n| esc(n))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if let Some(s) = &e.standard_scaler {
@@ -526,14 +640,10 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             continue;
         }
         let _ = writeln!(out, "{pad}{title}:");
-        let width = list.iter().map(|p| p.name.len()).max().unwrap_or(0);
-        for p in list {
-            let _ = writeln!(
-                out,
-                "{pad}  {:<width$} = {}",
-                p.name,
-                value_text(&p.value, c)
-            );
+        let names: Vec<_> = list.iter().map(|p| esc(&p.name)).collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        for (p, name) in list.iter().zip(&names) {
+            let _ = writeln!(out, "{pad}  {name:<width$} = {}", value_text(&p.value, c));
         }
     }
     if let Some(pipeline) = &e.pipeline {
@@ -546,10 +656,11 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
                     } else {
                         "\"passthrough\""
                     };
-                    let _ = writeln!(out, "{pad}  [{i}] {}: passthrough ({how})", step.name);
+                    let name = esc(&step.name);
+                    let _ = writeln!(out, "{pad}  [{i}] {name}: passthrough ({how})");
                 }
                 Some(inner) => {
-                    let _ = writeln!(out, "{pad}  [{i}] {}", step.name);
+                    let _ = writeln!(out, "{pad}  [{i}] {}", esc(&step.name));
                     render_estimator(out, inner, c, depth + 2);
                 }
             }
@@ -601,7 +712,7 @@ fn value_text(v: &serde_json::Value, c: &Container<FileBytes>) -> String {
             } else if let Some(J::String(name)) = map.get("tensor") {
                 tensor_ref(c, name)
             } else {
-                v.to_string()
+                esc(&v.to_string()).into_owned()
             }
         }
     }
@@ -614,7 +725,12 @@ fn tensor_ref(c: &Container<FileBytes>, name: &str) -> String {
     };
     let info = view.info();
     let shape: Vec<String> = info.shape.iter().map(u64::to_string).collect();
-    let mut text = format!("<tensor {name}: {} [{}]>", info.dtype, shape.join(", "));
+    let mut text = format!(
+        "<tensor {}: {} [{}]>",
+        esc(name),
+        info.dtype,
+        shape.join(", ")
+    );
     let size = usize::try_from(info.dtype.size()).unwrap_or(1).max(1);
     let count = view.bytes().len() / size;
     if count <= PREVIEW_ELEMENTS {
@@ -665,9 +781,10 @@ fn render_tensor_table(out: &mut String, tensors: &[TensorReport]) {
                 .join(", ")
         )
     };
-    let w_name = tensors
+    let names: Vec<_> = tensors.iter().map(|t| esc(&t.name)).collect();
+    let w_name = names
         .iter()
-        .map(|t| t.name.len())
+        .map(|n| n.chars().count())
         .max()
         .unwrap_or(0)
         .max(4);
@@ -688,11 +805,11 @@ fn render_tensor_table(out: &mut String, tensors: &[TensorReport]) {
         "  {:<w_name$}  {:<5}  {:<w_shape$}  {:>w_bytes$}  crc32",
         "name", "dtype", "shape", "bytes"
     );
-    for t in tensors {
+    for (t, name) in tensors.iter().zip(&names) {
         let _ = writeln!(
             out,
             "  {:<w_name$}  {:<5}  {:<w_shape$}  {:>w_bytes$}  {}",
-            t.name,
+            name,
             t.dtype,
             shape(t),
             t.bytes,

@@ -976,3 +976,131 @@ fn amber_testee_speaks_the_protocol() {
     );
     assert_eq!(testee.reencode(&model).unwrap(), pipeline_file());
 }
+
+/// Characters a file's strings may hold that must not reach a terminal raw: C0 controls
+/// (ESC, BEL, CR, LF), DEL, a C1 control (CSI), a bidi override, a zero-width space, and a
+/// backslash (which would make an escaped and a literal `\u{..}` look alike).
+const HOSTILE: &str = "a\u{1b}[31m\u{7}\r\nb\u{7f}c\u{9b}2Jd\u{202e}e\u{200b}f\\g";
+/// `HOSTILE` as text output shows it.
+const HOSTILE_SHOWN: &str = r"a\u{1b}[31m\u{7}\u{d}\u{a}b\u{7f}c\u{9b}2Jd\u{202e}e\u{200b}f\\g";
+
+/// No character of `out` but newline and space that a terminal would act on or hide.
+fn assert_terminal_safe(out: &str) {
+    for c in out.chars() {
+        let hidden = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(
+            !hidden && (c == '\n' || !c.is_control()),
+            "raw {c:?} in the output:\n{out}"
+        );
+    }
+}
+
+/// A linear model with `HOSTILE` in every string a file can carry: producer fields,
+/// producer type, feature names, a param's name and value, a class label.
+fn hostile_strings_file() -> Vec<u8> {
+    let mut e = estimator(
+        HOSTILE,
+        1,
+        &[HOSTILE],
+        Body::Linear(Linear {
+            coef: "coef".into(),
+            intercept: None,
+            link: LinearLink::Logistic,
+            classes: Some(Labels::Str(vec![HOSTILE.into(), "ok".into()])),
+        }),
+    );
+    e.params = vec![Param {
+        name: HOSTILE.into(),
+        value: Value::Str(HOSTILE.into()),
+    }];
+    let producer = Producer {
+        name: HOSTILE.into(),
+        version: HOSTILE.into(),
+        library: HOSTILE.into(),
+        library_version: HOSTILE.into(),
+    };
+    let coef = f64_bytes(&[0.5]);
+    encode(
+        &[],
+        &producer,
+        &e,
+        &[TensorData {
+            name: "coef",
+            dtype: DType::F64,
+            shape: &[1],
+            bytes: &coef,
+        }],
+    )
+    .unwrap()
+}
+
+#[test]
+fn inspect_escapes_control_characters_in_every_string() {
+    let f = Files::new();
+    let model = f.put("hostile.amber", &hostile_strings_file());
+    let out = amber(&[&"inspect", &model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert_terminal_safe(&shown);
+    for line in [
+        format!(
+            "producer:          {HOSTILE_SHOWN} {HOSTILE_SHOWN} (trained with {HOSTILE_SHOWN} {HOSTILE_SHOWN})"
+        ),
+        format!("  type:           {HOSTILE_SHOWN}"),
+        format!("  feature names:  {HOSTILE_SHOWN}"),
+    ] {
+        assert!(
+            shown.lines().any(|l| l == line),
+            "no line {line:?} in\n{shown}"
+        );
+    }
+    // Param values and labels are shown quoted, with Rust's escapes (`\n`, `\u{1b}`).
+    let quoted = format!("{HOSTILE:?}");
+    assert!(
+        shown.contains(&format!("{HOSTILE_SHOWN} = {quoted}")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("classes:        {quoted}, \"ok\"")),
+        "{shown}"
+    );
+}
+
+#[test]
+fn inspect_json_escapes_control_characters_and_keeps_the_strings() {
+    let f = Files::new();
+    let model = f.put("hostile.amber", &hostile_strings_file());
+    let out = amber(&[&"inspect", &model, &"--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let raw = text(&out.stdout);
+    assert_terminal_safe(&raw);
+    let doc: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(doc["producer"]["name"], HOSTILE);
+    assert_eq!(doc["estimator"]["producer_type"], HOSTILE);
+    assert_eq!(doc["estimator"]["params"][0]["name"], HOSTILE);
+    assert_eq!(doc["estimator"]["params"][0]["value"], HOSTILE);
+    assert_eq!(doc["estimator"]["linear"]["classes"]["values"][0], HOSTILE);
+}
+
+#[test]
+fn inspect_of_the_terminal_escape_reproducer_is_safe() {
+    // issue #8: a producer name with OSC, BEL, clear-screen and colour sequences and a CRLF
+    // that forges a line.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/hostile/inspect_terminal_escape.amber");
+    for json in [false, true] {
+        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = if json {
+            vec![&"inspect", &path, &"--json"]
+        } else {
+            vec![&"inspect", &path]
+        };
+        let out = amber(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        assert_terminal_safe(&shown);
+        assert!(
+            !shown.lines().any(|l| l.starts_with("FAKE LINE")),
+            "{shown}"
+        );
+    }
+}
