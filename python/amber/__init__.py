@@ -5,11 +5,19 @@
     model = amber.load("model.amber")
 
 Loading never imports pickle or joblib and never instantiates a class named by the file:
-classes come from a fixed allow-list keyed by the estimator body. See spec/format.md.
+classes come from a fixed allow-list keyed by the producer type, and only allow-listed,
+checked params and attributes reach them. See spec/format.md and spec/sklearn.md.
 """
 
 from ._api import dump, dumps, inspect, load, loads, validate
-from ._errors import AmberError, AmberWarning, FormatError, ModelError, UnsupportedError
+from ._errors import (
+    AmberError,
+    AmberWarning,
+    FormatError,
+    ModelError,
+    ProvenanceError,
+    UnsupportedError,
+)
 from ._version import __version__
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "AmberWarning",
     "FormatError",
     "ModelError",
+    "ProvenanceError",
     "UnsupportedError",
     "__version__",
     "dump",

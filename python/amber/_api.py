@@ -93,7 +93,20 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
     # block's end waits for them, and a checksum failure is what is raised.
     with checksums:
         _tree.validate(container.manifest, container.tensors, container.view)
-        return decode_estimator(container.manifest.estimator, DecodeCtx(container))
+        try:
+            return decode_estimator(container.manifest.estimator, DecodeCtx(container))
+        except AmberError:
+            raise
+        except MemoryError as e:
+            raise AmberError("E_LIMIT", f"rebuilding the estimator ran out of memory: {e}") from e
+        except Exception as e:
+            # The last safety net (spec/sklearn.md): every check of the rebuild raises
+            # AmberError itself; anything else is a check still missing, and still the
+            # file's fault, never the caller's.
+            raise AmberError(
+                "E_PROVENANCE",
+                f"the estimator cannot be rebuilt ({type(e).__name__}: {e})",
+            ) from e
 
 
 def _map_file(path: PathOrFile | bytes | bytearray | memoryview) -> bytes | memoryview | mmap.mmap:

@@ -27,6 +27,7 @@ CODES = (
     "E_UNSUPPORTED",
     "E_METHOD",
     "E_INPUT",
+    "E_PROVENANCE",
 )
 
 
@@ -49,6 +50,18 @@ class FormatError(AmberError):
 
 class ModelError(AmberError):
     """The estimator tree is invalid (check 15: E_MODEL, E_TENSOR_REF, ...)."""
+
+
+class ProvenanceError(AmberError):
+    """A rebuilding reader cannot rebuild the producing library's object (E_PROVENANCE).
+
+    The producer type, a param or an attribute of the file is not one the rebuild knows, or
+    contradicts the body (spec/sklearn.md). The body itself may be valid: a reader that
+    predicts from the body alone (the Rust reader, `amber predict`) can still use the file.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("E_PROVENANCE", message)
 
 
 class UnsupportedError(AmberError):

@@ -75,8 +75,14 @@ def test_base_file_is_valid() -> None:
     blob = _file()
     amber.validate(blob)
     assert c.reencode(c.read_container(blob)) == blob
-    with pytest.warns(amber.AmberWarning, match="no param 'w'"):
-        model = amber.loads(blob)
+    # 'w' is no param of LinearRegression: the rebuild refuses it (spec/sklearn.md) ...
+    with pytest.raises(amber.AmberError, match="'w' is not a param") as info:
+        amber.loads(blob)
+    assert info.value.code == "E_PROVENANCE"
+    # ... and the body alone rebuilds and predicts.
+    m = _manifest()
+    del m.estimator.params[:]
+    model = amber.loads(c.write_container(m, _tensors()[:2]))
     assert model.predict(np.array([[2.0, 1.0]]))[0] == 1.25
 
 
@@ -396,11 +402,12 @@ def test_model_rules(edit) -> None:
 
 def test_bool_tensor_byte_must_be_0_or_1() -> None:
     m = _manifest()
-    m.estimator.attributes.add(name="flag_", value=pb.Value(tensor="attributes/flag_"))
-    t = [*_tensors(), c.Tensor("attributes/flag_", pb.DTYPE_BOOL, (), b"\x02")]
+    # (a param the rebuild reads before the unknown param 'w', which it would refuse)
+    m.estimator.params.add(name="positive", value=pb.Value(tensor="params/positive"))
+    t = [*_tensors(), c.Tensor("params/positive", pb.DTYPE_BOOL, (), b"\x02")]
     blob = c.write_container(m, t)
     amber.validate(blob)  # the container is fine; using the value is not
-    with pytest.raises(amber.AmberError) as info, pytest.warns(amber.AmberWarning):
+    with pytest.raises(amber.AmberError) as info:
         amber.loads(blob)
     assert info.value.code == "E_MODEL"
 
@@ -675,12 +682,13 @@ def test_tree_right_child_after_left() -> None:
 
 def test_tree_right_child_inside_tree() -> None:
     # Two trees of 3 and 1 records: tree 0's root points past its own records.
-    rows = [(0.5, 0, 3), (0.0, _LEAF, 0), (0.0, _LEAF, 1), (0.0, _LEAF, 1)]
+    rows = [(0.5, 0, 3), (0.0, _LEAF, 0), (0.0, _LEAF, 1), (0.0, _LEAF, 2)]
     offsets = np.array([0, 3, 4], dtype=np.uint64)
     stats = {
         "impurity": np.zeros(4),
         "n_node_samples": np.zeros(4, np.int64),
         "weighted_n_node_samples": np.zeros(4),
+        "values": np.array([-1.5, 2.0, 3.0]).reshape(3, 1, 1),
     }
     assert _tree_code(nodes=_records(rows), tree_offsets=offsets, **stats) == "E_MODEL"
     rows[0] = (0.5, 0, 2)
@@ -690,7 +698,34 @@ def test_tree_right_child_inside_tree() -> None:
 def test_tree_values_for_every_node_needs_a_row_per_node() -> None:
     assert _tree_code(_set("values_for_every_node", True)) == "E_MODEL"
     every = np.array([0.25, -1.5, 2.0]).reshape(3, 1, 1)
-    amber.validate(_tree_file(_set("values_for_every_node", True), values=every))
+    # Every node's row: a leaf's row is its own record's (rule 7).
+    own = _records([(0.5, 0, 2), (0.0, _LEAF, 1), (0.0, _LEAF, 2)])
+    amber.validate(_tree_file(_set("values_for_every_node", True), values=every, nodes=own))
+    # Pointing at the rows of the leaves-only layout instead: E_MODEL.
+    assert _tree_code(_set("values_for_every_node", True), values=every) == "E_MODEL"
+
+
+@pytest.mark.parametrize(
+    "rows,values",
+    [
+        ([(0.5, 0, 2), (0.0, _LEAF, 1), (0.0, _LEAF, 0)], [-1.5, 2.0]),  # leaves swap rows
+        ([(0.5, 0, 2), (0.0, _LEAF, 0), (0.0, _LEAF, 0)], [-1.5, 2.0]),  # a row shared
+        ([(0.5, 0, 2), (0.0, _LEAF, 0), (0.0, _LEAF, 1)], [-1.5, 2.0, 7.0]),  # a row too many
+    ],
+    ids=["swapped", "shared", "extra_row"],
+)
+def test_tree_leaves_only_rows_are_the_leaf_ranks(rows, values) -> None:
+    values = np.array(values).reshape(-1, 1, 1)
+    assert _tree_code(nodes=_records(rows), values=values) == "E_MODEL"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_tree_values_are_finite(bad: float) -> None:
+    assert _tree_code(values=np.array([-1.5, bad]).reshape(2, 1, 1)) == "E_MODEL"
+
+
+def test_tree_node_ids_root_is_node_0() -> None:
+    assert _tree_code(_set("node_ids", "ids"), ids=np.array([1, 0, 2], np.uint32)) == "E_MODEL"
 
 
 @pytest.mark.parametrize(

@@ -401,21 +401,23 @@ def test_unfitted_estimator_is_unsupported() -> None:
     assert info.value.code == "E_UNSUPPORTED"
 
 
-def test_unknown_producer_falls_back_with_warning() -> None:
+def test_unknown_producer_is_refused() -> None:
+    """No fallback to another class: the producer type names the class (spec/sklearn.md)."""
     from amber import _container
     from amber._proto.amber.v1 import amber_pb2 as pb
 
     g = GENERATOR
-    est, _, _, X = g._fit(Ridge(alpha=3.0), *g._xy_regression(5))
+    est, _, _, _ = g._fit(Ridge(alpha=3.0), *g._xy_regression(5))
     c = _container.read_container(amber.dumps(est))
     m = pb.Manifest()
     m.CopyFrom(c.manifest)
     m.estimator.producer_type = "otherlib.SomeLinearModel"
     data = _container.write_container(m, c.all_tensors())
-    with pytest.warns(amber.AmberWarning, match="otherlib.SomeLinearModel"):
-        loaded = amber.loads(data)
-    assert type(loaded) is LinearRegression
-    assert np.array_equal(loaded.predict(X), est.predict(X))
+    amber.validate(data)  # the body is fine: a body-only reader predicts from it
+    with pytest.raises(amber.AmberError, match=r"otherlib\.SomeLinearModel") as info:
+        amber.loads(data)
+    assert info.value.code == "E_PROVENANCE"
+    assert "Rust reader" in str(info.value)
 
 
 def test_never_uses_pickle_or_joblib() -> None:

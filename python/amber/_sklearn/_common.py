@@ -1,15 +1,18 @@
 """Shared machinery of the scikit-learn bridge: Values, params, attributes, registries.
 
-Each family module (`linear`, `scaler`, `pipeline`) provides a pair of functions,
+Each family module (`linear`, `scaler`, `pipeline`, ...) provides a pair of functions,
 `<family>_to_proto(est, msg, ctx) -> consumed attribute names` and
-`<family>_from_proto(msg, ctx) -> estimator`, registered in the two tables below:
-`TO_PROTO` (exact class -> public producer type and to_proto) and `FROM_PROTO` (body
-kind -> from_proto). Loading never imports a class named by the file: every class comes
-from the fixed allow-list `PRODUCERS`.
+`<family>_from_proto(msg, ctx) -> estimator`, registered in the tables below: `TO_PROTO`
+(exact class -> public producer type and to_proto) and `_FROM_PRODUCER` (producer type ->
+its body kind and from_proto). Loading never imports a class named by the file: every class
+comes from the fixed allow-list `PRODUCERS`, and an unknown producer type, or one whose
+body is another kind, is E_PROVENANCE (spec/sklearn.md). Each class also has an allow-list
+of the params and attributes a file may carry for it (`allow`), every one with a rule.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._container import Container, Tensor
-from .._errors import AmberError, AmberWarning, UnsupportedError
+from .._errors import AmberError, AmberWarning, ProvenanceError, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
@@ -40,8 +43,7 @@ FROM_PROTO: dict[str, FromProto] = {}
 #: Producer type -> class, the only classes a load can instantiate.
 PRODUCERS: dict[str, type] = {}
 #: Producer type -> (body kind, from_proto): a body is loaded by its own producer's family
-#: first (GradientBoosting and HistGradientBoosting share the Boosting body); FROM_PROTO is
-#: the fallback for other producers.
+#: only (GradientBoosting and HistGradientBoosting share the Boosting body).
 _FROM_PRODUCER: dict[str, tuple[str, FromProto]] = {}
 
 
@@ -94,6 +96,10 @@ class DecodeCtx:
         """A read-only view in place (no copy): for large tensors that are copied anyway."""
         return self.container.view(name)
 
+    @property
+    def file_length(self) -> int:
+        return int(self.container.header.file_length)
+
 
 def encode_value(obj: Any, name: str, ctx: EncodeCtx) -> pb.Value:
     """A Python/numpy object -> Value; tensors are named `ctx.prefix + name` (section 4)."""
@@ -128,6 +134,10 @@ def encode_value(obj: Any, name: str, ctx: EncodeCtx) -> pb.Value:
     return v
 
 
+#: Hashable values a dict key may decode to (scikit-learn's dict params: class_weight).
+_KEY_TYPES = (type(None), bool, int, float, str, tuple)
+
+
 def decode_value(v: pb.Value, ctx: DecodeCtx) -> Any:
     kind = v.WhichOneof("kind")
     if kind == "none" or kind is None:
@@ -136,7 +146,17 @@ def decode_value(v: pb.Value, ctx: DecodeCtx) -> Any:
         items = [decode_value(i, ctx) for i in v.list_value.items]
         return tuple(items) if v.list_value.is_tuple else items
     if kind == "dict_value":
-        return {decode_value(p.key, ctx): decode_value(p.value, ctx) for p in v.dict_value.entries}
+        out = {}
+        for p in v.dict_value.entries:
+            key = decode_value(p.key, ctx)
+            if not isinstance(key, _KEY_TYPES) or (
+                isinstance(key, tuple) and not all(isinstance(k, _KEY_TYPES[:-1]) for k in key)
+            ):
+                raise ProvenanceError(f"a dict key of type {type(key).__name__} is not hashable")
+            if key in out:
+                raise ProvenanceError(f"the dict key {key!r} appears twice")
+            out[key] = decode_value(p.value, ctx)
+        return out
     if kind == "tensor":
         arr = ctx.array(v.tensor)
         # Shape [] holds a numpy scalar (what scikit-learn stores, e.g. n_samples_seen_).
@@ -182,49 +202,400 @@ def _get(est: Any, name: str) -> Any:
 
 
 def decode_estimator(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    """Rebuild the object of `msg.producer_type`, which must be allow-listed for its body."""
     body = msg.WhichOneof("body")
     own = _FROM_PRODUCER.get(msg.producer_type)
-    from_proto = own[1] if own is not None and own[0] == body else FROM_PROTO.get(body or "")
-    if from_proto is None:
-        raise AmberError("E_UNKNOWN_ESTIMATOR", f"no scikit-learn family for body {body!r}")
-    return from_proto(msg, ctx)
-
-
-def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, **extra: Any) -> Any:
-    """Instantiate an allow-listed `cls` with the file's params, then set its attributes.
-
-    If `msg.producer_type` is not `cls` (a fallback for a foreign producer), the file's
-    params and attributes belong to another class and are dropped with an AmberWarning.
-    Params this scikit-learn version does not know are dropped with an AmberWarning too.
-    """
-    own = PRODUCERS.get(msg.producer_type) is cls
-    if not own:
-        warnings.warn(
-            f"producer type {msg.producer_type!r} is not known; loading its "
-            f"{msg.WhichOneof('body')} body as {type_name(cls)} without its params and "
-            "attributes",
-            AmberWarning,
-            stacklevel=4,
+    if own is None:
+        raise ProvenanceError(
+            f"producer type {msg.producer_type!r} is not a class Amber can rebuild "
+            f"(it rebuilds {', '.join(sorted(_FROM_PRODUCER))}); {_BODY_STILL_USABLE}"
         )
-    known = set(cls._get_param_names())
-    params = dict(extra)
-    for p in msg.params if own else ():
-        if p.name in known:
-            params[p.name] = decode_value(p.value, ctx)
-        elif p.value.WhichOneof("kind") == "string_value" and p.value.string_value in _SENTINELS:
-            pass  # a deprecated param left at its placeholder (e.g. base_estimator in 1.3)
-        else:
-            warnings.warn(
-                f"{type_name(cls)} in this scikit-learn version has no param {p.name!r}; dropped",
-                AmberWarning,
-                stacklevel=4,
-            )
+    if own[0] != body:
+        raise ProvenanceError(
+            f"producer type {msg.producer_type!r} does not make a {body!r} body (its body is "
+            f"{own[0]!r}); {_BODY_STILL_USABLE}"
+        )
+    check_features(msg.producer_type, int(msg.n_features_in), ctx.file_length)
+    return own[1](msg, ctx)
+
+
+_BODY_STILL_USABLE = (
+    "the body can still be predicted from with a reader that predicts from the body alone "
+    "(the Rust reader, `amber predict`)"
+)
+
+
+def refuse(producer: str, what: str) -> ProvenanceError:
+    """E_PROVENANCE for a file whose provenance contradicts its body."""
+    return ProvenanceError(f"{producer}: {what}; {_BODY_STILL_USABLE}")
+
+
+# ---------------------------------------------------------------------------- allow-lists
+#
+# Every registered class has an allow-list (`allow`): the params and attributes a file may
+# carry for it, each attribute with a rule. A rule is `rule(value, facts)`, which raises
+# `Bad` with what is wrong; `facts` are what the body says (n_features, n_outputs, ...),
+# computed by the family before anything of the file reaches scikit-learn. spec/sklearn.md
+# lists the rules.
+
+Facts = dict
+Rule = Callable[[Any, Facts], None]
+
+
+class Bad(Exception):
+    """A value breaks a rule (turned into E_PROVENANCE naming the class and the name)."""
+
+
+@dataclass
+class AllowList:
+    """What a file may carry for one class."""
+
+    #: Attribute name -> rule (names with "/" or "_" first are the family's to restore).
+    attributes: dict[str, Rule]
+    #: Params of other scikit-learn versions (1.3.2 .. 1.9.1) than the installed one.
+    other_params: frozenset[str] = frozenset()
+    #: Param name -> a rule on top of scikit-learn's `_parameter_constraints`.
+    params: dict[str, Rule] = field(default_factory=dict)
+
+
+ALLOW: dict[type, AllowList] = {}
+
+
+def allow(cls: type, attributes: dict[str, Rule], *, other_params=(), params=None) -> None:
+    for name in attributes:
+        if name.startswith("__") or (not name.startswith("_") and hasattr(cls, name.split("/")[0])):
+            raise AssertionError(f"{cls.__name__}.{name} can never be allow-listed")
+    rules = {k: v for k, v in COMMON_PARAMS.items() if k in cls._get_param_names()}
+    rules.update(params or {})
+    ALLOW[cls] = AllowList(dict(attributes), frozenset(other_params), rules)
+
+
+def _what(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        return f"an array of dtype {v.dtype} and shape {v.shape}"
+    text = repr(v)
+    return f"{type(v).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+def _fact(spec: Any, facts: Facts) -> Any:
+    if isinstance(spec, str):
+        return facts[spec]
+    if callable(spec):
+        return spec(facts)
+    return spec
+
+
+def integer(lo: Any = None, hi: Any = None, *, scalar: bool = False) -> Rule:
+    """An int (with `scalar`, also a numpy integer scalar) in [lo, hi] (ints or fact names)."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if not (type(v) is int or (scalar and isinstance(v, np.integer))):
+            raise Bad(f"is {_what(v)}, not an int")
+        low, high = _fact(lo, facts), _fact(hi, facts)
+        if (low is not None and v < low) or (high is not None and v > high):
+            raise Bad(f"is {v}, outside [{low}, {high}]")
+
+    return rule
+
+
+def number(lo: float | None = None, hi: float | None = None, *, finite: bool = True) -> Rule:
+    """A float or int (not a bool; numpy scalars too), finite unless told, in [lo, hi]."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, (int, float, np.integer, np.floating)
+        ):
+            raise Bad(f"is {_what(v)}, not a number")
+        if finite and not math.isfinite(float(v)):
+            raise Bad(f"is {v}, not finite")
+        if (lo is not None and not v >= lo) or (hi is not None and not v <= hi):
+            raise Bad(f"is {v}, outside [{lo}, {hi}]")
+
+    return rule
+
+
+def boolean(v: Any, facts: Facts) -> None:
+    if not isinstance(v, (bool, np.bool_)):
+        raise Bad(f"is {_what(v)}, not a bool")
+
+
+def string(*choices: str) -> Rule:
+    def rule(v: Any, facts: Facts) -> None:
+        if type(v) is not str:
+            raise Bad(f"is {_what(v)}, not a string")
+        if choices and v not in choices:
+            raise Bad(f"is {v[:60]!r}, not one of {', '.join(map(repr, choices))}")
+
+    return rule
+
+
+def none(v: Any, facts: Facts) -> None:
+    if v is not None:
+        raise Bad(f"is {_what(v)}, not None")
+
+
+def one_of(*rules: Rule) -> Rule:
+    def rule(v: Any, facts: Facts) -> None:
+        errors = []
+        for r in rules:
+            try:
+                r(v, facts)
+                return
+            except Bad as e:
+                errors.append(str(e))
+        raise Bad(errors[0] if len(set(errors)) == 1 else "; or ".join(dict.fromkeys(errors)))
+
+    return rule
+
+
+def optional(r: Rule) -> Rule:
+    return one_of(none, r)
+
+
+#: n_jobs sizes the thread pools of predict (forests): a few thousand threads at most.
+N_JOBS = optional(integer(-1024, 1024))
+#: Params every family shares.
+COMMON_PARAMS = {"n_jobs": N_JOBS}
+
+
+def array(kinds: str, shape: tuple, *, finite: bool = False) -> Rule:
+    """A numpy array of a dtype kind in `kinds` whose shape is `shape` (ints, fact names,
+    or None for any length); `finite` floats only."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if not isinstance(v, np.ndarray) or v.dtype.kind not in kinds:
+            raise Bad(f"is {_what(v)}, not an array of kind {kinds!r}")
+        want = tuple(_fact(d, facts) for d in shape)
+        if v.ndim != len(want) or any(w is not None and w != d for w, d in zip(want, v.shape)):
+            raise Bad(f"has shape {v.shape}, not {tuple('*' if w is None else w for w in want)}")
+        if finite and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            raise Bad("holds a value that is not finite")
+
+    return rule
+
+
+def sequence(item: Rule, length: Any = None, *, tuple_: bool = False) -> Rule:
+    """A list (a tuple with `tuple_`) of `length` items (int, fact name, None: any)."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if type(v) is not (tuple if tuple_ else list):
+            raise Bad(f"is {_what(v)}, not a {'tuple' if tuple_ else 'list'}")
+        n = _fact(length, facts)
+        if n is not None and len(v) != n:
+            raise Bad(f"has {len(v)} items, not {n}")
+        for i, x in enumerate(v):
+            try:
+                item(x, facts)
+            except Bad as e:
+                raise Bad(f"[{i}] {e}") from None
+
+    return rule
+
+
+def record(*items: Rule, tuple_: bool = True) -> Rule:
+    """A tuple (a list without `tuple_`) of exactly these items, each by its rule."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if type(v) is not (tuple if tuple_ else list) or len(v) != len(items):
+            raise Bad(f"is {_what(v)}, not a {'tuple' if tuple_ else 'list'} of {len(items)}")
+        for i, (x, r) in enumerate(zip(v, items)):
+            try:
+                r(x, facts)
+            except Bad as e:
+                raise Bad(f"[{i}] {e}") from None
+
+    return rule
+
+
+def mapping(fields: dict[str, Rule]) -> Rule:
+    """A dict with string keys among `fields`, each value by its rule."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if type(v) is not dict:
+            raise Bad(f"is {_what(v)}, not a dict")
+        for k, x in v.items():
+            if k not in fields:
+                raise Bad(f"has the key {str(k)[:60]!r}, which is not allowed")
+            try:
+                fields[k](x, facts)
+            except Bad as e:
+                raise Bad(f"[{k!r}] {e}") from None
+
+    return rule
+
+
+def same(name: str, r: Rule | None = None) -> Rule:
+    """The value (after `r`) equals the body's `facts[name]`: one truth (spec/sklearn.md)."""
+
+    def rule(v: Any, facts: Facts) -> None:
+        if r is not None:
+            r(v, facts)
+        want = facts[name]
+        if not _same(v, want):
+            raise Bad(f"is {_what(v)}, but the body says {_what(want)}")
+
+    return rule
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or (a.dtype.kind in "US") != (b.dtype.kind in "US"):
+            return False
+        return bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (
+            isinstance(a, (list, tuple))
+            and isinstance(b, (list, tuple))
+            and len(a) == len(b)
+            and all(map(_same, a, b))
+        )
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
+    return bool(a == b)
+
+
+def read_attributes(cls: type, msg: pb.Estimator, ctx: DecodeCtx, facts: Facts) -> dict[str, Any]:
+    """Every attribute of `msg`, decoded and checked against `cls`'s allow-list."""
+    rules = ALLOW[cls].attributes
+    out: dict[str, Any] = {}
+    for p in msg.attributes:
+        rule = rules.get(p.name)
+        if rule is None:
+            raise refuse(type_name(cls), f"the attribute {p.name[:80]!r} is not one Amber can set")
+        if p.name in out:
+            raise refuse(type_name(cls), f"the attribute {p.name!r} appears twice")
+        value = decode_value(p.value, ctx)
+        try:
+            rule(value, facts)
+        except Bad as e:
+            raise refuse(type_name(cls), f"{p.name} {e}") from None
+        out[p.name] = value
+    return out
+
+
+def check_features(producer: str, n: int, file_length: int) -> None:
+    """E_LIMIT when the estimator declares more features than MAX_UNBACKED_FEATURES
+    (spec/sklearn.md): a rebuild allocates per-feature state that no tensor of the file
+    backs (HistGradientBoosting's categorical masks and maps, IsolationForest's feature
+    sets, GradientBoosting's probe row, a tree's feature_importances_)."""
+    limit = max_unbacked_features(file_length)
+    if n > limit:
+        raise AmberError(
+            "E_LIMIT",
+            f"{producer}: n_features_in {n} exceeds MAX_UNBACKED_FEATURES ({limit} for a file "
+            f"of {file_length} bytes)",
+        )
+
+
+#: spec/sklearn.md, MAX_UNBACKED_FEATURES: max(2**20, 16 * file_length).
+UNBACKED_FEATURES_FLOOR = 1 << 20
+UNBACKED_FEATURES_PER_BYTE = 16
+
+
+def max_unbacked_features(file_length: int) -> int:
+    return max(UNBACKED_FEATURES_FLOOR, UNBACKED_FEATURES_PER_BYTE * int(file_length))
+
+
+def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, attrs: dict[str, Any], **extra: Any) -> Any:
+    """Instantiate the allow-listed `cls` with the file's checked params (and `extra`), then
+    set its checked public attributes (`attrs`, from `read_attributes`); names with "/" or
+    a leading "_" are the family's to restore.
+
+    Params: only names of `cls` in some scikit-learn version Amber writes (else
+    E_PROVENANCE); each must satisfy this scikit-learn's `_parameter_constraints` and the
+    allow-list's rule. A param this version does not know is dropped: silently when it holds
+    a deprecated placeholder ("deprecated", "warn"), else with an AmberWarning.
+    """
+    params = read_params(cls, msg, ctx)
+    for name, value in extra.items():
+        if name in params:
+            raise refuse(type_name(cls), f"the param {name!r} is in the body, not a param")
+        params[name] = value
     est = cls(**params)
-    for p in msg.attributes if own else ():
-        setattr(est, p.name, decode_value(p.value, ctx))
+    for name, value in attrs.items():
+        if "/" not in name and not name.startswith("_"):
+            setattr(est, name, value)
     if not isinstance(getattr(cls, "n_features_in_", None), property):
         if msg.n_features_in:
             est.n_features_in_ = int(msg.n_features_in)
         if msg.feature_names_in:
             est.feature_names_in_ = np.asarray(list(msg.feature_names_in), dtype=object)
     return est
+
+
+def check_param(cls: type, name: str, value: Any) -> None:
+    """`value` satisfies this scikit-learn's `cls._parameter_constraints[name]` (Bad if not)."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    constraints = getattr(cls, "_parameter_constraints", {})
+    if name not in constraints:
+        return
+    try:
+        validate_parameter_constraints(
+            {name: constraints[name]}, {name: value}, caller_name=cls.__name__
+        )
+    except InvalidParameterError as e:
+        raise Bad(f"is {_what(value)}: {e}") from None
+
+
+def params_of(cls: type, also: dict[str, Rule] | None = None) -> Rule:
+    """A dict of `cls`'s params (a nested object's, kept as an attribute), each satisfying
+    this scikit-learn's constraints or the rule in `also` (values of other versions); names
+    it does not know are refused."""
+    also = also or {}
+
+    def rule(v: Any, facts: Facts) -> None:
+        if type(v) is not dict:
+            raise Bad(f"is {_what(v)}, not a dict")
+        known = set(cls._get_param_names())
+        for k, x in v.items():
+            if k not in known:
+                raise Bad(f"has the key {str(k)[:60]!r}, not a param of {cls.__name__}")
+            try:
+                check_param(cls, k, x)
+            except Bad as e:
+                if k not in also:
+                    raise Bad(f"[{k!r}] {e}") from None
+                try:
+                    also[k](x, facts)
+                except Bad:
+                    raise Bad(f"[{k!r}] {e}") from None
+
+    return rule
+
+
+def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
+    """The file's params of `cls`, checked (see `build`)."""
+    entry = ALLOW[cls]
+    known = set(cls._get_param_names())
+    out: dict[str, Any] = {}
+    seen: set[str] = set()
+    for p in msg.params:
+        if p.name not in known and p.name not in entry.other_params:
+            raise refuse(type_name(cls), f"{p.name[:80]!r} is not a param of this class")
+        if p.name in seen:
+            raise refuse(type_name(cls), f"the param {p.name!r} appears twice")
+        seen.add(p.name)
+        value = decode_value(p.value, ctx)
+        if p.name not in known:
+            if not (type(value) is str and value in _SENTINELS):
+                warnings.warn(
+                    f"{type_name(cls)} in this scikit-learn version has no param {p.name!r}; "
+                    "dropped",
+                    AmberWarning,
+                    stacklevel=5,
+                )
+            continue
+        try:
+            check_param(cls, p.name, value)
+            rule = entry.params.get(p.name)
+            if rule is not None:
+                rule(value, {})
+        except Bad as e:
+            raise refuse(type_name(cls), f"param {p.name} {e}") from None
+        out[p.name] = value
+    return out

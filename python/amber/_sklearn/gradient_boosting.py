@@ -57,12 +57,22 @@ from .._proto.amber.v1 import amber_pb2 as pb
 from ._common import (
     DecodeCtx,
     EncodeCtx,
+    allow,
+    array,
+    boolean,
     build,
     decode_estimator,
-    decode_value,
     encode_estimator,
     encode_value,
+    integer,
+    number,
+    params_of,
+    read_attributes,
+    record,
+    refuse,
     register,
+    same,
+    string,
     type_name,
 )
 from .linear import _classes, _labels
@@ -493,32 +503,37 @@ def gb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
 
 
 def _class_for(msg: pb.Estimator, classifier: bool) -> type:
-    cls = PRODUCERS.get(msg.producer_type)
-    if cls is None or (cls is GradientBoostingClassifier) != classifier:
-        cls = GradientBoostingClassifier if classifier else GradientBoostingRegressor
+    """The producer's class, which must fit the body (E_PROVENANCE otherwise)."""
+    cls = PRODUCERS[msg.producer_type]
+    if (cls is GradientBoostingClassifier) != classifier:
+        raise refuse(
+            msg.producer_type,
+            "a regressor cannot have a body with classes"
+            if classifier
+            else "a classifier needs a body with classes",
+        )
     return cls
 
 
-def _split_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict[str, Any]]:
-    plain = pb.Estimator()
-    plain.CopyFrom(msg)
-    del plain.attributes[:]
-    special = {}
-    for a in msg.attributes:
-        if a.name.startswith((_PER_TREE, _INIT)) or a.name == _RNG:
-            special[a.name] = decode_value(a.value, ctx)
-        else:
-            plain.attributes.append(a)
-    return plain, special
+def _facts(msg: pb.Estimator, ctx: DecodeCtx, classifier: bool) -> dict[str, Any]:
+    b = msg.boosting
+    k = int(b.n_columns)
+    n_trees = int(ctx.view(b.trees.tree_offsets).shape[0]) - 1
+    n_classes = len(_classes(b.classes)) if classifier else 0
+    return {
+        "n_features": int(msg.n_features_in),
+        "k": k,
+        "n_stages": n_trees // max(k, 1),
+        "n_outputs": 1,
+        "n_classes": n_classes,
+        "dummy": "sklearn.dummy.DummyClassifier" if classifier else "sklearn.dummy.DummyRegressor",
+    }
 
 
 def _dummy(special: dict[str, Any]) -> Any:
-    cls = _DUMMIES.get(special.get(_INIT_TYPE, ""))
-    if cls is None:
-        raise AmberError("E_UNSUPPORTED", f"init_ of type {special.get(_INIT_TYPE)!r} is not known")
-    known = set(cls._get_param_names())
-    params = {k: v for k, v in (special.get(_INIT_PARAMS) or {}).items() if k in known}
-    dummy = cls(**params)
+    """The default init (a constant dummy) from its checked `init_/...` attributes."""
+    cls = _DUMMIES[special[_INIT_TYPE]]
+    dummy = cls(**(special.get(_INIT_PARAMS) or {}))
     for name, value in special.items():
         if name.startswith(_INIT) and name not in (_INIT_TYPE, _INIT_PARAMS):
             setattr(dummy, name[len(_INIT) :], value)
@@ -554,11 +569,10 @@ def _rebuild_trees(
     trees = _build_trees(fake, ctx, np.ones(1, dtype=np.intp))
     if len(trees) % k:
         raise AmberError("E_MODEL", f"{len(trees)} trees do not fill stages of {k}")
-    known = set(DecisionTreeRegressor._get_param_names())
     params = {
         name: value
         for name, value in (special.get(_TREE_PARAMS) or {}).items()
-        if name in known and name != "random_state"
+        if name != "random_state"
     }
     with warnings.catch_warnings():
         # A file from scikit-learn < 1.4 names criterion 'friedman_mse', which later versions
@@ -571,13 +585,14 @@ def _rebuild_trees(
     if state is not None:
         rng.set_state(state)
     est._rng = rng
-    shared = {
-        name[len(_PER_TREE) :]: value
+    # What GradientBoosting's trees hold, then the file's (checked: n_features_in_ and
+    # n_outputs_ equal the body's).
+    shared = {"n_features_in_": int(msg.n_features_in), "n_outputs_": 1}
+    shared.update(
+        (name[len(_PER_TREE) :], value)
         for name, value in special.items()
         if name.startswith(_PER_TREE) and name != _TREE_PARAMS
-    }
-    if not shared:  # another producer: what GradientBoosting's trees hold
-        shared = {"n_features_in_": int(msg.n_features_in), "n_outputs_": 1}
+    )
     # Each tree's attributes: the blank's params (shared objects, as `_fit_stage` passes the
     # same param values to every tree), the shared RandomState, the fitted attributes (a
     # copy each) and its tree_. Filling __dict__ costs a fraction of a deepcopy per tree.
@@ -651,28 +666,28 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         )
     cls = _class_for(msg, classifier)
     k = int(body.n_columns)
-    plain, special = _split_attributes(msg, ctx)
+    special = read_attributes(cls, msg, ctx, _facts(msg, ctx, classifier))
     init_est = decode_estimator(body.init, ctx) if body.HasField("init") else None
     dummy = _dummy(special) if _INIT_TYPE in special else None
+    if dummy is not None and init_est is not None:
+        raise refuse(type_name(cls), "the file has both an init estimator and init_ attributes")
     extra = {}
     if not any(p.name == "init" for p in msg.params):
         extra["init"] = init_est if init_est is not None else dummy
-    est = build(cls, plain, ctx, **extra)
+    est = build(cls, msg, ctx, special, **extra)
     if float(est.learning_rate) != body.scale:
         est.learning_rate = body.scale
     if classifier:
         est.classes_ = _classes(body.classes)
-        if not hasattr(est, "n_classes_"):
-            est.n_classes_ = len(est.classes_)
+        est.n_classes_ = len(est.classes_)
         if est.loss != _LOSS_OF_LINK[body.link]:
             est.loss = _LOSS_OF_LINK[body.link]
         if _new_loss_module() is None:
             est._n_classes = est.n_classes_
     est.estimators_ = _rebuild_trees(est, msg, ctx, special, k)
-    if not hasattr(est, "n_estimators_"):
-        est.n_estimators_ = est.estimators_.shape[0]
-    if not hasattr(est, "n_trees_per_iteration_") and _new_loss_module() is not None:
-        est.n_trees_per_iteration_ = k  # a file from scikit-learn < 1.4, which has none
+    est.n_estimators_ = est.estimators_.shape[0]
+    if _new_loss_module() is not None:
+        est.n_trees_per_iteration_ = k
     if not hasattr(est, "max_features_"):
         est.max_features_ = int(msg.n_features_in)
     if init_est is not None:
@@ -684,6 +699,7 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     else:
         est.init_ = _foreign_dummy(est, k)
     _match_init(est, body, ctx)
+    _check_init_output(est, k)
     t = body.trees
     missing = [
         f for f in ("impurity", "n_node_samples", "weighted_n_node_samples") if not getattr(t, f)
@@ -699,5 +715,70 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+def _check_init_output(est: Any, k: int) -> None:
+    """One truth for the raw scores' width: scikit-learn's `predict_stages` (Cython) adds
+    each stage's k trees into an [n, k] array that the init estimator's output makes; any
+    other shape would be written out of bounds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = est._raw_predict_init(_zero_row(est))
+    if not isinstance(raw, np.ndarray) or raw.shape != (1, k) or raw.dtype != np.float64:
+        raise refuse(
+            type_name(est),
+            f"its init estimator starts raw scores of shape {np.shape(raw)}, the body has {k} "
+            "columns",
+        )
+
+
+# ---------------------------------------------------------------------------- allow-lists
+
+_RNG_RULE = record(
+    string("MT19937"),
+    array("u", (624,)),
+    integer(0, 624),
+    integer(0, 1),
+    number(),
+)
+_PER_STAGE = array("f", ("n_stages",))
+#: What the writer leaves as attributes (scikit-learn 1.3.2 .. 1.9.1): training
+#: diagnostics, the counts predictions read (equal to the body's), the trees' shared params
+#: and attributes, their RandomState, and the default init's class, params and attributes.
+_GB_ATTRIBUTES = {
+    "max_features_": integer(1, "n_features"),
+    "n_estimators_": same("n_stages", integer(1)),
+    "n_trees_per_iteration_": same("k", integer(1)),
+    "train_score_": _PER_STAGE,
+    "oob_improvement_": _PER_STAGE,
+    "oob_scores_": _PER_STAGE,
+    "oob_score_": number(finite=False),
+    _RNG: _RNG_RULE,
+    # scikit-learn < 1.4 fitted its trees with criterion "friedman_mse", which later versions
+    # no longer list (and map to "squared_error", the same splits).
+    _TREE_PARAMS: params_of(DecisionTreeRegressor, {"criterion": string("friedman_mse")}),
+    _PER_TREE + "max_features_": integer(1, "n_features", scalar=True),
+    _PER_TREE + "n_features_in_": same("n_features", integer(1, scalar=True)),
+    _PER_TREE + "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+    _INIT_TYPE: same("dummy", string(*_DUMMIES)),
+    _INIT + "n_features_in_": same("n_features", integer(1, scalar=True)),
+    _INIT + "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+}
+_GB_CLASSIFIER = {
+    "n_classes_": same("n_classes", integer(2)),
+    _INIT_PARAMS: params_of(DummyClassifier),
+    # The constant strategies (fit's default init is "prior"; the writer refuses stratified).
+    _INIT + "_strategy": string("prior", "most_frequent", "uniform", "constant"),
+    _INIT + "class_prior_": array("f", ("n_classes",), finite=True),
+    _INIT + "classes_": array("iuf", ("n_classes",)),
+    _INIT + "n_classes_": same("n_classes", integer(2, scalar=True)),
+    _INIT + "sparse_output_": boolean,
+    _INIT + "output_2d_": boolean,
+}
+_GB_REGRESSOR = {
+    _INIT_PARAMS: params_of(DummyRegressor),
+    _INIT + "constant_": array("f", (1, 1), finite=True),
+}
+
 for _name, _cls in PRODUCERS.items():
     register(_cls, _name, "boosting", gb_to_proto, gb_from_proto)
+    _clf = _cls is GradientBoostingClassifier
+    allow(_cls, {**_GB_ATTRIBUTES, **(_GB_CLASSIFIER if _clf else _GB_REGRESSOR)})

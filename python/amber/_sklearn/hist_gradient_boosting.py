@@ -50,14 +50,23 @@ from .._errors import AmberError, AmberWarning, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from .._tree import CATEGORICAL, LEAF, NODE_RECORD
 from ._common import (
-    FROM_PROTO,
-    PRODUCERS,
+    Bad,
     DecodeCtx,
     EncodeCtx,
+    allow,
+    array,
+    boolean,
     build,
-    decode_value,
     encode_value,
+    integer,
+    mapping,
+    optional,
+    read_attributes,
+    refuse,
     register,
+    same,
+    sequence,
+    string,
     type_name,
 )
 from .linear import _classes, _labels
@@ -468,28 +477,39 @@ def _rng_state(rng: np.random.Generator) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- loading
 
 
-def _private(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict[str, Any]]:
-    """Split the private (`_...`) attributes off a copy of `msg`."""
-    plain = pb.Estimator()
-    plain.CopyFrom(msg)
-    del plain.attributes[:]
-    private = {}
-    for a in msg.attributes:
-        if a.name.startswith("_"):
-            private[a.name] = decode_value(a.value, ctx)
-        else:
-            plain.attributes.append(a)
-    return plain, private
-
-
 def _class_for(msg: pb.Estimator) -> type:
-    b = msg.boosting
-    classifier = b.HasField("classes")
-    cls = {CLASSIFIER: HistGradientBoostingClassifier, REGRESSOR: HistGradientBoostingRegressor}
-    own = cls.get(msg.producer_type)
-    if own is not None and (own is HistGradientBoostingClassifier) == classifier:
-        return own
-    return HistGradientBoostingClassifier if classifier else HistGradientBoostingRegressor
+    """The producer's class, which must fit the body (E_PROVENANCE otherwise)."""
+    classifier = msg.boosting.HasField("classes")
+    own = {CLASSIFIER: HistGradientBoostingClassifier, REGRESSOR: HistGradientBoostingRegressor}
+    cls = own[msg.producer_type]
+    if (cls is HistGradientBoostingClassifier) != classifier:
+        raise refuse(
+            msg.producer_type,
+            "a regressor cannot have a body with classes"
+            if classifier
+            else "a classifier needs a body with classes",
+        )
+    return cls
+
+
+def _facts(msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
+    """What the body says, for the allow-list's rules."""
+    t = msg.boosting.trees
+    n = int(msg.n_features_in)
+    mask = np.zeros(n, dtype=bool)
+    if t.categorical_features:
+        columns = ctx.view(t.categorical_features).astype(np.int64)
+        if columns.size and (columns.min() < 0 or columns.max() >= n):
+            raise AmberError("E_MODEL", "a categorical feature is not an input column")
+        mask[columns] = True
+    offsets = ctx.view(t.tree_offsets)
+    return {
+        "n_features": n,
+        "n_nodes": int(offsets[-1]) if offsets.shape[0] else 0,
+        "n_sets": int(ctx.view(t.categories).shape[0]) if t.categories else 0,
+        "n_categorical": int(mask.sum()),
+        "is_categorical_": mask if mask.any() else None,
+    }
 
 
 def _set_members(rows: np.ndarray) -> list[np.ndarray]:
@@ -511,14 +531,11 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         )
     cls = _class_for(msg)
     k = int(b.n_columns)
-    plain, private = _private(msg, ctx)
-    fallback = msg.producer_type not in (CLASSIFIER, REGRESSOR)
-    extra = {}
-    if fallback:
-        private = {}  # another producer's attributes: dropped, as `build` drops the public ones
-        if cls is HistGradientBoostingRegressor:
-            extra["loss"] = _FALLBACK_LOSS.get(b.link, "squared_error")
-    est = build(cls, plain, ctx, **extra)
+    facts = _facts(msg, ctx)
+    attrs = read_attributes(cls, msg, ctx, facts)
+    private = {name: v for name, v in attrs.items() if name.startswith("_")}
+    est = build(cls, msg, ctx, attrs)
+    est.is_categorical_ = facts["is_categorical_"]
     n = int(msg.n_features_in)
     classifier = cls is HistGradientBoostingClassifier
     if classifier:
@@ -561,6 +578,7 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         tree_cat[tree_of[columns]] = True
 
     est._bin_mapper = _bin_mapper(est, private, tree_cat, codes)
+    _check_bin_mapper(est, tree_cat, codes)
     est._predictors = _build_predictors(msg, ctx, private, tree_of, k, codes, tree_cat)
     loss_sw = None if private.get(_CONSTANT_HESSIAN, True) else np.ones(1)
     est._loss = est._get_loss(sample_weight=loss_sw)
@@ -584,14 +602,17 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     if getattr(est, "do_early_stopping_", False) and est.scoring != "loss":
         from sklearn.metrics import check_scoring
 
-        est._scorer = check_scoring(est, est.scoring)
+        try:
+            est._scorer = check_scoring(est, est.scoring)
+        except ValueError as e:
+            raise refuse(type_name(est), f"scoring {est.scoring!r} is not a scorer: {e}") from None
     if classifier and hasattr(cls, "_encode_y_val"):  # scikit-learn >= 1.7 keeps it
         from sklearn.preprocessing import LabelEncoder
 
         le = LabelEncoder()
         le.classes_ = est.classes_
         est._label_encoder = le
-    if _GAIN not in private and not fallback:  # (a fallback load has warned already)
+    if _GAIN not in private:
         warnings.warn(
             f"{type_name(est)} was saved without training statistics (inference-only): its "
             "TreePredictors' count is 0, gain NaN (-1 at leaves), bin_threshold 0, the values "
@@ -657,7 +678,13 @@ def _rebuild_preprocessor(
     X = frame if (names is not None or from_dtype) else frame.to_numpy(dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est._preprocess_X(X, reset=True)
+        try:
+            est._preprocess_X(X, reset=True)
+        except (ValueError, TypeError) as e:
+            # scikit-learn's own checks of the params against the saved categories.
+            raise refuse(
+                type_name(est), f"its params do not fit the body's categories: {e}"
+            ) from None
     enc = est._preprocessor.named_transformers_["encoder"]
     got = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
     if not np.array_equal(np.asarray(est.is_categorical_, dtype=bool), is_cat) or any(
@@ -817,26 +844,85 @@ def _record_depths(inner: np.ndarray, nxt: np.ndarray, offsets: np.ndarray) -> n
     return depth
 
 
-def _is_hgb(msg: pb.Estimator) -> bool:
-    """Whether a Boosting body is this family's: by producer, else by its shape."""
-    if msg.producer_type in (CLASSIFIER, REGRESSOR):
-        return True
-    if msg.producer_type in PRODUCERS:
-        return False
-    b = msg.boosting
-    return b.trees.input == pb.TREE_INPUT_F64 and not b.HasField("init") and b.scale == 1.0
+def _check_bin_mapper(est: Any, tree_cat: np.ndarray, codes: list[np.ndarray]) -> None:
+    """One truth for the categories: the `_bin_mapper` that predict builds its known-category
+    bitsets from (`make_known_categories_bitsets`, which sets bit `int(value)` of a 256-bit
+    set for each of a categorical feature's `bin_thresholds_`, unchecked, in Cython) says
+    exactly what the body says: the same categorical features and the same codes."""
+    mapper = est._bin_mapper
+    mask = np.asarray(mapper.is_categorical_).astype(bool)
+    if not np.array_equal(mask, tree_cat):
+        raise refuse(
+            type_name(est),
+            "_bin_mapper/is_categorical_ does not name the body's categorical features",
+        )
+    thresholds = mapper.bin_thresholds_
+    for f, want in zip(np.flatnonzero(tree_cat), codes):
+        got = np.asarray(thresholds[f], dtype=np.float64)
+        if not np.array_equal(got, want):
+            raise refuse(
+                type_name(est),
+                f"_bin_mapper/bin_thresholds_[{f}] are not the body's categories of that feature",
+            )
 
 
-# The `boosting` body is shared with GradientBoosting*: loading goes to whichever family the
-# body is, the other family's loader (registered before this module) getting the rest.
-_OTHER_BOOSTING = FROM_PROTO.get("boosting")
+# ---------------------------------------------------------------------------- allow-lists
 
 
-def boosting_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
-    if _OTHER_BOOSTING is None or _is_hgb(msg):
-        return hgb_from_proto(msg, ctx)
-    return _OTHER_BOOSTING(msg, ctx)
+def _decimal(bits: int) -> Any:
+    """A non-negative integer below 2**bits written in decimal (a bit generator's state)."""
+
+    def rule(v: Any, facts: dict) -> None:
+        if type(v) is not str or not v.isdigit() or len(v) > 40 or int(v) >= 1 << bits:
+            raise Bad(f"is {v!r:.60}, not a decimal integer below 2**{bits}")
+
+    return rule
 
 
-register(HistGradientBoostingClassifier, CLASSIFIER, "boosting", hgb_to_proto, boosting_from_proto)
-register(HistGradientBoostingRegressor, REGRESSOR, "boosting", hgb_to_proto, boosting_from_proto)
+#: The numpy dtypes a categorical feature's categories may have had (numbers only).
+_NUMERIC_DTYPES = tuple(
+    f"{order}{kind}{size}" for order in "<>|" for kind in "iuf" for size in "1248"
+)
+_PER_FEATURE = ("n_features",)
+#: What the writer leaves as attributes (scikit-learn 1.3.2 .. 1.9.1): training
+#: diagnostics, the trees' training statistics, the binning state (`_bin_mapper/...`, in
+#: the trees' feature space, whose categorical part must equal the body's), the
+#: preprocessor's dtypes, the loss, random state and private flags.
+_HGB_ATTRIBUTES = {
+    "do_early_stopping_": boolean,
+    "is_categorical_": same("is_categorical_", optional(array("b", _PER_FEATURE))),
+    "train_score_": array("f", (None,)),
+    "validation_score_": array("f", (None,)),
+    _GAIN: array("f", ("n_nodes",)),
+    _BIN_THRESHOLD: array("u", ("n_nodes",)),
+    _BINNED_SETS: array("u", ("n_sets", 8)),
+    _BIN_MAPPER + "bin_thresholds_": sequence(array("f", (None,)), "n_features"),
+    _BIN_MAPPER + "is_categorical": optional(array("b", _PER_FEATURE)),
+    _BIN_MAPPER + "is_categorical_": array("ub", _PER_FEATURE),
+    _BIN_MAPPER + "known_categories": optional(
+        sequence(optional(array("f", (None,))), "n_features")
+    ),
+    _BIN_MAPPER + "missing_values_bin_idx_": integer(1, 255, scalar=True),
+    _BIN_MAPPER + "n_bins": integer(3, 256, scalar=True),
+    _BIN_MAPPER + "n_bins_non_missing_": array("u", _PER_FEATURE),
+    _BIN_MAPPER + "random_state": optional(integer(0, (1 << 64) - 1, scalar=True)),
+    _BIN_MAPPER + "subsample": optional(integer(1, scalar=True)),
+    _CATEGORIES_DTYPE: sequence(string(*_NUMERIC_DTYPES), "n_categorical"),
+    _CONSTANT_HESSIAN: boolean,
+    _RNG_STATE: mapping(
+        {
+            "bit_generator": string("PCG64"),
+            "state": mapping({"state": _decimal(128), "inc": _decimal(128)}),
+            "has_uint32": _decimal(1),
+            "uinteger": _decimal(32),
+        }
+    ),
+    "_random_seed": integer(0, (1 << 64) - 1, scalar=True),
+    "_use_validation_data": boolean,
+    "_fitted_with_sw": boolean,
+}
+
+register(HistGradientBoostingClassifier, CLASSIFIER, "boosting", hgb_to_proto, hgb_from_proto)
+register(HistGradientBoostingRegressor, REGRESSOR, "boosting", hgb_to_proto, hgb_from_proto)
+for _cls in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
+    allow(_cls, _HGB_ATTRIBUTES)

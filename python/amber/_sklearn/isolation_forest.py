@@ -45,7 +45,21 @@ from .._container import DTYPES
 from .._errors import AmberError, AmberWarning, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from .._tree import FEATURE_BITS, LEAF, MISSING_LEFT, NODE_RECORD
-from ._common import DecodeCtx, EncodeCtx, build, decode_value, encode_value, register, type_name
+from ._common import (
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    array,
+    build,
+    encode_value,
+    integer,
+    optional,
+    read_attributes,
+    refuse,
+    register,
+    same,
+    type_name,
+)
 from .tree import (
     _build_trees,
     _equal,
@@ -229,23 +243,6 @@ class _Overlay(DecodeCtx):
         return self.arrays[name].copy() if name in self.arrays else super().array(name)
 
 
-def _split_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict, dict]:
-    """A copy of `msg` without the attributes this module restores itself; those, per-tree
-    (`estimators_/...`) and special (features, averages)."""
-    plain = pb.Estimator()
-    plain.CopyFrom(msg)
-    del plain.attributes[:]
-    shared, special = {}, {}
-    for a in msg.attributes:
-        if a.name.startswith(_PER_TREE):
-            shared[a.name[len(_PER_TREE) :]] = decode_value(a.value, ctx)
-        elif a.name in (_FEATURES, _APL):
-            special[a.name] = decode_value(a.value, ctx)
-        else:
-            plain.attributes.append(a)
-    return plain, shared, special
-
-
 def _fit_addend(d: np.ndarray, v: np.ndarray) -> np.ndarray:
     """For each element, an `a` with `(d + a) - 1.0 == v` bit for bit (d: integer depths).
 
@@ -296,6 +293,95 @@ def _sample_weight_needed() -> bool:
     return gen is not None and "sample_weight" in inspect.signature(gen).parameters
 
 
+def _facts(msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
+    t = msg.isolation_forest.trees
+    offsets = ctx.view(t.tree_offsets)
+    return {
+        "n_features": int(msg.n_features_in),
+        "n_trees": int(offsets.shape[0]) - 1,
+        "n_nodes": int(offsets[-1]) if offsets.shape[0] else 0,
+        "n_rows": int(ctx.view(t.values).shape[0]),
+        "n_outputs": 1,
+    }
+
+
+def _check_private(est: Any, attrs: dict[str, Any], n_in: int) -> int:
+    """The bagging state score_samples reads, consistent with itself and the body; the
+    width (`_max_features`) of every tree."""
+    name = type_name(est)
+    if "_max_samples" not in attrs:
+        raise refuse(name, "_max_samples (the score's denominator) is missing")
+    max_samples = int(attrs["_max_samples"])
+    if int(attrs.get("max_samples_", max_samples)) != max_samples:
+        raise refuse(
+            name, f"max_samples_ {attrs['max_samples_']} is not _max_samples {max_samples}"
+        )
+    n_samples = attrs.get("_n_samples")
+    if n_samples is not None and max_samples > n_samples:
+        raise refuse(name, f"_max_samples {max_samples} exceeds _n_samples {n_samples}")
+    weight = attrs.get("_sample_weight")
+    if weight is not None and (n_samples is None or weight.shape != (n_samples,)):
+        raise refuse(name, f"_sample_weight of shape {weight.shape}, _n_samples {n_samples}")
+    width = int(attrs.get("_max_features", n_in))
+    per_tree = attrs.get(_PER_TREE + "n_features_in_")
+    if per_tree is not None and int(per_tree) != width:
+        raise refuse(name, f"estimators_/n_features_in_ {per_tree} is not _max_features {width}")
+    return width
+
+
+def _check_denominator(name: str, n_trees: int, max_samples: int, body: pb.IsolationForest) -> None:
+    """One truth: scikit-learn computes the score's denominator as `len(estimators_) *
+    _average_path_length([_max_samples])` (_iforest.py `_compute_score_samples`); a reader
+    of the body uses `denominator`. They must be the same number."""
+    mine = float(n_trees * _average_path_length([max_samples])[0])
+    if mine != body.denominator:
+        raise refuse(
+            name,
+            f"scikit-learn's denominator from _max_samples {max_samples} and {n_trees} trees is "
+            f"{mine!r}, the body's is {body.denominator!r}",
+        )
+
+
+def _feature_sets(name: str, table: np.ndarray | None, n_trees: int, width: int, n_in: int):
+    """estimators_features_ as scikit-learn holds it (one array per tree), checked: width
+    distinct input columns per tree when the trees take a subset."""
+    if table is None:
+        if width != n_in:
+            raise refuse(name, f"estimators_features_ is missing, _max_features {width} < {n_in}")
+        every = np.arange(n_in, dtype=np.int64)
+        every.flags.writeable = False
+        return [every] * n_trees  # one array: no per-tree copy of n_in columns
+    if table.shape != (n_trees, width) or (table.size and (table.min() < 0 or table.max() >= n_in)):
+        raise refuse(
+            name,
+            f"estimators_features_ of shape {table.shape} is not {n_trees} sets of {width} of "
+            f"the {n_in} input columns",
+        )
+    if width != n_in and width > 1:
+        ordered = np.sort(table, axis=1)
+        if np.any(ordered[:, 1:] == ordered[:, :-1]):
+            raise refuse(name, "a tree's estimators_features_ repeats a column")
+    return [np.array(row, dtype=np.int64) for row in table]
+
+
+def _local_features(
+    records: np.ndarray, offsets: np.ndarray, table: np.ndarray, leaf: np.ndarray
+) -> np.ndarray:
+    """Each split record's tree-local feature: its input column's position in its tree's
+    feature set (-1 if not there), tree by tree (nothing sized n_trees x n_features)."""
+    word = records["feature"].astype(np.int64)
+    out = np.zeros(word.shape[0], dtype=np.int64)
+    order = np.argsort(table, axis=1, kind="stable")
+    for t in range(table.shape[0]):
+        s, e = int(offsets[t]), int(offsets[t + 1])
+        row = table[t][order[t]]
+        column = np.where(leaf[s:e], row[0] if row.size else 0, word[s:e] & FEATURE_BITS)
+        pos = np.minimum(np.searchsorted(row, column), max(row.size - 1, 0))
+        found = row[pos] == column if row.size else np.zeros(e - s, dtype=bool)
+        out[s:e] = np.where(found, order[t][pos], -1)
+    return out
+
+
 def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.isolation_forest
     t = body.trees
@@ -304,22 +390,23 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
             "E_UNSUPPORTED",
             "scikit-learn trees compare float32 inputs; this file's trees compare float64",
         )
-    plain, shared, special = _split_attributes(msg, ctx)
-    est = build(IsolationForest, plain, ctx)
+    facts = _facts(msg, ctx)
+    attrs = read_attributes(IsolationForest, msg, ctx, facts)
+    shared = {k[len(_PER_TREE) :]: v for k, v in attrs.items() if k.startswith(_PER_TREE)}
+    est = build(IsolationForest, msg, ctx, attrs)
+    name = type_name(est)
     n_in = int(msg.n_features_in)
     offsets = ctx.view(t.tree_offsets).astype(np.int64)
     n_trees, n_nodes = offsets.shape[0] - 1, int(offsets[-1])
-    if not hasattr(est, "max_samples_"):
-        est.max_samples_ = int(getattr(est, "_max_samples", 256))
-    if not hasattr(est, "_max_samples"):
-        est._max_samples = int(est.max_samples_)
-    table = special.get(_FEATURES)
-    width = int(getattr(est, "_max_features", n_in))
-    if table is None or np.shape(table) != (n_trees, width):
-        # No usable feature sets (a foreign producer): every tree takes every column.
-        table, width = np.tile(np.arange(n_in, dtype=np.int64), (n_trees, 1)), n_in
+    width = _check_private(est, attrs, n_in)
+    _check_denominator(name, n_trees, int(attrs["_max_samples"]), body)
+    for private in ("_max_samples", "_n_samples", "_seeds", "_sample_weight"):
+        if private in attrs:
+            setattr(est, private, attrs[private])
+    est.max_samples_ = int(attrs["_max_samples"])
+    table = attrs.get(_FEATURES)
     est._max_features = width
-    est.estimators_features_ = [np.array(row, dtype=np.int64) for row in table]
+    est.estimators_features_ = _feature_sets(name, table, n_trees, width, n_in)
     if "_sample_weight" not in vars(est) and _sample_weight_needed():
         est._sample_weight = None
 
@@ -328,12 +415,7 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     word = records["feature"].astype(np.int64)
     leaf = word == LEAF
     if width != n_in:
-        local = np.full((n_trees, n_in), -1, dtype=np.int64)
-        local[np.repeat(np.arange(n_trees), width), table.reshape(-1)] = np.tile(
-            np.arange(width), n_trees
-        )
-        tree_of = np.repeat(np.arange(n_trees), np.diff(offsets))
-        j = local[tree_of, np.where(leaf, 0, word & FEATURE_BITS)]
+        j = _local_features(records, offsets, table, leaf)
         if np.any(~leaf & (j < 0)):
             raise AmberError(
                 "E_MODEL", "an isolation-forest tree splits on a column outside its feature set"
@@ -343,7 +425,7 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     # The trees' own tree_.value: the attribute, or zeros (inference-only files).
     n_rows = ctx.view(t.values).shape[0]
     tree_value = shared.pop("tree_.value", None)
-    no_value = tree_value is None or np.shape(tree_value) != (n_rows, 1, 1)
+    no_value = tree_value is None
     if no_value:
         tree_value = np.zeros((n_rows, 1, 1))
     scratch = pb.Estimator(n_features_in=width)
@@ -364,19 +446,16 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         e = copy.copy(blank) if immutable else copy.deepcopy(blank)
         if states is not None:
             e.random_state = int(states[k])
-        if shared:
-            for name, value in shared.items():
-                setattr(e, name, value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value))
-        else:
-            e.n_features_in_, e.n_outputs_, e.max_features_ = width, 1, template.max_features
+        e.n_features_in_, e.n_outputs_, e.max_features_ = width, 1, template.max_features
+        for attr, value in shared.items():  # checked: n_features_in_ is width, n_outputs_ 1
+            setattr(e, attr, value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value))
         e.tree_ = tree
         est.estimators_.append(e)
 
     # _decision_path_lengths and _average_path_length_per_tree: the stored averages, else
     # recomputed; any leaf whose d + a - 1.0 is not the file's value (none, for a file of
     # this writer with its statistics) gets an `a` that gives exactly that value.
-    stored = special.get(_APL)
-    stored = stored if stored is not None and np.shape(stored) == (n_nodes,) else None
+    stored = attrs.get(_APL)
     target = _leaf_contributions(t, ctx, n_nodes)
     lengths, averages = [], []
     for k, e in enumerate(est.estimators_):
@@ -418,6 +497,28 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+# What the writer leaves as attributes (scikit-learn 1.3.2 .. 1.9.1): the bagging state
+# score_samples and estimators_samples_ read (checked against each other and the body's
+# denominator), the trees' own values, path lengths, feature sets, random states and
+# shared fitted attributes.
+allow(
+    IsolationForest,
+    {
+        "max_samples_": integer(1, 1 << 40, scalar=True),
+        _FEATURES: array("i", ("n_trees", None)),
+        _APL: array("f", ("n_nodes",), finite=True),
+        "_max_samples": integer(1, 1 << 40, scalar=True),
+        "_max_features": integer(1, "n_features", scalar=True),
+        "_n_samples": integer(1, 1 << 40, scalar=True),
+        "_seeds": array("i", ("n_trees",)),
+        "_sample_weight": optional(array("f", (None,))),
+        _RANDOM_STATE: array("i", ("n_trees",)),
+        _TREE_VALUE: array("f", ("n_rows", 1, 1)),
+        _PER_TREE + "max_features_": integer(1, "n_features", scalar=True),
+        _PER_TREE + "n_features_in_": integer(1, "n_features", scalar=True),
+        _PER_TREE + "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+    },
+)
 register(
     IsolationForest,
     PRODUCER,

@@ -20,7 +20,21 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 
 from .._errors import AmberError, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
-from ._common import PRODUCERS, DecodeCtx, EncodeCtx, build, register, type_name
+from ._common import (
+    PRODUCERS,
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    array,
+    build,
+    integer,
+    optional,
+    read_attributes,
+    refuse,
+    register,
+    string,
+    type_name,
+)
 
 _REGRESSORS = {
     "sklearn.linear_model.LinearRegression": LinearRegression,
@@ -105,23 +119,34 @@ def linear_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
 
 
 def _class_for(msg: pb.Estimator) -> type:
-    """The allow-listed class for this body: its producer's, else a sensible fallback.
-
-    The fallback follows the body's semantics, which alone determine predictions: an
-    IDENTITY link loads as LinearRegression, any other as LogisticRegression.
-    """
+    """The producer's class, which must fit the body's link (E_PROVENANCE otherwise)."""
     link = msg.linear.link
-    table = _REGRESSORS if link == pb.LINEAR_LINK_IDENTITY else _CLASSIFIERS
-    cls = table.get(msg.producer_type)
-    if cls is not None:
-        return cls
-    return LinearRegression if link == pb.LINEAR_LINK_IDENTITY else LogisticRegression
+    cls = _REGRESSORS.get(msg.producer_type) or _CLASSIFIERS[msg.producer_type]
+    regressor = msg.producer_type in _REGRESSORS
+    if regressor != (link == pb.LINEAR_LINK_IDENTITY) or regressor == msg.linear.HasField(
+        "classes"
+    ):
+        raise refuse(
+            msg.producer_type,
+            f"a {'regressor' if regressor else 'classifier'} cannot have a linear body with "
+            f"link {pb.LinearLink.Name(link)}{'' if regressor else ' or without classes'}",
+        )
+    return cls
+
+
+def _facts(msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
+    coef = ctx.view(msg.linear.coef)
+    return {
+        "n_features": int(coef.shape[-1]) if coef.ndim else 0,
+        "n_targets": int(coef.shape[0]) if coef.ndim == 2 else 1,
+    }
 
 
 def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.linear
     cls = _class_for(msg)
-    est = build(cls, msg, ctx)
+    facts = _facts(msg, ctx)
+    est = build(cls, msg, ctx, read_attributes(cls, msg, ctx, facts))
     est.coef_ = ctx.array(body.coef)
     if body.intercept:
         intercept = ctx.array(body.intercept)
@@ -144,6 +169,27 @@ def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+# What the writer leaves as attributes (scikit-learn 1.3.2 .. 1.9.1): fit's diagnostics.
+allow(
+    LinearRegression,
+    {
+        "rank_": integer(0, "n_features", scalar=True),
+        "singular_": array("f", (None,)),
+    },
+)
+allow(
+    Ridge,
+    {
+        "n_iter_": optional(array("iu", (None,))),
+        "solver_": string("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"),
+    },
+)
+allow(
+    LogisticRegression,
+    {"n_iter_": array("iu", (None,))},
+    # Removed in scikit-learn 1.8: a file of an older version may carry it.
+    other_params=("multi_class",),
+)
 register(
     LinearRegression,
     "sklearn.linear_model.LinearRegression",

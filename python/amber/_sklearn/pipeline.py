@@ -14,7 +14,16 @@ from typing import Any
 from sklearn.pipeline import Pipeline
 
 from .._proto.amber.v1 import amber_pb2 as pb
-from ._common import DecodeCtx, EncodeCtx, build, decode_estimator, encode_estimator, register
+from ._common import (
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    build,
+    decode_estimator,
+    encode_estimator,
+    read_attributes,
+    register,
+)
 
 
 def pipeline_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
@@ -36,7 +45,10 @@ def pipeline_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
             steps.append((step.name, decode_estimator(step.estimator, ctx)))
         else:
             steps.append((step.name, None if step.passthrough_is_none else "passthrough"))
-    return build(Pipeline, msg, ctx, steps=steps)
+    return build(Pipeline, msg, ctx, read_attributes(Pipeline, msg, ctx, {}), steps=steps)
 
 
+# A Pipeline has no fitted attributes of its own (its n_features_in_ and feature_names_in_
+# are its first step's).
+allow(Pipeline, {})
 register(Pipeline, "sklearn.pipeline.Pipeline", "pipeline", pipeline_to_proto, pipeline_from_proto)

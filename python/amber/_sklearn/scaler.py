@@ -16,7 +16,18 @@ from sklearn.preprocessing import StandardScaler
 
 from .._errors import UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
-from ._common import DecodeCtx, EncodeCtx, build, register, type_name
+from ._common import (
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    array,
+    build,
+    none,
+    optional,
+    read_attributes,
+    register,
+    type_name,
+)
 
 
 def _f64(est: Any, name: str) -> np.ndarray | None:
@@ -53,9 +64,19 @@ def scaler_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     return consumed
 
 
+def _n_features(msg: pb.Estimator, ctx: DecodeCtx) -> int:
+    body = msg.standard_scaler
+    for name in (body.mean, body.scale, body.var):
+        if name:
+            return int(ctx.view(name).shape[0])
+    return int(msg.n_features_in)
+
+
 def scaler_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.standard_scaler
-    est = build(StandardScaler, msg, ctx)
+    facts = {"n_features": _n_features(msg, ctx)}
+    attrs = read_attributes(StandardScaler, msg, ctx, facts)
+    est = build(StandardScaler, msg, ctx, attrs)
     for field, attr in (("mean", "mean_"), ("scale", "scale_"), ("var", "var_")):
         name = getattr(body, field)
         if name:
@@ -71,6 +92,13 @@ def scaler_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+# What the writer leaves as attributes: what the body does not hold because transform does
+# not use it (mean_ without with_mean; None for a scale_ or var_ not computed).
+_VECTOR = array("f", ("n_features",))
+allow(
+    StandardScaler,
+    {"mean_": optional(_VECTOR), "scale_": none, "var_": optional(_VECTOR)},
+)
 register(
     StandardScaler,
     "sklearn.preprocessing.StandardScaler",

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -57,7 +57,24 @@ from sklearn.tree._tree import NODE_DTYPE, Tree
 from .._errors import AmberError, AmberWarning, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from .._tree import LEAF, MISSING_LEFT, NODE_RECORD
-from ._common import DecodeCtx, EncodeCtx, build, decode_value, encode_value, register, type_name
+from ._common import (
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    array,
+    build,
+    encode_value,
+    integer,
+    number,
+    one_of,
+    optional,
+    read_attributes,
+    refuse,
+    register,
+    same,
+    sequence,
+    type_name,
+)
 from .linear import _labels
 
 # sklearn.tree._tree: TREE_LEAF (children of a leaf), TREE_UNDEFINED (its feature, threshold).
@@ -464,20 +481,52 @@ def counts_to_fractions(values: np.ndarray, n_classes: np.ndarray) -> None:
         rows /= normalizer
 
 
-def _fallback(msg: pb.Estimator, n_trees: int) -> type:
-    """The allow-listed class for this body: its producer's when it fits, else by semantics."""
+def _class_for(msg: pb.Estimator, n_trees: int) -> type:
+    """The producer's class, which must fit the body (E_PROVENANCE otherwise)."""
     regression = msg.tree_ensemble.leaf_values == pb.LEAF_VALUES_REGRESSION
-    cls = SINGLE.get(msg.producer_type) or FORESTS.get(msg.producer_type)
-    if cls is not None and issubclass(cls, ClassifierMixin) != (not regression):
-        cls = None
-    if cls is not None and not issubclass(cls, BaseForest) and n_trees != 1:
-        cls = None
-    if cls is None:
-        if n_trees == 1:
-            cls = DecisionTreeRegressor if regression else DecisionTreeClassifier
-        else:
-            cls = RandomForestRegressor if regression else RandomForestClassifier
+    cls = SINGLE.get(msg.producer_type) or FORESTS[msg.producer_type]
+    if issubclass(cls, ClassifierMixin) == regression:
+        raise refuse(
+            msg.producer_type,
+            f"a {'regressor' if issubclass(cls, RegressorMixin) else 'classifier'} cannot have "
+            f"{'regression' if regression else 'class'} leaf values",
+        )
+    if not issubclass(cls, BaseForest) and n_trees != 1:
+        raise refuse(msg.producer_type, f"a single tree cannot have {n_trees} trees")
     return cls
+
+
+def tree_facts(msg: pb.Estimator, ctx: DecodeCtx, body: pb.TreeEnsemble) -> dict[str, Any]:
+    """What a TreeEnsemble body says, for the allow-lists' rules (spec/sklearn.md)."""
+    offsets = ctx.view(body.tree_offsets)
+    values = ctx.view(body.values)
+    n_outputs = int(values.shape[1])
+    classifier = body.leaf_values != pb.LEAF_VALUES_REGRESSION
+    classes = _classes(body) if classifier else []
+    n_classes = [len(c) for c in classes] if classifier else [1] * n_outputs
+    if classifier and (len(classes) != n_outputs or min(n_classes, default=0) < 1):
+        raise AmberError("E_MODEL", "a tree classifier needs one non-empty label list per output")
+    if max(n_classes, default=1) > values.shape[2]:
+        raise AmberError("E_MODEL", "the trees' values have fewer columns than classes")
+    single = n_outputs == 1
+    return {
+        "n_features": int(msg.n_features_in),
+        "n_trees": int(offsets.shape[0]) - 1,
+        "n_nodes": int(offsets[-1]) if offsets.shape[0] else 0,
+        "n_outputs": n_outputs,
+        "classifier": classifier,
+        "classes": classes,
+        "n_classes": n_classes,
+        # scikit-learn's own forms: a forest's n_classes_ (int or list), a tree's (numpy
+        # int or array), and the labels a forest's trees are fitted on (0.0 .. m - 1).
+        "forest_n_classes_": n_classes[0] if single else list(n_classes),
+        "tree_n_classes_": np.int64(n_classes[0]) if single else np.asarray(n_classes, np.int64),
+        "tree_classes_": (
+            np.arange(n_classes[0], dtype=np.float64)
+            if single
+            else [np.arange(m, dtype=np.float64) for m in n_classes]
+        ),
+    }
 
 
 def _classes(body: pb.TreeEnsemble) -> list[np.ndarray]:
@@ -809,20 +858,6 @@ def _group_depths(inner: np.ndarray, nxt: np.ndarray, starts: np.ndarray) -> np.
     return np.maximum.reduceat(level, starts)
 
 
-def _per_tree_attributes(msg: pb.Estimator, ctx: DecodeCtx) -> tuple[pb.Estimator, dict]:
-    """Split the forest's `estimators_/...` attributes off a copy of `msg`."""
-    plain = pb.Estimator()
-    plain.CopyFrom(msg)
-    del plain.attributes[:]
-    shared = {}
-    for a in msg.attributes:
-        if a.name.startswith(_PER_TREE):
-            shared[a.name[len(_PER_TREE) :]] = decode_value(a.value, ctx)
-        else:
-            plain.attributes.append(a)
-    return plain, shared
-
-
 def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.tree_ensemble
     if body.input != pb.TREE_INPUT_F32:
@@ -830,23 +865,26 @@ def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
             "E_UNSUPPORTED",
             "scikit-learn trees compare float32 inputs; this file's trees compare float64",
         )
-    n_trees = len(ctx.view(body.tree_offsets)) - 1
-    cls = _fallback(msg, n_trees)
-    classifier = body.leaf_values != pb.LEAF_VALUES_REGRESSION
-    n_outputs = ctx.view(body.values).shape[1]
-    classes = _classes(body) if classifier else []
-    n_classes = np.array([len(c) for c in classes] if classifier else [1] * n_outputs, np.intp)
+    facts = tree_facts(msg, ctx, body)
+    cls = _class_for(msg, facts["n_trees"])
+    attrs = read_attributes(cls, msg, ctx, facts)
+    classifier, n_outputs = facts["classifier"], facts["n_outputs"]
+    classes = facts["classes"]
+    n_classes = np.asarray(facts["n_classes"], dtype=np.intp)
     trees = _build_trees(msg, ctx, n_classes)
     forest = issubclass(cls, BaseForest)
-    plain, shared = _per_tree_attributes(msg, ctx) if forest else (msg, {})
-    est = build(cls, plain, ctx)
+    est = build(cls, msg, ctx, attrs)
+    # What predictions use comes from the body (the file's copies were checked equal to it).
+    est.n_outputs_ = n_outputs
     if classifier:
         est.classes_ = classes[0] if n_outputs == 1 else classes
-        if not hasattr(est, "n_classes_"):
-            est.n_classes_ = int(n_classes[0]) if n_outputs == 1 else n_classes.tolist()
-    if not hasattr(est, "n_outputs_"):
-        est.n_outputs_ = n_outputs
+        est.n_classes_ = facts["forest_n_classes_" if forest else "tree_n_classes_"]
     if forest:
+        _check_forest_private(cls, attrs)
+        for name in _FOREST_PRIVATE:
+            if name in attrs:
+                setattr(est, name, attrs[name])
+        shared = {k[len(_PER_TREE) :]: v for k, v in attrs.items() if k.startswith(_PER_TREE)}
         template = getattr(est, "estimator", None)
         est.estimator_ = template if template is not None else TREE_OF[cls]()
         states = shared.pop("random_state", None)
@@ -863,8 +901,6 @@ def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
             est.estimators_.append(t)
     else:
         est.tree_ = trees[0]
-        if classifier and not hasattr(est, "n_classes_"):
-            est.n_classes_ = n_classes[0] if n_outputs == 1 else n_classes
     missing = [f for f in _STATS if not getattr(body, f)]
     if missing or not body.values_for_every_node:
         what = [f"{f} is {'NaN' if f == 'impurity' else '0'}" for f in missing]
@@ -880,21 +916,78 @@ def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+def _check_forest_private(cls: type, attrs: dict[str, Any]) -> None:
+    """The bagging counts that `estimators_samples_` draws from must agree."""
+    n = attrs.get("_n_samples")
+    boot = attrs.get("_n_samples_bootstrap")
+    weight = attrs.get("_sample_weight")
+    if boot is not None and (n is None or boot > n):
+        raise refuse(type_name(cls), f"_n_samples_bootstrap {boot} exceeds _n_samples {n}")
+    if weight is not None and (n is None or weight.shape != (n,)):
+        raise refuse(type_name(cls), f"_sample_weight of shape {weight.shape}, _n_samples {n}")
+
+
 def _set_tree_attributes(
     t: Any, shared: dict, msg: pb.Estimator, n_classes: np.ndarray, n_outputs: int, clf: bool
 ) -> None:
-    """A forest tree's fitted attributes: the shared ones, else what a forest gives its trees."""
-    if shared:
-        for name, value in shared.items():
-            setattr(t, name, copy.deepcopy(value))
-        return
+    """A forest tree's fitted attributes: what a forest gives its trees, then the file's
+    shared ones (checked equal to those where predictions read them)."""
     t.n_features_in_ = int(msg.n_features_in)
     t.n_outputs_ = n_outputs
     if clf:
         floats = [np.arange(m, dtype=np.float64) for m in n_classes]
         t.classes_ = floats[0] if n_outputs == 1 else floats
         t.n_classes_ = n_classes[0].astype(np.int64) if n_outputs == 1 else n_classes
+    for name, value in shared.items():
+        setattr(t, name, copy.deepcopy(value))
 
+
+# ---------------------------------------------------------------------------- allow-lists
+
+#: A tree's fitted attributes, as a tree or a forest's tree has them (scikit-learn 1.3.2 ..
+#: 1.9.1); what predictions read (n_outputs_, n_classes_, n_features_in_) equals the body's.
+_TREE_COUNTS = one_of(integer(1, scalar=True), array("iu", ("n_outputs",)))
+_TREE_ATTRIBUTES = {
+    "max_features_": integer(1, "n_features", scalar=True),
+    "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+}
+_TREE_CLASSIFIER = {"n_classes_": same("tree_n_classes_", _TREE_COUNTS)}
+_PER_TREE_RULES = {
+    _PER_TREE + "max_features_": integer(1, "n_features", scalar=True),
+    _PER_TREE + "n_features_in_": same("n_features", integer(1, scalar=True)),
+    _PER_TREE + "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+    _RANDOM_STATE: array("i", ("n_trees",)),
+}
+_PER_TREE_CLASSIFIER = {
+    _PER_TREE + "n_classes_": same("tree_n_classes_", _TREE_COUNTS),
+    _PER_TREE + "classes_": same(
+        "tree_classes_", one_of(array("f", (None,)), sequence(array("f", (None,)), "n_outputs"))
+    ),
+}
+#: A forest's own: its counts, out-of-bag results and bagging state.
+_FOREST_ATTRIBUTES = {
+    "n_outputs_": same("n_outputs", integer(1, scalar=True)),
+    "oob_score_": number(finite=False),
+    "_n_samples": integer(1, 1 << 40, scalar=True),
+    "_n_samples_bootstrap": optional(integer(1, 1 << 40, scalar=True)),
+    "_sample_weight": optional(array("f", (None,))),
+}
+_FOREST_CLASSIFIER = {
+    "n_classes_": same(
+        "forest_n_classes_", one_of(integer(1, scalar=True), sequence(integer(1), "n_outputs"))
+    ),
+    "oob_decision_function_": one_of(array("f", (None, None)), array("f", (None, None, None))),
+}
+_FOREST_REGRESSOR = {
+    "oob_prediction_": one_of(array("f", (None,)), array("f", (None, None))),
+}
 
 for _name, _cls in {**SINGLE, **FORESTS}.items():
     register(_cls, _name, "tree_ensemble", tree_to_proto, tree_from_proto)
+    _clf = issubclass(_cls, ClassifierMixin)
+    if _cls in TREE_OF:
+        _rules = {**_FOREST_ATTRIBUTES, **_PER_TREE_RULES}
+        _rules.update({**_FOREST_CLASSIFIER, **_PER_TREE_CLASSIFIER} if _clf else _FOREST_REGRESSOR)
+    else:
+        _rules = {**_TREE_ATTRIBUTES, **(_TREE_CLASSIFIER if _clf else {})}
+    allow(_cls, _rules)
