@@ -222,11 +222,9 @@ class _Checker:
         out = None
         if body == "pipeline":
             out = self.pipeline(est, depth, path)
-        if (
-            est.feature_names_in
-            and est.n_features_in
-            and (len(est.feature_names_in) != est.n_features_in)
-        ):
+        # Section 1: empty or exactly n_features_in names (an unset pipeline width, 0,
+        # takes none).
+        if est.feature_names_in and len(est.feature_names_in) != est.n_features_in:
             raise ModelError(
                 "E_MODEL",
                 f"{where}: {len(est.feature_names_in)} feature names for "
@@ -427,6 +425,8 @@ class _Checker:
             raise ModelError("E_MODEL", f"{where}: linear.coef is absent")
         coef = self.tensor(lin.coef, where, (pb.DTYPE_F64,), (1, 2))
         n_out = 1 if len(coef) == 1 else coef[0]
+        if n_out < 1:
+            raise ModelError("E_MODEL", f"{where}: a 2-D coef needs at least one row")
         self._n_features(est, coef[-1], where)
         if lin.intercept:
             icpt = self.tensor(lin.intercept, where, (pb.DTYPE_F64,), (0, 1))
@@ -725,10 +725,11 @@ class _Checker:
                 continue
             child = step.estimator
             child_path = f"{path}steps/{step.name}/"
-            if width is not None and child.n_features_in and child.n_features_in != width:
+            child_width = _input_width(child)
+            if width is not None and child_width and child_width != width:
                 raise ModelError(
                     "E_MODEL",
-                    f"{where}: step {step.name!r} takes {child.n_features_in} features, "
+                    f"{where}: step {step.name!r} takes {child_width} features, "
                     f"the previous step gives {width}",
                 )
             out = self.estimator(child, depth + 1, child_path)
