@@ -42,11 +42,11 @@ impl Model {
     ///
     /// With `Reader::builder().checksums(ChecksumPolicy::Deferred).build()` opening verifies
     /// the header and manifest checksums and every structural rule, but a tensor's CRC-32 only
-    /// when the tensor is first used: by the model's validation (a tree's node records, which
-    /// are checked record by record anyway) or by the first prediction (a tree ensemble's leaf
-    /// values). A large forest then opens in time proportional to its node count rather than
-    /// its file size; a damaged tensor is reported (`E_TENSOR_CHECKSUM`) by the call that
-    /// first touches it.
+    /// when the tensor is first used: by the model's validation (a tree's node records and
+    /// leaf values, which the body rules read element by element anyway) or by the first
+    /// prediction. Training statistics that no rule reads (a tree's impurities and sample
+    /// counts) are then never checksummed; a damaged tensor is reported
+    /// (`E_TENSOR_CHECKSUM`) by the call that first touches it.
     ///
     /// ```no_run
     /// use amber_codec::{ChecksumPolicy, Reader};
@@ -220,6 +220,37 @@ mod tests {
     fn model_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Model>();
+    }
+
+    /// What `numeric_columns` says a boosting init's `predict` and `predict_proba` give is
+    /// what running them gives, on every corpus model (the init check relies on it).
+    #[test]
+    fn numeric_columns_are_the_shapes_methods_give() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/valid");
+        let mut checked = 0;
+        for case in std::fs::read_dir(root).unwrap() {
+            let dir = case.unwrap().path();
+            let model = Model::from_bytes(std::fs::read(dir.join("model.amber")).unwrap()).unwrap();
+            let x: ndarray::Array2<f64> = ndarray_npy::read_npy(dir.join("input.npy")).unwrap();
+            let x = x.slice(ndarray::s![..1, ..]);
+            for (method, proba) in [(Method::Predict, false), (Method::PredictProba, true)] {
+                let said = model.root.numeric_columns(proba);
+                let got = match model.root.run(method, x) {
+                    Some(Ok(Prediction::Float(a))) => Some(a.shape().to_vec()),
+                    Some(Ok(Prediction::Int(a))) => Some(a.shape().to_vec()),
+                    _ => None,
+                };
+                let want = got.map(|s| match s.as_slice() {
+                    [_] => 1,
+                    [_, c] => *c,
+                    other => panic!("{}: shape {other:?}", dir.display()),
+                });
+                assert_eq!(said, want, "{} {method:?}", dir.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked} methods checked");
     }
 
     #[test]

@@ -510,7 +510,7 @@ impl TreeEnsemble {
             nodes,
             values,
             roots: &self.roots,
-            row_len: self.n_outputs * self.n_columns,
+            row_len: self.n_outputs.saturating_mul(self.n_columns),
         })
     }
 
