@@ -1,0 +1,85 @@
+"""The differential comparison (fuzz/differential.py) on every kept hostile file.
+
+Each `tests/hostile/*.amber` and `fuzz/findings/*.amber` goes through Python
+(`amber.validate`, `amber.loads` and the methods, in a worker subprocess under a memory and a
+time limit) and through the Rust testee (`amber testee`): same verdict, same error code, same
+predictions, and no Python exception but AmberError. A Python E_PROVENANCE on a file both
+validators accept is the rebuilding reader's own check and passes. The input is the one of the
+case the file's JSON note names, else a small input of special values (FUZZING.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted(
+    [*(ROOT / "tests" / "hostile").glob("*.amber"), *(ROOT / "fuzz" / "findings").glob("*.amber")]
+)
+
+
+def _differential():
+    spec = importlib.util.spec_from_file_location(
+        "amber_differential", ROOT / "fuzz" / "differential.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+differential = _differential()
+
+
+def _rust_binary() -> Path:
+    """$AMBER_BIN, else the debug `amber` built now (a no-op after `cargo test`)."""
+    if os.environ.get("AMBER_BIN"):
+        return Path(os.environ["AMBER_BIN"])
+    if shutil.which("cargo") is None:
+        pytest.fail("cargo is needed to build the Rust testee (or set AMBER_BIN)")
+    subprocess.run(["cargo", "build", "--quiet", "-p", "amber-cli"], cwd=ROOT, check=True)
+    return ROOT / "target" / "debug" / "amber"
+
+
+@pytest.fixture(scope="module")
+def readers():
+    with differential.Readers(_rust_binary(), mem_mb=2048, timeout=60.0) as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return {c.name: c for c in differential.load_corpus(ROOT / "tests" / "vectors")}
+
+
+def test_there_are_hostile_files():
+    assert len(FILES) >= 20
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_both_readers_agree(path: Path, readers, corpus):
+    case = differential.case_for(path, corpus, readers.tmp)
+    verdict = readers.compare(path.read_bytes(), case)
+    assert verdict.signature is None, "\n".join(verdict.differences)
+
+
+def test_a_disagreement_is_found():
+    """The comparison can fail: a Python verdict unlike Rust's is a finding."""
+    v = differential.Verdict(python_validate="E_MODEL", rust_validate=None)
+    v.differ("validate python=E_MODEL rust=ok", "validate: python E_MODEL, rust accepts")
+    assert v.signature == "validate python=E_MODEL rust=ok"
+    m = differential.Method("predict", None)
+    import numpy as np
+
+    a = np.array([1.0, float("nan")])
+    assert differential.same_output(a, a.copy(), m) is None
+    assert "values" in differential.same_output(a, np.array([1.0, 2.0]), m)
+    assert "values" in differential.same_output(np.array([0.0]), np.array([-0.0]), m)
+    assert "shape" in differential.same_output(a, a[:1], m)
