@@ -56,6 +56,7 @@ from sklearn.tree import (  # noqa: E402
 
 import amber  # noqa: E402
 from amber import _container, _tree  # noqa: E402
+from amber._container import MAX_ESTIMATORS, MAX_MANIFEST_ITEMS, MAX_TENSORS  # noqa: E402
 from amber._proto.amber.v1 import amber_pb2 as pb  # noqa: E402
 
 SEED = 20240601
@@ -2097,12 +2098,164 @@ def tree_value_invalid_files(
     return out
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, wire: int, payload: bytes = b"") -> bytes:
+    """One field at the byte level: tag, then for wire type 2 the length and payload."""
+    tag = _varint(number << 3 | wire)
+    return tag + (_varint(len(payload)) + payload if wire == 2 else payload)
+
+
+def _bytes_without(msg: Any, *fields: str) -> bytes:
+    copy = type(msg)()
+    copy.CopyFrom(msg)
+    for f in fields:
+        copy.ClearField(f)
+    return copy.SerializeToString(deterministic=True)
+
+
+def _with_raw(model: bytes, manifest_tail: bytes = b"", estimator_tail: bytes = b"") -> bytes:
+    """`model` with raw bytes appended to its manifest and to its root estimator message."""
+    _, m, data = _parts(model)
+    est = m.estimator.SerializeToString(deterministic=True) + estimator_tail
+    raw = _bytes_without(m, "estimator") + _field(4, 2, est) + manifest_tail
+    return _container.frame(raw, data)
+
+
+def _nested_lists(levels: int) -> bytes:
+    """A Param whose Value holds `levels` nested one-item lists around an empty Value."""
+    value = b""
+    for _ in range(levels):
+        value = _field(6, 2, _field(1, 2, value))  # Value.list_value { items: [value] }
+    return _field(1, 2, b"zz") + _field(2, 2, value)  # Param { name, value }
+
+
+def wire_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
+    """The strict wire profile (spec/format.md section 3.1) and check 10's limits, each
+    broken once at the byte level; the manifest CRC is recomputed."""
+    _, m, data = _parts(model)
+    est = m.estimator
+    linear = est.linear
+    linear_raw = _bytes_without(linear, "link") + _field(3, 0, _varint((1 << 32) + 2))
+    est_enum = _bytes_without(est, "linear") + _field(17, 2, linear_raw)
+    overlong = _bytes_without(est, "n_features_in") + _field(4, 0, b"\x84\x00")
+    producer = m.producer.SerializeToString(deterministic=True)
+    step = _field(1, 2, _field(2, 2, b""))  # Pipeline.steps { estimator: {} }
+    many_estimators = _field(18, 2, step * (MAX_ESTIMATORS + 1))
+    return [
+        (
+            "wire_known_field_wrong_type",
+            "E_MANIFEST_DECODE",
+            "Manifest.producer (a message) written as a varint (W4)",
+            _container.frame(_bytes_without(m, "producer") + _field(2, 0, b"\x01"), data),
+        ),
+        (
+            "wire_singular_field_twice",
+            "E_MANIFEST_DECODE",
+            "Manifest.producer appears twice (W7; a runtime would merge them)",
+            _with_raw(model, manifest_tail=_field(2, 2, producer)),
+        ),
+        (
+            "wire_second_oneof_member",
+            "E_MANIFEST_DECODE",
+            "the estimator sets standard_scaler beside linear (W7)",
+            _with_raw(model, estimator_tail=_field(16, 2, b"")),
+        ),
+        (
+            "wire_overlong_varint",
+            "E_MANIFEST_DECODE",
+            "Estimator.n_features_in written as 0x84 0x00, not in shortest form (W2)",
+            _container.frame(_bytes_without(m, "estimator") + _field(4, 2, overlong), data),
+        ),
+        (
+            "wire_varint_above_64_bits",
+            "E_MANIFEST_DECODE",
+            "an unknown varint field whose 10th byte is 2 (W2)",
+            _with_raw(model, manifest_tail=_field(15, 0, b"\xff" * 9 + b"\x02")),
+        ),
+        (
+            "wire_invalid_utf8",
+            "E_MANIFEST_DECODE",
+            "a required_features entry is the byte 0xff (W6)",
+            _with_raw(model, manifest_tail=_field(1, 2, b"\xff")),
+        ),
+        (
+            "wire_bool_above_one",
+            "E_MANIFEST_DECODE",
+            "a param's Value.bool_value is 2 (W5)",
+            _with_raw(
+                model, estimator_tail=_field(2, 2, _field(1, 2, b"zz") + _field(2, 2, b"\x10\x02"))
+            ),
+        ),
+        (
+            "wire_enum_above_32_bits",
+            "E_MANIFEST_DECODE",
+            "Linear.link is 2^32 + 2, which a runtime would truncate to 2 (W5)",
+            _container.frame(_bytes_without(m, "estimator") + _field(4, 2, est_enum), data),
+        ),
+        (
+            "wire_group",
+            "E_MANIFEST_DECODE",
+            "an unknown field of wire type 3, a group start (W1)",
+            _with_raw(model, manifest_tail=_varint(15 << 3 | 3)),
+        ),
+        (
+            "wire_unknown_field_past_end",
+            "E_MANIFEST_DECODE",
+            "an unknown length-delimited field announcing more bytes than remain (W3)",
+            _with_raw(model, manifest_tail=_varint(15 << 3 | 2) + _varint(100)),
+        ),
+        (
+            "wire_message_depth_above_limit",
+            "E_MANIFEST_DECODE",
+            "a param's value nests 49 lists: a message at depth 102 > MAX_MESSAGE_DEPTH (W8)",
+            _with_raw(model, estimator_tail=_field(2, 2, _nested_lists(49))),
+        ),
+        (
+            "too_many_tensors",
+            "E_LIMIT",
+            f"{MAX_TENSORS + 1} tensor entries (empty ones): more than MAX_TENSORS, counted "
+            "before decoding",
+            _container.frame(_field(3, 2, b"") * (MAX_TENSORS + 1), b""),
+        ),
+        (
+            "too_many_manifest_items",
+            "E_LIMIT",
+            f"a tensor entry whose packed shape has {MAX_MANIFEST_ITEMS} elements: more than "
+            "MAX_MANIFEST_ITEMS items, counted before decoding",
+            _with_raw(
+                model, manifest_tail=_field(3, 2, _field(3, 2, b"\x01" * MAX_MANIFEST_ITEMS))
+            ),
+        ),
+        (
+            "too_many_estimators",
+            "E_LIMIT",
+            f"a pipeline of {MAX_ESTIMATORS + 1} empty steps: more than MAX_ESTIMATORS",
+            _container.frame(_field(4, 2, many_estimators), b""),
+        ),
+        (
+            "tensor_dimension_2p63",
+            "E_SHAPE",
+            "tensor 0 has shape [2^63, 0]: zero elements, but a dimension of 2^63 or more",
+            _edit_manifest(model, _set_attr("tensors.0.shape", [1 << 63, 0])),
+        ),
+    ]
+
+
 def write_invalid(w: Writer, models: dict[str, bytes]) -> None:
     base = invalid_base(models)
     tree_base = f"{TREE_INVALID_BASE}-sk{VERSION}"
     files = [(base, f) for f in invalid_files(models[base])]
     files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
     files += tree_value_invalid_files(models)
+    files += [(base, f) for f in wire_invalid_files(models[base])]
     for base, (name, code, description, blob) in files:
         try:
             amber.validate(blob)
