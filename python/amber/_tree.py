@@ -701,6 +701,17 @@ class _Checker:
             )
         if np.isnan(values).any():
             raise fail("category_values: NaN is not a category value")
+        # The known codes are exactly 0 .. n_values of each feature (codes are positions).
+        known = self.data(t.known_categories).reshape(-1, 8).astype(np.uint64)
+        bits = np.arange(256, dtype=np.int64)
+        want = (bits[None, :] < sizes[:, None]).reshape(-1, 8, 32)
+        have = ((known[:, :, None] >> np.arange(32, dtype=np.uint64)) & 1).astype(bool)
+        bad = np.flatnonzero(np.any(have != want, axis=(1, 2)))
+        if bad.size:
+            raise fail(
+                f"known_categories: row {bad[0]} must hold exactly the codes 0..{sizes[bad[0]]} "
+                "of its category values"
+            )
         step = np.diff(values) > 0
         # Inside each feature (not across a boundary) the values rise strictly.
         inside = np.ones(max(n_values - 1, 0), dtype=bool)

@@ -2008,9 +2008,9 @@ def _records_of(model: bytes) -> tuple[pb.TreeEnsemble, np.ndarray]:
 def tree_value_invalid_files(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
-    """(base case, (name, code, description, bytes)): TreeEnsemble rules 7, 8 and 12 of
-    spec/estimators.md section 5.2 (leaf rows, values, node ids), each broken once on a tree
-    case that has what the rule is about; every checksum recomputed."""
+    """(base case, (name, code, description, bytes)): TreeEnsemble rules 7, 8, 10 and 12 of
+    spec/estimators.md section 5.2 (leaf rows, node ids, known categories, values), each
+    broken once on a tree case that has what the rule is about; every checksum recomputed."""
     out = []
 
     def case(base: str, name: str, description: str, edit) -> None:
@@ -2088,6 +2088,22 @@ def tree_value_invalid_files(
         "tree_classifier_nonzero_padding",
         "TreeEnsemble rule 12: the padding column of a 2-class output (of 3 columns) is not 0",
         lambda m: set_value(m, 1, 2, 0.5),
+    )
+
+    def known_code_0_unknown(model: bytes) -> bytes:
+        t = _container.read_container(model).manifest.estimator.boosting.trees
+
+        def edit(words: np.ndarray) -> None:
+            words[0] &= ~np.uint32(1)  # feature row 0: code 0 (its first value) not known
+
+        return _edit_tensor(model, t.known_categories, edit)
+
+    case(
+        "hgb_categorical",
+        "tree_known_categories_not_the_codes",
+        "TreeEnsemble rule 10: with category_values, a feature's known categories leave out "
+        "code 0, one of its values' codes",
+        known_code_0_unknown,
     )
     case(
         "decision_tree_best_first",

@@ -1194,12 +1194,41 @@ fn build_categorical<B: Deref<Target = [u8]>>(
             ));
         }
     };
+    let known = sets_of(known_index)?;
+    // With category values, a feature's codes are positions among its values: the known
+    // codes are exactly 0 .. n_values (what scikit-learn >= 1.4's bin mapper, fitted on the
+    // encoder's output, knows), so that a reader may take them from either.
+    if let Some(per_feature) = &values {
+        for (row, (set, v)) in known.iter().zip(per_feature).enumerate() {
+            if *set != first_codes(v.len()) {
+                return Err(bad(
+                    "known_categories",
+                    format!(
+                        "row {row} must hold exactly the codes 0..{} of its {} category values",
+                        v.len(),
+                        v.len()
+                    ),
+                ));
+            }
+        }
+    }
     Ok(Some(Categorical {
         sets: sets_of(sets_index)?,
         features,
-        known: sets_of(known_index)?,
+        known,
         values,
     }))
+}
+
+/// The category set of codes `0 .. n` (`n <= 256`).
+fn first_codes(n: usize) -> CategorySet {
+    let mut set = [0u32; 8];
+    for code in 0..n.min(256) {
+        if let Some(word) = set.get_mut(code / 32) {
+            *word |= 1 << (code % 32);
+        }
+    }
+    set
 }
 
 /// Builds and checks one TreeEnsemble message; `context` names it in errors.
