@@ -555,7 +555,26 @@ def minimize(readers: Readers, data: bytes, case: Case, signature: str, seconds:
         )
 
     data = _minimize_fields(data, still)
+    data = _minimize_tensors(data, still)
     return _minimize_bytes(data, still)
+
+
+def _minimize_tensors(data: bytes, still) -> bytes:
+    """Drop tensors one by one, the data section laid out again for the rest."""
+    parts = mutants.split(data)
+    m = mutants.decode(parts[0]) if parts else None
+    if m is None or mutants.arrays_of(m, parts[1]) is None:
+        return data
+    for i in reversed(range(len(m.tensors))):
+        trial = type(m)()
+        trial.CopyFrom(m)
+        arrays = mutants.arrays_of(trial, parts[1])
+        del trial.tensors[i]
+        del arrays[i]
+        candidate = mutants.frame(mutants.encode(trial), mutants.lay_out(trial, arrays))
+        if still(candidate):
+            m, data, parts = trial, candidate, mutants.split(candidate)
+    return data
 
 
 def _removals(m) -> list:
@@ -592,8 +611,10 @@ def _minimize_fields(data: bytes, still) -> bytes:
                 if i >= len(values):
                     continue
                 del values[i]
-            candidate = mutants.frame(mutants.encode(trial), parts[1])
-            if len(candidate) < len(data) and still(candidate):
+            encoded = mutants.encode(trial)
+            candidate = mutants.frame(encoded, parts[1])
+            # Smaller manifest, not smaller file: the data section is 64-byte aligned.
+            if len(encoded) < len(mutants.encode(m)) and still(candidate):
                 m, data, progress = trial, candidate, True
                 break
     return data

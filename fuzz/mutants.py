@@ -122,8 +122,11 @@ def arrays_of(m: pb.Manifest, data: bytes) -> list[np.ndarray] | None:
         n = math.prod(t.shape)
         if n * np.dtype(dtype).itemsize != t.length:
             return None
-        raw = np.frombuffer(data, dtype=dtype, count=n, offset=t.offset)
-        out.append(raw.reshape(tuple(t.shape)).copy())
+        try:
+            raw = np.frombuffer(data, dtype=dtype, count=n, offset=t.offset)
+            out.append(raw.reshape(tuple(t.shape)).copy())
+        except (ValueError, OverflowError):  # numpy's own limits on dimensions
+            return None
     return out
 
 
