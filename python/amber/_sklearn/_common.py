@@ -246,6 +246,30 @@ class Bad(Exception):
     """A value breaks a rule (turned into E_PROVENANCE naming the class and the name)."""
 
 
+def described(text: str) -> Callable[[Rule], Rule]:
+    """Attach the rule's wording in spec/sklearn.md (`rule.text`)."""
+
+    def mark(rule: Rule) -> Rule:
+        rule.text = text  # type: ignore[attr-defined]
+        return rule
+
+    return mark
+
+
+def text(rule: Rule) -> str:
+    return getattr(rule, "text", getattr(rule, "__name__", "?"))
+
+
+def _bound(spec: Any) -> str:
+    if spec is None:
+        return ""
+    if isinstance(spec, int) and spec >= 1 << 16 and (spec & (spec - 1)) == 0:
+        return f"2^{spec.bit_length() - 1}"
+    if isinstance(spec, int) and spec + 1 >= 1 << 16 and ((spec + 1) & spec) == 0:
+        return f"2^{spec.bit_length()} - 1"
+    return str(spec)
+
+
 @dataclass
 class AllowList:
     """What a file may carry for one class."""
@@ -295,7 +319,10 @@ def integer(lo: Any = None, hi: Any = None, *, scalar: bool = False) -> Rule:
         if (low is not None and v < low) or (high is not None and v > high):
             raise Bad(f"is {v}, outside [{low}, {high}]")
 
-    return rule
+    what = "int" + (" (or numpy int scalar)" if scalar else "")
+    if lo is not None or hi is not None:
+        what += f" in [{_bound(lo) or '-inf'}, {_bound(hi) or 'inf'}]"
+    return described(what)(rule)
 
 
 def number(lo: float | None = None, hi: float | None = None, *, finite: bool = True) -> Rule:
@@ -311,9 +338,13 @@ def number(lo: float | None = None, hi: float | None = None, *, finite: bool = T
         if (lo is not None and not v >= lo) or (hi is not None and not v <= hi):
             raise Bad(f"is {v}, outside [{lo}, {hi}]")
 
-    return rule
+    what = "finite number" if finite else "number (NaN, inf allowed)"
+    if lo is not None or hi is not None:
+        what += f" in [{lo}, {hi}]"
+    return described(what)(rule)
 
 
+@described("bool")
 def boolean(v: Any, facts: Facts) -> None:
     if not isinstance(v, (bool, np.bool_)):
         raise Bad(f"is {_what(v)}, not a bool")
@@ -326,9 +357,14 @@ def string(*choices: str) -> Rule:
         if choices and v not in choices:
             raise Bad(f"is {v[:60]!r}, not one of {', '.join(map(repr, choices))}")
 
-    return rule
+    if not choices:
+        return described("string")(rule)
+    if len(choices) > 8:
+        return described(f"one of {len(choices)} strings")(rule)
+    return described("one of " + ", ".join(f"`{c}`" for c in choices))(rule)
 
 
+@described("None")
 def none(v: Any, facts: Facts) -> None:
     if v is not None:
         raise Bad(f"is {_what(v)}, not None")
@@ -345,7 +381,7 @@ def one_of(*rules: Rule) -> Rule:
                 errors.append(str(e))
         raise Bad(errors[0] if len(set(errors)) == 1 else "; or ".join(dict.fromkeys(errors)))
 
-    return rule
+    return described(" or ".join(text(r) for r in rules))(rule)
 
 
 def optional(r: Rule) -> Rule:
@@ -371,7 +407,12 @@ def array(kinds: str, shape: tuple, *, finite: bool = False) -> Rule:
         if finite and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
             raise Bad("holds a value that is not finite")
 
-    return rule
+    dims = ", ".join("*" if d is None else str(d) for d in shape)
+    what = f"array ({'/'.join(_KINDS[k] for k in kinds)}) of shape [{dims}]"
+    return described(what + (", finite" if finite else ""))(rule)
+
+
+_KINDS = {"f": "float", "i": "int", "u": "uint", "b": "bool"}
 
 
 def sequence(item: Rule, length: Any = None, *, tuple_: bool = False) -> Rule:
@@ -389,7 +430,8 @@ def sequence(item: Rule, length: Any = None, *, tuple_: bool = False) -> Rule:
             except Bad as e:
                 raise Bad(f"[{i}] {e}") from None
 
-    return rule
+    n = "" if length is None else f"{length} items "
+    return described(f"{'tuple' if tuple_ else 'list'} of {n}({text(item)})")(rule)
 
 
 def record(*items: Rule, tuple_: bool = True) -> Rule:
@@ -404,15 +446,19 @@ def record(*items: Rule, tuple_: bool = True) -> Rule:
             except Bad as e:
                 raise Bad(f"[{i}] {e}") from None
 
-    return rule
+    return described("tuple (" + "; ".join(text(r) for r in items) + ")")(rule)
 
 
-def mapping(fields: dict[str, Rule]) -> Rule:
-    """A dict with string keys among `fields`, each value by its rule."""
+def mapping(fields: dict[str, Rule], optional_keys: tuple[str, ...] = ()) -> Rule:
+    """A dict with exactly the string keys of `fields` (but `optional_keys`), each value by
+    its rule."""
 
     def rule(v: Any, facts: Facts) -> None:
         if type(v) is not dict:
             raise Bad(f"is {_what(v)}, not a dict")
+        missing = [k for k in fields if k not in v and k not in optional_keys]
+        if missing:
+            raise Bad(f"lacks the key {missing[0]!r}")
         for k, x in v.items():
             if k not in fields:
                 raise Bad(f"has the key {str(k)[:60]!r}, which is not allowed")
@@ -421,7 +467,9 @@ def mapping(fields: dict[str, Rule]) -> Rule:
             except Bad as e:
                 raise Bad(f"[{k!r}] {e}") from None
 
-    return rule
+    return described("dict {" + "; ".join(f"`{k}`: {text(r)}" for k, r in fields.items()) + "}")(
+        rule
+    )
 
 
 def same(name: str, r: Rule | None = None) -> Rule:
@@ -434,7 +482,8 @@ def same(name: str, r: Rule | None = None) -> Rule:
         if not _same(v, want):
             raise Bad(f"is {_what(v)}, but the body says {_what(want)}")
 
-    return rule
+    prefix = "" if r is None else text(r) + ", "
+    return described(f"{prefix}**equal to the body's {name}**")(rule)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -565,7 +614,8 @@ def params_of(cls: type, also: dict[str, Rule] | None = None) -> Rule:
                 except Bad:
                     raise Bad(f"[{k!r}] {e}") from None
 
-    return rule
+    extra = "".join(f"; `{k}` also {text(r)}" for k, r in also.items())
+    return described(f"dict of {cls.__name__} params, by its constraints{extra}")(rule)
 
 
 def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:

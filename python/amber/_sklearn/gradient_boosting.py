@@ -530,9 +530,21 @@ def _facts(msg: pb.Estimator, ctx: DecodeCtx, classifier: bool) -> dict[str, Any
     }
 
 
+#: The fitted attributes a constant dummy's predict/predict_proba read (sklearn/dummy.py).
+_DUMMY_NEEDS = {
+    DummyClassifier: ("_strategy", "classes_", "n_classes_", "class_prior_", "n_outputs_"),
+    DummyRegressor: ("constant_", "n_outputs_"),
+}
+
+
 def _dummy(special: dict[str, Any]) -> Any:
     """The default init (a constant dummy) from its checked `init_/...` attributes."""
     cls = _DUMMIES[special[_INIT_TYPE]]
+    missing = [n for n in _DUMMY_NEEDS[cls] if _INIT + n not in special]
+    if missing:
+        raise refuse(
+            special[_INIT_TYPE], f"the init_ dummy lacks {', '.join(_INIT + n for n in missing)}"
+        )
     dummy = cls(**(special.get(_INIT_PARAMS) or {}))
     for name, value in special.items():
         if name.startswith(_INIT) and name not in (_INIT_TYPE, _INIT_PARAMS):

@@ -57,6 +57,7 @@ from ._common import (
     array,
     boolean,
     build,
+    described,
     encode_value,
     integer,
     mapping,
@@ -99,6 +100,14 @@ _CONSTANT_HESSIAN = "_loss/constant_hessian"
 _RNG_STATE = "_feature_subsample_rng/state"
 #: Private attributes kept as they are (plain values), when the estimator has them.
 _PLAIN_PRIVATE = ("_random_seed", "_use_validation_data", "_fitted_with_sw")
+#: The fitted `_BinMapper` attributes predictions and a warm start read (binning.py).
+_BIN_MAPPER_NEEDS = (
+    "bin_thresholds_",
+    "is_categorical_",
+    "missing_values_bin_idx_",
+    "n_bins_non_missing_",
+    "n_bins",
+)
 #: `_BinMapper` attributes not saved: the thread count of the machine that fitted it.
 _BIN_MAPPER_SKIP = ("n_threads",)
 
@@ -535,6 +544,9 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     attrs = read_attributes(cls, msg, ctx, facts)
     private = {name: v for name, v in attrs.items() if name.startswith("_")}
     est = build(cls, msg, ctx, attrs)
+    if est.loss == "quantile" and est.quantile is None:
+        # fit's own check (gradient_boosting.py, _get_loss): the quantile loss needs one.
+        raise refuse(type_name(est), "loss='quantile' needs the quantile param")
     est.is_categorical_ = facts["is_categorical_"]
     n = int(msg.n_features_in)
     classifier = cls is HistGradientBoostingClassifier
@@ -685,6 +697,10 @@ def _rebuild_preprocessor(
             raise refuse(
                 type_name(est), f"its params do not fit the body's categories: {e}"
             ) from None
+    if est._preprocessor is None:
+        raise refuse(
+            type_name(est), "its categorical_features param names no feature the body codes"
+        )
     enc = est._preprocessor.named_transformers_["encoder"]
     got = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
     if not np.array_equal(np.asarray(est.is_categorical_, dtype=bool), is_cat) or any(
@@ -698,6 +714,12 @@ def _bin_mapper(
 ) -> _BinMapper:
     saved = {k[len(_BIN_MAPPER) :]: v for k, v in private.items() if k.startswith(_BIN_MAPPER)}
     mapper = _BinMapper()
+    missing = [n for n in _BIN_MAPPER_NEEDS if n not in saved]
+    if saved and missing:
+        raise refuse(
+            type_name(est),
+            f"the saved _bin_mapper lacks {', '.join(_BIN_MAPPER + n for n in missing)}",
+        )
     if saved:
         for name, value in saved.items():
             setattr(mapper, name, value)
@@ -810,10 +832,30 @@ def _build_predictors(
         else:
             bset = _binned_from_raw(raw, nodes["feature_idx"][tid][c], tree_cat, codes)
         set_base += n_sets
+        _check_predictor_nodes(nodes, n_sets, tree_of.shape[0])
         if j % k == 0:
             out.append([])
         out[-1].append(TreePredictor(nodes, bset, raw))
     return out
+
+
+def _check_predictor_nodes(nodes: np.ndarray, n_sets: int, n_features: int) -> None:
+    """What scikit-learn's Cython (`_predictor.pyx`) follows without a check: an inner
+    node's children inside the tree and not the root, its feature below n_features, a
+    categorical split's bitset row below the tree's number of sets."""
+    n = nodes.shape[0]
+    inner = nodes["is_leaf"] == 0
+    left, right = nodes["left"].astype(np.int64), nodes["right"].astype(np.int64)
+    bad = inner & ((left < 1) | (left >= n) | (right < 1) | (right >= n))
+    bad |= inner & (nodes["feature_idx"].astype(np.int64) >= n_features)
+    cat = inner & (nodes["is_categorical"] != 0)
+    bad |= cat & (nodes["bitset_idx"].astype(np.int64) >= n_sets)
+    if bad.any():
+        raise AmberError(
+            "E_MODEL",
+            f"node {int(np.flatnonzero(bad)[0])} of a rebuilt TreePredictor points "
+            "outside its tree, its features or its category sets",
+        )
 
 
 def _binned_from_raw(
@@ -876,7 +918,7 @@ def _decimal(bits: int) -> Any:
         if type(v) is not str or not v.isdigit() or len(v) > 40 or int(v) >= 1 << bits:
             raise Bad(f"is {v!r:.60}, not a decimal integer below 2**{bits}")
 
-    return rule
+    return described(f"decimal string of an int in [0, 2^{bits})")(rule)
 
 
 #: The numpy dtypes a categorical feature's categories may have had (numbers only).

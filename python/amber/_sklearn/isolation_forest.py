@@ -264,8 +264,9 @@ def _fit_addend(d: np.ndarray, v: np.ndarray) -> np.ndarray:
         todo &= ~ok
         if not todo.any():
             return out
-    raise AmberError(
-        "E_MODEL", "an isolation-forest leaf value is not depth + c(n) - 1 for any c(n)"
+    raise refuse(
+        PRODUCER,
+        "a leaf's contribution is not depth + a - 1.0 for any a: scikit-learn cannot score it",
     )
 
 
@@ -417,8 +418,8 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     if width != n_in:
         j = _local_features(records, offsets, table, leaf)
         if np.any(~leaf & (j < 0)):
-            raise AmberError(
-                "E_MODEL", "an isolation-forest tree splits on a column outside its feature set"
+            raise refuse(
+                name, "a tree splits on a column that is not in its estimators_features_ set"
             )
         records["feature"] = np.where(leaf, LEAF, (word & MISSING_LEFT) | j)
 

@@ -708,6 +708,8 @@ def _build_preorder_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarr
             hi = min(lo + _CHUNK_RECORDS, ge)
             first = firsts if single else firsts[lo - gs : hi - gs]
             rows_in_place &= _fill_records(stage, records, first, stats, lo, hi, gs, sc)
+        own = sizes[k] if single else np.repeat(sizes[k:m], sizes[k:m])
+        check_sklearn_nodes(stage[: ge - gs], own, n_features)
         for j in range(k, m):
             s, e = int(offsets[j]), int(offsets[j + 1])
             n = e - s
@@ -822,6 +824,7 @@ def _build_trees_by_field(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarr
                     nodes[f][tree_ids] = column[s:e]
             for f, fill in zip(_STATS, (np.nan, 0, 0.0)):
                 nodes[f] = stats[f][gs + s : gs + e] if stats[f] is not None else fill
+            check_sklearn_nodes(nodes, n, int(msg.n_features_in))
             if tree_ids is not None and tree_ids[0] != 0:
                 # The root is not the first record: measure from scikit-learn's node 0.
                 depth = _depth(nodes["left_child"], nodes["right_child"])
@@ -839,6 +842,29 @@ def _build_trees_by_field(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarr
             out.append(tree)
         k = m
     return out
+
+
+def check_sklearn_nodes(nodes: np.ndarray, size: Any, n_features: int) -> None:
+    """What scikit-learn's Cython (`Tree.apply`, `_tree.pyx`) follows without a check:
+    every inner node's children inside its own tree (`size`: its tree's node count, per
+    record or one for all) and not itself, its feature below n_features; a leaf's children
+    both TREE_LEAF. The body's rules (spec/estimators.md) imply it; this is the rebuild's
+    own guard on what it derived from them."""
+    left = nodes["left_child"]
+    right = nodes["right_child"]
+    leaf = left == _TREE_LEAF
+    inner = ~leaf
+    bad = leaf & (right != _TREE_LEAF)
+    bad |= inner & ((left < 1) | (left >= size) | (right < 1) | (right >= size))
+    feature = nodes["feature"]
+    bad |= inner & ((feature < 0) | (feature >= n_features))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise AmberError(
+            "E_MODEL",
+            f"node {i} of a rebuilt tree has children {int(left[i])}, {int(right[i])} and "
+            f"feature {int(feature[i])} outside its tree or the {n_features} features",
+        )
 
 
 def _group_depths(inner: np.ndarray, nxt: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
