@@ -227,7 +227,7 @@ def _py_outcome(exc: BaseException, stage: str) -> dict:
     from amber import AmberError
 
     if isinstance(exc, AmberError):
-        return {"code": exc.code}
+        return {"code": exc.code, "message": str(exc)[:300]}
     if stage == "method" and isinstance(exc, ValueError) and _input_check(exc):
         return {"code": "E_INPUT", "note": f"sklearn's input check: {exc}"[:300]}
     return {
@@ -493,7 +493,8 @@ class Readers:
             if "exc" not in py["load"]:
                 v.differ(
                     f"loads {load} on a valid file",
-                    f"amber.loads refuses a file both readers validate: {load}",
+                    "amber.loads refuses a file both readers validate: "
+                    f"{py['load'].get('message')}",
                 )
             return v
         self._methods(v, py.get("methods", {}), methods, model, case)
