@@ -473,6 +473,12 @@ class _Checker:
             widths.update(shape)
         if len(widths) > 1:
             raise ModelError("E_MODEL", f"{where}: scaler tensors disagree on the feature count")
+        if self.data is not None:
+            if s.mean and not np.isfinite(self.data(s.mean)).all():
+                raise ModelError("E_MODEL", f"{where}: standard_scaler.mean must be finite")
+            scale = self.data(s.scale) if s.scale else np.ones(1)
+            if not (np.isfinite(scale) & (scale > 0.0)).all():
+                raise ModelError("E_MODEL", f"{where}: standard_scaler.scale must be finite, > 0")
         if est.n_features_in:
             self._n_features(est, next(iter(widths), est.n_features_in), where)
             return est.n_features_in

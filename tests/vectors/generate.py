@@ -2105,6 +2105,42 @@ def tree_value_invalid_files(
         "code 0, one of its values' codes",
         known_code_0_unknown,
     )
+
+    def scaler_element(field: str, value: float) -> Callable[[bytes], bytes]:
+        def edit_model(model: bytes) -> bytes:
+            name = getattr(
+                _container.read_container(model).manifest.estimator.standard_scaler, field
+            )
+
+            def edit(values: np.ndarray) -> None:
+                values[1] = value
+
+            return _edit_tensor(model, name, edit)
+
+        return edit_model
+
+    out.append(
+        (
+            "standard_scaler",
+            (
+                "scaler_mean_nan",
+                "E_MODEL",
+                "StandardScaler rule 2: an element of mean is NaN",
+                scaler_element("mean", float("nan"))(models["standard_scaler"]),
+            ),
+        )
+    )
+    out.append(
+        (
+            "standard_scaler",
+            (
+                "scaler_scale_zero",
+                "E_MODEL",
+                "StandardScaler rule 2: an element of scale is -0.0 (scales are finite and > 0)",
+                scaler_element("scale", -0.0)(models["standard_scaler"]),
+            ),
+        )
+    )
     case(
         "decision_tree_best_first",
         "tree_root_node_id_not_zero",

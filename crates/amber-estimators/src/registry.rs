@@ -162,6 +162,26 @@ fn standard_scaler<B: Deref<Target = [u8]>>(
         .as_deref()
         .map(|name| f64_vector(c, name, n, &field("scale")))
         .transpose()?;
+    // Rule 2: scikit-learn's mean_ is finite and its scale_ positive (zeros replaced by 1).
+    // A NaN mean or a zero scale would make every transformed value NaN or infinite, which
+    // a rebuilt pipeline's next step refuses and a reader that does not check passes on.
+    let broken = |values: &Option<Array1<f64>>, ok: fn(f64) -> bool| {
+        values
+            .as_ref()
+            .and_then(|v| v.iter().copied().enumerate().find(|&(_, x)| !ok(x)))
+    };
+    if let Some((j, v)) = broken(&mean, f64::is_finite) {
+        return Err(EstimatorError::model(
+            field("mean"),
+            format!("element {j} is {v}; it must be finite"),
+        ));
+    }
+    if let Some((j, v)) = broken(&scale, |x| x.is_finite() && x > 0.0) {
+        return Err(EstimatorError::model(
+            field("scale"),
+            format!("element {j} is {v}; it must be finite and > 0"),
+        ));
+    }
     // Provenance only, but a file that lies about them is still malformed.
     if let Some(name) = &s.var {
         let shape = tensor_shape(c, name, DType::F64, &field("var"))?;
