@@ -2,7 +2,8 @@
 contract (spec/sklearn.md): `amber.loads` raises AmberError or returns an object whose
 methods work; nothing else is raised and the interpreter survives.
 
-Run as a script (`python hostile_mutants.py SEED COUNT [CASE_GLOB]`) it prints one JSON line
+Run as a script (`python hostile_mutants.py SEED COUNT [CASE_GLOB [BODY_SHARE]]`, BODY_SHARE
+the fraction of mutants that change a body field or tensor element instead) it prints one JSON line
 per finding (a non-AmberError exception) and a last line of totals, so that the test can run
 it in a subprocess: a crash of the interpreter fails the test instead of killing pytest.
 """
@@ -169,7 +170,81 @@ def _retensor(
     return f"tensor {name} -> {new.dtype}{list(new.shape)}", out
 
 
-def mutate(model: bytes, rng: random.Random) -> tuple[str, bytes]:
+def _bodies(est: pb.Estimator) -> Iterator[Any]:
+    """Every body message of the estimator tree, nested messages too."""
+    body = est.WhichOneof("body")
+    if body is None:
+        return
+    msg = getattr(est, body)
+    yield est
+    stack = [msg]
+    while stack:
+        m = stack.pop()
+        yield m
+        for field, value in m.ListFields():
+            if field.message_type is None:
+                continue
+            if field.message_type.name == "Estimator":
+                items = value if field.is_repeated else [value]
+                for e in items:
+                    yield from _bodies(e)
+            elif field.is_repeated:
+                stack.extend(value)
+            else:
+                stack.append(value)
+
+
+def _mutate_body(m: pb.Manifest, arrays: dict[str, np.ndarray], rng: random.Random) -> str:
+    """A scalar field of some body (or the estimator's n_features_in), or one element of a
+    tensor the body names, set to an extreme."""
+    msgs = list(_bodies(m.estimator))
+    target = rng.choice(msgs)
+    # (not n_features_in: the case's input would no longer fit, which is the caller's error)
+    scalars = [
+        f
+        for f in target.DESCRIPTOR.fields
+        if f.message_type is None and not f.is_repeated and f.name != "n_features_in"
+    ]
+    tensors = [
+        getattr(target, f.name)
+        for f in scalars
+        if f.type == f.TYPE_STRING and getattr(target, f.name) in arrays
+    ]
+    if tensors and rng.random() < 0.5:
+        name = rng.choice(tensors)
+        arr = arrays[name].copy()
+        flat = arr.reshape(-1)
+        if flat.size:
+            i = rng.randrange(flat.size)
+            kind = flat.dtype.kind
+            if kind == "f":
+                pool: tuple = (np.nan, np.inf, -1.0, 0.0, 1e300)
+            elif kind in "iu":
+                info = np.iinfo(flat.dtype)
+                pool = (0, 1, info.max, info.min, min(2**31, info.max))
+            else:
+                pool = (True, False)
+            flat[i] = np.asarray(rng.choice(pool)).astype(flat.dtype)
+            arrays[name] = arr
+            return f"body tensor {name}[{i}]"
+    numbers = [f for f in scalars if f.type != f.TYPE_STRING]
+    if not numbers:
+        return "nothing"
+    f = rng.choice(numbers)
+    if f.type in (f.TYPE_DOUBLE, f.TYPE_FLOAT):
+        setattr(target, f.name, rng.choice(FLOATS))
+    elif f.type == f.TYPE_BOOL:
+        setattr(target, f.name, not getattr(target, f.name))
+    elif f.type == f.TYPE_ENUM:
+        setattr(target, f.name, rng.choice([v.number for v in f.enum_type.values]))
+    elif f.type in (f.TYPE_UINT64, f.TYPE_UINT32):
+        setattr(target, f.name, rng.choice((0, 1, 2, 3, 2**20, 2**32 - 1)))
+    else:
+        setattr(target, f.name, rng.choice((0, 1, 2, -1, 2**31 - 1)))
+    return f"body {type(target).__name__}.{f.name} = {getattr(target, f.name)!r}"
+
+
+def mutate(model: bytes, rng: random.Random, body: float = 0.0) -> tuple[str, bytes]:
     """One structured mutation of `model`'s params/attributes, re-framed with valid sums."""
     c = _container.read_container(model)
     m = pb.Manifest()
@@ -178,7 +253,9 @@ def mutate(model: bytes, rng: random.Random) -> tuple[str, bytes]:
     values = list(_values(m.estimator))
     lists = [lst for lst in _lists(m.estimator) if len(lst)]
     roll = rng.random()
-    if roll < 0.15 and any(v.WhichOneof("kind") == "tensor" for _, v in values):
+    if rng.random() < body:
+        what = _mutate_body(m, arrays, rng)
+    elif roll < 0.15 and any(v.WhichOneof("kind") == "tensor" for _, v in values):
         what, arrays = _retensor(m, arrays, rng)
     elif roll < 0.22 and lists:
         lst = rng.choice(lists)
@@ -252,7 +329,7 @@ def check(model: bytes, X: Any, methods: tuple[str, ...]) -> str | None:
     return None
 
 
-def run(seed: int, count: int, pattern: str = "*") -> Iterator[dict[str, Any]]:
+def run(seed: int, count: int, pattern: str = "*", body: float = 0.0) -> Iterator[dict[str, Any]]:
     """`count` mutants spread over the corpus cases matching `pattern`."""
     cases = sorted(p.parent for p in VALID.glob(f"{pattern}/model.amber"))
     rng = random.Random(seed)
@@ -265,7 +342,7 @@ def run(seed: int, count: int, pattern: str = "*") -> Iterator[dict[str, Any]]:
     for i in range(count):
         case = cases[i % len(cases)]
         model, X, methods = base[case]
-        what, mutant = mutate(model, rng)
+        what, mutant = mutate(model, rng, body)
         n += 1
         problem = check(mutant, X, methods)
         if problem is not None:
@@ -281,8 +358,9 @@ PREFIX = "@@hostile "
 def main(argv: list[str]) -> None:
     seed, count = int(argv[1]), int(argv[2])
     pattern = argv[3] if len(argv) > 3 else "*"
+    body = float(argv[4]) if len(argv) > 4 else 0.0
     warnings.simplefilter("ignore")
-    for record in run(seed, count, pattern):
+    for record in run(seed, count, pattern, body):
         sys.stdout.write(PREFIX + json.dumps(record) + "\n")
         sys.stdout.flush()
 

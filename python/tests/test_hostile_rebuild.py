@@ -254,6 +254,7 @@ def test_repeated_names_are_refused() -> None:
         ("criterion", pb.Value(string_value="bogus")),
         ("max_depth", pb.Value(float_value=float("nan"))),
         ("n_jobs", pb.Value(int_value=2**62)),  # would size predict's thread pool
+        ("n_jobs", pb.Value(int_value=0)),  # joblib raises at predict
         ("bootstrap", pb.Value(string_value="yes")),
     ],
 )
@@ -440,10 +441,11 @@ def test_last_net_turns_other_exceptions_into_amber_errors(monkeypatch) -> None:
 
 
 def test_seeded_mutations_of_every_corpus_file() -> None:
-    """A few hundred structured mutations of params and attributes over the whole corpus:
-    AmberError (not by the last net) or an object whose methods work."""
+    """A few hundred structured mutations over the whole corpus (params and attributes; a
+    quarter of them a body field or a body tensor's element): AmberError (not by the last
+    net) or an object whose methods work."""
     done = subprocess.run(
-        [sys.executable, str(HERE / "hostile_mutants.py"), "20261203", "484"],
+        [sys.executable, str(HERE / "hostile_mutants.py"), "20261203", "484", "*", "0.25"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -388,8 +388,9 @@ def optional(r: Rule) -> Rule:
     return one_of(none, r)
 
 
-#: n_jobs sizes the thread pools of predict (forests): a few thousand threads at most.
-N_JOBS = optional(integer(-1024, 1024))
+#: n_jobs sizes the thread pools of predict (forests): a thousand threads at most; 0 means
+#: nothing to joblib (which raises at predict).
+N_JOBS = optional(one_of(integer(-1024, -1), integer(1, 1024)))
 #: Params every family shares.
 COMMON_PARAMS = {"n_jobs": N_JOBS}
 
