@@ -321,6 +321,8 @@ class _Checker:
             shape = self.tensor(b.baseline, where, (pb.DTYPE_F64,), (1,))
             if shape != (k,):
                 raise fail(f"baseline has shape {list(shape)}, expected [{k}] (n_columns)")
+            if self.data is not None and not np.isfinite(self.data(b.baseline)).all():
+                raise fail("baseline must be finite")
             return None
         init = b.init
         link = b.init_link

@@ -2141,6 +2141,27 @@ def tree_value_invalid_files(
             ),
         )
     )
+
+    def baseline_infinite(model: bytes) -> bytes:
+        name = _container.read_container(model).manifest.estimator.boosting.baseline
+
+        def edit(values: np.ndarray) -> None:
+            values[0] = float("inf")
+
+        return _edit_tensor(model, name, edit)
+
+    full = f"hgb_classifier_binary-sk{VERSION}"
+    out.append(
+        (
+            full,
+            (
+                "boosting_baseline_infinite",
+                "E_MODEL",
+                "Boosting rule 4: the baseline is +infinity",
+                baseline_infinite(models[full]),
+            ),
+        )
+    )
     case(
         "decision_tree_best_first",
         "tree_root_node_id_not_zero",

@@ -510,7 +510,16 @@ fn baseline<B: Deref<Target = [u8]>>(
             format!("tensor {name:?} has shape {shape:?}, expected [{k}] (n_columns)"),
         ));
     }
-    Ok(view.array::<f64>()?.iter().copied().collect())
+    let values: Vec<f64> = view.array::<f64>()?.iter().copied().collect();
+    // Rule 4: finite, as every producer's is; an infinite start makes links that agree on
+    // finite scores (1.3.2's LOGSUMEXP, 1.9.1's SOFTMAX) disagree.
+    if let Some((j, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(EstimatorError::model(
+            context,
+            format!("element {j} is {v}; the baseline must be finite"),
+        ));
+    }
+    Ok(values)
 }
 
 fn output(b: &model::Boosting, k: usize, field: &dyn Fn(&str) -> String) -> Result<Output> {
