@@ -715,12 +715,15 @@ def write_finding(
 
 
 def campaign(args: argparse.Namespace) -> int:
+    if args.jobs > 1:
+        return _parallel(args)
     corpus = load_corpus(Path(args.vectors))
     donors = [m for c in corpus if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))]
     figures, start = Figures(), time.monotonic()
     kept: Counter = Counter()
     with Readers(rust_binary(args.amber), args.mem_mb, args.timeout) as readers:
-        for i in range(args.mutants):
+        shard, shards = (int(x) for x in args.shard.split("/"))
+        for i in range(shard, args.mutants, shards):
             rng = random.Random(f"{args.seed}:{i}")
             case = rng.choice(corpus)
             data, what = mutants.mutate(case.data, rng, donors)
@@ -742,7 +745,7 @@ def campaign(args: argparse.Namespace) -> int:
                     f"finding {v.signature}: {_shown(path)}",
                     flush=True,
                 )
-            if (i + 1) % args.progress == 0:
+            if figures.mutants % args.progress == 0:
                 print(
                     f"[{i + 1}/{args.mutants}] {figures.line(time.monotonic() - start)}", flush=True
                 )
@@ -789,6 +792,36 @@ def case_for(path: Path, corpus: dict[str, Case], scratch: Path) -> Case:
     return Case(path.name, data, inp, [Method(name, None) for name in METHODS])
 
 
+def _parallel(args: argparse.Namespace) -> int:
+    """`--jobs N`: N copies of this runner, each on every N-th mutant, figures merged."""
+    tmp = Path(tempfile.mkdtemp(prefix="amber-diff-jobs-"))
+    argv = [a for a in sys.argv[1:]]
+    procs = []
+    for k in range(args.jobs):
+        extra = ["--jobs", "1", "--shard", f"{k}/{args.jobs}", "--figures", str(tmp / f"{k}.json")]
+        procs.append(
+            subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *argv, *extra])
+        )
+    status = max(p.wait() for p in procs)
+    merged = Figures()
+    for k in range(args.jobs):
+        part = json.loads((tmp / f"{k}.json").read_text())
+        merged.mutants += part["mutants"]
+        merged.accepted_by_both += part["accepted_by_both"]
+        merged.rejected_by_both += part["rejected_by_both"]
+        merged.provenance += part["e_provenance"]
+        merged.findings += part["disagreements"]
+        merged.codes.update(part["codes"])
+        merged.signatures.update(part["kinds"])
+    seconds = max(json.loads((tmp / f"{k}.json").read_text())["seconds"] for k in range(args.jobs))
+    print(f"all {args.jobs} jobs done: {merged.line(seconds)} in {seconds} s")
+    if args.figures:
+        doc = {**merged.as_dict(), "seconds": seconds, "seed": args.seed, "jobs": args.jobs}
+        Path(args.figures).write_text(json.dumps(doc, indent=2) + "\n")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return status
+
+
 def check_files(args: argparse.Namespace) -> int:
     corpus = {c.name: c for c in load_corpus(Path(args.vectors))}
     bad = 0
@@ -820,6 +853,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--progress", type=int, default=500, help="a progress line every N mutants")
     p.add_argument("--keep", type=int, default=2, help="findings written per kind")
     p.add_argument("--minimize-seconds", type=float, default=60.0)
+    p.add_argument("--jobs", type=int, default=1, help="runners in parallel, each on every N-th")
+    p.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         return worker_main()

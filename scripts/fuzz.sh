@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh --long     the long campaign: 1.25e7 executions per cargo-fuzz target
 #                              (5e7 in all), atheris 30 min, 10^6 differential mutants
 #   options: --seconds N (per cargo-fuzz target and atheris), --runs N (per cargo-fuzz target,
-#            instead of --seconds), --mutants N, --seed N, --only rust|python|differential
+#            instead of --seconds), --mutants N, --seed N, --only rust|python|differential,
+#            --jobs N (differential runners in parallel; default 1)
 #
 # Single process throughout (the machine is shared). Installs what is missing: cargo-fuzz
 # from crates.io, atheris from PyPI into the venv. Artifacts (crashes, logs, figures) go to
@@ -18,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 step() { printf '\n==> %s\n' "$*"; }
 
-seconds=30 runs="" mutants=1000 seed="$(date +%s)" only="" atheris_seconds=""
+seconds=30 runs="" mutants=1000 seed="$(date +%s)" only="" atheris_seconds="" jobs=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --long) runs=12500000 mutants=1000000 atheris_seconds=1800 ;;
@@ -27,7 +28,8 @@ while [ $# -gt 0 ]; do
         --mutants) mutants="$2"; shift ;;
         --seed) seed="$2"; shift ;;
         --only) only="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --jobs) jobs="$2"; shift ;;
+        -h|--help) sed -n '2,16p' "$0" | cut -c3-; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -109,13 +111,13 @@ if want differential; then
     step "differential: $mutants mutants, seed $seed (fuzz/differential.py)"
     cargo build --release --quiet -p amber-cli
     set +e
-    "$py" fuzz/differential.py --mutants "$mutants" --seed "$seed" \
+    "$py" fuzz/differential.py --mutants "$mutants" --seed "$seed" --jobs "$jobs" \
         --progress "$(( mutants >= 10000 ? 5000 : 250 ))" \
         --figures "$artifacts/differential.json" 2>&1 | tee "$artifacts/differential.log"
     status=${PIPESTATUS[0]}
     set -e
     if [ "$status" -ne 0 ]; then failed=1; fi
-    note "differential: $(grep '^done:' "$artifacts/differential.log" || echo 'did not finish')"
+    note "differential: $(grep -E '^(all [0-9]+ jobs )?done:' "$artifacts/differential.log" | tail -n 1 || echo 'did not finish')"
 fi
 
 step "summary (also in fuzz/artifacts/summary.txt)"

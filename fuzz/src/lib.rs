@@ -272,6 +272,66 @@ pub fn open_and_run(file: &[u8]) {
 mod tests {
     use super::*;
 
+    /// The harness reaches the methods: every valid corpus model opens and predicts on the
+    /// input built from its own bytes.
+    #[test]
+    fn corpus_models_open_and_predict() {
+        let vectors =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/valid");
+        let mut predicted = 0;
+        for entry in std::fs::read_dir(vectors).expect("tests/vectors/valid") {
+            let file = std::fs::read(entry.expect("an entry").path().join("model.amber"))
+                .expect("a model");
+            let model = Model::from_bytes(file.clone()).expect("a valid model opens");
+            let x = input_from(&file, model.n_features_in());
+            run_methods(&model, x.view());
+            predicted +=
+                usize::from(model.predict(x.view()).is_ok() || model.transform(x.view()).is_ok());
+        }
+        assert!(predicted > 100, "only {predicted} corpus models predicted");
+    }
+
+    #[test]
+    fn the_mutator_keeps_checksums_valid() {
+        let vectors =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/valid");
+        let seed = std::fs::read(vectors.join("logistic_binary/model.amber")).expect("a model");
+        let (mut reached, mut tried) = (0, 0);
+        for round in 0..200u32 {
+            let mut buf = seed.clone();
+            buf.resize(seed.len() * 2, 0);
+            // A stand-in for libFuzzer's mutator: flip one byte.
+            let n = mutate(
+                &mut buf,
+                seed.len(),
+                seed.len() * 2,
+                round,
+                |data, size, _| {
+                    if let Some(b) = data.get_mut((round as usize * 7919) % size.max(1)) {
+                        *b ^= 0x5a;
+                    }
+                    size
+                },
+            );
+            let code = amber_codec::Reader::default()
+                .read(buf.get(..n).unwrap_or_default())
+                .err()
+                .map(|e| e.code());
+            tried += 1;
+            // Past the header and manifest checksums: the change reached the decoder or later.
+            if !matches!(
+                code,
+                Some("E_HEADER_CHECKSUM" | "E_MANIFEST_CHECKSUM" | "E_TENSOR_CHECKSUM")
+            ) {
+                reached += 1;
+            }
+        }
+        assert!(
+            reached * 10 >= tried * 8,
+            "{reached} of {tried} mutants passed the checksums"
+        );
+    }
+
     #[test]
     fn frame_then_split_gives_the_parts_back() {
         let file = frame(b"abc", &[1, 2, 3]);
