@@ -152,7 +152,11 @@ pub fn read(bytes: &[u8]) -> Result<Array, NpyError> {
     let header = std::str::from_utf8(header)
         .map_err(|_| NpyError::Header("header is not text".to_owned()))?;
     let (descr, fortran_order, shape) = parse_header(header)?;
-    let dtype = Dtype::parse(&descr).ok_or(NpyError::Dtype(descr))?;
+    // A zero-width dtype (`<U0`, which numpy itself never writes: it widens to `<U1`) would
+    // let a 128-byte file declare a billion elements that need no data bytes.
+    let dtype = Dtype::parse(&descr)
+        .filter(|d| d.size > 0)
+        .ok_or(NpyError::Dtype(descr))?;
     let data = bytes.get(data_start..).unwrap_or_default();
     let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
     let Some(expected) = count.and_then(|n| n.checked_mul(dtype.size)) else {
@@ -185,15 +189,10 @@ pub fn read(bytes: &[u8]) -> Result<Array, NpyError> {
             Array::Int(ArrayD::from_shape_vec(shape_builder, values).map_err(shape_error)?)
         }
         Kind::Unicode => {
-            let values: Vec<String> = if dtype.size == 0 {
-                // `<U0`: every element is the empty string, and there are no bytes to chunk.
-                vec![String::new(); count.unwrap_or(0)]
-            } else {
-                chunks
-                    .enumerate()
-                    .map(|(index, c)| read_unicode(c, dtype.big_endian, index))
-                    .collect::<Result<_, _>>()?
-            };
+            let values: Vec<String> = chunks
+                .enumerate()
+                .map(|(index, c)| read_unicode(c, dtype.big_endian, index))
+                .collect::<Result<_, _>>()?;
             Array::Str(ArrayD::from_shape_vec(shape_builder, values).map_err(shape_error)?)
         }
     })
@@ -518,6 +517,24 @@ mod tests {
             read(&u2).ok(),
             Some(Array::Str(ArrayD::from_elem(IxDyn(&[1]), "x".to_owned())))
         );
+    }
+
+    #[test]
+    fn test_zero_width_dtype_is_refused() {
+        // 200 million empty strings in 128 bytes: each would cost a String.
+        let bytes = npy("<U0", false, "(200000000,)", &[]);
+        assert!(matches!(read(&bytes), Err(NpyError::Dtype(_))));
+    }
+
+    #[test]
+    fn test_fuzz_finding_u0_huge_shape() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/hostile/fuzz-npy-oom-u0-huge-shape.npy"
+        );
+        let bytes = std::fs::read(path).unwrap_or_default();
+        assert!(!bytes.is_empty(), "{path} is missing");
+        assert!(matches!(read(&bytes), Err(NpyError::Dtype(_))));
     }
 
     #[test]
