@@ -409,7 +409,8 @@ def test_bool_tensor_byte_must_be_0_or_1() -> None:
     amber.validate(blob)  # the container is fine; using the value is not
     with pytest.raises(amber.AmberError) as info:
         amber.loads(blob)
-    assert info.value.code == "E_MODEL"
+    # only the rebuild reads a param's tensor: its refusal (spec/sklearn.md)
+    assert info.value.code == "E_PROVENANCE"
 
 
 def test_writer_is_canonical() -> None:

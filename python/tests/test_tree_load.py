@@ -319,9 +319,9 @@ def test_checksum_failure_comes_before_model_errors(background, monkeypatch) -> 
     bad_model = _forest_file(bad_row, [0, 3], np.array([-1.5, 2.0]).reshape(2, 1, 1))
     assert _code(amber.validate, bad_model) == "E_MODEL"
     m = c.read_container(_simple_tree()).manifest
-    m.estimator.tree_ensemble.input = pb.TREE_INPUT_F64  # valid, but not loadable here
+    m.estimator.tree_ensemble.input = pb.TREE_INPUT_F64  # valid, but not a scikit-learn tree
     unsupported = c.write_container(m, c.read_container(_simple_tree()).all_tensors())
-    assert _code(amber.loads, unsupported) == "E_UNSUPPORTED"
+    assert _code(amber.loads, unsupported) == "E_PROVENANCE"
     for blob in (bad_model, unsupported):
         flipped = _flip(blob, "impurity")
         for call in (amber.validate, amber.loads):

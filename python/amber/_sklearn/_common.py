@@ -158,7 +158,14 @@ def decode_value(v: pb.Value, ctx: DecodeCtx) -> Any:
             out[key] = decode_value(p.value, ctx)
         return out
     if kind == "tensor":
-        arr = ctx.array(v.tensor)
+        try:
+            arr = ctx.array(v.tensor)
+        except AmberError as e:
+            if e.code != "E_MODEL":
+                raise
+            # A param's or attribute's tensor whose bytes are not its dtype's values (a bool
+            # byte of 2): only a rebuild reads it.
+            raise ProvenanceError(e.message) from None
         # Shape [] holds a numpy scalar (what scikit-learn stores, e.g. n_samples_seen_).
         return arr[()] if arr.ndim == 0 else arr
     return getattr(v, kind)
@@ -284,6 +291,30 @@ class AllowList:
 
 ALLOW: dict[type, AllowList] = {}
 
+#: Params that some scikit-learn version Amber writes (1.3.2 .. 1.9.1) has and another lacks,
+#: by class name: a file may carry them whichever version is installed (one that does not
+#: know them drops them, see `build`).
+OTHER_VERSIONS_PARAMS: dict[str, tuple[str, ...]] = {
+    "LinearRegression": ("tol",),  # 1.7+
+    "LogisticRegression": ("multi_class",),  # removed in 1.8
+    "Pipeline": ("transform_input",),  # 1.6+
+    "HistGradientBoostingClassifier": ("max_features",),  # 1.4+
+    "HistGradientBoostingRegressor": ("max_features",),
+    **{
+        name: ("monotonic_cst",)  # 1.4+
+        for name in (
+            "DecisionTreeClassifier",
+            "DecisionTreeRegressor",
+            "ExtraTreeClassifier",
+            "ExtraTreeRegressor",
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+        )
+    },
+}
+
 
 def allow(cls: type, attributes: dict[str, Rule], *, other_params=(), params=None) -> None:
     for name in attributes:
@@ -291,7 +322,8 @@ def allow(cls: type, attributes: dict[str, Rule], *, other_params=(), params=Non
             raise AssertionError(f"{cls.__name__}.{name} can never be allow-listed")
     rules = {k: v for k, v in COMMON_PARAMS.items() if k in cls._get_param_names()}
     rules.update(params or {})
-    ALLOW[cls] = AllowList(dict(attributes), frozenset(other_params), rules)
+    other = {*other_params, *OTHER_VERSIONS_PARAMS.get(cls.__name__, ())}
+    ALLOW[cls] = AllowList(dict(attributes), frozenset(other), rules)
 
 
 def _what(v: Any) -> str:
@@ -555,7 +587,8 @@ def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, attrs: dict[str, Any], *
     Params: only names of `cls` in some scikit-learn version Amber writes (else
     E_PROVENANCE); each must satisfy this scikit-learn's `_parameter_constraints` and the
     allow-list's rule. A param this version does not know is dropped: silently when it holds
-    a deprecated placeholder ("deprecated", "warn"), else with an AmberWarning.
+    a deprecated placeholder ("deprecated", "warn"), else with an AmberWarning; a known param
+    holding such a placeholder that this version refuses is dropped silently too.
     """
     params = read_params(cls, msg, ctx)
     for name, value in extra.items():
@@ -602,7 +635,10 @@ def params_of(cls: type, also: dict[str, Rule] | None = None) -> Rule:
         if type(v) is not dict:
             raise Bad(f"is {_what(v)}, not a dict")
         known = set(cls._get_param_names())
+        other = OTHER_VERSIONS_PARAMS.get(cls.__name__, ())
         for k, x in v.items():
+            if k in other and k not in known:
+                continue  # another version's param: dropped by whoever builds the object
             if k not in known:
                 raise Bad(f"has the key {str(k)[:60]!r}, not a param of {cls.__name__}")
             try:
@@ -647,6 +683,11 @@ def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
             if rule is not None:
                 rule(value, {})
         except Bad as e:
+            if type(value) is str and value in _SENTINELS:
+                # Another version's placeholder of a param it deprecates (1.9.1 writes
+                # LogisticRegression(penalty="deprecated")), which this version does not
+                # accept: the user never set it, so this version's default stands.
+                continue
             raise refuse(type_name(cls), f"param {p.name} {e}") from None
         out[p.name] = value
     return out

@@ -584,7 +584,7 @@ def _rebuild_trees(
     params = {
         name: value
         for name, value in (special.get(_TREE_PARAMS) or {}).items()
-        if name != "random_state"
+        if name != "random_state" and name in _TREE_PARAM_NAMES  # (not other versions')
     }
     with warnings.catch_warnings():
         # A file from scikit-learn < 1.4 names criterion 'friedman_mse', which later versions
@@ -628,7 +628,7 @@ def _match_init(est: Any, body: pb.Boosting, ctx: DecodeCtx) -> None:
         want = np.array(ctx.array(body.baseline), dtype=np.float64)
         if isinstance(est.init_, str):
             if np.any(want != 0.0) or np.any(np.signbit(want)):
-                raise AmberError("E_UNSUPPORTED", "init='zero' with a non-zero baseline")
+                raise AmberError("E_PROVENANCE", "init='zero' with a non-zero baseline")
             return
         got = _baseline(est)
         if got.tobytes() == want.tobytes():
@@ -644,7 +644,7 @@ def _match_init(est: Any, body: pb.Boosting, ctx: DecodeCtx) -> None:
     regression = link == pb.BOOSTING_LINK_IDENTITY
     if regression != (body.init_link == pb.BOOSTING_INIT_LINK_PREDICT):
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             f"init_link {pb.BoostingInitLink.Name(body.init_link)} does not fit this model",
         )
     if new:
@@ -665,7 +665,7 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.boosting
     if body.trees.input != pb.TREE_INPUT_F32 or body.trees.categories:
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             "GradientBoosting trees compare float32 inputs and have no categorical splits",
         )
     classifier = body.HasField("classes")
@@ -673,7 +673,7 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         body.link == pb.BOOSTING_LINK_IDENTITY and not classifier
     ):
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             f"GradientBoosting has no link {pb.BoostingLink.Name(body.link)}",
         )
     cls = _class_for(msg, classifier)
@@ -752,6 +752,7 @@ _RNG_RULE = record(
     number(),
 )
 _PER_STAGE = array("f", ("n_stages",))
+_TREE_PARAM_NAMES = frozenset(DecisionTreeRegressor._get_param_names())
 #: What the writer leaves as attributes (scikit-learn 1.3.2 .. 1.9.1): training
 #: diagnostics, the counts predictions read (equal to the body's), the trees' shared params
 #: and attributes, their RandomState, and the default init's class, params and attributes.

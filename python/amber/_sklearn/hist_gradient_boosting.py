@@ -46,7 +46,7 @@ from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
 from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 
-from .._errors import AmberError, AmberWarning, UnsupportedError
+from .._errors import AmberError, AmberWarning, ProvenanceError, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from .._tree import CATEGORICAL, LEAF, NODE_RECORD
 from ._common import (
@@ -531,11 +531,11 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     t = b.trees
     if t.input != pb.TREE_INPUT_F64 or t.leaf_values != pb.LEAF_VALUES_REGRESSION:
         raise AmberError(
-            "E_UNSUPPORTED", "HistGradientBoosting trees compare float64 inputs and hold raw values"
+            "E_PROVENANCE", "HistGradientBoosting trees compare float64 inputs and hold raw values"
         )
     if b.HasField("init") or b.scale != 1.0:
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             "this Boosting body (an init estimator or scale != 1) is not a HistGradientBoosting",
         )
     cls = _class_for(msg)
@@ -563,7 +563,7 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     coded = bool(t.category_values)
     modern = hasattr(est, "_preprocess_X")  # scikit-learn >= 1.4
     if coded and not modern:
-        raise UnsupportedError(
+        raise ProvenanceError(
             "this file's categorical features are ordinal-encoded as scikit-learn >= 1.4 does; "
             "the installed scikit-learn cannot rebuild that encoder"
         )
@@ -597,7 +597,7 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     link = _LINKS.get(type(est._loss.link).__name__)
     if link != b.link:
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             f"the file's link {pb.BoostingLink.Name(b.link)} is not the link of "
             f"{type_name(est)}(loss={est.loss!r})",
         )
@@ -653,7 +653,7 @@ def _rng(state: dict | None, seed: Any) -> np.random.Generator:
     state = number(state)
     name = state.get("bit_generator")
     if name != "PCG64":
-        raise AmberError("E_UNSUPPORTED", f"bit generator {name!r} is not supported")
+        raise AmberError("E_PROVENANCE", f"bit generator {name!r} is not supported")
     bitgen = np.random.PCG64()
     bitgen.state = state
     return np.random.Generator(bitgen)
@@ -706,7 +706,7 @@ def _rebuild_preprocessor(
     if not np.array_equal(np.asarray(est.is_categorical_, dtype=bool), is_cat) or any(
         not np.array_equal(g, c) for g, c in zip(got, categories)
     ):
-        raise AmberError("E_UNSUPPORTED", "the categorical encoder could not be rebuilt")
+        raise AmberError("E_PROVENANCE", "the categorical encoder could not be rebuilt")
 
 
 def _bin_mapper(
@@ -799,7 +799,7 @@ def _build_predictors(
         n_sets = rows.size
         if n_sets and not np.array_equal(rows, set_base + np.arange(n_sets)):
             raise AmberError(
-                "E_UNSUPPORTED",
+                "E_PROVENANCE",
                 "a tree's category sets are not its own consecutive rows, in preorder",
             )
         by_id = nodes  # filled through tid: nodes[tid[p]] is record s + p

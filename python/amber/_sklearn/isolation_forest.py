@@ -388,7 +388,7 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     t = body.trees
     if t.input != pb.TREE_INPUT_F32:
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             "scikit-learn trees compare float32 inputs; this file's trees compare float64",
         )
     facts = _facts(msg, ctx)

@@ -162,7 +162,7 @@ def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         got = logistic_link(est)
         if got != body.link:
             raise AmberError(
-                "E_UNSUPPORTED",
+                "E_PROVENANCE",
                 f"this scikit-learn's LogisticRegression would use {pb.LinearLink.Name(got)}, "
                 f"the file says {pb.LinearLink.Name(body.link)}",
             )
@@ -184,12 +184,7 @@ allow(
         "solver_": string("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"),
     },
 )
-allow(
-    LogisticRegression,
-    {"n_iter_": array("iu", (None,))},
-    # Removed in scikit-learn 1.8: a file of an older version may carry it.
-    other_params=("multi_class",),
-)
+allow(LogisticRegression, {"n_iter_": array("iu", (None,))})
 register(
     LinearRegression,
     "sklearn.linear_model.LinearRegression",

@@ -708,8 +708,7 @@ def _build_preorder_trees(msg: pb.Estimator, ctx: DecodeCtx, n_classes: np.ndarr
             hi = min(lo + _CHUNK_RECORDS, ge)
             first = firsts if single else firsts[lo - gs : hi - gs]
             rows_in_place &= _fill_records(stage, records, first, stats, lo, hi, gs, sc)
-        own = sizes[k] if single else np.repeat(sizes[k:m], sizes[k:m])
-        check_sklearn_nodes(stage[: ge - gs], own, n_features)
+        _check_group(sc, halves[gs:ge, 2], offsets[k : m + 1] - gs, sizes[k:m], n_features)
         for j in range(k, m):
             s, e = int(offsets[j]), int(offsets[j + 1])
             n = e - s
@@ -867,6 +866,27 @@ def check_sklearn_nodes(nodes: np.ndarray, size: Any, n_features: int) -> None:
         )
 
 
+def _check_group(
+    sc: _Scratch, words: np.ndarray, bounds: np.ndarray, sizes: np.ndarray, n_features: int
+) -> None:
+    """`check_sklearn_nodes` for a group of preorder trees, on the contiguous arrays
+    `_fill_records` left (tree-local right children, leaf flags) and the records' feature
+    words: a right child inside its tree, a left child (the next record) too, so no tree
+    ends with an inner record, a feature below n_features."""
+    n = words.shape[0]
+    leaf = sc.group_leaf[:n]
+    right = sc.group_right[:n]
+    size = sizes[0] if sizes.shape[0] == 1 else np.repeat(sizes, sizes)
+    bad = ~leaf & ((right < 1) | (right >= size) | ((words & (MISSING_LEFT - 1)) >= n_features))
+    if bad.any() or not leaf[bounds[1:] - 1].all():
+        i = int(np.flatnonzero(bad)[0]) if bad.any() else int(bounds[1:][~leaf[bounds[1:] - 1]][0])
+        raise AmberError(
+            "E_MODEL",
+            f"record {i} of a group of rebuilt trees has a child outside its tree or a feature "
+            f"outside the {n_features} features",
+        )
+
+
 def _group_depths(inner: np.ndarray, nxt: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     """The depth of each tree of a group of records (left child i + 1, right child `nxt`,
     indices within the group; tree t starts at `starts[t]`), all trees level by level at
@@ -888,7 +908,7 @@ def tree_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.tree_ensemble
     if body.input != pb.TREE_INPUT_F32:
         raise AmberError(
-            "E_UNSUPPORTED",
+            "E_PROVENANCE",
             "scikit-learn trees compare float32 inputs; this file's trees compare float64",
         )
     facts = tree_facts(msg, ctx, body)
