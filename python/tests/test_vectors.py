@@ -44,16 +44,20 @@ def test_corpus_is_complete() -> None:
     for version in GENERATOR.CORPUS_VERSIONS:
         want |= set(GENERATOR.tree_case_names(version))
     assert {p.name for p in VALID} == want
-    names = {p.stem for p in INVALID}
-    bases = {json.loads(p.with_suffix(".json").read_text("utf-8"))["derived_from"] for p in INVALID}
-    want_names = set()
-    for base in bases:
-        model = (VECTORS / base / "model.amber").read_bytes()
-        tree = GENERATOR.TREE_INVALID_BASE in base
-        derive = GENERATOR.tree_invalid_files if tree else GENERATOR.invalid_files
-        want_names |= {name for name, *_ in derive(model)}
-    assert len(bases) == 2
-    assert want_names == names
+    # The invalid files are what the generator derives from the pinned version's cases, each
+    # from the base its JSON names, byte for byte.
+    version = f"-sk{GENERATOR.PINNED}"
+    models = {
+        p.name: (p / "model.amber").read_bytes()
+        for p in VALID
+        if p.name.endswith(version) or "-sk" not in p.name
+    }
+    made = {name: (base, blob) for base, (name, _, _, blob) in GENERATOR.invalid_cases(models)}
+    assert set(made) == {p.stem for p in INVALID}
+    for p in INVALID:
+        base, blob = made[p.stem]
+        assert json.loads(p.read_text("utf-8"))["derived_from"] == f"valid/{base}", p.name
+        assert p.with_suffix(".amber").read_bytes() == blob, p.name
 
 
 @pytest.mark.parametrize("case_dir", VALID, ids=[p.name for p in VALID])

@@ -2322,14 +2322,21 @@ def wire_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
     ]
 
 
-def write_invalid(w: Writer, models: dict[str, bytes]) -> None:
+def invalid_cases(
+    models: dict[str, bytes],
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """(base case, (name, code, description, bytes)) of every invalid file."""
     base = invalid_base(models)
     tree_base = f"{TREE_INVALID_BASE}-sk{VERSION}"
     files = [(base, f) for f in invalid_files(models[base])]
     files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
     files += tree_value_invalid_files(models)
     files += [(base, f) for f in wire_invalid_files(models[base])]
-    for base, (name, code, description, blob) in files:
+    return files
+
+
+def write_invalid(w: Writer, models: dict[str, bytes]) -> None:
+    for base, (name, code, description, blob) in invalid_cases(models):
         try:
             amber.validate(blob)
         except amber.AmberError as exc:
