@@ -19,6 +19,7 @@ import random
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from google.protobuf.descriptor import FieldDescriptor as FD
@@ -271,7 +272,22 @@ def mutate_field(m: pb.Manifest, rng: random.Random, donors: list[pb.Manifest]) 
     return f"set {site.path} = {value!r}"[:200]
 
 
+#: (id of a donor manifest, message type) -> its messages of that type. Donors are the corpus'
+#: decoded manifests, never changed (swaps copy from them), so the walk is done once each.
+_BY_TYPE: dict[tuple[int, str], tuple[Any, list]] = {}
+
+
 def _same_type_messages(m, full_name: str) -> list:
+    key = (id(m), full_name)
+    hit = _BY_TYPE.get(key)
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    found = _walk_same_type(m, full_name)
+    _BY_TYPE[key] = (m, found)
+    return found
+
+
+def _walk_same_type(m, full_name: str) -> list:
     found = []
 
     def walk(msg):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from ._errors import FormatError
@@ -94,6 +95,12 @@ MAX_ESTIMATORS = 1 << 16
 
 def _within_limits(c: Counts) -> None:
     """Checked each time a count grows: the walk stops at the first fault it meets."""
+    if (
+        c.items <= MAX_MANIFEST_ITEMS
+        and c.estimators <= MAX_ESTIMATORS
+        and c.tensors <= MAX_TENSORS
+    ):
+        return
     for what, limit, found in (
         ("manifest items", MAX_MANIFEST_ITEMS, c.items),
         ("estimator count", MAX_ESTIMATORS, c.estimators),
@@ -196,6 +203,8 @@ def _field(buf: bytes, pos: int, end: int, f: _Field, wire: int, depth: int, c: 
     if f.repeated and wire == _LEN and f.wire != _LEN:
         n, pos = _varint(buf, pos, end)
         run_end = _take(buf, pos, end, n)
+        if n >= _FAST_RUN and f.type in _FAST_TYPES:
+            return _packed_run(buf, pos, run_end, f, c)
         while pos < run_end:
             c.items += 1
             _within_limits(c)
@@ -230,6 +239,60 @@ def _value(buf: bytes, pos: int, end: int, f: _Field, depth: int, c: Counts) -> 
     else:
         _message(buf, start, stop, f.message, depth + 1, c)  # type: ignore[arg-type]
     return stop
+
+
+#: Packed runs at least this long, of types with no range rule beyond 64 bits, are checked
+#: with numpy: the same verdicts and counts as the element-by-element walk, far faster.
+_FAST_RUN = 64
+_FAST_TYPES = frozenset({_T.TYPE_INT64, _T.TYPE_UINT64, _T.TYPE_DOUBLE, _T.TYPE_FIXED32})
+
+
+def _packed_run(buf: bytes, pos: int, end: int, f: _Field, c: Counts) -> int:
+    """A packed run as the element-by-element walk sees it: element k is counted (and the
+    limits compared) before it is read, so a limit crossed at or before the first faulty
+    element is reported, else the fault."""
+    run = np.frombuffer(buf, dtype=np.uint8, count=end - pos, offset=pos)
+    fault: tuple[int, int, str] | None = None  # (element index, byte offset, reason)
+    if f.wire == _VARINT:
+        ends = np.flatnonzero(run < 0x80)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts + 1
+        last = run[ends]
+        bad = (lengths > 10) | ((lengths == 10) & (last > 1)) | ((lengths > 1) & (last == 0))
+        complete = len(ends)
+        if bad.any():
+            k = int(np.argmax(bad))
+            n, b = int(lengths[k]), int(last[k])
+            why = (
+                "a varint is longer than 10 bytes"
+                if n > 10
+                else "a varint exceeds 64 bits"
+                if n == 10 and b > 1
+                else "a varint is not in its shortest form"
+            )
+            fault = (k, pos + int(starts[k]), why)
+        elif complete == 0 or ends[-1] != len(run) - 1:
+            at = int(ends[-1]) + 1 if complete else 0
+            why = (
+                "a varint is longer than 10 bytes"
+                if len(run) - at > 10
+                else "a varint runs past the end of its message"
+            )
+            fault = (complete, pos + at, why)
+    else:
+        size = 8 if f.wire == _I64 else 4
+        complete = len(run) // size
+        if len(run) % size:
+            fault = (complete, pos + complete * size, f"{size} bytes announced, fewer remain")
+    elements = complete if fault is None else fault[0] + 1
+    room = MAX_MANIFEST_ITEMS - c.items  # elements that fit before the limit is crossed
+    if elements > room:
+        c.items += room + 1
+        _within_limits(c)
+    c.items += elements
+    if fault is not None:
+        raise _Fail(fault[1], fault[2])
+    return end
 
 
 def _skip(buf: bytes, pos: int, end: int, wire: int, tag_at: int) -> int:

@@ -141,3 +141,32 @@ def test_walk_runs_before_decoding_in_validate() -> None:
         amber.validate(blob)
     assert info.value.code == "E_MANIFEST_DECODE"
     assert "Manifest.estimator" in str(info.value)
+
+
+def _verdict(manifest: bytes) -> tuple[str, str]:
+    try:
+        return ("ok", repr(_wire.check(manifest)))
+    except amber.AmberError as exc:
+        return (exc.code, str(exc))
+
+
+@pytest.mark.parametrize("items_limit", [_wire.MAX_MANIFEST_ITEMS, 40, 130])
+def test_packed_fast_path_agrees_with_the_element_walk(monkeypatch, items_limit) -> None:
+    import random
+
+    rng = random.Random(1203)
+    monkeypatch.setattr(_wire, "MAX_MANIFEST_ITEMS", items_limit)
+    alphabet = [0x00, 0x01, 0x02, 0x7F, 0x80, 0x81, 0xFF]
+    for _ in range(1500):
+        n = rng.randrange(60, 200)
+        run = bytes(
+            rng.choice(alphabet) if rng.random() < 0.7 else rng.randrange(256) for _ in range(n)
+        )
+        shapes = _len(3, _len(3, run))  # TensorInfo.shape, packed uint64
+        floats = _len(4, _len(17, _len(4, _len(2, _len(1, run)))))  # FloatLabels.values
+        for manifest in (shapes, floats):
+            monkeypatch.setattr(_wire, "_FAST_RUN", 64)
+            fast = _verdict(manifest)
+            monkeypatch.setattr(_wire, "_FAST_RUN", 1 << 62)
+            slow = _verdict(manifest)
+            assert fast == slow, (run.hex(), fast, slow)
