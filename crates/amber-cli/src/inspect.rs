@@ -419,6 +419,26 @@ fn esc(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A one-line message for the terminal (an error that may quote names from the file): every
+/// character a terminal would not show as itself, line breaks included, becomes `\u{hex}`, so a
+/// file can neither send escape sequences nor forge lines. Backslashes stay as they are:
+/// messages quote names with Rust's `{:?}`, which escapes them already.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let shown = |c: char| c == '\\' || shows_as_itself(c);
+    if s.chars().all(shown) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if shown(c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `serde_json`'s pretty printer, which escapes `"`, `\` and C0 controls, made to escape as
 /// `\uXXXX` every other character `shows_as_itself` refuses (DEL, C1, bidi and zero-width
 /// characters): the document decodes to the same strings and prints safely on a terminal.

@@ -220,7 +220,7 @@ fn main() -> ExitCode {
             // The reader of our stdout went away (`amber ... | head`): nothing to report.
             return ExitCode::SUCCESS;
         }
-        eprintln!("error: {}", describe(&e));
+        eprintln!("error: {}", inspect::printable(&describe(&e)));
         ExitCode::FAILURE
     })
 }
@@ -258,7 +258,12 @@ fn validate(files: &[PathBuf]) -> ExitCode {
             }
             Err(e) => {
                 all_ok = false;
-                format!("FAIL {}: {}", file.display(), describe(&e.into()))
+                let message = describe(&e.into());
+                format!(
+                    "FAIL {}: {}",
+                    inspect::printable(&file.display().to_string()),
+                    inspect::printable(&message)
+                )
             }
         };
         if let Err(e) = write_stdout(format!("{line}\n").as_bytes()) {

@@ -1104,3 +1104,27 @@ fn inspect_of_the_terminal_escape_reproducer_is_safe() {
         );
     }
 }
+
+#[test]
+fn error_messages_quoting_the_file_are_terminal_safe() {
+    // issue #8: a feature name from the file reaches the E_INPUT message of `predict`, and a
+    // file name the FAIL line of `validate`; neither may carry escape sequences or line breaks.
+    let f = Files::new();
+    let model = f.put("hostile.amber", &hostile_strings_file());
+    let csv = f.put("x.csv", b"other\n1.0\n");
+    let out = amber(&[&"predict", &model, &"--input", &csv]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("E_INPUT"), "{err}");
+    assert_terminal_safe(&err);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let bad = f.put("bad\u{1b}[2J\nname.amber", b"not an amber file");
+    let out = amber(&[&"validate", &bad]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.starts_with("FAIL ") && shown.contains("E_MAGIC"),
+        "{shown}"
+    );
+    assert_terminal_safe(&shown);
+    assert_eq!(shown.trim_end().lines().count(), 1, "{shown}");
+}
