@@ -11,6 +11,7 @@ the allow-lists; a seeded mutation run over the whole corpus checks the contract
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -28,6 +29,9 @@ from amber._sklearn import _common
 from conftest import ROOT, VECTORS
 
 HOSTILE = ROOT / "tests" / "hostile"
+#: The children's environment: one OpenMP thread (HistGradientBoosting's predict spins its
+#: threads, which costs seconds per call on a busy machine; the contract is the same).
+_ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -104,7 +108,11 @@ def reproducers() -> dict[str, Any]:
     """Each reproducer's outcome (or why there is none: the child died at it)."""
     paths = [str(HOSTILE / f"{name}.amber") for name in sorted(REPRODUCERS)]
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, *paths], capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", _CHILD, *paths],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_ONE_THREAD,
     )
     out: dict[str, Any] = {}
     current = None
@@ -467,6 +475,7 @@ def test_seeded_mutations_of_every_corpus_file() -> None:
         capture_output=True,
         text=True,
         timeout=300,
+        env=_ONE_THREAD,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     prefix = "@@hostile "
