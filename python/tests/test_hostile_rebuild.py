@@ -387,6 +387,17 @@ def test_isolation_forest_denominator_is_scikit_learns() -> None:
     )
 
 
+def test_init_clip_bound_scikit_learn_cannot_compute_is_refused() -> None:
+    """A custom init's clip bound below scikit-learn's own (found by the differential
+    fuzzer: 5e-324 gave another decision_function in Python than in Rust)."""
+    if _version(sklearn.__version__) < (1, 4, 0):
+        pytest.skip("scikit-learn < 1.4 applies the file's bound itself")
+    case = "gb_classifier_init_tree_exponential-sk1.9.1"
+    data = _edit(case, lambda m: setattr(m.estimator.boosting, "init_eps", 5e-324))
+    amber.validate(data)
+    assert _code(data, "init_eps") == "E_PROVENANCE"
+
+
 def test_hgb_binning_is_the_bodys() -> None:
     """predict sets bit int(v) of a 256-bit set for each categorical threshold, unchecked:
     the binning's categorical part must be the body's."""

@@ -648,6 +648,14 @@ def _match_init(est: Any, body: pb.Boosting, ctx: DecodeCtx) -> None:
             f"init_link {pb.BoostingInitLink.Name(body.init_link)} does not fit this model",
         )
     if new:
+        if body.init_link != pb.BOOSTING_INIT_LINK_PREDICT and body.init_eps < EPS64:
+            # `_init_raw_predictions` (_gb.py) clips the init's probabilities to [eps64,
+            # 1 - eps64] before any link sees them: a narrower bound cannot be computed.
+            raise refuse(
+                type_name(est),
+                f"the body's init_eps {body.init_eps!r} is below the bound {EPS64!r} this "
+                "scikit-learn clips the init's probabilities to first",
+            )
         est._loss.link = _ProducerInitLink(est._loss.link, body.init_link, body.init_eps)
     else:
         est._loss = _OldLossInit(est._loss, None, (body.init_link, body.init_eps))
