@@ -156,9 +156,10 @@ def test_records_that_do_not_form_one_tree_load_as_before() -> None:
     assert model.predict(X).tolist() == [1.0, 2.0, 2.0]
 
 
-def test_leaves_pointing_at_other_rows_get_those_rows() -> None:
-    """values_for_every_node with leaves that point at each other's rows: each leaf's row
-    of tree_.value is the one it points at, internal nodes keep their own."""
+def test_leaves_pointing_at_other_rows_are_refused() -> None:
+    """values_for_every_node with leaves that point at each other's rows: the layout
+    prescribes each leaf's own row (spec/estimators.md, TreeEnsemble rule 7), so both
+    readers refuse it and the rebuild never sees it."""
     rows = [
         (0.5, 0, 2),
         (0.0, LEAF, 2),
@@ -169,10 +170,8 @@ def test_leaves_pointing_at_other_rows_get_those_rows() -> None:
     ]
     values = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0]).reshape(6, 1, 1)
     blob = _forest_file(rows, [0, 3, 6], values, every=True)
-    for fast, by_field in _both_builds(blob):
-        _assert_same_trees(fast, by_field)
-        assert fast[0].value[:, 0, 0].tolist() == [10.0, 30.0, 20.0]
-        assert fast[1].value[:, 0, 0].tolist() == [40.0, 50.0, 60.0]
+    assert _code(amber.validate, blob) == "E_MODEL"
+    assert _code(amber.loads, blob) == "E_MODEL"
 
 
 # ---------------------------------------------------------------------------- record checks
