@@ -55,19 +55,19 @@ REPRODUCERS = {
     # An unknown producer type (with terminal escapes in it).
     "inspect_terminal_escape": "E_PROVENANCE",
     # memory/: huge declared n_features_in.
-    "fuzz_s2_rustcrash_b30_m95": "E_LIMIT",
-    "nfeat_gb_tree_init_1e8": "E_LIMIT",
-    "nfeat_gb_tree_init_2p33": "E_LIMIT",
-    "nfeat_gb_tree_init_2p61": "E_LIMIT",
+    "fuzz_s2_rustcrash_b30_m95": "E_PROVENANCE",
+    "nfeat_gb_tree_init_1e8": "E_PROVENANCE",
+    "nfeat_gb_tree_init_2p33": "E_PROVENANCE",
+    "nfeat_gb_tree_init_2p61": "E_PROVENANCE",
     "nfeat_hgb_cat_1e6": "E_PROVENANCE",  # within the limit; its binning has 4 features
-    "nfeat_hgb_cat_1e8": "E_LIMIT",
-    "nfeat_hgb_cat_2p33": "E_LIMIT",
-    "nfeat_hgb_cat_2p61": "E_LIMIT",
-    "nfeat_hgb_num_1e8": "E_LIMIT",
-    "nfeat_hgb_num_2p33": "E_LIMIT",
+    "nfeat_hgb_cat_1e8": "E_PROVENANCE",
+    "nfeat_hgb_cat_2p33": "E_PROVENANCE",
+    "nfeat_hgb_cat_2p61": "E_PROVENANCE",
+    "nfeat_hgb_num_1e8": "E_PROVENANCE",
+    "nfeat_hgb_num_2p33": "E_PROVENANCE",
     "nfeat_iforest_maxfeat_1e6": None,  # within the limit: loads and predicts
-    "nfeat_iforest_maxfeat_1e8": "E_LIMIT",
-    "nfeat_iforest_maxfeat_2p61": "E_LIMIT",
+    "nfeat_iforest_maxfeat_1e8": "E_PROVENANCE",
+    "nfeat_iforest_maxfeat_2p61": "E_PROVENANCE",
 }
 
 #: Loads each file, then runs every method on a few rows; prints one JSON line per file
@@ -439,11 +439,11 @@ def test_max_unbacked_features_rule() -> None:
     assert f(0) == 2**20 and f(2**16) == 2**20 and f(2**17) == 2**21 and f(10**9) == 16 * 10**9
 
 
-def test_features_beyond_the_limit_are_e_limit() -> None:
+def test_features_beyond_the_limit_are_e_provenance() -> None:
     model = _model(FOREST)
     n = _common.max_unbacked_features(len(model) + 64) + 1
     data = _edit(FOREST, lambda m: setattr(m.estimator, "n_features_in", n))
-    assert _code(data, "MAX_UNBACKED_FEATURES") == "E_LIMIT"
+    assert _code(data, "MAX_UNBACKED_FEATURES") == "E_PROVENANCE"
 
 
 # ---------------------------------------------------------------------------- the last net

@@ -557,16 +557,18 @@ def read_attributes(cls: type, msg: pb.Estimator, ctx: DecodeCtx, facts: Facts) 
 
 
 def check_features(producer: str, n: int, file_length: int) -> None:
-    """E_LIMIT when the estimator declares more features than MAX_UNBACKED_FEATURES
+    """E_PROVENANCE when the estimator declares more features than MAX_UNBACKED_FEATURES
     (spec/sklearn.md): a rebuild allocates per-feature state that no tensor of the file
     backs (HistGradientBoosting's categorical masks and maps, IsolationForest's feature
     sets, GradientBoosting's probe row, a tree's feature_importances_)."""
     limit = max_unbacked_features(file_length)
     if n > limit:
         raise AmberError(
-            "E_LIMIT",
+            "E_PROVENANCE",
             f"{producer}: n_features_in {n} exceeds MAX_UNBACKED_FEATURES ({limit} for a file "
-            f"of {file_length} bytes)",
+            f"of {file_length} bytes): rebuilding it would allocate per-feature state that no "
+            "tensor of the file backs; a reader that predicts from the body alone (the Rust "
+            "reader, amber predict) needs none",
         )
 
 
