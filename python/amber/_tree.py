@@ -22,6 +22,7 @@ MAX_DEPTH = 32
 #: Body kinds this reader knows, with the body fields (in tag order) that name tensors.
 BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "standard_scaler": ("mean", "scale", "var", "n_samples_seen"),
+    "feature_affine": ("sub", "div", "mul", "add"),
     "linear": ("coef", "intercept"),
     "pipeline": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
@@ -231,7 +232,15 @@ class _Checker:
                 f"n_features_in {est.n_features_in}",
             )
         if (
-            body in ("linear", "standard_scaler", "tree_ensemble", "boosting", "isolation_forest")
+            body
+            in (
+                "linear",
+                "standard_scaler",
+                "feature_affine",
+                "tree_ensemble",
+                "boosting",
+                "isolation_forest",
+            )
             and est.n_features_in == 0
         ):
             raise ModelError("E_MODEL", f"{where}: n_features_in must be at least 1")
@@ -255,6 +264,8 @@ class _Checker:
             return self.boosting(est, depth, path)
         if body == "isolation_forest":
             return self.isolation_forest(est, where)
+        if body == "feature_affine":
+            return self.feature_affine(est, where)
         return out
 
     def single_output_regression_trees(self, t: pb.TreeEnsemble, n_features: int, where: str):
@@ -414,6 +425,37 @@ class _Checker:
                 "E_MODEL", f"{where}: isolation_forest.offset must be finite, is {body.offset}"
             )
         return None
+
+    def feature_affine(self, est: pb.Estimator, where: str) -> int:
+        """spec/estimators.md, "FeatureAffine", in the Rust reader's order: each of sub,
+        div, mul, add (rule 1) f64 [n_features_in] and (rule 2) finite, div also > 0; then
+        (rule 3) a clip range of two finite bounds with lo < hi."""
+        a = est.feature_affine
+        n = est.n_features_in
+        for field in BODY_TENSOR_FIELDS["feature_affine"]:
+            name = getattr(a, field)
+            if not name:
+                continue
+            shape = self.tensor(name, where, (pb.DTYPE_F64,), (1,))
+            if shape[0] != n:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{where}: feature_affine.{field} has shape {list(shape)}, expected [{n}]",
+                )
+            if self.data is not None:
+                v = self.data(name)
+                ok = np.isfinite(v) & (v > 0.0) if field == "div" else np.isfinite(v)
+                if not ok.all():
+                    need = "finite and > 0" if field == "div" else "finite"
+                    raise ModelError("E_MODEL", f"{where}: feature_affine.{field} must be {need}")
+        if a.HasField("clip"):
+            lo, hi = a.clip.lo, a.clip.hi
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise ModelError(
+                    "E_MODEL",
+                    f"{where}: feature_affine.clip [{lo}, {hi}] must be two finite bounds, lo < hi",
+                )
+        return n
 
     def _n_features(self, est: pb.Estimator, n: int, where: str) -> None:
         if est.n_features_in and est.n_features_in != n:
@@ -784,7 +826,7 @@ def _input_width(est: pb.Estimator) -> int:
 
 def _transforms(est: pb.Estimator) -> bool:
     body = est.WhichOneof("body")
-    if body == "standard_scaler":
+    if body in ("standard_scaler", "feature_affine"):
         return True
     if body == "pipeline":
         last = est.pipeline.steps[-1]

@@ -60,8 +60,8 @@ pub struct ModelError {
 #[derive(Debug, Serialize)]
 pub struct EstimatorReport {
     producer_type: String,
-    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest` (the
-    /// manifest's oneof name).
+    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest`,
+    /// `feature_affine` (the manifest's oneof name).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -77,6 +77,19 @@ pub struct EstimatorReport {
     tree_ensemble: Option<TreeReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     isolation_forest: Option<IsolationForestReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_affine: Option<FeatureAffineReport>,
+}
+
+/// A per-feature affine body: tensor names (null when a step is absent) and the clip range.
+#[derive(Debug, Serialize)]
+pub struct FeatureAffineReport {
+    sub: Option<String>,
+    div: Option<String>,
+    mul: Option<String>,
+    add: Option<String>,
+    /// `[lo, hi]`, or null when the output is not clipped.
+    clip: Option<[f64; 2]>,
 }
 
 /// An isolation forest body: its trees, the denominator and the offset.
@@ -210,6 +223,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::Pipeline(_) => "pipeline",
         Body::TreeEnsemble(_) => "tree_ensemble",
         Body::IsolationForest(_) => "isolation_forest",
+        Body::FeatureAffine(_) => "feature_affine",
         _ => "unknown",
     }
 }
@@ -300,6 +314,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         pipeline: None,
         tree_ensemble: None,
         isolation_forest: None,
+        feature_affine: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -319,6 +334,15 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             });
         }
         Body::TreeEnsemble(t) => report.tree_ensemble = Some(tree_report(t)),
+        Body::FeatureAffine(a) => {
+            report.feature_affine = Some(FeatureAffineReport {
+                sub: a.sub.clone(),
+                div: a.div.clone(),
+                mul: a.mul.clone(),
+                add: a.add.clone(),
+                clip: a.clip.map(|(lo, hi)| [lo, hi]),
+            });
+        }
         Body::IsolationForest(i) => {
             report.isolation_forest = Some(IsolationForestReport {
                 trees: tree_report(&i.trees),
@@ -633,6 +657,24 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
                 .map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
             let _ = writeln!(out, "{pad}{:<16}{text}", format!("{k}:"));
         }
+    }
+    if let Some(a) = &e.feature_affine {
+        for (k, v) in [
+            ("sub", &a.sub),
+            ("div", &a.div),
+            ("mul", &a.mul),
+            ("add", &a.add),
+        ] {
+            let text = v
+                .as_deref()
+                .map_or_else(|| "(absent)".to_owned(), |n| tensor_ref(c, n));
+            let _ = writeln!(out, "{pad}{:<16}{text}", format!("{k}:"));
+        }
+        let clip = a.clip.map_or_else(
+            || "(absent)".to_owned(),
+            |[lo, hi]| format!("[{lo:?}, {hi:?}]"),
+        );
+        let _ = writeln!(out, "{pad}clip:           {clip}");
     }
     if let Some(l) = &e.linear {
         let _ = writeln!(out, "{pad}link:           {}", l.link);

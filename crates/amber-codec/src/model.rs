@@ -138,6 +138,24 @@ pub enum Body {
     Boosting(Boosting),
     /// Anomaly scores from path lengths.
     IsolationForest(IsolationForest),
+    /// Per-feature `clip((((x - sub) / div) * mul) + add, lo, hi)`, each step optional.
+    FeatureAffine(FeatureAffine),
+}
+
+/// Per-feature affine map: subtract, divide, multiply, add, then clip, each step optional
+/// and applied in that order (spec/estimators.md, "FeatureAffine").
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeatureAffine {
+    /// f64 `[n_features]`, subtracted first.
+    pub sub: Option<String>,
+    /// f64 `[n_features]`, divides second.
+    pub div: Option<String>,
+    /// f64 `[n_features]`, multiplies third.
+    pub mul: Option<String>,
+    /// f64 `[n_features]`, added fourth.
+    pub add: Option<String>,
+    /// `(lo, hi)`: the result is clipped to `[lo, hi]` last.
+    pub clip: Option<(f64, f64)>,
 }
 
 /// `z = (x - mean) / scale`, each part optional.
@@ -365,6 +383,11 @@ impl Estimator {
                 }
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
+            Body::FeatureAffine(a) => {
+                for name in [&a.sub, &a.div, &a.mul, &a.add].into_iter().flatten() {
+                    f(path, name);
+                }
+            }
             Body::Pipeline(p) => {
                 for step in &p.steps {
                     if let Some(est) = &step.estimator {
@@ -545,6 +568,13 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
                 offset: i.offset,
             })
         }
+        raw::estimator::Body::FeatureAffine(a) => Body::FeatureAffine(FeatureAffine {
+            sub: non_empty(a.sub),
+            div: non_empty(a.div),
+            mul: non_empty(a.mul),
+            add: non_empty(a.add),
+            clip: a.clip.map(|c| (c.lo, c.hi)),
+        }),
         raw::estimator::Body::Pipeline(p) => {
             let mut steps = Vec::with_capacity(p.steps.len());
             for step in p.steps {
@@ -858,6 +888,13 @@ impl From<Estimator> for raw::Estimator {
                     offset: i.offset,
                 })
             }
+            Body::FeatureAffine(a) => raw::estimator::Body::FeatureAffine(raw::FeatureAffine {
+                sub: a.sub.unwrap_or_default(),
+                div: a.div.unwrap_or_default(),
+                mul: a.mul.unwrap_or_default(),
+                add: a.add.unwrap_or_default(),
+                clip: a.clip.map(|(lo, hi)| raw::Clip { lo, hi }),
+            }),
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
                     .steps

@@ -202,6 +202,7 @@ impl Model {
                 Body::Pipeline(_) => "a pipeline body",
                 Body::TreeEnsemble(_) => "a tree_ensemble body",
                 Body::IsolationForest(_) => "an isolation_forest body",
+                Body::FeatureAffine(_) => "a feature_affine body",
                 _ => "this estimator",
             }
             .to_owned()

@@ -23,6 +23,7 @@ use crate::iforest;
 use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
+use crate::preprocessing::feature_affine;
 use crate::traits::Estimator;
 use crate::tree;
 
@@ -53,6 +54,7 @@ fn build_estimator<B: Source>(
         Body::Pipeline(p) => Box::new(pipeline(c, p, declared, path)?),
         Body::TreeEnsemble(t) => Box::new(tree::build(c, t, leaf_n()?, path)?),
         Body::IsolationForest(i) => Box::new(iforest::build(c, i, leaf_n()?, path)?),
+        Body::FeatureAffine(a) => Box::new(feature_affine::build(c, a, leaf_n()?, path)?),
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -124,7 +126,7 @@ fn f64_tensor<B: Deref<Target = [u8]>>(
 }
 
 /// An f64 tensor of shape exactly `[n]`.
-fn f64_vector<B: Deref<Target = [u8]>>(
+pub(crate) fn f64_vector<B: Deref<Target = [u8]>>(
     c: &Container<B>,
     name: &str,
     n: usize,

@@ -1,0 +1,8 @@
+//! The `sklearn.preprocessing` family, one file per body: `standard_scaler`
+//! (`StandardScaler`) and `feature_affine` (`MinMaxScaler`, `MaxAbsScaler`, `RobustScaler`,
+//! which share one per-feature arithmetic).
+
+pub(crate) mod feature_affine;
+pub(crate) mod standard_scaler;
+
+pub(crate) use standard_scaler::StandardScaler;
