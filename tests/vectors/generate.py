@@ -46,7 +46,12 @@ from sklearn.ensemble import (  # noqa: E402
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
 from sklearn.tree import (  # noqa: E402
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -552,11 +557,109 @@ def _tree_cases(version: str) -> list[Case]:
                 ),
             )
         )
+    cases.extend(_affine_cases(version))
     cases.extend(_iforest_cases(version))
     cases.extend(_hgb_cases(version))
     cases.extend(_gb_cases(version))
     for case in cases:
         case.name = f"{case.name}-sk{version}"
+    return cases
+
+
+# ---------------------------------------------------------------------------- feature affine
+
+
+def _affine_data(seed: int, zero: float = 7.0, nan: bool = False, frame: bool = False):
+    """Scaler data: feature 2 constant (`zero` in training: range, max |x| and IQR 0, so
+    the scale is 1), test rows past the training range (x 3 and shifted, for clip), NaN rows
+    and, with `nan`, NaN in training too."""
+    train, test = _data(seed)
+    train[:, 2] = zero
+    if nan:
+        train = _with_nan(train, seed + 1)
+    wide = test[6:16] * 3.0 - np.array([5.0, 50.0, 1.0, 2000.0])
+    test = np.ascontiguousarray(np.concatenate([test, wide, _nan_rows(test)]))
+    X = pd.DataFrame(train, columns=FEATURE_NAMES) if frame else train
+    return X, None, test
+
+
+def _affine(est, seed: int, **data: Any):
+    return lambda: _fit(est, *_affine_data(seed, **data))
+
+
+def _affine_cases(version: str) -> list[Case]:
+    """MinMaxScaler, MaxAbsScaler, RobustScaler: the FeatureAffine body (written per
+    version, as the tree cases: <case>-sk<version>)."""
+    cases = [
+        Case(
+            "minmax_scaler",
+            "MinMaxScaler, defaults (no clip): test rows outside the training range leave "
+            "[0, 1]; feature 2 constant (range 0, scale_ from 1); NaN passes through.",
+            _affine(MinMaxScaler(), SEED + 300),
+        ),
+        Case(
+            "minmax_scaler_clip",
+            "MinMaxScaler(feature_range=(-1, 2), clip=True), NaN in training (ignored by the "
+            "fit): out-of-range rows are clipped to [-1, 2]; NaN stays NaN.",
+            _affine(MinMaxScaler(feature_range=(-1, 2), clip=True), SEED + 301, nan=True),
+        ),
+        Case(
+            "minmax_scaler_range",
+            "MinMaxScaler(feature_range=(-3.5, 0.25)), no clip.",
+            _affine(MinMaxScaler(feature_range=(-3.5, 0.25)), SEED + 302),
+        ),
+        Case(
+            "maxabs_scaler",
+            "MaxAbsScaler: feature 2 is all zero in training (max |x| 0, scale_ 1); NaN in "
+            "training and test.",
+            _affine(MaxAbsScaler(), SEED + 303, zero=0.0, nan=True),
+        ),
+        Case(
+            "robust_scaler",
+            "RobustScaler, defaults: (x - median) / IQR; feature 2 constant (IQR 0, scale_ 1); "
+            "NaN in training (ignored by the fit) and test.",
+            _affine(RobustScaler(), SEED + 304, nan=True),
+        ),
+        Case(
+            "robust_scaler_no_centering",
+            "RobustScaler(with_centering=False, quantile_range=(10, 90)): divides only.",
+            _affine(RobustScaler(with_centering=False, quantile_range=(10.0, 90.0)), SEED + 305),
+        ),
+        Case(
+            "robust_scaler_no_scaling",
+            "RobustScaler(with_scaling=False): subtracts the median only.",
+            _affine(RobustScaler(with_scaling=False), SEED + 306),
+        ),
+        Case(
+            "robust_scaler_unit_variance",
+            "RobustScaler(unit_variance=True, quantile_range=(20, 75)), on a DataFrame: scale_ "
+            "divided by the normal's quantile spread.",
+            _affine(
+                RobustScaler(unit_variance=True, quantile_range=(20.0, 75.0)),
+                SEED + 307,
+                frame=True,
+            ),
+            feature_names=True,
+        ),
+        Case(
+            "pipeline_minmax_logistic_dataframe",
+            "Pipeline(MinMaxScaler(clip=True), LogisticRegression multiclass) on a DataFrame.",
+            lambda: _fit(
+                Pipeline([("scale", MinMaxScaler(clip=True)), ("clf", LogisticRegression())]),
+                *_xy_classes(SEED + 308, [0, 1, 2], frame=True),
+            ),
+            feature_names=True,
+        ),
+    ]
+    if _at_least(version, (1, 9)):  # MaxAbsScaler.clip: in 1.9.1, not in 1.3.2
+        cases.append(
+            Case(
+                "maxabs_scaler_clip",
+                "MaxAbsScaler(clip=True) (a param of newer scikit-learn): out-of-range rows "
+                "are clipped to [-1, 1].",
+                _affine(MaxAbsScaler(clip=True), SEED + 309),
+            )
+        )
     return cases
 
 
@@ -1565,7 +1668,8 @@ def _methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
         if not hasattr(est, method):
             continue
         if method == "transform":
-            out[method] = {"exact": True}  # (x - mean) / scale: two IEEE operations
+            # StandardScaler, FeatureAffine: one IEEE operation per step, in numpy's order.
+            out[method] = {"exact": True}
             continue
         atol = _score_atol(est, X)
         is_classifier = hasattr(est, "classes_")
@@ -2141,6 +2245,60 @@ def tree_value_invalid_files(
             ),
         )
     )
+
+    def affine_element(field: str, value: float) -> Callable[[bytes], bytes]:
+        def edit_model(model: bytes) -> bytes:
+            body = _container.read_container(model).manifest.estimator.feature_affine
+            name = getattr(body, field)
+
+            def edit(values: np.ndarray) -> None:
+                values[1] = value
+
+            return _edit_tensor(model, name, edit)
+
+        return edit_model
+
+    def affine_width(model: bytes) -> bytes:
+        def edit(m: pb.Manifest) -> None:
+            m.estimator.n_features_in = N_FEATURES + 1
+
+        return _edit_manifest(model, edit)
+
+    def affine_clip_reversed(model: bytes) -> bytes:
+        def edit(m: pb.Manifest) -> None:
+            clip = m.estimator.feature_affine.clip
+            clip.lo, clip.hi = clip.hi, clip.lo
+
+        return _edit_manifest(model, edit)
+
+    for base, name, description, damage in (
+        (
+            "minmax_scaler",
+            "affine_wrong_width",
+            "FeatureAffine rule 1: n_features_in is 5, the mul and add vectors have 4 elements",
+            affine_width,
+        ),
+        (
+            "minmax_scaler",
+            "affine_add_nan",
+            "FeatureAffine rule 2: an element of add is NaN",
+            affine_element("add", float("nan")),
+        ),
+        (
+            "maxabs_scaler",
+            "affine_div_zero",
+            "FeatureAffine rule 2: an element of div is 0.0 (divisors are finite and > 0)",
+            affine_element("div", 0.0),
+        ),
+        (
+            "minmax_scaler_clip",
+            "affine_clip_reversed",
+            "FeatureAffine rule 3: the clip range is [2, -1] (lo must be below hi)",
+            affine_clip_reversed,
+        ),
+    ):
+        full = f"{base}-sk{VERSION}"
+        out.append((full, (name, "E_MODEL", description, damage(models[full]))))
 
     def baseline_infinite(model: bytes) -> bytes:
         name = _container.read_container(model).manifest.estimator.boosting.baseline

@@ -1,0 +1,244 @@
+"""MinMaxScaler, MaxAbsScaler, RobustScaler through the FeatureAffine body
+(spec/estimators.md section 10): fit with scikit-learn, dump, load, and compare transform
+outputs bit for bit, after `amber.load` and from the Rust CLI; the rebuild's refusals
+(spec/sklearn.md); the body rules in both readers.
+
+The Rust half runs when the release CLI is built (`cargo build --release -p amber-cli`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler
+
+import amber
+from amber._container import Tensor, read_container, write_container
+from amber._proto.amber.v1 import amber_pb2 as pb
+
+CLI = Path(__file__).resolve().parents[2] / "target" / "release" / "amber"
+HAS_MAXABS_CLIP = "clip" in MaxAbsScaler._get_param_names()
+
+
+def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    scales = np.array([1.0, 10.0, 0.1, 3.0, 1e-3])
+    train = rng.normal(size=(60, 5)) * scales + [0.5, -20.0, 3.0, 0.0, 7.0]
+    train[:, 3] = 0.0  # zero range, zero max |x|, zero IQR: scale 1
+    train[5, 1] = np.nan  # ignored by the fit
+    test = rng.normal(size=(40, 5)) * scales * 4.0  # well past the training range
+    test[3, 0] = np.nan
+    test[4, :] = np.nan
+    test[8, :] = -0.0
+    return train, test
+
+
+ESTIMATORS = [
+    MinMaxScaler(),
+    MinMaxScaler(clip=True),
+    MinMaxScaler(feature_range=(-3, 0.5), clip=True),
+    MinMaxScaler(feature_range=(2.0, 9.0)),
+    MaxAbsScaler(),
+    RobustScaler(),
+    RobustScaler(with_centering=False),
+    RobustScaler(with_scaling=False),
+    RobustScaler(with_centering=False, with_scaling=False),
+    RobustScaler(quantile_range=(5.0, 60.0)),
+    RobustScaler(unit_variance=True),
+]
+if HAS_MAXABS_CLIP:
+    ESTIMATORS.append(MaxAbsScaler(clip=True))
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype=np.float64).tobytes()
+
+
+def _rust_transform(model: bytes, X: np.ndarray, tmp_path: Path) -> np.ndarray:
+    (tmp_path / "m.amber").write_bytes(model)
+    np.save(tmp_path / "x.npy", X)
+    done = subprocess.run(
+        [
+            *(str(CLI), "predict", str(tmp_path / "m.amber"), "--input", str(tmp_path / "x.npy")),
+            *("--method", "transform", "--output", str(tmp_path / "z.npy")),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return np.load(tmp_path / "z.npy")
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=repr)
+def test_transform_is_bit_identical_after_load(est, tmp_path: Path) -> None:
+    train, test = _data()
+    est.fit(train)
+    want = est.transform(test)
+    model = amber.dumps(est)
+    back = amber.loads(model)
+    assert type(back) is type(est)
+    assert back.get_params() == est.get_params()
+    assert _bits(back.transform(test)) == _bits(want)
+    assert amber.dumps(back) == model  # canonical bytes
+    if CLI.exists():
+        assert _bits(_rust_transform(model, test, tmp_path)) == _bits(want)
+
+
+def test_dataframe_pipeline_with_feature_names(tmp_path: Path) -> None:
+    train, test = _data(1)
+    names = ["a", "b", "c", "d", "e"]
+    y = (np.nan_to_num(train[:, 0]) > 0.5).astype(int) + (np.nan_to_num(train[:, 2]) > 3.0)
+    pipe = Pipeline(
+        [("mm", MinMaxScaler(clip=True)), ("rb", RobustScaler()), ("clf", LogisticRegression())]
+    )
+    frame = pd.DataFrame(np.nan_to_num(train), columns=names)
+    pipe.fit(frame, y)
+    finite = np.nan_to_num(test, posinf=0.0, neginf=0.0)
+    back = amber.loads(amber.dumps(pipe))
+    assert list(back.feature_names_in_) == names
+    got = back.predict_proba(pd.DataFrame(finite, columns=names))
+    want = pipe.predict_proba(pd.DataFrame(finite, columns=names))
+    assert _bits(got) == _bits(want)
+    head = pipe[:-1].transform(pd.DataFrame(finite, columns=names))
+    assert _bits(back[:-1].transform(pd.DataFrame(finite, columns=names))) == _bits(head)
+
+
+def test_body_holds_what_transform_reads() -> None:
+    train, _ = _data()
+    m = read_container(amber.dumps(MinMaxScaler(feature_range=(-1, 2), clip=True).fit(train)))
+    a = m.manifest.estimator.feature_affine
+    assert (a.sub, a.div, a.mul, a.add) == ("", "", "scale_", "min_")
+    assert (a.clip.lo, a.clip.hi) == (-1.0, 2.0)
+    m = read_container(amber.dumps(RobustScaler(with_scaling=False).fit(train)))
+    a = m.manifest.estimator.feature_affine
+    assert (a.sub, a.div, a.HasField("clip")) == ("center_", "", False)
+
+
+# ---------------------------------------------------------------------------- refusals
+
+
+def _edited(est, edit) -> bytes:
+    train, _ = _data()
+    c = read_container(amber.dumps(est.fit(train)))
+    m = c.manifest
+    edit(m)
+    return write_container(m, c.all_tensors())
+
+
+def _provenance(blob: bytes) -> str:
+    with pytest.raises(amber.AmberError) as info:
+        amber.loads(blob)
+    assert info.value.code == "E_PROVENANCE", info.value
+    return str(info.value)
+
+
+def test_minmax_clip_must_be_its_feature_range() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.clip.hi = 3.0
+
+    assert "feature_range" in _provenance(_edited(MinMaxScaler(clip=True), edit))
+
+
+def test_minmax_body_clip_sets_the_param() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.clip.lo, m.estimator.feature_affine.clip.hi = 0.0, 1.0
+
+    _, test = _data()
+    est = amber.loads(_edited(MinMaxScaler(clip=False), edit))
+    assert est.clip is True
+    assert np.nanmax(est.transform(test)) <= 1.0
+
+
+def test_a_step_the_class_does_not_do_is_refused() -> None:
+    def add_sub(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.sub = m.estimator.feature_affine.mul
+
+    assert "sub" in _provenance(_edited(MinMaxScaler(), add_sub))
+    assert "sub" in _provenance(_edited(MaxAbsScaler(), add_sub_from_div))
+
+    def clip(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.clip.lo, m.estimator.feature_affine.clip.hi = -1.0, 1.0
+
+    assert "clip" in _provenance(_edited(RobustScaler(), clip))
+
+
+def add_sub_from_div(m: pb.Manifest) -> None:
+    m.estimator.feature_affine.sub = m.estimator.feature_affine.div
+
+
+def test_maxabs_clip_range_is_minus_one_one() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.clip.lo, m.estimator.feature_affine.clip.hi = -2.0, 1.0
+
+    assert "clip" in _provenance(_edited(MaxAbsScaler(), edit))
+
+
+def test_robust_flags_follow_the_body() -> None:
+    def drop_sub(m: pb.Manifest) -> None:
+        m.estimator.feature_affine.sub = ""
+
+    blob = _edited(RobustScaler(), drop_sub)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = amber.loads(blob)
+    assert (est.with_centering, est.center_) == (False, None)
+    assert est.with_scaling
+
+
+# ---------------------------------------------------------------------------- body rules
+
+
+def _with_element(c, name: str, i: int, value: float) -> bytes:
+    arr = c.array(name)
+    arr[i] = value
+    tensors = [Tensor.from_array(name, arr) if t.name == name else t for t in c.all_tensors()]
+    return write_container(c.manifest, tensors)
+
+
+def _rule_files() -> dict[str, bytes]:
+    """One file per FeatureAffine rule broken (spec/estimators.md 10.1)."""
+    train, _ = _data()
+    c = read_container(amber.dumps(MinMaxScaler(clip=True).fit(train)))
+    a = c.manifest.estimator.feature_affine
+    out = {
+        "mul_nan": _with_element(c, a.mul, 2, np.nan),
+        "add_inf": _with_element(c, a.add, 2, np.inf),
+    }
+    for lo, hi in ((1.0, 1.0), (2.0, 1.0), (0.0, np.inf), (np.nan, 1.0)):
+        m = pb.Manifest()
+        m.CopyFrom(c.manifest)
+        m.estimator.feature_affine.clip.lo, m.estimator.feature_affine.clip.hi = lo, hi
+        out[f"clip_{lo}_{hi}"] = write_container(m, c.all_tensors())
+    m = pb.Manifest()
+    m.CopyFrom(c.manifest)
+    m.estimator.n_features_in = 6
+    out["wrong_width"] = write_container(m, c.all_tensors())
+    c = read_container(amber.dumps(MaxAbsScaler().fit(train)))
+    for value in (0.0, -1.0, np.nan):
+        out[f"div_{value}"] = _with_element(c, c.manifest.estimator.feature_affine.div, 0, value)
+    return out
+
+
+RULE_FILES = _rule_files()
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_body_rules_e_model_in_both_readers(name: str, tmp_path: Path) -> None:
+    blob = RULE_FILES[name]
+    with pytest.raises(amber.AmberError) as info:
+        amber.validate(blob)
+    assert info.value.code == "E_MODEL"
+    if CLI.exists():
+        (tmp_path / "m.amber").write_bytes(blob)
+        done = subprocess.run(
+            [str(CLI), "validate", str(tmp_path / "m.amber")], capture_output=True, text=True
+        )
+        assert done.returncode != 0
+        assert "E_MODEL" in done.stderr + done.stdout
