@@ -23,6 +23,7 @@ MAX_DEPTH = 32
 BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "standard_scaler": ("mean", "scale", "var", "n_samples_seen"),
     "feature_affine": ("sub", "div", "mul", "add"),
+    "binarizer": (),
     "linear": ("coef", "intercept"),
     "pipeline": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
@@ -237,6 +238,7 @@ class _Checker:
                 "linear",
                 "standard_scaler",
                 "feature_affine",
+                "binarizer",
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
@@ -266,6 +268,10 @@ class _Checker:
             return self.isolation_forest(est, where)
         if body == "feature_affine":
             return self.feature_affine(est, where)
+        if body == "binarizer":
+            if not math.isfinite(est.binarizer.threshold):
+                raise ModelError("E_MODEL", f"{where}: binarizer.threshold must be finite")
+            return est.n_features_in
         return out
 
     def single_output_regression_trees(self, t: pb.TreeEnsemble, n_features: int, where: str):
@@ -826,7 +832,7 @@ def _input_width(est: pb.Estimator) -> int:
 
 def _transforms(est: pb.Estimator) -> bool:
     body = est.WhichOneof("body")
-    if body in ("standard_scaler", "feature_affine"):
+    if body in ("standard_scaler", "feature_affine", "binarizer"):
         return True
     if body == "pipeline":
         last = est.pipeline.steps[-1]

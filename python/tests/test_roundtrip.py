@@ -22,7 +22,13 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.preprocessing import (
+    Binarizer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -320,6 +326,7 @@ GENERATOR_PRODUCERS = {
     MinMaxScaler: "sklearn.preprocessing.MinMaxScaler",
     MaxAbsScaler: "sklearn.preprocessing.MaxAbsScaler",
     RobustScaler: "sklearn.preprocessing.RobustScaler",
+    Binarizer: "sklearn.preprocessing.Binarizer",
     LinearRegression: "sklearn.linear_model.LinearRegression",
     Ridge: "sklearn.linear_model.Ridge",
     LogisticRegression: "sklearn.linear_model.LogisticRegression",

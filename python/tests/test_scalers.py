@@ -1,5 +1,5 @@
-"""MinMaxScaler, MaxAbsScaler, RobustScaler through the FeatureAffine body
-(spec/estimators.md section 10): fit with scikit-learn, dump, load, and compare transform
+"""MinMaxScaler, MaxAbsScaler, RobustScaler (the FeatureAffine body) and Binarizer
+(spec/estimators.md sections 10, 11): fit with scikit-learn, dump, load, and compare transform
 outputs bit for bit, after `amber.load` and from the Rust CLI; the rebuild's refusals
 (spec/sklearn.md); the body rules in both readers.
 
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler
+from sklearn.preprocessing import Binarizer, MaxAbsScaler, MinMaxScaler, RobustScaler
 
 import amber
 from amber._container import Tensor, read_container, write_container
@@ -126,7 +126,7 @@ def test_body_holds_what_transform_reads() -> None:
 
 def _edited(est, edit) -> bytes:
     train, _ = _data()
-    c = read_container(amber.dumps(est.fit(train)))
+    c = read_container(amber.dumps(est.fit(np.nan_to_num(train))))
     m = c.manifest
     edit(m)
     return write_container(m, c.all_tensors())
@@ -242,3 +242,48 @@ def test_body_rules_e_model_in_both_readers(name: str, tmp_path: Path) -> None:
         )
         assert done.returncode != 0
         assert "E_MODEL" in done.stderr + done.stdout
+
+
+# ---------------------------------------------------------------------------- Binarizer
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, -1.5, 1e-300, -1e308])
+def test_binarizer_is_exact_after_load_and_in_rust(threshold: float, tmp_path: Path) -> None:
+    _, test = _data()
+    test = np.nan_to_num(test)  # scikit-learn's Binarizer refuses NaN
+    test[0, :] = [threshold, -0.0, 0.0, np.nextafter(threshold, np.inf), 1.0]
+    est = Binarizer(threshold=threshold).fit(test)
+    want = est.transform(test)
+    model = amber.dumps(est)
+    back = amber.loads(model)
+    assert back.get_params() == est.get_params()
+    assert _bits(back.transform(test)) == _bits(want)
+    if CLI.exists():
+        assert _bits(_rust_transform(model, test, tmp_path)) == _bits(want)
+
+
+def test_binarizer_threshold_is_the_body_not_a_param() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.params.add(name="threshold").value.float_value = 3.0
+
+    blob = _edited(Binarizer(threshold=1.0), edit)
+    assert "threshold" in _provenance(blob)
+
+
+@pytest.mark.parametrize("threshold", [np.nan, np.inf, -np.inf])
+def test_binarizer_threshold_not_finite_is_e_model_in_both_readers(
+    threshold: float, tmp_path: Path
+) -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.binarizer.threshold = threshold
+
+    blob = _edited(Binarizer(), edit)
+    with pytest.raises(amber.AmberError) as info:
+        amber.validate(blob)
+    assert info.value.code == "E_MODEL"
+    if CLI.exists():
+        (tmp_path / "m.amber").write_bytes(blob)
+        done = subprocess.run(
+            [str(CLI), "validate", str(tmp_path / "m.amber")], capture_output=True, text=True
+        )
+        assert done.returncode != 0 and "E_MODEL" in done.stderr + done.stdout

@@ -47,6 +47,7 @@ from sklearn.ensemble import (  # noqa: E402
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
+    Binarizer,
     MaxAbsScaler,
     MinMaxScaler,
     RobustScaler,
@@ -647,6 +648,27 @@ def _affine_cases(version: str) -> list[Case]:
             lambda: _fit(
                 Pipeline([("scale", MinMaxScaler(clip=True)), ("clf", LogisticRegression())]),
                 *_xy_classes(SEED + 308, [0, 1, 2], frame=True),
+            ),
+            feature_names=True,
+        ),
+    ]
+    # Binarizer: scikit-learn refuses NaN here, so no NaN rows; the test rows hold values at
+    # the threshold (0.0 and -0.0 for the default, 2.5 itself for the other).
+    train, test = _data(SEED + 310)
+    at = test.copy()
+    at[::3, 1] = 2.5
+    cases += [
+        Case(
+            "binarizer",
+            "Binarizer, default threshold 0.0: x > 0 is 1.0, zeros and -0.0 are 0.0.",
+            lambda: _fit(Binarizer(), train, None, test),
+        ),
+        Case(
+            "binarizer_threshold_dataframe",
+            "Binarizer(threshold=2.5) on a DataFrame; feature 1 is exactly 2.5 in every third "
+            "test row (not above: 0.0).",
+            lambda: _fit(
+                Binarizer(threshold=2.5), pd.DataFrame(train, columns=FEATURE_NAMES), None, at
             ),
             feature_names=True,
         ),
@@ -2271,7 +2293,19 @@ def tree_value_invalid_files(
 
         return _edit_manifest(model, edit)
 
+    def binarizer_nan(model: bytes) -> bytes:
+        def edit(m: pb.Manifest) -> None:
+            m.estimator.binarizer.threshold = float("nan")
+
+        return _edit_manifest(model, edit)
+
     for base, name, description, damage in (
+        (
+            "binarizer",
+            "binarizer_threshold_nan",
+            "Binarizer rule 1: the threshold is NaN",
+            binarizer_nan,
+        ),
         (
             "minmax_scaler",
             "affine_wrong_width",

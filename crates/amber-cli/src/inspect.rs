@@ -61,7 +61,7 @@ pub struct ModelError {
 pub struct EstimatorReport {
     producer_type: String,
     /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest`,
-    /// `feature_affine` (the manifest's oneof name).
+    /// `feature_affine`, `binarizer` (the manifest's oneof name).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -79,6 +79,14 @@ pub struct EstimatorReport {
     isolation_forest: Option<IsolationForestReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feature_affine: Option<FeatureAffineReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binarizer: Option<BinarizerReport>,
+}
+
+/// A binarizer body: its threshold.
+#[derive(Debug, Serialize)]
+pub struct BinarizerReport {
+    threshold: f64,
 }
 
 /// A per-feature affine body: tensor names (null when a step is absent) and the clip range.
@@ -224,6 +232,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::TreeEnsemble(_) => "tree_ensemble",
         Body::IsolationForest(_) => "isolation_forest",
         Body::FeatureAffine(_) => "feature_affine",
+        Body::Binarizer(_) => "binarizer",
         _ => "unknown",
     }
 }
@@ -315,6 +324,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         tree_ensemble: None,
         isolation_forest: None,
         feature_affine: None,
+        binarizer: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -334,6 +344,11 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             });
         }
         Body::TreeEnsemble(t) => report.tree_ensemble = Some(tree_report(t)),
+        Body::Binarizer(b) => {
+            report.binarizer = Some(BinarizerReport {
+                threshold: b.threshold,
+            });
+        }
         Body::FeatureAffine(a) => {
             report.feature_affine = Some(FeatureAffineReport {
                 sub: a.sub.clone(),
@@ -675,6 +690,9 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             |[lo, hi]| format!("[{lo:?}, {hi:?}]"),
         );
         let _ = writeln!(out, "{pad}clip:           {clip}");
+    }
+    if let Some(b) = &e.binarizer {
+        let _ = writeln!(out, "{pad}threshold:      {:?}", b.threshold);
     }
     if let Some(l) = &e.linear {
         let _ = writeln!(out, "{pad}link:           {}", l.link);

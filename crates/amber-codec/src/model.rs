@@ -140,6 +140,15 @@ pub enum Body {
     IsolationForest(IsolationForest),
     /// Per-feature `clip((((x - sub) / div) * mul) + add, lo, hi)`, each step optional.
     FeatureAffine(FeatureAffine),
+    /// Elementwise `1.0 if x > threshold else 0.0`.
+    Binarizer(Binarizer),
+}
+
+/// Elementwise threshold (spec/estimators.md, "Binarizer").
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Binarizer {
+    /// Values strictly above it become 1.0, all others 0.0.
+    pub threshold: f64,
 }
 
 /// Per-feature affine map: subtract, divide, multiply, add, then clip, each step optional
@@ -383,6 +392,7 @@ impl Estimator {
                 }
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
+            Body::Binarizer(_) => {}
             Body::FeatureAffine(a) => {
                 for name in [&a.sub, &a.div, &a.mul, &a.add].into_iter().flatten() {
                     f(path, name);
@@ -568,6 +578,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
                 offset: i.offset,
             })
         }
+        raw::estimator::Body::Binarizer(b) => Body::Binarizer(Binarizer {
+            threshold: b.threshold,
+        }),
         raw::estimator::Body::FeatureAffine(a) => Body::FeatureAffine(FeatureAffine {
             sub: non_empty(a.sub),
             div: non_empty(a.div),
@@ -888,6 +901,9 @@ impl From<Estimator> for raw::Estimator {
                     offset: i.offset,
                 })
             }
+            Body::Binarizer(b) => raw::estimator::Body::Binarizer(raw::Binarizer {
+                threshold: b.threshold,
+            }),
             Body::FeatureAffine(a) => raw::estimator::Body::FeatureAffine(raw::FeatureAffine {
                 sub: a.sub.unwrap_or_default(),
                 div: a.div.unwrap_or_default(),

@@ -203,6 +203,7 @@ impl Model {
                 Body::TreeEnsemble(_) => "a tree_ensemble body",
                 Body::IsolationForest(_) => "an isolation_forest body",
                 Body::FeatureAffine(_) => "a feature_affine body",
+                Body::Binarizer(_) => "a binarizer body",
                 _ => "this estimator",
             }
             .to_owned()

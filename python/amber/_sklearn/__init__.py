@@ -3,6 +3,7 @@
 # hist_gradient_boosting must come after gradient_boosting (sorted order does it): its
 # `boosting` loader hands the bodies that are not its own to the one registered before it.
 from . import (  # noqa: F401  (registration side effects)
+    binarizer,
     feature_affine,
     gradient_boosting,
     hist_gradient_boosting,

@@ -1,7 +1,8 @@
 //! The `sklearn.preprocessing` family, one file per body: `standard_scaler`
 //! (`StandardScaler`) and `feature_affine` (`MinMaxScaler`, `MaxAbsScaler`, `RobustScaler`,
-//! which share one per-feature arithmetic).
+//! which share one per-feature arithmetic) and `binarizer` (`Binarizer`).
 
+pub(crate) mod binarizer;
 pub(crate) mod feature_affine;
 pub(crate) mod standard_scaler;
 
