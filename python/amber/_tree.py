@@ -24,6 +24,7 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "standard_scaler": ("mean", "scale", "var", "n_samples_seen"),
     "feature_affine": ("sub", "div", "mul", "add"),
     "binarizer": (),
+    "normalizer": (),
     "linear": ("coef", "intercept"),
     "pipeline": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
@@ -239,6 +240,7 @@ class _Checker:
                 "standard_scaler",
                 "feature_affine",
                 "binarizer",
+                "normalizer",
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
@@ -268,6 +270,8 @@ class _Checker:
             return self.isolation_forest(est, where)
         if body == "feature_affine":
             return self.feature_affine(est, where)
+        if body == "normalizer":
+            return est.n_features_in
         if body == "binarizer":
             if not math.isfinite(est.binarizer.threshold):
                 raise ModelError("E_MODEL", f"{where}: binarizer.threshold must be finite")
@@ -819,6 +823,9 @@ _BINARY_INIT_LINKS = frozenset(
 )
 
 
+_KNOWN_NORMS = frozenset((pb.NORMALIZER_NORM_L1, pb.NORMALIZER_NORM_L2, pb.NORMALIZER_NORM_MAX))
+
+
 def _input_width(est: pb.Estimator) -> int:
     """The input width of `est` (section 1): its n_features_in, or for a pipeline that leaves
     it unset, its first non-passthrough step's; 0 when nothing sets it."""
@@ -832,7 +839,7 @@ def _input_width(est: pb.Estimator) -> int:
 
 def _transforms(est: pb.Estimator) -> bool:
     body = est.WhichOneof("body")
-    if body in ("standard_scaler", "feature_affine", "binarizer"):
+    if body in ("standard_scaler", "feature_affine", "binarizer", "normalizer"):
         return True
     if body == "pipeline":
         last = est.pipeline.steps[-1]
@@ -911,6 +918,11 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
             raise ModelError("E_MODEL", f"{where}: linear.classes has no kind")
         if not lin.coef:
             raise ModelError("E_MODEL", f"{where}: linear.coef is absent")
+    elif body == "normalizer":
+        if est.normalizer.norm not in _KNOWN_NORMS:
+            raise ModelError(
+                "E_MODEL", f"{where}: normalizer.norm {est.normalizer.norm} is not a known norm"
+            )
     elif body == "tree_ensemble":
         _tree_structure(est.tree_ensemble, f"{where}: tree_ensemble")
     elif body == "pipeline":

@@ -26,6 +26,7 @@ from sklearn.preprocessing import (
     Binarizer,
     MaxAbsScaler,
     MinMaxScaler,
+    Normalizer,
     RobustScaler,
     StandardScaler,
 )
@@ -327,6 +328,7 @@ GENERATOR_PRODUCERS = {
     MaxAbsScaler: "sklearn.preprocessing.MaxAbsScaler",
     RobustScaler: "sklearn.preprocessing.RobustScaler",
     Binarizer: "sklearn.preprocessing.Binarizer",
+    Normalizer: "sklearn.preprocessing.Normalizer",
     LinearRegression: "sklearn.linear_model.LinearRegression",
     Ridge: "sklearn.linear_model.Ridge",
     LogisticRegression: "sklearn.linear_model.LogisticRegression",

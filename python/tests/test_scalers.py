@@ -1,5 +1,5 @@
-"""MinMaxScaler, MaxAbsScaler, RobustScaler (the FeatureAffine body) and Binarizer
-(spec/estimators.md sections 10, 11): fit with scikit-learn, dump, load, and compare transform
+"""MinMaxScaler, MaxAbsScaler, RobustScaler (the FeatureAffine body), Binarizer, Normalizer
+(spec/estimators.md sections 10-12): fit with scikit-learn, dump, load, and compare transform
 outputs bit for bit, after `amber.load` and from the Rust CLI; the rebuild's refusals
 (spec/sklearn.md); the body rules in both readers.
 
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import Binarizer, MaxAbsScaler, MinMaxScaler, RobustScaler
+from sklearn.preprocessing import Binarizer, MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler
 
 import amber
 from amber._container import Tensor, read_container, write_container
@@ -287,3 +287,51 @@ def test_binarizer_threshold_not_finite_is_e_model_in_both_readers(
             [str(CLI), "validate", str(tmp_path / "m.amber")], capture_output=True, text=True
         )
         assert done.returncode != 0 and "E_MODEL" in done.stderr + done.stdout
+
+
+# ---------------------------------------------------------------------------- Normalizer
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2", "max"])
+@pytest.mark.parametrize("n_features", [3, 9, 150])
+def test_normalizer_after_load_and_in_rust(norm: str, n_features: int, tmp_path: Path) -> None:
+    rng = np.random.default_rng(n_features)
+    X = rng.normal(size=(80, n_features)) * np.linspace(0.1, 50.0, n_features)
+    X[0], X[1], X[2, 0] = 0.0, 1e-300, -0.0  # norms below 10 * eps: rows left as they are
+    est = Normalizer(norm=norm).fit(X)
+    want = est.transform(X)
+    model = amber.dumps(est)
+    back = amber.loads(model)
+    assert back.norm == norm
+    assert _bits(back.transform(X)) == _bits(want)
+    if CLI.exists():
+        got = _rust_transform(model, X, tmp_path)
+        if norm == "l2":  # einsum's own summation order (spec/estimators.md section 12)
+            np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-15)
+        else:
+            assert _bits(got) == _bits(want)
+
+
+def test_normalizer_norm_is_the_body_not_a_param() -> None:
+    def edit(m: pb.Manifest) -> None:
+        m.estimator.params.add(name="norm").value.string_value = "l1"
+
+    assert "norm" in _provenance(_edited(Normalizer(norm="max"), edit))
+
+
+def test_normalizer_unknown_norm_is_e_model_in_both_readers(tmp_path: Path) -> None:
+    for value in (pb.NORMALIZER_NORM_UNSPECIFIED, 7):
+
+        def edit(m: pb.Manifest, value: int = value) -> None:
+            m.estimator.normalizer.norm = value
+
+        blob = _edited(Normalizer(), edit)
+        with pytest.raises(amber.AmberError) as info:
+            amber.validate(blob)
+        assert info.value.code == "E_MODEL"
+        if CLI.exists():
+            (tmp_path / "m.amber").write_bytes(blob)
+            done = subprocess.run(
+                [str(CLI), "validate", str(tmp_path / "m.amber")], capture_output=True, text=True
+            )
+            assert done.returncode != 0 and "E_MODEL" in done.stderr + done.stdout

@@ -50,6 +50,7 @@ from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
     MaxAbsScaler,
     MinMaxScaler,
+    Normalizer,
     RobustScaler,
     StandardScaler,
 )
@@ -669,6 +670,34 @@ def _affine_cases(version: str) -> list[Case]:
             "test row (not above: 0.0).",
             lambda: _fit(
                 Binarizer(threshold=2.5), pd.DataFrame(train, columns=FEATURE_NAMES), None, at
+            ),
+            feature_names=True,
+        ),
+    ]
+    # Normalizer: no NaN rows either (refused); the first test rows hold all-zero, -0.0 and
+    # 1e-300 rows (norm below 10 * eps: left as they are).
+    wide_train, wide_test = np.hstack([train] * 3), np.hstack([test] * 3)
+    wide_test[6:9] *= np.linspace(0.5, 2.0, wide_test.shape[1])
+    cases += [
+        Case(
+            f"normalizer_{norm}",
+            f"Normalizer(norm={norm!r}): each row divided by its {norm} norm.",
+            lambda norm=norm: _fit(Normalizer(norm=norm), train, None, test),
+        )
+        for norm in ("l1", "l2", "max")
+    ]
+    cases += [
+        Case(
+            "normalizer_l1_wide",
+            "Normalizer(norm='l1') on 12 features: the row sum is numpy's pairwise order "
+            "(eight partial sums) on a C-ordered input.",
+            lambda: _fit(Normalizer(norm="l1"), wide_train, None, wide_test),
+        ),
+        Case(
+            "normalizer_max_dataframe",
+            "Normalizer(norm='max') on a DataFrame.",
+            lambda: _fit(
+                Normalizer(norm="max"), pd.DataFrame(train, columns=FEATURE_NAMES), None, test
             ),
             feature_names=True,
         ),
@@ -1672,6 +1701,11 @@ def _check_label_margins(est, X: np.ndarray, atol: float) -> None:
         raise SystemExit(f"a test row's label is within {worst} of a tie (need > {slack})")
 
 
+#: Normalizer(norm="l2"): numpy's einsum sums the squares in SIMD lanes, an order a reader
+#: need not reproduce; the outputs (|z| <= 1) are compared within this tolerance.
+NORMALIZER_L2_TOL = 1e-15
+
+
 def _methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     if isinstance(est, IsolationForest):
@@ -1689,8 +1723,14 @@ def _methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
     for method in METHODS:
         if not hasattr(est, method):
             continue
+        if method == "transform" and isinstance(est, Normalizer) and est.norm == "l2":
+            # einsum's SIMD sum of squares, in an order of its own (spec/estimators.md
+            # section 12): outputs are at most 1 in magnitude and differ by an ulp or two.
+            out[method] = {"exact": False, "rtol": NORMALIZER_L2_TOL, "atol": NORMALIZER_L2_TOL}
+            continue
         if method == "transform":
-            # StandardScaler, FeatureAffine: one IEEE operation per step, in numpy's order.
+            # StandardScaler, FeatureAffine, Binarizer, Normalizer l1/max: one IEEE operation
+            # per step, in numpy's order.
             out[method] = {"exact": True}
             continue
         atol = _score_atol(est, X)
@@ -2293,6 +2333,12 @@ def tree_value_invalid_files(
 
         return _edit_manifest(model, edit)
 
+    def norm_unspecified(model: bytes) -> bytes:
+        def edit(m: pb.Manifest) -> None:
+            m.estimator.normalizer.norm = pb.NORMALIZER_NORM_UNSPECIFIED
+
+        return _edit_manifest(model, edit)
+
     def binarizer_nan(model: bytes) -> bytes:
         def edit(m: pb.Manifest) -> None:
             m.estimator.binarizer.threshold = float("nan")
@@ -2300,6 +2346,12 @@ def tree_value_invalid_files(
         return _edit_manifest(model, edit)
 
     for base, name, description, damage in (
+        (
+            "normalizer_l2",
+            "normalizer_norm_unspecified",
+            "Normalizer rule 1: norm is NORMALIZER_NORM_UNSPECIFIED (0), not a known norm",
+            norm_unspecified,
+        ),
         (
             "binarizer",
             "binarizer_threshold_nan",

@@ -6,8 +6,8 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Estimator, Labels, LeafValues, LinearLink, Param, TensorInfo, TreeEnsemble, TreeInput,
-    Value,
+    Body, Estimator, Labels, LeafValues, LinearLink, NormalizerNorm, Param, TensorInfo,
+    TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -61,7 +61,7 @@ pub struct ModelError {
 pub struct EstimatorReport {
     producer_type: String,
     /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest`,
-    /// `feature_affine`, `binarizer` (the manifest's oneof name).
+    /// `feature_affine`, `binarizer`, `normalizer` (the manifest's oneof name).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -81,6 +81,15 @@ pub struct EstimatorReport {
     feature_affine: Option<FeatureAffineReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     binarizer: Option<BinarizerReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalizer: Option<NormalizerReport>,
+}
+
+/// A normalizer body: its norm.
+#[derive(Debug, Serialize)]
+pub struct NormalizerReport {
+    /// `l1`, `l2` or `max`.
+    norm: &'static str,
 }
 
 /// A binarizer body: its threshold.
@@ -233,6 +242,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::IsolationForest(_) => "isolation_forest",
         Body::FeatureAffine(_) => "feature_affine",
         Body::Binarizer(_) => "binarizer",
+        Body::Normalizer(_) => "normalizer",
         _ => "unknown",
     }
 }
@@ -325,6 +335,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         isolation_forest: None,
         feature_affine: None,
         binarizer: None,
+        normalizer: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -344,6 +355,15 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             });
         }
         Body::TreeEnsemble(t) => report.tree_ensemble = Some(tree_report(t)),
+        Body::Normalizer(n) => {
+            report.normalizer = Some(NormalizerReport {
+                norm: match n {
+                    NormalizerNorm::L1 => "l1",
+                    NormalizerNorm::L2 => "l2",
+                    NormalizerNorm::Max => "max",
+                },
+            });
+        }
         Body::Binarizer(b) => {
             report.binarizer = Some(BinarizerReport {
                 threshold: b.threshold,
@@ -690,6 +710,9 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             |[lo, hi]| format!("[{lo:?}, {hi:?}]"),
         );
         let _ = writeln!(out, "{pad}clip:           {clip}");
+    }
+    if let Some(n) = &e.normalizer {
+        let _ = writeln!(out, "{pad}norm:           {}", n.norm);
     }
     if let Some(b) = &e.binarizer {
         let _ = writeln!(out, "{pad}threshold:      {:?}", b.threshold);

@@ -62,12 +62,14 @@ enum Command {
     /// attributes} plus one object named after its body:
     ///
     ///   body                "standard_scaler", "linear", "pipeline", "tree_ensemble",
-    ///                       "isolation_forest", "feature_affine" or "binarizer"
+    ///                       "isolation_forest", "feature_affine", "binarizer" or
+    ///                       "normalizer"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   feature_affine      {sub, div, mul, add}: tensor names or null; clip: [lo, hi]
     ///                       or null
     ///   binarizer           {threshold}
+    ///   normalizer          {norm}: "l1", "l2" or "max"
     ///   linear              {coef, intercept (null: zero), link, classes}; link "identity",
     ///                       "logistic", "ovr_logistic" or "softmax"; classes null or
     ///                       {kind: "int"|"float"|"str", values: [...]}

@@ -142,6 +142,19 @@ pub enum Body {
     FeatureAffine(FeatureAffine),
     /// Elementwise `1.0 if x > threshold else 0.0`.
     Binarizer(Binarizer),
+    /// Each row divided by its norm.
+    Normalizer(NormalizerNorm),
+}
+
+/// The norm a Normalizer body divides each row by (spec/estimators.md, "Normalizer").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormalizerNorm {
+    /// `sum |x|`.
+    L1,
+    /// `sqrt(sum x^2)`.
+    L2,
+    /// `max |x|`.
+    Max,
 }
 
 /// Elementwise threshold (spec/estimators.md, "Binarizer").
@@ -392,7 +405,7 @@ impl Estimator {
                 }
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
-            Body::Binarizer(_) => {}
+            Body::Binarizer(_) | Body::Normalizer(_) => {}
             Body::FeatureAffine(a) => {
                 for name in [&a.sub, &a.div, &a.mul, &a.add].into_iter().flatten() {
                     f(path, name);
@@ -576,6 +589,19 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
                 trees: tree_from_raw(trees, &format!("{context}.trees"))?,
                 denominator: i.denominator,
                 offset: i.offset,
+            })
+        }
+        raw::estimator::Body::Normalizer(n) => {
+            Body::Normalizer(match raw::NormalizerNorm::try_from(n.norm) {
+                Ok(raw::NormalizerNorm::L1) => NormalizerNorm::L1,
+                Ok(raw::NormalizerNorm::L2) => NormalizerNorm::L2,
+                Ok(raw::NormalizerNorm::Max) => NormalizerNorm::Max,
+                Ok(raw::NormalizerNorm::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("{path}.normalizer.norm"),
+                        format!("{} is not a known norm", n.norm),
+                    ));
+                }
             })
         }
         raw::estimator::Body::Binarizer(b) => Body::Binarizer(Binarizer {
@@ -901,6 +927,13 @@ impl From<Estimator> for raw::Estimator {
                     offset: i.offset,
                 })
             }
+            Body::Normalizer(n) => raw::estimator::Body::Normalizer(raw::Normalizer {
+                norm: match n {
+                    NormalizerNorm::L1 => raw::NormalizerNorm::L1,
+                    NormalizerNorm::L2 => raw::NormalizerNorm::L2,
+                    NormalizerNorm::Max => raw::NormalizerNorm::Max,
+                } as i32,
+            }),
             Body::Binarizer(b) => raw::estimator::Body::Binarizer(raw::Binarizer {
                 threshold: b.threshold,
             }),

@@ -9,7 +9,7 @@
 //!
 //! Families, one module each, each documenting the scikit-learn code it mirrors and its exact
 //! numerics: `linear` (`LinearRegression`, `Ridge`, `LogisticRegression`), `preprocessing`
-//! (`StandardScaler`; `MinMaxScaler`, `MaxAbsScaler`, `RobustScaler`; `Binarizer`), `pipeline` (`Pipeline`), `tree` (`DecisionTree*`, `ExtraTree*`,
+//! (`StandardScaler`; `MinMaxScaler`, `MaxAbsScaler`, `RobustScaler`; `Binarizer`; `Normalizer`), `pipeline` (`Pipeline`), `tree` (`DecisionTree*`, `ExtraTree*`,
 //! `RandomForest*`, `ExtraTrees*`; multi-output classifiers have
 //! [`Model::predict_proba_multi`]), `iforest` (`IsolationForest`: `score_samples`,
 //! `decision_function`, `predict`) and `boosting` (`GradientBoosting*`,

@@ -204,6 +204,7 @@ impl Model {
                 Body::IsolationForest(_) => "an isolation_forest body",
                 Body::FeatureAffine(_) => "a feature_affine body",
                 Body::Binarizer(_) => "a binarizer body",
+                Body::Normalizer(_) => "a normalizer body",
                 _ => "this estimator",
             }
             .to_owned()

@@ -23,7 +23,7 @@ use crate::iforest;
 use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
-use crate::preprocessing::{binarizer, feature_affine};
+use crate::preprocessing::{binarizer, feature_affine, normalizer};
 use crate::traits::Estimator;
 use crate::tree;
 
@@ -56,6 +56,7 @@ fn build_estimator<B: Source>(
         Body::IsolationForest(i) => Box::new(iforest::build(c, i, leaf_n()?, path)?),
         Body::FeatureAffine(a) => Box::new(feature_affine::build(c, a, leaf_n()?, path)?),
         Body::Binarizer(b) => Box::new(binarizer::build(b, leaf_n()?, path)?),
+        Body::Normalizer(n) => Box::new(normalizer::Normalizer::new(*n, leaf_n()?)),
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (registration side effects)
     hist_gradient_boosting,
     isolation_forest,
     linear,
+    normalizer,
     pipeline,
     scaler,
     tree,

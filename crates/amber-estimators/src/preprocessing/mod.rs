@@ -1,9 +1,11 @@
 //! The `sklearn.preprocessing` family, one file per body: `standard_scaler`
 //! (`StandardScaler`) and `feature_affine` (`MinMaxScaler`, `MaxAbsScaler`, `RobustScaler`,
-//! which share one per-feature arithmetic) and `binarizer` (`Binarizer`).
+//! which share one per-feature arithmetic), `binarizer` (`Binarizer`) and `normalizer`
+//! (`Normalizer`).
 
 pub(crate) mod binarizer;
 pub(crate) mod feature_affine;
+pub(crate) mod normalizer;
 pub(crate) mod standard_scaler;
 
 pub(crate) use standard_scaler::StandardScaler;
