@@ -463,7 +463,8 @@ def isolation_forest_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         s, end = int(offsets[k]), int(offsets[k + 1])
         d = e.tree_.compute_node_depths()
         a = (
-            stored[s:end].copy()
+            # float64 whatever the file's dtype: the addends fitted below must hold exactly.
+            np.array(stored[s:end], dtype=np.float64)
             if stored is not None
             else _average_path_length(e.tree_.n_node_samples)
         )
