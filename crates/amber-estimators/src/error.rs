@@ -44,6 +44,21 @@ pub enum EstimatorError {
         /// Columns of the input.
         found: usize,
     },
+    /// A value the body cannot take (`spec/estimators.md` says which bodies need finite
+    /// input, as scikit-learn's input check does): `E_INPUT`.
+    #[error(
+        "E_INPUT: the input's row {row}, column {column} is {value}, and {body} needs finite values (scikit-learn refuses NaN and infinity here)"
+    )]
+    NotFinite {
+        /// 0-based row of the first such value, in row-major order.
+        row: usize,
+        /// 0-based column.
+        column: usize,
+        /// The value.
+        value: f64,
+        /// The body that refuses it.
+        body: &'static str,
+    },
     /// The estimator tree breaks a body rule of `spec/estimators.md`: `E_MODEL`.
     #[error("E_MODEL: {context}: {reason}")]
     Model {
@@ -61,7 +76,7 @@ impl EstimatorError {
         match self {
             Self::Codec(e) => e.code(),
             Self::Method { .. } | Self::MultiOutputProba { .. } => "E_METHOD",
-            Self::Input { .. } => "E_INPUT",
+            Self::Input { .. } | Self::NotFinite { .. } => "E_INPUT",
             Self::Model { .. } => "E_MODEL",
         }
     }
@@ -97,6 +112,15 @@ mod tests {
                 EstimatorError::Input {
                     expected: 3,
                     found: 2,
+                },
+                "E_INPUT",
+            ),
+            (
+                EstimatorError::NotFinite {
+                    row: 0,
+                    column: 1,
+                    value: f64::INFINITY,
+                    body: "a linear model",
                 },
                 "E_INPUT",
             ),

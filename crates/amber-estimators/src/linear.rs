@@ -86,6 +86,16 @@ impl Affine {
                 reason: "internal: non-contiguous arrays".to_owned(),
             });
         };
+        // scikit-learn's check_array refuses NaN and infinity before any linear model
+        // (spec/estimators.md, Linear rule on inputs).
+        if let Some(i) = xs.iter().position(|v| !v.is_finite()) {
+            return Err(EstimatorError::NotFinite {
+                row: i / f.max(1),
+                column: i % f.max(1),
+                value: xs.get(i).copied().unwrap_or(f64::NAN),
+                body: "a linear model",
+            });
+        }
         if f == 0 || k == 0 {
             for o in os.chunks_exact_mut(k.max(1)) {
                 o.iter_mut()
@@ -528,8 +538,9 @@ mod tests {
     #[test]
     fn binary_threshold_is_strictly_greater_than_zero() {
         let c = binary(ClassLink::Logistic);
-        let x = array![[1.0, 1.0], [0.0, 1e-300], [1e-300, 0.0], [f64::NAN, 0.0]];
-        let labels = ["no", "no", "yes", "no"].map(String::from);
+        // (A NaN row is E_INPUT, as in scikit-learn: test_linear_refuses_non_finite_input...)
+        let x = array![[1.0, 1.0], [0.0, 1e-300], [1e-300, 0.0]];
+        let labels = ["no", "no", "yes"].map(String::from);
         assert_eq!(
             c.predict(x.view()).unwrap(),
             Prediction::Str(Array::from_vec(labels.to_vec()).into_dyn())
@@ -662,5 +673,20 @@ mod tests {
         let x = Array2::<f64>::zeros((0, 2));
         assert_eq!(c.predict(x.view()).unwrap().shape(), [0]);
         assert_eq!(c.predict_proba(x.view()).unwrap().shape(), [0, 3]);
+    }
+
+    #[test]
+    fn test_linear_refuses_non_finite_input_as_scikit_learn_does() {
+        let a = affine(array![[1.0, 2.0]], array![0.5]);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let x = array![[1.0, 2.0], [3.0, bad]];
+            match a.scores(x.view()) {
+                Err(EstimatorError::NotFinite { row, column, .. }) => {
+                    assert_eq!((row, column), (1, 1));
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(a.scores(array![[1.0, 2.0]].view()).is_ok());
     }
 }
