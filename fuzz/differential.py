@@ -301,7 +301,9 @@ def py_run(req: dict) -> dict:
                 if not hasattr(model, name):
                     results[name] = {"code": "E_METHOD"}
                     continue
-                result = getattr(model, name)(x)
+                # A fresh copy each time: a rebuilt StandardScaler(copy=False) scales its input
+                # in place, as the original object would, and the next method must not see it.
+                result = getattr(model, name)(x.copy())
             except Exception as exc:
                 results[name] = _py_outcome(exc, "method")
                 continue
