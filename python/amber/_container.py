@@ -471,10 +471,8 @@ def _read_layout(
     for feature in manifest.required_features:
         if feature not in supported_features:
             raise _fail("E_FEATURE", f"required feature {feature!r} is not implemented")
-    # 12. Tensor table.
+    # 12. Tensor table (MAX_TENSORS was checked by the wire walk of check 10).
     table = manifest.tensors
-    if len(table) > MAX_TENSORS:
-        raise _fail("E_LIMIT", f"{len(table)} tensors exceed MAX_TENSORS {MAX_TENSORS}")
     tensors: dict[str, pb.TensorInfo] = {}
     prescribed = 0
     for i, t in enumerate(table):

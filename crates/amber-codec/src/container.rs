@@ -12,7 +12,7 @@ use prost::Message;
 
 use crate::error::{CodecError, Result};
 use crate::header::{HEADER_LEN, Header, align64};
-use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK, MAX_TENSORS};
+use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK};
 use crate::model::{Estimator, Producer, TensorInfo};
 use crate::tensor::{DType, TensorView};
 use crate::wire;
@@ -296,14 +296,8 @@ fn shift_padding(e: CodecError, by: usize) -> CodecError {
 }
 
 /// Check 12: every entry is well formed and exactly where the canonical layout puts it.
+/// (`MAX_TENSORS` was checked by the wire walk of check 10, before decoding.)
 fn validate_table(raw: Vec<raw::TensorInfo>, data_length: u64) -> Result<Vec<TensorInfo>> {
-    if raw.len() > MAX_TENSORS {
-        return Err(CodecError::Limit {
-            what: "tensor count",
-            limit: MAX_TENSORS as u64,
-            found: raw.len() as u64,
-        });
-    }
     let mut seen = std::collections::HashSet::with_capacity(raw.len());
     let mut tensors = Vec::with_capacity(raw.len());
     let mut end = 0u64;
