@@ -213,7 +213,7 @@ fn predicted_values(p: Prediction, n: usize) -> Result<Vec<f64>> {
         Prediction::Int(a) if fits(a.shape()) => Ok(a.iter().map(|&v| v as f64).collect()),
         Prediction::Float(a) => Err(bad(a.shape())),
         Prediction::Int(a) => Err(bad(a.shape())),
-        Prediction::Str(_) => Err(EstimatorError::model(
+        Prediction::Str(_) | Prediction::Table { .. } => Err(EstimatorError::model(
             "init",
             "predict gives strings, which are not raw scores",
         )),

@@ -60,6 +60,45 @@ pub enum EstimatorError {
         body: &'static str,
     },
     /// The estimator tree breaks a body rule of `spec/estimators.md`: `E_MODEL`.
+    /// A cell the model cannot take: a string in a numeric column, a category unseen in
+    /// training where the encoder refuses unknown ones, a missing value where none may be.
+    #[error("E_INPUT: row {row}, column {column:?}: {value}: {reason}")]
+    Value {
+        /// The column's name (`#j` when unnamed).
+        column: String,
+        /// The row, from 0 within the call's input.
+        row: usize,
+        /// The cell as text (`missing` for a missing cell; strings quoted).
+        value: String,
+        /// What the model needed instead.
+        reason: String,
+    },
+    /// A column the model reads is not in the input (matched by name).
+    #[error("E_INPUT: the input has no column {column:?}, which the model reads ({kind} values)")]
+    MissingColumn {
+        /// The column's name.
+        column: String,
+        /// What the model reads from it.
+        kind: crate::table::ColumnKind,
+    },
+    /// A column of the wrong kind for the model's input schema.
+    #[error(
+        "E_INPUT: column {column:?} holds {found} values, and the model reads {expected} values there"
+    )]
+    ColumnKind {
+        /// The column's name.
+        column: String,
+        /// The schema's kind.
+        expected: crate::table::ColumnKind,
+        /// What the input's column holds.
+        found: crate::table::ColumnKind,
+    },
+    /// A table that is not well formed (columns of different lengths, a name given twice).
+    #[error("E_INPUT: {reason}")]
+    Table {
+        /// What is wrong.
+        reason: String,
+    },
     #[error("E_MODEL: {context}: {reason}")]
     Model {
         /// Estimator path and field, e.g. `estimator/steps/clf.linear.coef`.
@@ -76,7 +115,12 @@ impl EstimatorError {
         match self {
             Self::Codec(e) => e.code(),
             Self::Method { .. } | Self::MultiOutputProba { .. } => "E_METHOD",
-            Self::Input { .. } | Self::NotFinite { .. } => "E_INPUT",
+            Self::Input { .. }
+            | Self::NotFinite { .. }
+            | Self::Value { .. }
+            | Self::MissingColumn { .. }
+            | Self::ColumnKind { .. }
+            | Self::Table { .. } => "E_INPUT",
             Self::Model { .. } => "E_MODEL",
         }
     }

@@ -42,9 +42,11 @@ mod model;
 mod pipeline;
 mod preprocessing;
 mod registry;
+mod table;
 mod traits;
 mod tree;
 
 pub use error::{EstimatorError, Result};
 pub use method::{Method, ParseMethodError, Prediction};
 pub use model::Model;
+pub use table::{Column, ColumnKind, Table, TextColumn};

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use ndarray::ArrayD;
 
+use crate::table::Table;
+
 /// A prediction method, named as in scikit-learn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -82,6 +84,14 @@ pub enum Prediction {
     Int(ArrayD<i64>),
     /// Labels of a classifier with string classes.
     Str(ArrayD<String>),
+    /// The output of a `transform` whose columns hold strings (an imputer filling strings):
+    /// the columns, and their `[n_rows, n_columns]`.
+    Table {
+        /// The output columns (numbers and strings).
+        table: Table,
+        /// `[n_rows, n_columns]`.
+        shape: [usize; 2],
+    },
 }
 
 impl Prediction {
@@ -92,6 +102,7 @@ impl Prediction {
             Self::Float(_) => "f64",
             Self::Int(_) => "i64",
             Self::Str(_) => "str",
+            Self::Table { .. } => "table",
         }
     }
 
@@ -102,7 +113,21 @@ impl Prediction {
             Self::Float(a) => a.shape(),
             Self::Int(a) => a.shape(),
             Self::Str(a) => a.shape(),
+            Self::Table { shape, .. } => shape,
         }
+    }
+
+    /// A transform's output table: a `Float` matrix when every column holds numbers, else
+    /// the table itself.
+    #[must_use]
+    pub fn from_table(table: Table) -> Prediction {
+        if table.is_numeric() {
+            if let Ok(dense) = table.to_dense() {
+                return Prediction::Float(dense.into_dyn());
+            }
+        }
+        let shape = [table.n_rows(), table.n_columns()];
+        Prediction::Table { table, shape }
     }
 }
 

@@ -13,9 +13,11 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, CowArray, Ix2};
 
 use crate::error::{EstimatorError, Result};
-use crate::method::Prediction;
+use crate::method::{Method, Prediction};
+use crate::table::{ColumnKind, Table};
 use crate::traits::{
-    DecisionFunction, Estimator, Predict, PredictProba, ScoreSamples, Transform, check_width,
+    DecisionFunction, Estimator, Predict, PredictProba, RunTable, ScoreSamples, TableTransform,
+    Transform, check_table_width, check_width,
 };
 
 /// A validated pipeline. `None` steps are passthrough.
@@ -62,6 +64,65 @@ impl Pipeline {
 
     fn last(&self) -> Option<&dyn Estimator> {
         self.last.as_deref()
+    }
+
+    /// A table through every step but the last: each step transforms it as a table (steps
+    /// that read strings) or as numbers.
+    fn table_through_head(&self, x: &Table) -> Result<Table> {
+        check_table_width(x, self.n_features_in)?;
+        let mut xt = x.clone();
+        for (name, step) in &self.head {
+            let Some(step) = step else { continue };
+            xt = step.transform_any(&xt).ok_or_else(|| {
+                EstimatorError::model(format!("steps/{name}"), "a non-final step must transform")
+            })??;
+        }
+        Ok(xt)
+    }
+
+    /// The steps, passthrough ones as `None`, in order.
+    fn steps(&self) -> impl DoubleEndedIterator<Item = Option<&dyn Estimator>> {
+        self.head
+            .iter()
+            .map(|(_, e)| e.as_deref())
+            .chain(std::iter::once(self.last()))
+    }
+}
+
+impl RunTable for Pipeline {
+    fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>> {
+        if !(self as &dyn Estimator).supports(method) {
+            return None;
+        }
+        let xt = match self.table_through_head(x) {
+            Ok(xt) => xt,
+            Err(e) => return Some(Err(e)),
+        };
+        match self.last() {
+            None => Some(Ok(Prediction::from_table(xt))),
+            Some(last) => last.run_table(method, &xt),
+        }
+    }
+}
+
+impl TableTransform for Pipeline {
+    fn transform_table(&self, x: &Table) -> Result<Table> {
+        let xt = self.table_through_head(x)?;
+        match self.last() {
+            None => Ok(xt),
+            Some(last) => last
+                .transform_any(&xt)
+                .ok_or_else(|| missing("transform"))?,
+        }
+    }
+
+    fn output_kinds(&self) -> Vec<ColumnKind> {
+        // The last transforming step's kinds; the input's when every step is passthrough.
+        self.steps()
+            .rev()
+            .flatten()
+            .find_map(|e| e.output_kinds())
+            .unwrap_or_else(|| (self as &dyn Estimator).input_kinds())
     }
 }
 
@@ -128,6 +189,23 @@ fn missing(method: &str) -> EstimatorError {
 impl Estimator for Pipeline {
     fn n_features_in(&self) -> usize {
         self.n_features_in
+    }
+    fn input_kinds(&self) -> Vec<ColumnKind> {
+        self.input_kinds_for(None)
+    }
+    /// From the last step back: each step's input kinds are the demand on the step before.
+    fn input_kinds_for(&self, demand: Option<&[ColumnKind]>) -> Vec<ColumnKind> {
+        let mut demand: Option<Vec<ColumnKind>> = demand.map(<[ColumnKind]>::to_vec);
+        for step in self.steps().rev().flatten() {
+            demand = Some(step.input_kinds_for(demand.as_deref()));
+        }
+        demand.unwrap_or_else(|| vec![ColumnKind::Any; self.n_features_in])
+    }
+    fn as_table_transform(&self) -> Option<&dyn TableTransform> {
+        self.as_transform().map(|_| self as &dyn TableTransform)
+    }
+    fn as_run_table(&self) -> Option<&dyn RunTable> {
+        Some(self)
     }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         self.last()?.numeric_columns(proba)

@@ -14,6 +14,7 @@ use ndarray::{Array1, Array2, ArrayD, ArrayView2};
 
 use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
+use crate::table::{ColumnKind, Table};
 
 /// `predict`.
 pub(crate) trait Predict {
@@ -51,6 +52,23 @@ pub(crate) trait ScoreSamples {
     fn score_samples(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>>;
 }
 
+/// `transform` of columns of any kind: an estimator that reads strings (an encoder, a string
+/// imputer) or routes columns (a pipeline, `ColumnTransformer`). The input's columns are in
+/// the estimator's input order (the model matched them to its schema by name).
+pub(crate) trait TableTransform {
+    /// The transformed columns; they may hold strings (an imputer's fill values).
+    fn transform_table(&self, x: &Table) -> Result<Table>;
+    /// The kinds of the output columns, `n_features_out` of them.
+    fn output_kinds(&self) -> Vec<ColumnKind>;
+}
+
+/// Every method on a table, for estimators that route columns to other estimators
+/// (pipelines, `ColumnTransformer`), so that a step reading strings gets them.
+pub(crate) trait RunTable {
+    /// Runs `method` on `x`; `None` when the estimator does not have it.
+    fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>>;
+}
+
 /// A runtime estimator: its input width and the methods it has.
 pub(crate) trait Estimator: Debug + Send + Sync {
     /// Columns the input must have.
@@ -73,6 +91,30 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     }
     /// `Some` when the estimator has `score_samples`.
     fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
+        None
+    }
+    /// What each input column must hold (`spec/format.md` §5): all numeric unless the
+    /// estimator reads strings.
+    fn input_kinds(&self) -> Vec<ColumnKind> {
+        vec![ColumnKind::Numeric; self.n_features_in()]
+    }
+    /// [`Estimator::input_kinds`], given what reads this estimator's `transform` output
+    /// (`demand`, one kind per output column; `None` when the output goes to the caller).
+    /// Only estimators that pass columns through as they are (`ColumnTransformer`'s
+    /// passthrough, pipelines around one) use it: a passed-through column holds what its
+    /// reader reads.
+    fn input_kinds_for(&self, demand: Option<&[ColumnKind]>) -> Vec<ColumnKind> {
+        let _ = demand;
+        self.input_kinds()
+    }
+    /// `Some` when the estimator transforms columns of any kind. An estimator with this
+    /// also has [`Estimator::as_transform`] (for dense numeric input), with the same
+    /// `n_features_out`.
+    fn as_table_transform(&self) -> Option<&dyn TableTransform> {
+        None
+    }
+    /// `Some` when the estimator routes a table's columns to other estimators.
+    fn as_run_table(&self) -> Option<&dyn RunTable> {
         None
     }
     /// The columns of what `predict` (`proba = false`) or `predict_proba` (`true`) returns,
@@ -128,6 +170,105 @@ impl dyn Estimator + '_ {
                 .map(|s| Prediction::Float(s.into_dyn())),
         })
     }
+}
+
+impl dyn Estimator + '_ {
+    /// Runs `method` on a table whose columns are in this estimator's input order: routed
+    /// by a pipeline or `ColumnTransformer`, transformed as a table by an estimator that
+    /// reads strings, else given to the numeric method as a matrix (`E_INPUT` when a column
+    /// holds strings). `None` when the estimator does not have `method`.
+    pub(crate) fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>> {
+        if let Some(router) = self.as_run_table() {
+            return router.run_table(method, x);
+        }
+        if method == Method::Transform {
+            if let Some(t) = self.as_table_transform() {
+                return Some(t.transform_table(x).map(Prediction::from_table));
+            }
+        }
+        if !self.supports(method) {
+            return None;
+        }
+        check_table_width(x, self.n_features_in()).map_or_else(
+            |e| Some(Err(e)),
+            |()| match x.to_dense() {
+                Ok(dense) => self.run(method, dense.view()),
+                Err(e) => Some(Err(e)),
+            },
+        )
+    }
+
+    /// `transform` on a table, giving a table: as a table where the estimator reads strings,
+    /// else through its numeric `transform`. `None` when it does not transform.
+    pub(crate) fn transform_any(&self, x: &Table) -> Option<Result<Table>> {
+        if let Some(t) = self.as_table_transform() {
+            return Some(t.transform_table(x));
+        }
+        let numeric = self.as_transform()?;
+        Some(
+            check_table_width(x, self.n_features_in())
+                .and_then(|()| x.to_dense())
+                .and_then(|dense| numeric.transform(dense.view()))
+                .map(|out| Table::from_dense(out.view())),
+        )
+    }
+
+    /// The kinds of `transform`'s output columns (`None` without `transform`).
+    pub(crate) fn output_kinds(&self) -> Option<Vec<ColumnKind>> {
+        if let Some(t) = self.as_table_transform() {
+            return Some(t.output_kinds());
+        }
+        let n = self.as_transform()?.n_features_out();
+        Some(vec![ColumnKind::Numeric; n])
+    }
+}
+
+/// `E_INPUT` unless the table has exactly `expected` columns.
+pub(crate) fn check_table_width(x: &Table, expected: usize) -> Result<()> {
+    if x.n_columns() == expected {
+        Ok(())
+    } else {
+        Err(EstimatorError::Input {
+            expected,
+            found: x.n_columns(),
+        })
+    }
+}
+
+/// `E_MODEL` at `context` unless columns of kinds `given` can feed a step reading `wanted`:
+/// as many, and each given kind accepted (a string column never feeds a numeric one).
+pub(crate) fn check_kinds_chain(
+    given: &[ColumnKind],
+    wanted: &[ColumnKind],
+    context: &str,
+) -> Result<()> {
+    if given.len() != wanted.len() {
+        return Err(EstimatorError::model(
+            context,
+            format!(
+                "gives {} columns to a step that reads {}",
+                given.len(),
+                wanted.len()
+            ),
+        ));
+    }
+    for (j, (&g, &w)) in given.iter().zip(wanted).enumerate() {
+        // `Any` given is a passed-through input column: the schema makes it what `w` reads.
+        let fits = matches!(
+            (g, w),
+            (ColumnKind::Any, _)
+                | (_, ColumnKind::Any | ColumnKind::Unused)
+                | (ColumnKind::Numeric, ColumnKind::Numeric)
+                | (ColumnKind::String, ColumnKind::String)
+        );
+        if !fits {
+            return Err(EstimatorError::model(
+                context,
+                format!("column {j} is {g}, and the next step reads {w} values there"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `E_INPUT` unless `x` has exactly `expected` columns.
