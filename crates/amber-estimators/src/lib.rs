@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod boosting;
+pub mod csv;
 mod error;
 mod iforest;
 mod linear;
