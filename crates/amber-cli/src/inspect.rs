@@ -243,6 +243,9 @@ fn body_kind(body: &Body) -> &'static str {
         Body::FeatureAffine(_) => "feature_affine",
         Body::Binarizer(_) => "binarizer",
         Body::Normalizer(_) => "normalizer",
+        Body::SimpleImputer(_) => "simple_imputer",
+        Body::MissingIndicator(_) => "missing_indicator",
+        Body::KnnImputer(_) => "knn_imputer",
         _ => "unknown",
     }
 }

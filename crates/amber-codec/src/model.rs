@@ -11,6 +11,11 @@ use crate::error::{CodecError, Result};
 use crate::limits::MAX_DEPTH;
 use crate::tensor::DType;
 
+mod impute;
+pub use impute::{
+    ImputerFill, KnnImputer, KnnWeights, MissingIndicator, MissingValue, SimpleImputer,
+};
+
 /// Who wrote a file. Informational only.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Producer {
@@ -144,6 +149,12 @@ pub enum Body {
     Binarizer(Binarizer),
     /// Each row divided by its norm.
     Normalizer(NormalizerNorm),
+    /// Missing cells replaced by a per-column fill.
+    SimpleImputer(SimpleImputer),
+    /// 1.0 where a cell is missing, for some columns.
+    MissingIndicator(MissingIndicator),
+    /// Missing cells replaced by their nearest training rows' mean.
+    KnnImputer(KnnImputer),
 }
 
 /// The norm a Normalizer body divides each row by (spec/estimators.md, "Normalizer").
@@ -406,6 +417,9 @@ impl Estimator {
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
             Body::Binarizer(_) | Body::Normalizer(_) => {}
+            Body::SimpleImputer(s) => s.visit_tensor_refs(path, f),
+            Body::MissingIndicator(m) => m.visit_tensor_refs(path, f),
+            Body::KnnImputer(k) => k.visit_tensor_refs(path, f),
             Body::FeatureAffine(a) => {
                 for name in [&a.sub, &a.div, &a.mul, &a.add].into_iter().flatten() {
                     f(path, name);
@@ -607,6 +621,16 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         raw::estimator::Body::Binarizer(b) => Body::Binarizer(Binarizer {
             threshold: b.threshold,
         }),
+        raw::estimator::Body::SimpleImputer(s) => Body::SimpleImputer(impute::simple_from_raw(
+            s,
+            &format!("{path}.simple_imputer"),
+        )?),
+        raw::estimator::Body::MissingIndicator(m) => Body::MissingIndicator(
+            impute::indicator_from_raw(m, &format!("{path}.missing_indicator"))?,
+        ),
+        raw::estimator::Body::KnnImputer(k) => {
+            Body::KnnImputer(impute::knn_from_raw(k, &format!("{path}.knn_imputer"))?)
+        }
         raw::estimator::Body::FeatureAffine(a) => Body::FeatureAffine(FeatureAffine {
             sub: non_empty(a.sub),
             div: non_empty(a.div),
@@ -937,6 +961,11 @@ impl From<Estimator> for raw::Estimator {
             Body::Binarizer(b) => raw::estimator::Body::Binarizer(raw::Binarizer {
                 threshold: b.threshold,
             }),
+            Body::SimpleImputer(s) => raw::estimator::Body::SimpleImputer(impute::simple_to_raw(s)),
+            Body::MissingIndicator(m) => {
+                raw::estimator::Body::MissingIndicator(impute::indicator_to_raw(m))
+            }
+            Body::KnnImputer(k) => raw::estimator::Body::KnnImputer(impute::knn_to_raw(k)),
             Body::FeatureAffine(a) => raw::estimator::Body::FeatureAffine(raw::FeatureAffine {
                 sub: a.sub.unwrap_or_default(),
                 div: a.div.unwrap_or_default(),

@@ -37,6 +37,7 @@ mod boosting;
 pub mod csv;
 mod error;
 mod iforest;
+mod impute;
 mod linear;
 mod method;
 mod model;

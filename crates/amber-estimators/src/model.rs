@@ -205,6 +205,9 @@ impl Model {
                 Body::FeatureAffine(_) => "a feature_affine body",
                 Body::Binarizer(_) => "a binarizer body",
                 Body::Normalizer(_) => "a normalizer body",
+                Body::SimpleImputer(_) => "a simple_imputer body",
+                Body::MissingIndicator(_) => "a missing_indicator body",
+                Body::KnnImputer(_) => "a knn_imputer body",
                 _ => "this estimator",
             }
             .to_owned()

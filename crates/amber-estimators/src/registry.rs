@@ -20,6 +20,7 @@ use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 use crate::boosting;
 use crate::error::{EstimatorError, Result};
 use crate::iforest;
+use crate::impute;
 use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
@@ -57,6 +58,14 @@ fn build_estimator<B: Source>(
         Body::FeatureAffine(a) => Box::new(feature_affine::build(c, a, leaf_n()?, path)?),
         Body::Binarizer(b) => Box::new(binarizer::build(b, leaf_n()?, path)?),
         Body::Normalizer(n) => Box::new(normalizer::Normalizer::new(*n, leaf_n()?)),
+        Body::SimpleImputer(s) => Box::new(impute::simple_imputer::build(c, s, leaf_n()?, path)?),
+        Body::MissingIndicator(m) => Box::new(impute::missing_indicator::build(
+            c,
+            m,
+            leaf_n()?,
+            &format!("{path}.missing_indicator"),
+        )?),
+        Body::KnnImputer(k) => Box::new(impute::knn_imputer::build(c, k, leaf_n()?, path)?),
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
