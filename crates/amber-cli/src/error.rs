@@ -90,6 +90,22 @@ pub enum CliError {
         /// Fields of the first line.
         expected: usize,
     },
+    /// The CSV input does not fit the model (`amber_estimators::csv`'s rules: a missing
+    /// column, a bad cell, a ragged line, ...); the code is the reader's (`E_INPUT`, or
+    /// `E_IO` when reading fails).
+    #[error("{}: {source}", path.display())]
+    Table {
+        /// The input.
+        path: PathBuf,
+        /// What the reader refused.
+        source: EstimatorError,
+    },
+    /// A transform's output holds strings, which a float or label `.npy` cannot: `E_INPUT`.
+    #[error("{}: the output holds strings beside numbers (a table), which .npy cannot hold; write it as CSV (--output OUT.csv)", path.display())]
+    NpyTable {
+        /// The requested output.
+        path: PathBuf,
+    },
     /// A CSV cell is not a number: `E_INPUT`.
     #[error("{}: line {line}, column {column}{}: cannot parse {value:?} as a number", path.display(), name.as_ref().map(|n| format!(" ({n:?})")).unwrap_or_default())]
     Cell {
@@ -142,7 +158,9 @@ impl CliError {
             | Self::DuplicateColumn { .. }
             | Self::FeatureCount { .. }
             | Self::FieldCount { .. }
+            | Self::NpyTable { .. }
             | Self::Cell { .. } => "E_INPUT",
+            Self::Table { source, .. } => source.code(),
         }
     }
 

@@ -1,10 +1,14 @@
-//! Reading `amber predict`'s input: a 2-D `.npy` array or a CSV file.
+//! Reading `amber predict`'s input: a 2-D `.npy` array, or a CSV file streamed in batches
+//! (`amber_estimators::csv`).
 
-use std::collections::HashMap;
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
+use amber_codec::CodecError;
 use amber_conformance::Array;
+use amber_estimators::csv::{CsvOptions, ExtraColumns, TableReader};
+use amber_estimators::{ColumnKind, EstimatorError};
 use ndarray::{Array2, Ix2};
 
 use crate::error::CliError;
@@ -41,7 +45,7 @@ pub fn npy_from_bytes(path: &Path, bytes: &[u8]) -> Result<Array2<f64>, CliError
     let x = match array {
         Array::Float(x) => x,
         Array::Int(x) => x.mapv(|v| v as f64),
-        Array::Str(_) => {
+        Array::Str(_) | Array::Table { .. } => {
             return Err(CliError::NpyStrings {
                 path: path.to_owned(),
             });
@@ -54,22 +58,78 @@ pub fn npy_from_bytes(path: &Path, bytes: &[u8]) -> Result<Array2<f64>, CliError
     })
 }
 
-/// Parses one CSV cell: surrounding spaces are ignored, an empty cell is NaN, and anything
-/// Rust's `f64` parser accepts is a number (`1`, `-2.5e-3`, `nan`, `NaN`, `inf`, `-Infinity`).
-fn parse_cell(cell: &str) -> Option<f64> {
-    let cell = cell.trim();
-    if cell.is_empty() {
-        Some(f64::NAN)
+/// Opens a CSV input for streaming: the header (or first line) read and matched to the
+/// model's input `columns` by `amber_estimators::csv`'s rules, batches of `batch_rows` rows.
+/// A model whose every column is numeric refuses columns it does not read (as scikit-learn's
+/// estimators do); others ignore them (as `ColumnTransformer` does).
+///
+/// # Errors
+/// `E_IO` when the file cannot be read; `E_INPUT` when its first line does not fit the model.
+pub fn open_csv(
+    path: &Path,
+    columns: &[(String, ColumnKind)],
+    batch_rows: usize,
+) -> Result<TableReader<BufReader<File>>, CliError> {
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    open_csv_from(
+        path,
+        BufReader::with_capacity(1 << 20, file),
+        columns,
+        batch_rows,
+    )
+}
+
+/// [`open_csv`] over any source; `path` only names the input in errors.
+///
+/// # Errors
+/// As [`open_csv`].
+pub fn open_csv_from<R: Read>(
+    path: &Path,
+    source: R,
+    columns: &[(String, ColumnKind)],
+    batch_rows: usize,
+) -> Result<TableReader<R>, CliError> {
+    let extra = if columns.iter().all(|(_, k)| *k == ColumnKind::Numeric) {
+        ExtraColumns::Refuse
     } else {
-        cell.parse().ok()
+        ExtraColumns::Ignore
+    };
+    CsvOptions::default()
+        .batch_rows(batch_rows)
+        .extra_columns(extra)
+        .open(source, columns)
+        .map_err(|e| table_error(path, e))
+}
+
+/// A CSV reader's error, on `path`: an I/O failure is `E_IO` on the file, the rest `E_INPUT`.
+pub fn table_error(path: &Path, error: EstimatorError) -> CliError {
+    match error {
+        EstimatorError::Codec(CodecError::Io { source, .. }) => CliError::io(path, source),
+        source => CliError::Table {
+            path: path.to_owned(),
+            source,
+        },
     }
 }
 
-/// Reads a CSV file as a float matrix, with the columns in the model's feature order.
+/// The model's input columns as [`Expect`] describes them: named when it has names, all
+/// numeric.
+fn columns_of(expect: &Expect<'_>) -> Vec<(String, ColumnKind)> {
+    match expect.names {
+        Some(names) => names
+            .iter()
+            .map(|n| (n.clone(), ColumnKind::Numeric))
+            .collect(),
+        None => vec![(String::new(), ColumnKind::Numeric); expect.n_features],
+    }
+}
+
+/// Reads a CSV file as a float matrix, with the columns in the model's feature order, by
+/// the rules of `amber_estimators::csv` for a model whose columns are all numeric:
 ///
 /// - If any cell of the first line is not a number, that line is a header.
 /// - With a header and a model fitted with feature names, columns are matched by name, in
-///   any order; a missing or an extra column is an error naming them.
+///   any order; a missing or an extra column is an error naming it.
 /// - With a header and a model without names, or without a header, columns are taken in
 ///   order and only their count is checked.
 /// - Every line must have as many fields as the first; empty cells and `nan` are NaN.
@@ -77,8 +137,8 @@ fn parse_cell(cell: &str) -> Option<f64> {
 /// # Errors
 /// `E_IO` when the file cannot be read; `E_INPUT` for everything the rules above refuse.
 pub fn read_csv(path: &Path, expect: &Expect<'_>) -> Result<Array2<f64>, CliError> {
-    let file = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
-    read_csv_from(path, file, expect)
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    read_csv_from(path, BufReader::new(file), expect)
 }
 
 /// Reads CSV text from `source` by the rules of [`read_csv`]; `path` only names the input in
@@ -91,117 +151,10 @@ pub fn read_csv_from(
     source: impl Read,
     expect: &Expect<'_>,
 ) -> Result<Array2<f64>, CliError> {
-    let csv_error = |source| CliError::Csv {
-        path: path.to_owned(),
-        source,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(source);
-    let mut records = reader.records();
-    let Some(first) = records.next().transpose().map_err(csv_error)? else {
-        // An empty file: no samples.
-        return Ok(Array2::zeros((0, expect.n_features)));
-    };
-    let width = first.len();
-    let header: Option<Vec<String>> = if first.iter().all(|c| parse_cell(c).is_some()) {
-        None
-    } else {
-        Some(first.iter().map(|c| c.trim().to_owned()).collect())
-    };
-    // For each model feature, the CSV column that holds it.
-    let order: Vec<usize> = match (&header, expect.names) {
-        (Some(header), Some(names)) => match_columns(path, header, names)?,
-        (header, _) => {
-            if width != expect.n_features {
-                let what = match (header, first.position()) {
-                    (Some(_), _) => "the header".to_owned(),
-                    (None, Some(p)) => format!("line {}", p.line()),
-                    (None, None) => "the first line".to_owned(),
-                };
-                return Err(CliError::FeatureCount {
-                    path: path.to_owned(),
-                    what,
-                    found: width,
-                    expected: expect.n_features,
-                });
-            }
-            (0..width).collect()
-        }
-    };
-    let mut values = Vec::new();
-    let mut rows = 0usize;
-    let data = header
-        .is_none()
-        .then_some(Ok(first))
-        .into_iter()
-        .chain(records);
-    for record in data {
-        let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.len() != width {
-            return Err(CliError::FieldCount {
-                path: path.to_owned(),
-                line,
-                found: record.len(),
-                expected: width,
-            });
-        }
-        for &column in &order {
-            let cell = record.get(column).unwrap_or_default();
-            let value = parse_cell(cell).ok_or_else(|| CliError::Cell {
-                path: path.to_owned(),
-                line,
-                column: column + 1,
-                name: header.as_ref().and_then(|h| h.get(column).cloned()),
-                value: cell.to_owned(),
-            })?;
-            values.push(value);
-        }
-        rows += 1;
-    }
-    // `values` holds `rows * order.len()` numbers by construction.
-    Array2::from_shape_vec((rows, order.len()), values).map_err(|_| CliError::FeatureCount {
-        path: path.to_owned(),
-        what: "the input".to_owned(),
-        found: order.len(),
-        expected: expect.n_features,
-    })
-}
-
-/// For each feature name, the index of the header column with that name.
-fn match_columns(path: &Path, header: &[String], names: &[String]) -> Result<Vec<usize>, CliError> {
-    let mut index = HashMap::with_capacity(header.len());
-    for (i, name) in header.iter().enumerate() {
-        if index.insert(name.as_str(), i).is_some() {
-            return Err(CliError::DuplicateColumn {
-                path: path.to_owned(),
-                name: name.clone(),
-            });
-        }
-    }
-    let missing: Vec<String> = names
-        .iter()
-        .filter(|n| !index.contains_key(n.as_str()))
-        .cloned()
-        .collect();
-    let extra: Vec<String> = header
-        .iter()
-        .filter(|h| !names.contains(h))
-        .cloned()
-        .collect();
-    if !missing.is_empty() || !extra.is_empty() {
-        return Err(CliError::Columns {
-            path: path.to_owned(),
-            missing,
-            extra,
-        });
-    }
-    Ok(names
-        .iter()
-        .filter_map(|n| index.get(n.as_str()).copied())
-        .collect())
+    let columns = columns_of(expect);
+    let reader = open_csv_from(path, source, &columns, usize::MAX)?;
+    let table = reader.read_all().map_err(|e| table_error(path, e))?;
+    table.to_dense().map_err(|e| table_error(path, e))
 }
 
 #[cfg(test)]
@@ -242,14 +195,16 @@ mod tests {
         let e = csv("p,q,r\n1,2,3\n", 2, None).unwrap_err();
         assert_eq!(
             e,
-            "x.csv: the header has 3 columns, the model expects 2 features"
+            "x.csv: E_INPUT: the header has 3 columns, the model expects 2 features"
         );
     }
 
     #[test]
     fn missing_and_extra_columns_are_named() {
         let e = csv("a,c,d\n1,2,3\n", 2, Some(&["a", "b"])).unwrap_err();
-        assert!(e.contains(r#"missing "b"; unexpected "c", "d""#), "{e}");
+        assert!(e.contains(r#"no column "b""#), "{e}");
+        let e = csv("a,c,b,d\n1,2,3,4\n", 2, Some(&["a", "b"])).unwrap_err();
+        assert!(e.contains(r#"unexpected "c", "d""#), "{e}");
         let e = csv("a,b,a\n1,2,3\n", 2, Some(&["a", "b"])).unwrap_err();
         assert!(e.contains(r#"column "a" appears more than once"#), "{e}");
     }
@@ -267,16 +222,18 @@ mod tests {
     #[test]
     fn bad_cells_and_ragged_lines_say_where() {
         let e = csv("a,b\n1,2\n3,x\n", 2, Some(&["a", "b"])).unwrap_err();
-        assert_eq!(
-            e,
-            r#"x.csv: line 3, column 2 ("b"): cannot parse "x" as a number"#
+        assert!(
+            e.starts_with(
+                r#"x.csv: E_INPUT: row 1, column "b": "x": not a number (line 3, data row 2 counting from 1)"#
+            ),
+            "{e}"
         );
         let e = csv("1,2\n3\n", 2, None).unwrap_err();
-        assert_eq!(e, "x.csv: line 2 has 1 fields, expected 2");
+        assert_eq!(e, "x.csv: E_INPUT: line 2 has 1 fields, expected 2");
         let e = csv("1,2,3\n", 2, None).unwrap_err();
         assert_eq!(
             e,
-            "x.csv: line 1 has 3 columns, the model expects 2 features"
+            "x.csv: E_INPUT: line 1 has 3 columns, the model expects 2 features"
         );
     }
 

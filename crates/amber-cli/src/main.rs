@@ -7,13 +7,13 @@
 mod inspect;
 mod output;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use amber_cli::{error, input};
 use amber_conformance::Array;
-use amber_estimators::{Method, Model};
+use amber_estimators::{ColumnKind, Method, Model};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -112,14 +112,29 @@ enum Command {
     ///   .npy  a 2-D array, samples x features, of float64; float32, integer and bool
     ///         arrays are converted to float64. A 1-D array is refused (as scikit-learn
     ///         does): reshape it to (1, n) for one sample, or (n, 1) for one feature.
-    ///   .csv  one sample per line. If any cell of the first line is not a number, that line
-    ///         is a header: when the model was fitted with feature names, columns are matched
-    ///         to them by name, in any order, and a missing or extra column is an error
-    ///         naming it; otherwise the columns are taken in order. Without a header, columns
-    ///         are taken in order. Empty cells and nan are NaN; inf and -inf are accepted.
+    ///   .csv  one sample per line, RFC 4180 quoting ("a, ""b""" is one field), UTF-8.
+    ///         The first line is a header, except for a model whose every input column is
+    ///         numeric, where a first line of numbers only is data. With a header and a model
+    ///         fitted with names, columns are matched to them by name, in any order; a
+    ///         column the model reads that is absent is an error naming it; extra columns
+    ///         are ignored when the model reads strings (ColumnTransformer does so) and an
+    ///         error for an all-numeric model (scikit-learn's estimators refuse them).
+    ///         Otherwise columns are taken in order and their count must be the model's.
+    ///         Numeric cells: what Python's float() accepts (1, -2.5e-3, 1_000, nan, inf,
+    ///         -Infinity, surrounding spaces), an empty cell is missing (NaN), True/False
+    ///         are 1/0. String cells: the text as is; an empty cell is missing. A column of
+    ///         either kind (pandas object, passed through) is numbers within a batch only
+    ///         when every cell of the batch is a number, else strings.
     ///
-    /// A wrong number of columns, a missing or extra column, or a cell that is not a number
-    /// is E_INPUT, with the line and column; a method the model lacks is E_METHOD.
+    /// The CSV is streamed: read, predicted and written --batch-rows rows at a time, so
+    /// memory stays bounded whatever the file's length; a terminal (stderr) shows rows
+    /// done and rows/s (--progress / --no-progress override).
+    ///
+    /// A wrong number of columns or fields, a missing or extra column, or a cell that is not
+    /// a number is E_INPUT naming the line (from 1, the header being line 1), the column,
+    /// the row (from 0, the first data row being row 0) and the value; so are values the
+    /// model refuses (an unseen category where the encoder says handle_unknown="error").
+    /// A method the model lacks is E_METHOD.
     ///
     /// Output (--output), by extension; CSV on stdout without it:
     ///
@@ -128,7 +143,11 @@ enum Command {
     ///         exact same value (1e-7 style outside [1e-5, 1e16); NaN, inf, -inf); string
     ///         labels quoted where CSV requires.
     ///   .npy  float64 (<f8), int64 labels (<i8) or string labels (numpy unicode, '<U'
-    ///         followed by the longest label's length).
+    ///         followed by the longest label's length). The header needs the row count
+    ///         and the longest label, so the outputs (not the input) are kept in memory
+    ///         and written at the end; CSV output is written batch by batch. A transform
+    ///         whose output holds strings (a table) can only be written as CSV (missing
+    ///         cells empty); .npy is E_INPUT.
     ///
     /// Multi-output models: predict gives one column per output (n_samples x n_outputs).
     /// predict_proba gives one array per output (scikit-learn's list): in CSV, each row holds
@@ -148,6 +167,16 @@ enum Command {
         /// Write the output to this file (OUT.npy or OUT.csv) instead of stdout.
         #[arg(long, short, value_name = "OUT.npy|OUT.csv", value_parser = npy_or_csv)]
         output: Option<PathBuf>,
+        /// Rows read and predicted at a time from a CSV input.
+        #[arg(long, value_name = "N", default_value_t = amber_estimators::csv::DEFAULT_BATCH_ROWS,
+              value_parser = batch_rows)]
+        batch_rows: usize,
+        /// Show progress on stderr even when it is not a terminal.
+        #[arg(long, overrides_with = "no_progress")]
+        progress: bool,
+        /// Show no progress, even on a terminal.
+        #[arg(long, overrides_with = "progress")]
+        no_progress: bool,
     },
 
     /// Serve the conformance testee protocol on stdin/stdout with the Rust implementation
@@ -208,6 +237,13 @@ fn npy_or_csv(s: &str) -> Result<PathBuf, String> {
     }
 }
 
+fn batch_rows(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("a number of rows, at least 1".to_owned()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -218,7 +254,26 @@ fn main() -> ExitCode {
             input,
             method,
             output,
-        } => predict(&file, &input, method.into(), output.as_deref()).map(|()| ExitCode::SUCCESS),
+            batch_rows,
+            progress,
+            no_progress,
+        } => {
+            let show = if progress {
+                true
+            } else if no_progress {
+                false
+            } else {
+                std::io::stderr().is_terminal()
+            };
+            let request = Request {
+                input: &input,
+                method: method.into(),
+                output: output.as_deref(),
+                batch_rows,
+                progress: show,
+            };
+            predict(&file, &request).map(|()| ExitCode::SUCCESS)
+        }
         Command::Testee => testee().map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|e| {
@@ -286,8 +341,19 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn predict(file: &Path, input: &Path, method: Method, output: Option<&Path>) -> anyhow::Result<()> {
+/// What `amber predict` was asked to do.
+#[derive(Debug)]
+struct Request<'a> {
+    input: &'a Path,
+    method: Method,
+    output: Option<&'a Path>,
+    batch_rows: usize,
+    progress: bool,
+}
+
+fn predict(file: &Path, request: &Request<'_>) -> anyhow::Result<()> {
     let model = Model::open(file)?;
+    let method = request.method;
     // Refuse a method the model lacks before reading a possibly large input.
     if !model.methods().contains(&method) {
         // `run` produces the E_METHOD error with the model's name in it.
@@ -296,66 +362,275 @@ fn predict(file: &Path, input: &Path, method: Method, output: Option<&Path>) -> 
             ndarray::Array2::zeros((0, model.n_features_in())).view(),
         )?;
     }
-    let x = match format_of(input) {
-        Some(Format::Csv) => input::read_csv(
-            input,
-            &input::Expect {
-                n_features: model.n_features_in(),
-                names: model.feature_names(),
-            },
-        )?,
-        // The value parser admitted only .npy and .csv.
-        Some(Format::Npy) | None => input::read_npy(input)?,
-    };
+    let input = request.input;
+    if format_of(input) == Some(Format::Csv) {
+        return predict_csv(&model, request);
+    }
+    // The value parser admitted only .npy and .csv.
+    let x = input::read_npy(input)?;
     let context = || format!("{method} on {}", input.display());
+    let parts = run_batch(&model, method, amber_estimators::Input::Dense(x.view()))
+        .with_context(context)?;
+    let mut sink = Sink::open(request.output, parts.len())?;
+    sink.write(parts)?;
+    sink.finish()
+}
+
+/// The CSV input, batch by batch: each batch predicted and written before the next is read.
+fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
+    let (input, method) = (request.input, request.method);
+    let columns = model.input_columns();
+    let numeric = columns.iter().all(|(_, k)| *k == ColumnKind::Numeric);
+    let mut reader = input::open_csv(input, columns, request.batch_rows)?;
+    let mut sink: Option<Sink> = None;
+    let mut progress = Progress::new(request.progress);
+    while let Some(batch) = reader
+        .next_batch()
+        .map_err(|e| input::table_error(input, e))?
+    {
+        // An all-numeric model takes the matrix in its column order (the reader's order).
+        let dense = if numeric {
+            Some(batch.to_dense()?)
+        } else {
+            None
+        };
+        let x = match &dense {
+            Some(x) => amber_estimators::Input::Dense(x.view()),
+            None => amber_estimators::Input::Table(&batch),
+        };
+        let parts = run_batch(model, method, x).map_err(|e| in_file(e, &reader, request))?;
+        let sink = match &mut sink {
+            Some(sink) => sink,
+            None => sink.insert(Sink::open(request.output, parts.len())?),
+        };
+        sink.write(parts)?;
+        progress.update(reader.rows_read());
+    }
+    progress.finish(reader.rows_read());
+    match sink {
+        Some(sink) => sink.finish(),
+        // The reader gives at least one batch, so a sink was opened.
+        None => Ok(()),
+    }
+}
+
+/// One batch's outputs: one array, or one per output for a multi-output `predict_proba`.
+fn run_batch(
+    model: &Model,
+    method: Method,
+    x: amber_estimators::Input<'_>,
+) -> amber_estimators::Result<Vec<Array>> {
     if method == Method::PredictProba {
-        let mut all = model.predict_proba_multi(x.view()).with_context(context)?;
-        if all.len() > 1 {
-            return write_per_output(&all, output);
-        }
-        let one = all.pop().map(|p| Array::Float(p.into_dyn()));
-        let one = one.ok_or_else(|| anyhow::anyhow!("{}: no output", context()))?;
-        return write_output(&one, output);
+        let all = model.predict_proba_multi(x)?;
+        return Ok(all
+            .into_iter()
+            .map(|p| Array::Float(p.into_dyn()))
+            .collect());
     }
-    let result = model.run(method, x.view()).with_context(context)?;
-    write_output(&result, output)
+    model.run(method, x).map(|p| vec![p])
 }
 
-/// One array per model output (multi-output `predict_proba`): concatenated columns in CSV,
-/// `<stem>.<o>.npy` files for `.npy`.
-fn write_per_output(all: &[ndarray::Array2<f64>], output: Option<&Path>) -> anyhow::Result<()> {
-    if let Some(path) = output.filter(|p| format_of(p) == Some(Format::Npy)) {
-        for (o, p) in all.iter().enumerate() {
-            let file = path.with_extension(format!("{o}.npy"));
-            let bytes = amber_conformance::npy::write(&Array::Float(p.clone().into_dyn()));
-            std::fs::write(&file, bytes).map_err(|e| CliError::io(&file, e))?;
-        }
-        return Ok(());
-    }
-    let views: Vec<_> = all.iter().map(|p| p.view()).collect();
-    let joined = ndarray::concatenate(ndarray::Axis(1), &views)
-        .map_err(|e| anyhow::anyhow!("joining the outputs' columns: {e}"))?;
-    write_output(&Array::Float(joined.into_dyn()), output)
+/// A model's error on a batch, with the batch's offset added to its row and the file's line
+/// named, so that both are the file's.
+fn in_file<R: std::io::Read>(
+    error: amber_estimators::EstimatorError,
+    reader: &amber_estimators::csv::TableReader<R>,
+    request: &Request<'_>,
+) -> anyhow::Error {
+    use amber_estimators::EstimatorError as E;
+    let start = usize::try_from(reader.batch_start()).unwrap_or(usize::MAX);
+    let line = |row: usize| reader.lines().get(row).copied();
+    let (error, line) = match error {
+        E::Value {
+            column,
+            row,
+            value,
+            reason,
+        } => (
+            E::Value {
+                column,
+                row: row.saturating_add(start),
+                value,
+                reason,
+            },
+            line(row),
+        ),
+        E::NotFinite {
+            row,
+            column,
+            value,
+            body,
+        } => (
+            E::NotFinite {
+                row: row.saturating_add(start),
+                column,
+                value,
+                body,
+            },
+            line(row),
+        ),
+        other => (other, None),
+    };
+    let at = match (line, reader.lines()) {
+        (Some(l), _) => format!("line {l}"),
+        (None, [first, .., last]) => format!("lines {first}-{last}"),
+        (None, [only]) => format!("line {only}"),
+        (None, []) => "no rows".to_owned(),
+    };
+    anyhow::Error::new(error).context(format!(
+        "{} on {}, {at}",
+        request.method,
+        request.input.display()
+    ))
 }
 
-fn write_output(result: &Array, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
-        None => {
-            let mut bytes = Vec::new();
-            output::write_csv(result, &mut bytes).map_err(|e| CliError::io("<stdout>", e))?;
-            write_stdout(&bytes)
+/// Rows done and rows/s on stderr, at most four times a second, when enabled.
+#[derive(Debug)]
+struct Progress {
+    enabled: bool,
+    start: std::time::Instant,
+    shown: Option<std::time::Instant>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            start: std::time::Instant::now(),
+            shown: None,
         }
-        Some(path) => {
-            let bytes = match format_of(path) {
-                Some(Format::Npy) => amber_conformance::npy::write(result),
-                Some(Format::Csv) | None => {
-                    let mut bytes = Vec::new();
-                    output::write_csv(result, &mut bytes).map_err(|e| CliError::io(path, e))?;
-                    bytes
+    }
+
+    fn update(&mut self, rows: u64) {
+        if !self.enabled || self.shown.is_some_and(|t| t.elapsed().as_millis() < 250) {
+            return;
+        }
+        self.shown = Some(std::time::Instant::now());
+        eprint!("\r{}", self.line(rows));
+    }
+
+    fn finish(&self, rows: u64) {
+        if self.enabled {
+            eprintln!("\r{}", self.line(rows));
+        }
+    }
+
+    fn line(&self, rows: u64) -> String {
+        let secs = self.start.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
+        format!("{rows} rows, {rate:.0} rows/s, {secs:.1} s")
+    }
+}
+
+/// Where the outputs go: CSV written as batches come (stdout or a file), or `.npy` files
+/// written at the end from the outputs kept in memory (the header needs the row count).
+enum Sink {
+    Csv(Box<output::CsvSink<Box<dyn Write>>>, PathBuf),
+    Npy {
+        path: PathBuf,
+        /// Per output, the batches' arrays.
+        parts: Vec<Vec<Array>>,
+    },
+}
+
+impl Sink {
+    fn open(output: Option<&Path>, n_outputs: usize) -> anyhow::Result<Self> {
+        match output {
+            Some(path) if format_of(path) == Some(Format::Npy) => Ok(Self::Npy {
+                path: path.to_owned(),
+                parts: vec![Vec::new(); n_outputs],
+            }),
+            Some(path) => {
+                let file = std::fs::File::create(path).map_err(|e| CliError::io(path, e))?;
+                let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(file));
+                Ok(Self::Csv(
+                    Box::new(output::CsvSink::new(out)),
+                    path.to_owned(),
+                ))
+            }
+            None => {
+                let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+                Ok(Self::Csv(
+                    Box::new(output::CsvSink::new(out)),
+                    "<stdout>".into(),
+                ))
+            }
+        }
+    }
+
+    fn write(&mut self, batch: Vec<Array>) -> anyhow::Result<()> {
+        match self {
+            Self::Csv(sink, path) => sink
+                .write(&batch)
+                .map_err(|e| CliError::io(&*path, e).into()),
+            Self::Npy { path, parts } => {
+                for (all, part) in parts.iter_mut().zip(batch) {
+                    if matches!(part, Array::Table { .. }) {
+                        return Err(CliError::NpyTable { path: path.clone() }.into());
+                    }
+                    all.push(part);
                 }
-            };
-            std::fs::write(path, bytes).map_err(|e| CliError::io(path, e).into())
+                Ok(())
+            }
         }
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Self::Csv(sink, path) => (*sink).finish().map_err(|e| CliError::io(path, e).into()),
+            Self::Npy { path, parts } => {
+                let joined = parts
+                    .into_iter()
+                    .map(concat)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                if let [one] = joined.as_slice() {
+                    return write_npy(&path, one);
+                }
+                // One `<stem>.<o>.npy` per output (the corpus's naming); OUT.npy is not written.
+                for (o, p) in joined.iter().enumerate() {
+                    write_npy(&path.with_extension(format!("{o}.npy")), p)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn write_npy(path: &Path, array: &Array) -> anyhow::Result<()> {
+    std::fs::write(path, amber_conformance::npy::write(array))
+        .map_err(|e| CliError::io(path, e).into())
+}
+
+/// The batches' arrays of one output, joined along the rows.
+fn concat(parts: Vec<Array>) -> anyhow::Result<Array> {
+    if parts.len() == 1 {
+        return parts
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("no output"));
+    }
+    let axis = ndarray::Axis(0);
+    let join_error = |e: ndarray::ShapeError| anyhow::anyhow!("joining the batches' outputs: {e}");
+    macro_rules! join {
+        ($variant:ident) => {{
+            let views: Option<Vec<_>> = parts
+                .iter()
+                .map(|p| match p {
+                    Array::$variant(a) => Some(a.view()),
+                    _ => None,
+                })
+                .collect();
+            let views =
+                views.ok_or_else(|| anyhow::anyhow!("the batches' outputs differ in kind"))?;
+            Ok(Array::$variant(
+                ndarray::concatenate(axis, &views).map_err(join_error)?,
+            ))
+        }};
+    }
+    match parts.first() {
+        Some(Array::Int(_)) => join!(Int),
+        Some(Array::Str(_)) => join!(Str),
+        _ => join!(Float),
     }
 }
 

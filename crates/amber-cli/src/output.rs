@@ -1,8 +1,9 @@
-//! Writing `amber predict`'s output as CSV or `.npy`.
+//! Writing `amber predict`'s output as CSV, batch by batch.
 
 use std::io::Write;
 
 use amber_conformance::{Array, format_float};
+use amber_estimators::Column;
 
 /// Writes one CSV row per sample: a 1-D output gives one value per row, a 2-D output its
 /// columns comma-separated. Floats use the shortest text that parses back to the same value
@@ -10,29 +11,93 @@ use amber_conformance::{Array, format_float};
 ///
 /// # Errors
 /// The writer's I/O errors.
+#[cfg(test)]
 pub fn write_csv(array: &Array, out: impl Write) -> std::io::Result<()> {
-    let mut writer = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Necessary)
-        .flexible(true)
-        .from_writer(out);
-    let cells: Vec<String> = match array {
+    let mut sink = CsvSink::new(out);
+    sink.write(std::slice::from_ref(array))?;
+    sink.finish()
+}
+
+/// A CSV output written batch by batch: each call appends the batch's rows, the outputs of
+/// one batch side by side (a multi-output `predict_proba`'s arrays, concatenated).
+#[derive(Debug)]
+pub struct CsvSink<W: Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: Write> CsvSink<W> {
+    /// A sink writing to `out`.
+    pub fn new(out: W) -> Self {
+        let writer = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Necessary)
+            .flexible(true)
+            .from_writer(out);
+        Self { writer }
+    }
+
+    /// Appends one row per sample of `parts` (which have the same number of rows). A
+    /// scalar is one row of one value; a table's missing cells are empty.
+    ///
+    /// # Errors
+    /// The writer's I/O errors.
+    pub fn write(&mut self, parts: &[Array]) -> std::io::Result<()> {
+        let rows = parts
+            .first()
+            .map_or(0, |p| p.shape().first().copied().unwrap_or(1));
+        let cells: Vec<Vec<String>> = parts.iter().map(cells_of).collect();
+        let widths: Vec<usize> = parts
+            .iter()
+            .zip(&cells)
+            .map(|(p, c)| {
+                if p.shape().is_empty() {
+                    1
+                } else {
+                    c.len() / rows.max(1)
+                }
+            })
+            .collect();
+        for i in 0..rows {
+            for (c, &w) in cells.iter().zip(&widths) {
+                for cell in c.iter().skip(i * w).take(w) {
+                    self.writer.write_field(cell).map_err(csv_to_io)?;
+                }
+            }
+            self.writer.write_record(None::<&[u8]>).map_err(csv_to_io)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the output.
+    ///
+    /// # Errors
+    /// The writer's I/O errors.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Every cell of an output as CSV text, row-major.
+fn cells_of(array: &Array) -> Vec<String> {
+    match array {
         Array::Float(a) => a.iter().map(|&v| format_float(v)).collect(),
         Array::Int(a) => a.iter().map(i64::to_string).collect(),
         Array::Str(a) => a.iter().cloned().collect(),
-    };
-    let shape = array.shape();
-    // Rows are the first axis; any further axes are flattened into the columns. A scalar is
-    // one row of one value.
-    let (rows, columns) = match shape.split_first() {
-        None => (1, 1),
-        Some((&rows, rest)) => (rows, rest.iter().product::<usize>()),
-    };
-    let mut cells = cells.into_iter();
-    for _ in 0..rows {
-        let row: Vec<String> = cells.by_ref().take(columns).collect();
-        writer.write_record(&row).map_err(csv_to_io)?;
+        Array::Table { table, shape } => {
+            let mut cells = Vec::with_capacity(shape[0] * shape[1]);
+            for i in 0..shape[0] {
+                for j in 0..shape[1] {
+                    cells.push(match table.column(j) {
+                        Some(Column::Numeric(v)) => {
+                            v.get(i).map_or_else(String::new, |&x| format_float(x))
+                        }
+                        Some(Column::Text(t)) => t.get(i).unwrap_or_default().to_owned(),
+                        None => String::new(),
+                    });
+                }
+            }
+            cells
+        }
     }
-    writer.flush()
 }
 
 fn csv_to_io(e: csv::Error) -> std::io::Error {

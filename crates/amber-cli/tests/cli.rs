@@ -675,7 +675,7 @@ fn input_errors_are_e_input_and_say_what_is_wrong() {
             &model,
             "predict",
             "E_INPUT",
-            "missing \"income\"",
+            "no column \"income\"",
         ),
         (
             f.put("extra.csv", b"age,income,height,shoe\n1,2,3,4\n"),
@@ -689,7 +689,7 @@ fn input_errors_are_e_input_and_say_what_is_wrong() {
             &model,
             "predict",
             "E_INPUT",
-            "line 3, column 2 (\"income\"): cannot parse \"five\"",
+            "row 1, column \"income\": \"five\": not a number (line 3,",
         ),
         (
             f.put("ragged.csv", b"1,2,3\n4,5\n"),
@@ -890,8 +890,11 @@ fn corpus_through_the_cli() {
         let model = case.path(&json.model);
         let out = amber(&[&"validate", &model]);
         assert!(out.status.success(), "{}: {}", case.name, text(&out.stdout));
-        let inputs = std::iter::once(case.path(&json.input))
-            .chain(json.input_csv.as_ref().map(|c| case.path(c)));
+        let inputs = json
+            .input
+            .iter()
+            .chain(&json.input_csv)
+            .map(|p| case.path(p));
         for input in inputs {
             for (method, spec) in &json.methods {
                 let output = f.path(&format!("{}-{method}.npy", case.name));

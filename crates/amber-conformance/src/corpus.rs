@@ -34,9 +34,12 @@ pub struct CaseJson {
     pub format_version: String,
     /// The model file.
     pub model: String,
-    /// The input, a 2-D `.npy` array.
-    pub input: String,
-    /// The same input as CSV, when the case has one.
+    /// The input, a 2-D `.npy` array; `null` for an input holding strings, which only
+    /// `input_csv` holds.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// The same input as CSV (header row: the column names, in a shuffled order), when the
+    /// case has one; the only input of a case whose input holds strings.
     #[serde(default)]
     pub input_csv: Option<String>,
     /// Expected outputs by method name (`predict`, `predict_proba`, ...), in name order.
@@ -261,6 +264,18 @@ fn array_to_json(array: &Array) -> serde_json::Value {
         Array::Float(a) => a.iter().map(|&x| Value::from(x)).collect(),
         Array::Int(a) => a.iter().map(|&x| Value::from(x)).collect(),
         Array::Str(a) => a.iter().map(|s| Value::from(s.as_str())).collect(),
+        Array::Table { table, shape } => (0..shape[0])
+            .flat_map(|i| (0..shape[1]).map(move |j| (i, j)))
+            .map(|(i, j)| match table.column(j) {
+                Some(amber_estimators::Column::Numeric(v)) => {
+                    v.get(i).map_or(Value::Null, |&x| Value::from(x))
+                }
+                Some(amber_estimators::Column::Text(t)) => {
+                    t.get(i).map_or(Value::Null, Value::from)
+                }
+                None => Value::Null,
+            })
+            .collect(),
     };
     nest(&mut flat.into_iter(), array.shape())
 }

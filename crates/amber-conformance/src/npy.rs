@@ -367,11 +367,33 @@ impl Parser<'_> {
     }
 }
 
+/// A table holding strings as an array of its cells' text (numbers in Rust's shortest
+/// round-trip form, missing cells empty).
+fn table_cells(table: &amber_estimators::Table, shape: [usize; 2]) -> ndarray::ArrayD<String> {
+    let mut cells = Vec::with_capacity(shape[0] * shape[1]);
+    for i in 0..shape[0] {
+        for j in 0..shape[1] {
+            cells.push(match table.column(j) {
+                Some(amber_estimators::Column::Numeric(v)) => {
+                    v.get(i).map_or_else(String::new, |x| format!("{x:?}"))
+                }
+                Some(amber_estimators::Column::Text(t)) => t.get(i).unwrap_or("").to_owned(),
+                None => String::new(),
+            });
+        }
+    }
+    ndarray::Array2::from_shape_vec((shape[0], shape[1]), cells).map_or_else(
+        |_| ndarray::ArrayD::from_elem(vec![0], String::new()),
+        |a| a.into_dyn(),
+    )
+}
+
 /// Encodes an array as a version 1.0 `.npy` file: `<f8`, `<i8`, or `<U{n}` with `n` the
 /// longest string's length in characters (at least 1, as numpy does).
 #[must_use]
 pub fn write(array: &Array) -> Vec<u8> {
     let (descr, data) = match array {
+        Array::Table { table, shape } => return write(&Array::Str(table_cells(table, *shape))),
         Array::Float(a) => (
             "<f8".to_owned(),
             a.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>(),

@@ -122,7 +122,14 @@ fn check_valid(case: &ValidCase, testee: &mut dyn Testee, emit: &mut dyn FnMut(O
         Err(e) => return emit(Outcome::fail(case.name.clone(), format!("case.json: {e}"))),
     };
     let model = case.path(&json.model);
-    let input = case.path(&json.input);
+    // The `.npy` when there is one; a case whose input holds strings has only its CSV.
+    let Some(input) = json.input.as_ref().or(json.input_csv.as_ref()) else {
+        return emit(Outcome::fail(
+            case.name.clone(),
+            "case.json: neither input nor input_csv is given",
+        ));
+    };
+    let input = case.path(input);
     for (method, spec) in &json.methods {
         let subject = format!("{} {method}", case.name);
         emit(check_method(

@@ -208,23 +208,23 @@ impl InProcess {
         model: &Path,
         input: &Path,
         method: &str,
-    ) -> Result<
-        (
-            amber_estimators::Model,
-            amber_estimators::Method,
-            ndarray::Array2<f64>,
-        ),
-        TesteeError,
-    > {
+    ) -> Result<(amber_estimators::Model, amber_estimators::Method, Input), TesteeError> {
         let method: amber_estimators::Method = method
             .parse()
             .map_err(|_| TesteeError::rejected("E_METHOD", format!("unknown method {method:?}")))?;
         let model = amber_estimators::Model::open(model).map_err(|e| estimator_error(&e))?;
+        if input
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let table = read_csv(input, model.input_columns())?;
+            return Ok((model, method, Input::Table(table)));
+        }
         let x = match read_array(input) {
             Ok(Array::Float(x)) => x,
             // Integer inputs are converted, as numpy would when calling scikit-learn.
             Ok(Array::Int(x)) => x.mapv(|v| v as f64),
-            Ok(Array::Str(_)) => {
+            Ok(Array::Str(_) | Array::Table { .. }) => {
                 return Err(TesteeError::rejected("E_INPUT", "input holds strings"));
             }
             Err(ConformanceError::Io { path, source }) => {
@@ -238,8 +238,35 @@ impl InProcess {
         let x = x.into_dimensionality::<Ix2>().map_err(|_| {
             TesteeError::rejected("E_INPUT", "input must be a 2-D array (samples x features)")
         })?;
-        Ok((model, method, x))
+        Ok((model, method, Input::Dense(x)))
     }
+}
+
+/// A loaded input: a matrix from `.npy`, or a table from CSV.
+enum Input {
+    Dense(ndarray::Array2<f64>),
+    Table(amber_estimators::Table),
+}
+
+impl Input {
+    fn as_input(&self) -> amber_estimators::Input<'_> {
+        match self {
+            Self::Dense(x) => amber_estimators::Input::Dense(x.view()),
+            Self::Table(t) => amber_estimators::Input::Table(t),
+        }
+    }
+}
+
+/// Reads a CSV input with the model's input schema, as `amber predict` does
+/// (`amber_estimators::csv`): columns by header name, strings where the model reads them.
+fn read_csv(
+    path: &Path,
+    columns: &[(String, amber_estimators::ColumnKind)],
+) -> Result<amber_estimators::Table, TesteeError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| TesteeError::rejected("E_IO", format!("{}: {e}", path.display())))?;
+    amber_estimators::csv::read_table(std::io::BufReader::new(file), columns)
+        .map_err(|e| TesteeError::rejected(e.code(), format!("{}: {e}", path.display())))
 }
 
 impl Testee for InProcess {
@@ -257,7 +284,9 @@ impl Testee for InProcess {
         _format: OutputFormat,
     ) -> Result<Array, TesteeError> {
         let (model, method, x) = Self::load(model, input, method)?;
-        model.run(method, x.view()).map_err(|e| estimator_error(&e))
+        model
+            .run(method, x.as_input())
+            .map_err(|e| estimator_error(&e))
     }
 
     fn predict_per_output(
@@ -270,7 +299,7 @@ impl Testee for InProcess {
         let (model, method, x) = Self::load(model, input, method)?;
         if method == amber_estimators::Method::PredictProba {
             let all = model
-                .predict_proba_multi(x.view())
+                .predict_proba_multi(x.as_input())
                 .map_err(|e| estimator_error(&e))?;
             return Ok(all
                 .into_iter()
@@ -278,7 +307,7 @@ impl Testee for InProcess {
                 .collect());
         }
         model
-            .run(method, x.view())
+            .run(method, x.as_input())
             .map(|p| vec![p])
             .map_err(|e| estimator_error(&e))
     }
