@@ -25,6 +25,8 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "feature_affine": ("sub", "div", "mul", "add"),
     "binarizer": (),
     "normalizer": (),
+    "one_hot_encoder": (),
+    "ordinal_encoder": (),
     "linear": ("coef", "intercept"),
     "pipeline": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
@@ -241,6 +243,8 @@ class _Checker:
                 "feature_affine",
                 "binarizer",
                 "normalizer",
+                "one_hot_encoder",
+                "ordinal_encoder",
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
@@ -272,6 +276,8 @@ class _Checker:
             return self.feature_affine(est, where)
         if body == "normalizer":
             return est.n_features_in
+        if body in _ENCODERS:
+            return _ENCODERS[body](est, where)
         if body == "binarizer":
             if not math.isfinite(est.binarizer.threshold):
                 raise ModelError("E_MODEL", f"{where}: binarizer.threshold must be finite")
@@ -839,7 +845,13 @@ def _input_width(est: pb.Estimator) -> int:
 
 def _transforms(est: pb.Estimator) -> bool:
     body = est.WhichOneof("body")
-    if body in ("standard_scaler", "feature_affine", "binarizer", "normalizer"):
+    if body in (
+        "standard_scaler",
+        "feature_affine",
+        "binarizer",
+        "normalizer",
+        *_ENCODERS,
+    ):
         return True
     if body == "pipeline":
         last = est.pipeline.steps[-1]
@@ -923,6 +935,8 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
             raise ModelError(
                 "E_MODEL", f"{where}: normalizer.norm {est.normalizer.norm} is not a known norm"
             )
+    elif body in _ENCODERS:
+        _encoder_structure(est, body, where)
     elif body == "tree_ensemble":
         _tree_structure(est.tree_ensemble, f"{where}: tree_ensemble")
     elif body == "pipeline":
@@ -962,3 +976,174 @@ def _tree_structure(t: pb.TreeEnsemble, where: str) -> None:
     for field in ("nodes", "tree_offsets", "values"):
         if not getattr(t, field):
             raise ModelError("E_MODEL", f"{where}.{field} is absent")
+
+
+# ---------------------------------------------------------------------------- encoders
+#
+# spec/estimators.md, "Categories", "OneHotEncoder", "OrdinalEncoder".
+
+_EXACT_INT = float(2**53)
+#: Output dtypes of the encoder bodies (OneHotEncoder rule 5, OrdinalEncoder rule 6).
+_ENCODER_OUTPUTS = {
+    pb.DTYPE_F64: None,
+    pb.DTYPE_F32: None,
+    pb.DTYPE_I64: (-_EXACT_INT, _EXACT_INT),
+    pb.DTYPE_I32: (-(2.0**31), 2.0**31 - 1),
+}
+#: Categories rule 3: the dtype of numeric categories and the values it holds.
+_CATEGORY_RANGES = {
+    pb.DTYPE_F64: None,
+    pb.DTYPE_F32: None,
+    pb.DTYPE_I64: (-_EXACT_INT, _EXACT_INT),
+    pb.DTYPE_I32: (-(2.0**31), 2.0**31 - 1),
+    pb.DTYPE_U8: (0.0, 255.0),
+    pb.DTYPE_U32: (0.0, 2.0**32 - 1),
+    pb.DTYPE_U64: (0.0, _EXACT_INT),
+    pb.DTYPE_BOOL: (0.0, 1.0),
+}
+
+
+def _encoder_structure(est: pb.Estimator, body: str, where: str) -> None:
+    """Pass 1 for an encoder body: enum values known, every column's categories present."""
+    msg = getattr(est, body)
+    unknowns = pb.OneHotUnknown if body == "one_hot_encoder" else pb.OrdinalUnknown
+    if msg.unknown not in unknowns.values() or msg.unknown == 0:
+        raise ModelError("E_MODEL", f"{where}: {body}.unknown {msg.unknown} is not known")
+    if msg.dtype not in pb.DType.values() or msg.dtype == pb.DTYPE_UNSPECIFIED:
+        raise ModelError("E_MODEL", f"{where}: {body}.dtype {msg.dtype} is not a known dtype")
+    for i, f in enumerate(msg.features):
+        at = f"{where}: {body}.features[{i}].categories"
+        if not f.HasField("categories"):
+            raise ModelError("E_MODEL", f"{at} is absent")
+        c = f.categories
+        if c.kind not in (pb.CATEGORY_KIND_NUMERIC, pb.CATEGORY_KIND_STRING):
+            raise ModelError("E_MODEL", f"{at}.kind {c.kind} is not a known category kind")
+        if c.dtype not in pb.DType.values():
+            raise ModelError("E_MODEL", f"{at}.dtype {c.dtype} is not a known dtype")
+
+
+def _categories_rules(c: pb.Categories, at: str) -> int:
+    """Categories rules 2-4; returns the number of categories."""
+    n = len(c.numbers) + len(c.strings) + c.has_none + c.has_nan
+    if n == 0:
+        raise ModelError("E_MODEL", f"{at}: has no category")
+    if c.kind == pb.CATEGORY_KIND_NUMERIC:
+        if c.strings or c.has_none or c.str_width or c.numpy_strings:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}: numeric categories have no strings, has_none, str_width or numpy_strings",
+            )
+        v = np.asarray(c.numbers, dtype=np.float64)
+        if v.size > 1 and not np.all(v[1:] > v[:-1]):
+            raise ModelError("E_MODEL", f"{at}.numbers: not strictly ascending")
+        if not np.all(np.isfinite(v)):
+            raise ModelError("E_MODEL", f"{at}.numbers: holds a value that is not finite")
+        if c.dtype == pb.DTYPE_UNSPECIFIED:
+            raise ModelError("E_MODEL", f"{at}.dtype: numeric categories need a dtype")
+        bounds = _CATEGORY_RANGES[c.dtype]
+        fits = np.all(v.astype(np.float32) == v) if c.dtype == pb.DTYPE_F32 else True
+        if bounds is not None:
+            fits = np.all((v == np.trunc(v)) & (v >= bounds[0]) & (v <= bounds[1]))
+            if c.has_nan:
+                raise ModelError("E_MODEL", f"{at}.has_nan: integer categories cannot hold NaN")
+        if not fits:
+            raise ModelError(
+                "E_MODEL", f"{at}.numbers: holds a value its dtype {c.dtype} cannot hold"
+            )
+        return n
+    if c.numbers or c.dtype != pb.DTYPE_UNSPECIFIED:
+        raise ModelError("E_MODEL", f"{at}: string categories have no numbers or dtype")
+    if len(set(c.strings)) != len(c.strings):
+        raise ModelError("E_MODEL", f"{at}.strings: a string is listed twice")
+    if c.str_width:
+        if c.has_none or c.has_nan or c.numpy_strings:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}: fixed-width (str_width > 0) categories are not objects: no None, NaN "
+                "or numpy_strings",
+            )
+        if any(len(s) > c.str_width or s.endswith("\0") for s in c.strings):
+            raise ModelError("E_MODEL", f"{at}.strings: a string is not a str{c.str_width} value")
+    return n
+
+
+def _infrequent_rule(infrequent, n: int, at: str) -> int:
+    """The infrequent indices: strictly ascending, below n. Returns the grouped count."""
+    prev = -1
+    for j in infrequent:
+        if j <= prev or j >= n:
+            why = f"is not below {n}" if j >= n else "does not exceed the index before it"
+            raise ModelError("E_MODEL", f"{at}.infrequent: {j} {why}")
+        prev = j
+    return n - len(infrequent) + (1 if len(infrequent) else 0)
+
+
+def _encoder_columns(est: pb.Estimator, msg, body: str, where: str) -> None:
+    if len(msg.features) != est.n_features_in:
+        raise ModelError(
+            "E_MODEL",
+            f"{where}: {body}.features has {len(msg.features)} columns, n_features_in is "
+            f"{est.n_features_in}",
+        )
+    if msg.dtype not in _ENCODER_OUTPUTS:
+        raise ModelError("E_MODEL", f"{where}: {body}.dtype is not f64, f32, i64 or i32")
+
+
+def _one_hot_rules(est: pb.Estimator, where: str) -> int:
+    msg = est.one_hot_encoder
+    _encoder_columns(est, msg, "one_hot_encoder", where)
+    n_out = 0
+    for i, f in enumerate(msg.features):
+        at = f"{where}: one_hot_encoder.features[{i}]"
+        n = _categories_rules(f.categories, f"{at}.categories")
+        grouped = _infrequent_rule(f.infrequent, n, at)
+        if f.HasField("drop") and f.drop >= grouped:
+            raise ModelError(
+                "E_MODEL", f"{at}.drop: {f.drop} is not below the column's {grouped} outputs"
+            )
+        n_out += grouped - f.HasField("drop")
+    return n_out
+
+
+def _integer_or_nan(v: float) -> bool:
+    return math.isnan(v) or (v == math.trunc(v) and abs(v) <= _EXACT_INT)
+
+
+def _ordinal_rules(est: pb.Estimator, where: str) -> int:
+    msg = est.ordinal_encoder
+    _encoder_columns(est, msg, "ordinal_encoder", where)
+    for i, f in enumerate(msg.features):
+        at = f"{where}: ordinal_encoder.features[{i}]"
+        n = _categories_rules(f.categories, f"{at}.categories")
+        _infrequent_rule(f.infrequent, n - f.categories.has_nan, at)
+    value = msg.unknown == pb.ORDINAL_UNKNOWN_VALUE
+    if value and not _integer_or_nan(msg.unknown_value):
+        raise ModelError(
+            "E_MODEL", f"{where}: ordinal_encoder.unknown_value is not an integer or NaN"
+        )
+    if not value and (msg.unknown_value != 0 or math.copysign(1, msg.unknown_value) < 0):
+        raise ModelError(
+            "E_MODEL",
+            f"{where}: ordinal_encoder.unknown_value is set without ORDINAL_UNKNOWN_VALUE",
+        )
+    if not _integer_or_nan(msg.encoded_missing_value):
+        raise ModelError(
+            "E_MODEL", f"{where}: ordinal_encoder.encoded_missing_value is not an integer or NaN"
+        )
+    bounds = _ENCODER_OUTPUTS[msg.dtype]
+    used = [("unknown_value", msg.unknown_value)] if value else []
+    if any(f.categories.has_nan for f in msg.features):
+        used.append(("encoded_missing_value", msg.encoded_missing_value))
+    for name, v in used:
+        if bounds is not None and not (bounds[0] <= v <= bounds[1]):
+            raise ModelError(
+                "E_MODEL", f"{where}: ordinal_encoder.{name} {v} is not a value of its dtype"
+            )
+    return est.n_features_in
+
+
+#: Encoder body -> its pass-3 rules (returns the output width).
+_ENCODERS: dict[str, Callable[[pb.Estimator, str], int]] = {
+    "one_hot_encoder": _one_hot_rules,
+    "ordinal_encoder": _ordinal_rules,
+}

@@ -6,8 +6,8 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Estimator, Labels, LeafValues, LinearLink, NormalizerNorm, Param, TensorInfo,
-    TreeEnsemble, TreeInput, Value,
+    Body, Categories, CategoryKind, Estimator, Labels, LeafValues, LinearLink, NormalizerNorm,
+    OneHotUnknown, OrdinalUnknown, Param, TensorInfo, TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -83,6 +83,52 @@ pub struct EstimatorReport {
     binarizer: Option<BinarizerReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     normalizer: Option<NormalizerReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    one_hot_encoder: Option<EncoderReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ordinal_encoder: Option<EncoderReport>,
+}
+
+/// An encoder body (one-hot or ordinal): the unknown rule, the output dtype, each column.
+#[derive(Debug, Serialize)]
+pub struct EncoderReport {
+    /// One-hot: `error`, `zeros` or `infrequent`; ordinal: `error` or `value`.
+    unknown: &'static str,
+    /// Ordinal with `value`: what an unknown category becomes (null otherwise).
+    unknown_value: Option<f64>,
+    /// Ordinal: what the NaN category becomes (null for one-hot).
+    encoded_missing_value: Option<f64>,
+    dtype: String,
+    columns: Vec<EncoderColumnReport>,
+}
+
+/// One input column of an encoder.
+#[derive(Debug, Serialize)]
+pub struct EncoderColumnReport {
+    /// `numeric` or `string`.
+    kind: &'static str,
+    /// Categories, None's and NaN's included.
+    n_categories: usize,
+    has_none: bool,
+    has_nan: bool,
+    /// Categories in the infrequent group.
+    n_infrequent: usize,
+    /// One-hot: the dropped grouped output, or null.
+    drop: Option<u32>,
+}
+
+fn encoder_column(c: &Categories, infrequent: &[u32], drop: Option<u32>) -> EncoderColumnReport {
+    EncoderColumnReport {
+        kind: match c.kind {
+            CategoryKind::Numeric => "numeric",
+            CategoryKind::String => "string",
+        },
+        n_categories: c.len(),
+        has_none: c.has_none,
+        has_nan: c.has_nan,
+        n_infrequent: infrequent.len(),
+        drop,
+    }
 }
 
 /// A normalizer body: its norm.
@@ -243,6 +289,8 @@ fn body_kind(body: &Body) -> &'static str {
         Body::FeatureAffine(_) => "feature_affine",
         Body::Binarizer(_) => "binarizer",
         Body::Normalizer(_) => "normalizer",
+        Body::OneHotEncoder(_) => "one_hot_encoder",
+        Body::OrdinalEncoder(_) => "ordinal_encoder",
         Body::SimpleImputer(_) => "simple_imputer",
         Body::MissingIndicator(_) => "missing_indicator",
         Body::KnnImputer(_) => "knn_imputer",
@@ -339,6 +387,8 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         feature_affine: None,
         binarizer: None,
         normalizer: None,
+        one_hot_encoder: None,
+        ordinal_encoder: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -370,6 +420,37 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         Body::Binarizer(b) => {
             report.binarizer = Some(BinarizerReport {
                 threshold: b.threshold,
+            });
+        }
+        Body::OneHotEncoder(b) => {
+            report.one_hot_encoder = Some(EncoderReport {
+                unknown: match b.unknown {
+                    OneHotUnknown::Error => "error",
+                    OneHotUnknown::Zeros => "zeros",
+                    OneHotUnknown::Infrequent => "infrequent",
+                },
+                unknown_value: None,
+                encoded_missing_value: None,
+                dtype: b.dtype.to_string(),
+                columns: b
+                    .features
+                    .iter()
+                    .map(|f| encoder_column(&f.categories, &f.infrequent, f.drop))
+                    .collect(),
+            });
+        }
+        Body::OrdinalEncoder(b) => {
+            let value = b.unknown == OrdinalUnknown::Value;
+            report.ordinal_encoder = Some(EncoderReport {
+                unknown: if value { "value" } else { "error" },
+                unknown_value: value.then_some(b.unknown_value),
+                encoded_missing_value: Some(b.encoded_missing_value),
+                dtype: b.dtype.to_string(),
+                columns: b
+                    .features
+                    .iter()
+                    .map(|f| encoder_column(&f.categories, &f.infrequent, None))
+                    .collect(),
             });
         }
         Body::FeatureAffine(a) => {
@@ -720,6 +801,9 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     if let Some(b) = &e.binarizer {
         let _ = writeln!(out, "{pad}threshold:      {:?}", b.threshold);
     }
+    if let Some(r) = e.one_hot_encoder.as_ref().or(e.ordinal_encoder.as_ref()) {
+        encoder_text(out, r, &pad);
+    }
     if let Some(l) = &e.linear {
         let _ = writeln!(out, "{pad}link:           {}", l.link);
         if let Some(classes) = &l.classes {
@@ -949,5 +1033,32 @@ mod tests {
             value_json(&v).to_string(),
             r#"[null,1,1.0,{"float":"-inf"},"a",{"tuple":[true]},{"dict":[["k",{"tensor":"t"}]]}]"#
         );
+    }
+}
+
+fn encoder_text(out: &mut String, r: &EncoderReport, pad: &str) {
+    let _ = writeln!(out, "{pad}unknown:        {}", r.unknown);
+    if let Some(v) = r.unknown_value {
+        let _ = writeln!(out, "{pad}unknown_value:  {v:?}");
+    }
+    if let Some(v) = r.encoded_missing_value {
+        let _ = writeln!(out, "{pad}missing_value:  {v:?}");
+    }
+    let _ = writeln!(out, "{pad}dtype:          {}", r.dtype);
+    for (i, c) in r.columns.iter().enumerate() {
+        let mut line = format!("{} {} categories", c.kind, c.n_categories);
+        if c.has_none {
+            line.push_str(", None");
+        }
+        if c.has_nan {
+            line.push_str(", NaN");
+        }
+        if c.n_infrequent > 0 {
+            let _ = write!(line, ", {} infrequent", c.n_infrequent);
+        }
+        if let Some(d) = c.drop {
+            let _ = write!(line, ", drops output {d}");
+        }
+        let _ = writeln!(out, "{pad}column {i}:{:<7}{line}", "");
     }
 }

@@ -11,6 +11,12 @@ use crate::error::{CodecError, Result};
 use crate::limits::MAX_DEPTH;
 use crate::tensor::DType;
 
+mod encoders;
+pub use encoders::{
+    Categories, CategoryKind, OneHotEncoder, OneHotFeature, OneHotUnknown, OrdinalEncoder,
+    OrdinalFeature, OrdinalUnknown,
+};
+
 mod impute;
 pub use impute::{
     ImputerFill, KnnImputer, KnnWeights, MissingIndicator, MissingValue, SimpleImputer,
@@ -149,6 +155,10 @@ pub enum Body {
     Binarizer(Binarizer),
     /// Each row divided by its norm.
     Normalizer(NormalizerNorm),
+    /// One 0/1 output per category of each column.
+    OneHotEncoder(OneHotEncoder),
+    /// Each column's category index.
+    OrdinalEncoder(OrdinalEncoder),
     /// Missing cells replaced by a per-column fill.
     SimpleImputer(SimpleImputer),
     /// 1.0 where a cell is missing, for some columns.
@@ -416,7 +426,10 @@ impl Estimator {
                 }
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
-            Body::Binarizer(_) | Body::Normalizer(_) => {}
+            Body::Binarizer(_)
+            | Body::Normalizer(_)
+            | Body::OneHotEncoder(_)
+            | Body::OrdinalEncoder(_) => {}
             Body::SimpleImputer(s) => s.visit_tensor_refs(path, f),
             Body::MissingIndicator(m) => m.visit_tensor_refs(path, f),
             Body::KnnImputer(k) => k.visit_tensor_refs(path, f),
@@ -621,6 +634,13 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         raw::estimator::Body::Binarizer(b) => Body::Binarizer(Binarizer {
             threshold: b.threshold,
         }),
+        raw::estimator::Body::OneHotEncoder(b) => Body::OneHotEncoder(encoders::one_hot_from_raw(
+            b,
+            &format!("{path}.one_hot_encoder"),
+        )?),
+        raw::estimator::Body::OrdinalEncoder(b) => Body::OrdinalEncoder(
+            encoders::ordinal_from_raw(b, &format!("{path}.ordinal_encoder"))?,
+        ),
         raw::estimator::Body::SimpleImputer(s) => Body::SimpleImputer(impute::simple_from_raw(
             s,
             &format!("{path}.simple_imputer"),
@@ -961,6 +981,12 @@ impl From<Estimator> for raw::Estimator {
             Body::Binarizer(b) => raw::estimator::Body::Binarizer(raw::Binarizer {
                 threshold: b.threshold,
             }),
+            Body::OneHotEncoder(b) => {
+                raw::estimator::Body::OneHotEncoder(encoders::one_hot_to_raw(b))
+            }
+            Body::OrdinalEncoder(b) => {
+                raw::estimator::Body::OrdinalEncoder(encoders::ordinal_to_raw(b))
+            }
             Body::SimpleImputer(s) => raw::estimator::Body::SimpleImputer(impute::simple_to_raw(s)),
             Body::MissingIndicator(m) => {
                 raw::estimator::Body::MissingIndicator(impute::indicator_to_raw(m))

@@ -35,6 +35,7 @@
 
 mod boosting;
 pub mod csv;
+mod encoders;
 mod error;
 mod iforest;
 mod impute;

@@ -205,6 +205,8 @@ impl Model {
                 Body::FeatureAffine(_) => "a feature_affine body",
                 Body::Binarizer(_) => "a binarizer body",
                 Body::Normalizer(_) => "a normalizer body",
+                Body::OneHotEncoder(_) => "a one_hot_encoder body",
+                Body::OrdinalEncoder(_) => "an ordinal_encoder body",
                 Body::SimpleImputer(_) => "a simple_imputer body",
                 Body::MissingIndicator(_) => "a missing_indicator body",
                 Body::KnnImputer(_) => "a knn_imputer body",

@@ -18,6 +18,7 @@ use amber_codec::{CodecError, Container, DType};
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 
 use crate::boosting;
+use crate::encoders;
 use crate::error::{EstimatorError, Result};
 use crate::iforest;
 use crate::impute;
@@ -58,6 +59,8 @@ fn build_estimator<B: Source>(
         Body::FeatureAffine(a) => Box::new(feature_affine::build(c, a, leaf_n()?, path)?),
         Body::Binarizer(b) => Box::new(binarizer::build(b, leaf_n()?, path)?),
         Body::Normalizer(n) => Box::new(normalizer::Normalizer::new(*n, leaf_n()?)),
+        Body::OneHotEncoder(b) => Box::new(encoders::one_hot::build(b, leaf_n()?, path)?),
+        Body::OrdinalEncoder(b) => Box::new(encoders::ordinal::build(b, leaf_n()?, path)?),
         Body::SimpleImputer(s) => Box::new(impute::simple_imputer::build(c, s, leaf_n()?, path)?),
         Body::MissingIndicator(m) => Box::new(impute::missing_indicator::build(
             c,
