@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use amber_codec::model::{
-    Body, Estimator, Labels, LeafValues, Linear, LinearLink, Param, Pipeline, PipelineStep,
-    Producer, StandardScaler, TreeEnsemble, TreeInput, Value,
+    Body, Categories, CategoryKind, ColumnKind, Estimator, InputColumn, InputSchema, Labels,
+    LeafValues, Linear, LinearLink, OneHotEncoder, OneHotFeature, OneHotUnknown, Param, Pipeline,
+    PipelineStep, Producer, StandardScaler, TreeEnsemble, TreeInput, Value,
 };
-use amber_codec::{DType, TensorData, encode};
+use amber_codec::{DType, TensorData, encode, encode_with_input};
 use amber_conformance::corpus::ExpectedPaths;
 use amber_conformance::{Array, Corpus, Process, compare, npy, run};
 use ndarray::{Array2, arr2};
@@ -1136,4 +1137,237 @@ fn error_messages_quoting_the_file_are_terminal_safe() {
     );
     assert_terminal_safe(&shown);
     assert_eq!(shown.trim_end().lines().count(), 1, "{shown}");
+}
+
+/// A OneHotEncoder fitted on a DataFrame: `city` (strings Lyon, Paris; `handle_unknown`
+/// as given) and `size` (numbers 1, 2). Its outputs are, per row, `[city == Lyon, city ==
+/// Paris, size == 1, size == 2]` (spec/estimators.md, "OneHotEncoder").
+fn one_hot_file(unknown: OneHotUnknown) -> Vec<u8> {
+    let categories = |kind, numbers: &[f64], strings: &[&str]| Categories {
+        kind,
+        numbers: numbers.to_vec(),
+        strings: strings.iter().map(|s| (*s).to_owned()).collect(),
+        has_none: false,
+        has_nan: false,
+        dtype: (kind == CategoryKind::Numeric).then_some(DType::F64),
+        str_width: 0,
+        numpy_strings: false,
+    };
+    let feature = |categories| OneHotFeature {
+        categories,
+        infrequent: vec![],
+        drop: None,
+    };
+    let root = estimator(
+        "sklearn.preprocessing.OneHotEncoder",
+        2,
+        &["city", "size"],
+        Body::OneHotEncoder(OneHotEncoder {
+            features: vec![
+                feature(categories(CategoryKind::String, &[], &["Lyon", "Paris"])),
+                feature(categories(CategoryKind::Numeric, &[1.0, 2.0], &[])),
+            ],
+            unknown,
+            dtype: DType::F64,
+        }),
+    );
+    let column = |name: &str, kind| InputColumn {
+        name: name.into(),
+        kind,
+    };
+    let schema = InputSchema {
+        columns: vec![
+            column("city", ColumnKind::String),
+            column("size", ColumnKind::Numeric),
+        ],
+    };
+    let producer = Producer {
+        name: "amber-cli-tests".into(),
+        version: "0".into(),
+        library: "scikit-learn".into(),
+        library_version: "1.9.1".into(),
+    };
+    encode_with_input(&[], &producer, &root, Some(&schema), &[]).unwrap()
+}
+
+fn transform(model: &Path, input: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
+        vec![&"predict", &model, &"-i", &input, &"-m", &"transform"];
+    args.extend(extra.iter().map(|s| s as &dyn AsRef<std::ffi::OsStr>));
+    amber(&args)
+}
+
+#[test]
+fn string_columns_are_matched_by_header_name_in_any_order() {
+    let f = Files::new();
+    let model = f.put("oh.amber", &one_hot_file(OneHotUnknown::Error));
+    let plain = f.put("a.csv", b"city,size\nLyon,1\nParis,2\n\"Paris\",1.0\n");
+    // Shuffled, with a column the model does not read, quoting and spaces around numbers.
+    let shuffled = f.put(
+        "b.csv",
+        b"size,note,city\n1,\"x, y\",Lyon\n 2 ,,Paris\n1e0,z,Paris\n",
+    );
+    let want = "1,0,1,0\n0,1,0,1\n0,1,1,0\n";
+    for input in [&plain, &shuffled] {
+        let out = transform(&model, input, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), want, "{}", input.display());
+    }
+    // The same through .npy output.
+    let npy_out = f.path("t.npy");
+    let out = transform(&model, &shuffled, &[&"-o", &npy_out.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let Array::Float(t) = read_npy(&npy_out) else {
+        panic!("not f64")
+    };
+    assert_eq!(t.shape(), &[3, 4]);
+    assert_eq!(
+        t.iter().skip(8).copied().collect::<Vec<_>>(),
+        [0.0, 1.0, 1.0, 0.0]
+    );
+}
+
+#[test]
+fn string_input_errors_name_column_row_line_and_value() {
+    let f = Files::new();
+    let model = f.put("oh.amber", &one_hot_file(OneHotUnknown::Error));
+    let cases: Vec<(PathBuf, &str, Vec<&str>)> = vec![
+        (
+            f.put("missing.csv", b"size,town\n1,Lyon\n"),
+            "no column \"city\"",
+            vec![],
+        ),
+        (
+            f.put("numeric.csv", b"city,size\nLyon,1\nParis,big\n"),
+            "row 1, column \"size\": \"big\": not a number (line 3, data row 2",
+            vec![],
+        ),
+        // An unseen category, in the third batch of two rows: the row and line are the
+        // file's, not the batch's.
+        (
+            f.put(
+                "unseen.csv",
+                b"city,size\nLyon,1\nLyon,1\nParis,2\nParis,2\nLyon,1\nOslo,2\n",
+            ),
+            "line 7",
+            vec!["--batch-rows", "2"],
+        ),
+        (
+            f.put("ragged.csv", b"city,size\nLyon,1\nParis\n"),
+            "line 3 has 1 fields, expected 2",
+            vec![],
+        ),
+    ];
+    for (input, needle, extra) in cases {
+        let out = transform(&model, &input, &extra);
+        let stderr = assert_error(&out, "E_INPUT");
+        assert!(stderr.contains(needle), "{}: {stderr}", input.display());
+        if input.ends_with("unseen.csv") {
+            for part in ["row 5", "\"city\"", "\"Oslo\""] {
+                assert!(stderr.contains(part), "{part}: {stderr}");
+            }
+        }
+    }
+    // A CSV output file is complete or absent: the batches before the failing one were
+    // written to a temporary file, which is removed.
+    let out_csv = f.path("out.csv");
+    let input = f.path("unseen.csv");
+    let out = transform(
+        &model,
+        &input,
+        &["--batch-rows", "2", "-o", out_csv.to_str().unwrap()],
+    );
+    assert_error(&out, "E_INPUT");
+    assert!(!out_csv.exists() && !f.path("out.csv.partial").exists());
+    let good = f.put("good.csv", b"city,size\nLyon,1\nParis,2\nLyon,2\n");
+    let out = transform(
+        &model,
+        &good,
+        &["--batch-rows", "2", "-o", out_csv.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&out_csv).unwrap(),
+        "1,0,1,0\n0,1,0,1\n1,0,0,1\n"
+    );
+    assert!(!f.path("out.csv.partial").exists());
+    // handle_unknown="ignore": the unseen category is all zeros, and nothing fails.
+    let ignore = f.put("oh-ignore.amber", &one_hot_file(OneHotUnknown::Zeros));
+    let input = f.put("u.csv", b"city,size\nOslo,2\n");
+    let out = transform(&ignore, &input, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "0,0,0,1\n");
+}
+
+#[test]
+fn batches_give_the_one_batch_output() {
+    let f = Files::new();
+    let model = f.put("oh.amber", &one_hot_file(OneHotUnknown::Error));
+    let mut csv = String::from("size,city\n");
+    for i in 0..20 {
+        let city = if i % 3 == 0 { "Paris" } else { "Lyon" };
+        csv.push_str(&format!("{},{city}\n", 1 + i % 2));
+    }
+    let input = f.put("many.csv", csv.as_bytes());
+    let one = transform(&model, &input, &[]);
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    assert_eq!(text(&one.stdout).lines().count(), 20);
+    for rows in ["1", "3", "7", "20", "21"] {
+        let out = transform(&model, &input, &["--batch-rows", rows]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), text(&one.stdout), "--batch-rows {rows}");
+    }
+    // The numeric pipeline too, whose proba output is two columns per row.
+    let pipe = f.put("m.amber", &pipeline_file());
+    let mut csv = String::from("income,height,age\n");
+    for i in 0..10 {
+        csv.push_str(&format!("{},{},{}\n", 40_000 + i * 1000, 160 + i, 30 + i));
+    }
+    let input = f.put("num.csv", csv.as_bytes());
+    let base = amber(&[&"predict", &pipe, &"-i", &input, &"-m", &"predict_proba"]);
+    assert!(base.status.success(), "{}", text(&base.stderr));
+    let out = amber(&[
+        &"predict",
+        &pipe,
+        &"-i",
+        &input,
+        &"-m",
+        &"predict_proba",
+        &"--batch-rows",
+        &"3",
+    ]);
+    assert_eq!(text(&out.stdout), text(&base.stdout));
+}
+
+#[test]
+fn a_model_error_in_a_later_batch_gives_the_files_row_and_line() {
+    // NaN reaches a linear body in the fourth data row, which is in the second batch of 3.
+    let f = Files::new();
+    let reg = f.put("r.amber", &regression_file());
+    let input = f.put("n.csv", b"1,2,3\n4,5,6\n7,8,9\n1,,3\n");
+    let out = amber(&[&"predict", &reg, &"-i", &input, &"--batch-rows", &"3"]);
+    let stderr = assert_error(&out, "E_INPUT");
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(stderr.contains("row 3, column 1 is NaN"), "{stderr}");
+}
+
+#[test]
+fn progress_shows_only_when_asked_or_on_a_terminal() {
+    let f = Files::new();
+    let model = f.put("oh.amber", &one_hot_file(OneHotUnknown::Error));
+    let input = f.put("a.csv", b"city,size\nLyon,1\nParis,2\n");
+    // stderr is a pipe here: nothing unless --progress.
+    let quiet = transform(&model, &input, &[]);
+    assert!(quiet.status.success() && quiet.stderr.is_empty());
+    let shown = transform(&model, &input, &["--progress"]);
+    assert!(shown.status.success());
+    assert!(
+        text(&shown.stderr).contains("2 rows, "),
+        "{}",
+        text(&shown.stderr)
+    );
+    let off = transform(&model, &input, &["--progress", "--no-progress"]);
+    assert!(off.stderr.is_empty(), "{}", text(&off.stderr));
+    // Progress never mixes into the output.
+    assert_eq!(shown.stdout, quiet.stdout);
 }
