@@ -147,11 +147,9 @@ impl Estimator for SimpleImputer {
         self.n_features
     }
     fn as_transform(&self) -> Option<&dyn Transform> {
-        // A string imputer's output holds strings: it transforms tables only.
-        self.fills
-            .iter()
-            .all(|f| matches!(f, Fill::Number(_)))
-            .then_some(self as &dyn Transform)
+        // A string imputer has it too (`transform` exists), though a dense numeric input
+        // cannot feed its text columns (E_INPUT): tables go through `as_table_transform`.
+        Some(self)
     }
     fn input_kinds(&self) -> Vec<ColumnKind> {
         self.fills
@@ -322,7 +320,9 @@ mod tests {
             [ColumnKind::String, ColumnKind::Numeric]
         );
         assert_eq!(imp.input_kinds(), [ColumnKind::String, ColumnKind::Numeric]);
-        assert!(imp.as_transform().is_none());
+        // A numeric matrix cannot feed the text column.
+        let dense = imp.transform(array![[1.0, 2.0]].view()).unwrap_err();
+        assert_eq!(dense.code(), "E_INPUT");
     }
 
     #[test]
