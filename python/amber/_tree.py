@@ -25,6 +25,10 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "feature_affine": ("sub", "div", "mul", "add"),
     "binarizer": (),
     "normalizer": (),
+    # The imputers: their own fields, then their indicator's `features`, see tensor_refs.
+    "simple_imputer": (),
+    "missing_indicator": ("features",),
+    "knn_imputer": ("fit_x", "mask_fit_x", "valid_mask"),
     "one_hot_encoder": (),
     "ordinal_encoder": (),
     "linear": ("coef", "intercept"),
@@ -185,6 +189,8 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
                 yield from tensor_refs(msg.init)
     elif body in BODY_TENSOR_FIELDS:
         yield from _fields(getattr(est, body), BODY_TENSOR_FIELDS[body])
+        if body in ("simple_imputer", "knn_imputer") and getattr(est, body).HasField("indicator"):
+            yield from _fields(getattr(est, body).indicator, ("features",))
     for p in est.params:
         yield from value_refs(p.value)
     for p in est.attributes:
@@ -248,6 +254,9 @@ class _Checker:
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
+                "simple_imputer",
+                "missing_indicator",
+                "knn_imputer",
             )
             and est.n_features_in == 0
         ):
@@ -276,6 +285,8 @@ class _Checker:
             return self.feature_affine(est, where)
         if body == "normalizer":
             return est.n_features_in
+        if body in _IMPUTERS:
+            return _IMPUTERS[body](self, est, where)
         if body in _ENCODERS:
             return _ENCODERS[body](est, where)
         if body == "binarizer":
@@ -851,6 +862,7 @@ def _transforms(est: pb.Estimator) -> bool:
         "binarizer",
         "normalizer",
         *_ENCODERS,
+        *_IMPUTERS,
     ):
         return True
     if body == "pipeline":
@@ -939,6 +951,8 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
         _encoder_structure(est, body, where)
     elif body == "tree_ensemble":
         _tree_structure(est.tree_ensemble, f"{where}: tree_ensemble")
+    elif body in _IMPUTERS:
+        _imputer_structure(est, body, where)
     elif body == "pipeline":
         for step in est.pipeline.steps:
             if step.HasField("estimator"):
@@ -962,6 +976,132 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
                         "E_MODEL", f"{where}: boosting.init_link {b.init_link} is not known"
                     )
                 _structure(b.init, depth + 1, f"{path}init/")
+
+
+def _missing_structure(m: pb.MissingValue, where: str) -> None:
+    kind = m.WhichOneof("kind")
+    if kind is None:
+        raise ModelError("E_MODEL", f"{where}.missing_values has no kind")
+    if kind == "number" and math.isnan(m.number):
+        raise ModelError("E_MODEL", f"{where}.missing_values: a NaN number is the nan kind")
+
+
+def _imputer_structure(est: pb.Estimator, body: str, where: str) -> None:
+    """Pass 1 for the imputer bodies: what the Rust codec's conversion checks."""
+    msg = getattr(est, body)
+    at = f"{where}: {body}"
+    _missing_structure(msg.missing_values, at)
+    if body != "missing_indicator" and msg.HasField("indicator"):
+        _missing_structure(msg.indicator.missing_values, f"{at}.indicator")
+    if body == "simple_imputer":
+        for j, fill in enumerate(msg.fills):
+            if fill.WhichOneof("kind") is None:
+                raise ModelError("E_MODEL", f"{at}.fills[{j}]: the fill has no kind")
+    if body == "knn_imputer":
+        if msg.weights not in _KNOWN_KNN_WEIGHTS:
+            raise ModelError("E_MODEL", f"{at}.weights: {msg.weights} is not a known weighting")
+        for field in ("fit_x", "mask_fit_x", "valid_mask"):
+            if not getattr(msg, field):
+                raise ModelError("E_MODEL", f"{at}.{field}: the tensor is absent")
+
+
+_KNOWN_KNN_WEIGHTS = frozenset(v for v in pb.KnnWeights.values() if v != pb.KNN_WEIGHTS_UNSPECIFIED)
+
+
+def _same_missing(a: pb.MissingValue, b: pb.MissingValue) -> bool:
+    return a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
+
+
+def _check_indicator(
+    c: _Checker, m: pb.MissingIndicator, n: int, where: str, parent: pb.MissingValue | None
+) -> int:
+    """MissingIndicator rules 2-3 (and rule 5/7 of the imputers for a nested one): the
+    columns it outputs; returns their count."""
+    if parent is not None:
+        if not _same_missing(m.missing_values, parent):
+            raise ModelError("E_MODEL", f"{where}.missing_values differs from the imputer's")
+        if m.error_on_new:
+            raise ModelError("E_MODEL", f"{where}.error_on_new: an imputer's indicator has none")
+    if not m.features:
+        return 0
+    (k,) = c.tensor(m.features, where, (pb.DTYPE_I64,), (1,))
+    if c.data is not None and k:
+        f = c.data(m.features).astype(np.int64)
+        if f[0] < 0 or f[-1] >= n or (k > 1 and not np.all(f[1:] > f[:-1])):
+            raise ModelError(
+                "E_MODEL",
+                f"{where}.features must be strictly ascending column indices below {n}",
+            )
+    return k
+
+
+def _check_simple_imputer(c: _Checker, est: pb.Estimator, where: str) -> int:
+    s = est.simple_imputer
+    n = est.n_features_in
+    at = f"{where}: simple_imputer"
+    if len(s.fills) != n:
+        raise ModelError("E_MODEL", f"{at}.fills: {len(s.fills)} fills for {n} columns")
+    kept = sum(
+        1
+        for f in s.fills
+        if s.keep_nan_fills or f.WhichOneof("kind") != "number" or not math.isnan(f.number)
+    )
+    k = 0
+    if s.HasField("indicator"):
+        k = _check_indicator(c, s.indicator, n, f"{at}.indicator", s.missing_values)
+    return kept + k
+
+
+def _check_missing_indicator(c: _Checker, est: pb.Estimator, where: str) -> int:
+    m = est.missing_indicator
+    return _check_indicator(c, m, est.n_features_in, f"{where}: missing_indicator", None)
+
+
+def _check_knn_imputer(c: _Checker, est: pb.Estimator, where: str) -> int:
+    kb = est.knn_imputer
+    n = est.n_features_in
+    at = f"{where}: knn_imputer"
+    if kb.missing_values.WhichOneof("kind") not in ("nan", "number", "integer"):
+        raise ModelError("E_MODEL", f"{at}.missing_values must be nan, number or integer")
+    if kb.n_neighbors < 1:
+        raise ModelError("E_MODEL", f"{at}.n_neighbors must be at least 1")
+    shape = c.tensor(kb.fit_x, at, (pb.DTYPE_F64,), (2,))
+    if shape[1] != n or shape[0] < 1:
+        raise ModelError(
+            "E_MODEL", f"{at}.fit_x has shape {list(shape)}, expected [n_fit >= 1, {n}]"
+        )
+    if c.tensor(kb.mask_fit_x, at, (pb.DTYPE_BOOL,), (2,)) != shape:
+        raise ModelError("E_MODEL", f"{at}.mask_fit_x must have fit_x's shape {list(shape)}")
+    if c.tensor(kb.valid_mask, at, (pb.DTYPE_BOOL,), (1,)) != (n,):
+        raise ModelError("E_MODEL", f"{at}.valid_mask must have shape [{n}]")
+    if c.data is not None:
+        _knn_data(c, kb, at)
+    k = 0
+    if kb.HasField("indicator"):
+        k = _check_indicator(c, kb.indicator, n, f"{at}.indicator", kb.missing_values)
+    if kb.keep_empty_features:
+        return n + k
+    return int(np.count_nonzero(c.data(kb.valid_mask))) + k if c.data is not None else None
+
+
+def _knn_data(c: _Checker, kb: pb.KnnImputer, at: str) -> None:
+    """KnnImputer rules 5 and 6: the masks are fit_x's, its present cells finite."""
+    x = c.data(kb.fit_x)
+    kind = kb.missing_values.WhichOneof("kind")
+    missing = np.isnan(x) if kind == "nan" else x == getattr(kb.missing_values, kind)
+    if not np.array_equal(c.data(kb.mask_fit_x).astype(bool), missing):
+        raise ModelError("E_MODEL", f"{at}.mask_fit_x is not fit_x's missing cells")
+    if not np.array_equal(c.data(kb.valid_mask).astype(bool), ~missing.all(axis=0)):
+        raise ModelError("E_MODEL", f"{at}.valid_mask is not fit_x's columns with a present cell")
+    if not np.isfinite(x[~missing]).all():
+        raise ModelError("E_MODEL", f"{at}.fit_x: a present cell is not finite")
+
+
+_IMPUTERS = {
+    "simple_imputer": _check_simple_imputer,
+    "missing_indicator": _check_missing_indicator,
+    "knn_imputer": _check_knn_imputer,
+}
 
 
 def _tree_structure(t: pb.TreeEnsemble, where: str) -> None:

@@ -3,6 +3,7 @@
 One JSON request per stdin line, one JSON response per line on stdout, flushed each:
 
     {"id": 1, "op": "predict", "model": M, "input": X.npy, "method": "predict", "output": O}
+    (X may be a .csv, read by the model's input schema: spec/format.md section 7.1)
     (O is a list of paths for a method that gives a list of arrays: a multi-output
     classifier's predict_proba, one array per output)
     {"id": 2, "op": "validate", "model": M}
@@ -53,13 +54,101 @@ def _write_output(result: Any, path: str) -> None:
         raise _Fail("E_IO", f"cannot write {path}: {exc}") from exc
 
 
+_TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")
+
+
+def _number(cell: Any) -> float | None:
+    """A numeric cell by spec/format.md section 7.1 (None: not one): float()'s syntax with
+    ASCII digits, a blank cell is NaN, pandas' bool spellings are 1 and 0."""
+    if not isinstance(cell, str) or not cell.strip():
+        return float("nan")
+    text = cell.strip()
+    if text in _TRUE:
+        return 1.0
+    if text in _FALSE:
+        return 0.0
+    if any(c.isdigit() and not c.isascii() for c in text):
+        return None  # float() takes other Unicode digits; the spec does not
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numbers(cells: list[Any], column: Any) -> list[float]:
+    out = []
+    for row, cell in enumerate(cells):
+        x = _number(cell)
+        if x is None:
+            raise _Fail("E_INPUT", f"row {row}, column {column!r}: {cell!r}: not a number")
+        out.append(x)
+    return out
+
+
+def _read_csv(path: str, model_bytes: Any) -> Any:
+    """A CSV input as scikit-learn is given it (spec/format.md section 7.1): every cell read
+    as text (an empty cell missing), then each column by the model's schema: numbers for
+    NUMERIC (and ANY when every cell is one), the text for STRING. A DataFrame when the
+    model has names, else an array."""
+    import pandas as pd
+
+    from . import _schema
+
+    manifest = _container.read_container(model_bytes).manifest
+    if manifest.HasField("input"):
+        columns = [(c.name, c.kind) for c in manifest.input.columns]
+    else:
+        names = _schema.feature_names(manifest.estimator)
+        n = int(manifest.estimator.n_features_in)
+        columns = [(name, _schema.NUMERIC) for name in (names or [""] * n)]
+    try:
+        raw = pd.read_csv(path, dtype=object, keep_default_na=False, na_values=[""], header=None)
+    except pd.errors.EmptyDataError:
+        raw = pd.DataFrame()
+    numeric_model = all(k in (_schema.NUMERIC, _schema.UNUSED) for _, k in columns)
+    first = raw.iloc[0].tolist() if len(raw) else []
+    header = bool(first) and (not numeric_model or any(_number(c) is None for c in first))
+    if header:
+        raw = raw.iloc[1:].reset_index(drop=True)
+        raw.columns = ["" if not isinstance(c, str) else c for c in first]
+    named = any(name for name, _ in columns)
+    if not (header and named):
+        if raw.shape[1] != len(columns) and len(raw.columns):
+            raise _Fail("E_INPUT", f"{raw.shape[1]} columns, the model expects {len(columns)}")
+        raw.columns = [name or i for i, (name, _) in enumerate(columns)][: raw.shape[1]]
+        columns = [(name or i, kind) for i, (name, kind) in enumerate(columns)]
+    else:
+        stripped = {str(c).strip(): c for c in raw.columns}
+        raw = raw.rename(
+            columns={stripped[n]: n for n, _ in columns if n not in raw.columns and n in stripped}
+        )
+    frame = {}
+    for name, kind in columns:
+        if name not in raw.columns:
+            if kind != _schema.UNUSED:
+                raise _Fail("E_INPUT", f"the input has no column {name!r}")
+            frame[name] = np.full(len(raw), np.nan)
+            continue
+        cells = raw[name].tolist()
+        text = kind == _schema.STRING
+        if text or (kind == _schema.ANY and any(_number(c) is None for c in cells)):
+            frame[name] = pd.Series(cells, dtype=object)
+        else:
+            frame[name] = _numbers(cells, name)
+    X = pd.DataFrame(frame, index=range(len(raw)))
+    return X if named else X.to_numpy()
+
+
 def _predict(req: dict[str, Any]) -> None:
     method = req.get("method", "predict")
     model = _api.load(req["model"])
     if method not in METHODS or not hasattr(model, method):
         raise _Fail("E_METHOD", f"{type(model).__name__} has no method {method!r}")
     try:
-        X = np.load(req["input"], allow_pickle=False)
+        if str(req["input"]).lower().endswith(".csv"):
+            X = _read_csv(req["input"], _api._read_bytes(req["model"]))
+        else:
+            X = np.load(req["input"], allow_pickle=False)
     except OSError as exc:
         raise _Fail("E_IO", f"cannot read {req['input']}: {exc}") from exc
     except ValueError as exc:

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registration side effects)
     feature_affine,
     gradient_boosting,
     hist_gradient_boosting,
+    impute,
     isolation_forest,
     linear,
     normalizer,
