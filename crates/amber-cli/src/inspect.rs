@@ -6,8 +6,9 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Categories, CategoryKind, Estimator, Labels, LeafValues, LinearLink, NormalizerNorm,
-    OneHotUnknown, OrdinalUnknown, Param, TensorInfo, TreeEnsemble, TreeInput, Value,
+    Body, Categories, CategoryKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues,
+    LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param, TensorInfo,
+    TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -83,6 +84,9 @@ pub struct EstimatorReport {
     binarizer: Option<BinarizerReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     normalizer: Option<NormalizerReport>,
+    /// `simple_imputer`, `missing_indicator`, `knn_imputer` bodies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    imputer: Option<ImputerReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     one_hot_encoder: Option<EncoderReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,6 +133,85 @@ fn encoder_column(c: &Categories, infrequent: &[u32], drop: Option<u32>) -> Enco
         n_infrequent: infrequent.len(),
         drop,
     }
+}
+
+/// An imputer body (spec/estimators.md section 18).
+#[derive(Debug, Serialize)]
+pub struct ImputerReport {
+    /// `nan`, `none`, a number or a quoted string.
+    missing_values: String,
+    /// SimpleImputer: the fills (numbers, quoted strings); empty otherwise.
+    fills: Vec<String>,
+    /// SimpleImputer: columns without a statistic are kept (`keep_nan_fills`); KNN:
+    /// `keep_empty_features`.
+    keep_empty: bool,
+    /// The indicator's `features` tensor (MissingIndicator's own, or `add_indicator`'s).
+    indicator_features: Option<String>,
+    /// MissingIndicator: `error_on_new`.
+    error_on_new: bool,
+    /// KnnImputer: `n_neighbors`, `weights` (`uniform`, `distance`, `uniform_all`) and
+    /// the training rows' tensor.
+    n_neighbors: Option<u64>,
+    weights: Option<&'static str>,
+    fit_x: Option<String>,
+}
+
+fn missing_text(m: &MissingValue) -> String {
+    match m {
+        MissingValue::Nan => "nan".into(),
+        MissingValue::None => "none".into(),
+        MissingValue::Number(v) => format!("{v:?}"),
+        MissingValue::Integer(v) => format!("{v}"),
+        MissingValue::Text(t) => format!("{t:?}"),
+    }
+}
+
+fn imputer_report(body: &Body) -> Option<ImputerReport> {
+    let mut r = ImputerReport {
+        missing_values: String::new(),
+        fills: Vec::new(),
+        keep_empty: false,
+        indicator_features: None,
+        error_on_new: false,
+        n_neighbors: None,
+        weights: None,
+        fit_x: None,
+    };
+    match body {
+        Body::SimpleImputer(s) => {
+            r.missing_values = missing_text(&s.missing_values);
+            r.fills = s
+                .fills
+                .iter()
+                .map(|f| match f {
+                    ImputerFill::Number(v) => format!("{v:?}"),
+                    ImputerFill::Integer(v) => format!("{v}"),
+                    ImputerFill::Text(t) => format!("{t:?}"),
+                })
+                .collect();
+            r.keep_empty = s.keep_nan_fills;
+            r.indicator_features = s.indicator.as_ref().and_then(|i| i.features.clone());
+        }
+        Body::MissingIndicator(m) => {
+            r.missing_values = missing_text(&m.missing_values);
+            r.indicator_features = m.features.clone();
+            r.error_on_new = m.error_on_new;
+        }
+        Body::KnnImputer(k) => {
+            r.missing_values = missing_text(&k.missing_values);
+            r.keep_empty = k.keep_empty_features;
+            r.indicator_features = k.indicator.as_ref().and_then(|i| i.features.clone());
+            r.n_neighbors = Some(k.n_neighbors);
+            r.weights = Some(match k.weights {
+                KnnWeights::Uniform => "uniform",
+                KnnWeights::Distance => "distance",
+                KnnWeights::UniformAll => "uniform_all",
+            });
+            r.fit_x = Some(k.fit_x.clone());
+        }
+        _ => return None,
+    }
+    Some(r)
 }
 
 /// A normalizer body: its norm.
@@ -289,11 +372,11 @@ fn body_kind(body: &Body) -> &'static str {
         Body::FeatureAffine(_) => "feature_affine",
         Body::Binarizer(_) => "binarizer",
         Body::Normalizer(_) => "normalizer",
-        Body::OneHotEncoder(_) => "one_hot_encoder",
-        Body::OrdinalEncoder(_) => "ordinal_encoder",
         Body::SimpleImputer(_) => "simple_imputer",
         Body::MissingIndicator(_) => "missing_indicator",
         Body::KnnImputer(_) => "knn_imputer",
+        Body::OneHotEncoder(_) => "one_hot_encoder",
+        Body::OrdinalEncoder(_) => "ordinal_encoder",
         _ => "unknown",
     }
 }
@@ -387,6 +470,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         feature_affine: None,
         binarizer: None,
         normalizer: None,
+        imputer: imputer_report(&e.body),
         one_hot_encoder: None,
         ordinal_encoder: None,
     };
@@ -797,6 +881,18 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     }
     if let Some(n) = &e.normalizer {
         let _ = writeln!(out, "{pad}norm:           {}", n.norm);
+    }
+    if let Some(r) = &e.imputer {
+        let _ = writeln!(out, "{pad}missing_values: {}", r.missing_values);
+        if !r.fills.is_empty() {
+            let _ = writeln!(out, "{pad}fills:          [{}]", r.fills.join(", "));
+        }
+        if let (Some(k), Some(w)) = (r.n_neighbors, r.weights) {
+            let _ = writeln!(out, "{pad}n_neighbors:    {k} ({w})");
+        }
+        if let Some(f) = &r.indicator_features {
+            let _ = writeln!(out, "{pad}indicator:      {f}");
+        }
     }
     if let Some(b) = &e.binarizer {
         let _ = writeln!(out, "{pad}threshold:      {:?}", b.threshold);
