@@ -279,3 +279,72 @@ fn binary_prints_one_line_per_check_and_a_summary() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A case whose input is only a CSV (`"input": null`, as for inputs holding strings) runs on
+/// it, its columns matched to the model's by header name; a case with no input fails alone.
+#[test]
+fn csv_only_cases_run_on_input_csv_by_header_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // y = 1*a + 2*b + 0.5, fitted with names: the CSV gives b before a.
+    let mut named = amber_estimators::Model::from_bytes(regression_file())
+        .unwrap()
+        .manifest()
+        .estimator
+        .clone();
+    named.feature_names_in = vec!["a".into(), "b".into()];
+    let coef = f64_bytes(&[1.0, 2.0]);
+    let intercept = f64_bytes(&[0.5]);
+    let file = encode(
+        &[],
+        &Producer::default(),
+        &named,
+        &[
+            TensorData {
+                name: "coef_",
+                dtype: DType::F64,
+                shape: &[2],
+                bytes: &coef,
+            },
+            TensorData {
+                name: "intercept_",
+                dtype: DType::F64,
+                shape: &[],
+                bytes: &intercept,
+            },
+        ],
+    )
+    .unwrap();
+    let case = root.join("valid/csv_only");
+    write(&case.join("model.amber"), &file);
+    write(&case.join("input.csv"), b"b,a\n2,1\n-4,3\n0,0.25\n");
+    write(
+        &case.join("expected/predict.npy"),
+        &npy::write(&Array::Float(arr1(&[5.5, -4.5, 0.75]).into_dyn())),
+    );
+    write(
+        &case.join("case.json"),
+        br#"{"name": "csv_only", "model": "model.amber", "input": null, "input_csv": "input.csv",
+             "methods": {"predict": {"expected": "expected/predict.npy", "exact": true}}}"#,
+    );
+    let none = root.join("valid/no_input");
+    write(&none.join("model.amber"), &file);
+    write(
+        &none.join("case.json"),
+        br#"{"name": "no_input", "model": "model.amber", "input": null,
+             "methods": {"predict": {"expected": "expected/predict.npy", "exact": true}}}"#,
+    );
+    let corpus = Corpus::load(root).unwrap();
+    let mut lines = Vec::new();
+    run(&corpus, &mut InProcess, &mut |o: &Outcome| {
+        lines.push(o.to_string())
+    });
+    assert_eq!(
+        lines[0], "PASS csv_only predict (max abs diff 0)",
+        "{lines:#?}"
+    );
+    assert!(
+        lines[2].starts_with("FAIL no_input: case.json: neither input nor input_csv"),
+        "{lines:#?}"
+    );
+}
