@@ -45,4 +45,8 @@
 #![deny(missing_docs)]
 
 pub use amber_codec::{ChecksumPolicy, CodecError, Manifest, Reader};
-pub use amber_estimators::{EstimatorError, Method, Model, Prediction, Result};
+#[doc(inline)]
+pub use amber_estimators::csv;
+pub use amber_estimators::{
+    Column, ColumnKind, EstimatorError, Input, Method, Model, Prediction, Result, Table, TextColumn,
+};

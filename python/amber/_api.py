@@ -8,7 +8,7 @@ from typing import IO, Any, Union
 
 from google.protobuf import json_format
 
-from . import _container, _tree
+from . import _container, _schema, _tree
 from ._errors import AmberError
 from ._proto.amber.v1 import amber_pb2 as pb
 from ._version import __version__
@@ -65,6 +65,10 @@ def _encode(estimator: Any, inference_only: bool) -> list[bytes | memoryview]:
     ctx = EncodeCtx(inference_only=inference_only)
     manifest = pb.Manifest(producer=_producer())
     manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
+    infos = {t.name: pb.TensorInfo(name=t.name, dtype=t.dtype, shape=t.shape) for t in ctx.tensors}
+    schema = _tree.input_schema(manifest, infos)
+    if schema is not None:
+        manifest.input.CopyFrom(schema)
     return _container.encode_container(manifest, ctx.tensors)
 
 
@@ -206,6 +210,17 @@ def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, An
             "library_version": m.producer.library_version,
         },
         "estimator": _estimator_dict(m.estimator),
+        **(
+            {
+                "input": {
+                    "columns": [
+                        {"name": c.name, "kind": _schema.kind_name(c.kind)} for c in m.input.columns
+                    ]
+                }
+            }
+            if m.HasField("input")
+            else {}
+        ),
         "tensors": [
             {
                 "name": t.name,

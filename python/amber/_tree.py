@@ -11,6 +11,7 @@ from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
+from . import _schema
 from ._errors import ModelError
 from ._proto.amber.v1 import amber_pb2 as pb
 
@@ -25,14 +26,18 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "feature_affine": ("sub", "div", "mul", "add"),
     "binarizer": (),
     "normalizer": (),
+    "one_hot_encoder": (),
+    "ordinal_encoder": (),
     # The imputers: their own fields, then their indicator's `features`, see tensor_refs.
     "simple_imputer": (),
     "missing_indicator": ("features",),
     "knn_imputer": ("fit_x", "mask_fit_x", "valid_mask"),
-    "one_hot_encoder": (),
-    "ordinal_encoder": (),
     "linear": ("coef", "intercept"),
     "pipeline": (),
+    # ColumnTransformer and FeatureUnion: their branches' estimators and selections, see
+    # tensor_refs.
+    "column_transformer": (),
+    "feature_union": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
     "boosting": ("baseline",),
     "isolation_forest": (),
@@ -156,6 +161,14 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
         yield from (s.estimator for s in est.pipeline.steps if s.HasField("estimator"))
     elif body == "boosting" and est.boosting.HasField("init"):
         yield est.boosting.init
+    elif body in ("column_transformer", "feature_union"):
+        yield from (b.estimator for b in _branches(est) if b.HasField("estimator"))
+
+
+def _branches(est: pb.Estimator):
+    if est.WhichOneof("body") == "column_transformer":
+        return est.column_transformer.branches
+    return est.feature_union.members
 
 
 def value_refs(value: pb.Value) -> Iterator[str]:
@@ -179,6 +192,12 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
         for step in est.pipeline.steps:
             if step.HasField("estimator"):
                 yield from tensor_refs(step.estimator)
+    elif body in ("column_transformer", "feature_union"):
+        for b in _branches(est):
+            if b.HasField("estimator"):
+                yield from tensor_refs(b.estimator)
+            if b.HasField("selection"):
+                yield from value_refs(b.selection)
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         yield from _fields(msg.trees, BODY_TENSOR_FIELDS["tree_ensemble"])
@@ -210,6 +229,9 @@ class _Checker:
     ) -> None:
         self.tensors = tensors
         self.data = data
+        #: estimator path -> the columns its transform outputs (None: no transform), for
+        #: the input schema's derivation (_schema).
+        self.widths: dict[str, int | None] = {}
 
     def tensor(self, name: str, where: str, dtypes: tuple[int, ...], ranks: tuple[int, ...]):
         info = self.tensors[name]
@@ -223,6 +245,12 @@ class _Checker:
         return tuple(info.shape)
 
     def estimator(self, est: pb.Estimator, depth: int, path: str) -> int | None:
+        """Pass 3 of check 15 (`_estimator`), recording the output width by path."""
+        out = self._estimator(est, depth, path)
+        self.widths[path] = out if _transforms(est) else None
+        return out
+
+    def _estimator(self, est: pb.Estimator, depth: int, path: str) -> int | None:
         """Pass 3 of check 15 for one estimator and its children: the body rules.
 
         Passes 1 (depth, kinds, known bodies) and 2 (tensor references) have already run
@@ -233,6 +261,8 @@ class _Checker:
         out = None
         if body == "pipeline":
             out = self.pipeline(est, depth, path)
+        if body in ("column_transformer", "feature_union"):
+            out = self.branches(est, depth, path)
         # Section 1: empty or exactly n_features_in names (an unset pipeline width, 0,
         # takes none).
         if est.feature_names_in and len(est.feature_names_in) != est.n_features_in:
@@ -254,6 +284,8 @@ class _Checker:
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
+                "column_transformer",
+                "feature_union",
                 "simple_imputer",
                 "missing_indicator",
                 "knn_imputer",
@@ -285,10 +317,10 @@ class _Checker:
             return self.feature_affine(est, where)
         if body == "normalizer":
             return est.n_features_in
-        if body in _IMPUTERS:
-            return _IMPUTERS[body](self, est, where)
         if body in _ENCODERS:
             return _ENCODERS[body](est, where)
+        if body in _IMPUTERS:
+            return _IMPUTERS[body](self, est, where)
         if body == "binarizer":
             if not math.isfinite(est.binarizer.threshold):
                 raise ModelError("E_MODEL", f"{where}: binarizer.threshold must be finite")
@@ -796,6 +828,68 @@ class _Checker:
         if np.any(inside & ~step):
             raise fail("category_values: each feature's values must rise strictly")
 
+    def branches(self, est: pb.Estimator, depth: int, path: str) -> int:
+        """ColumnTransformer and FeatureUnion rules 1-5 (spec/estimators.md)."""
+        union = est.WhichOneof("body") == "feature_union"
+        field = "feature_union.members" if union else "column_transformer.branches"
+        n = int(est.n_features_in)
+        names: set[str] = set()
+        n_out = 0
+        for i, b in enumerate(_branches(est)):
+            here = f"estimator {path or '<root>'}: {field}[{i}]"
+            if not b.name or b.name in names:
+                raise ModelError("E_MODEL", f"{here}: branch name {b.name!r} is empty or repeated")
+            names.add(b.name)
+            if union and b.columns:
+                raise ModelError(
+                    "E_MODEL", f"{here}.columns: a FeatureUnion member reads every column"
+                )
+            bad = [c for c in b.columns if c >= n]
+            if bad:
+                raise ModelError(
+                    "E_MODEL", f"{here}.columns: column {bad[0]} is not below n_features_in {n}"
+                )
+            width = n if union else len(b.columns)
+            if b.drop and b.HasField("estimator"):
+                raise ModelError("E_MODEL", f"{here}: a dropped branch has no estimator")
+            if b.drop and b.HasField("weight"):
+                raise ModelError("E_MODEL", f"{here}: a dropped branch has no weight")
+            out = 0 if b.drop else width
+            if b.HasField("estimator"):
+                child = b.estimator
+                got = self.estimator(child, depth + 1, f"{path}{b.name}/")
+                if not _transforms(child):
+                    raise ModelError("E_MODEL", f"{here}.estimator: must transform")
+                if _input_width(child) != width:
+                    raise ModelError(
+                        "E_MODEL",
+                        f"{here}.estimator.n_features_in: is {_input_width(child)}, and the "
+                        f"branch reads {width} columns",
+                    )
+                out = got or 0
+                if b.HasField("weight") and any(
+                    k != _schema.NUMERIC
+                    for k in output_kinds(child, self.widths, f"{path}{b.name}/")
+                ):
+                    raise ModelError(
+                        "E_MODEL", f"{here}.weight: a weighted branch must output numbers"
+                    )
+            if b.HasField("weight") and not math.isfinite(b.weight.value):
+                raise ModelError("E_MODEL", f"{here}.weight: must be finite")
+            n_out += out if width else 0
+        for c, readers in enumerate(_schema.branch_reads(est, self.widths, path, None)):
+            acc = _schema.UNUSED
+            for k in readers:
+                m = _schema.merge(acc, k)
+                if m is None:
+                    raise ModelError(
+                        "E_MODEL",
+                        f"estimator {path or '<root>'}: input column {c} is read as numbers by "
+                        "one branch and as strings by another",
+                    )
+                acc = m
+        return n_out
+
     def pipeline(self, est: pb.Estimator, depth: int, path: str) -> int | None:
         where = f"estimator {path or '<root>'}"
         steps = est.pipeline.steps
@@ -854,8 +948,39 @@ def _input_width(est: pb.Estimator) -> int:
     return int(est.n_features_in)
 
 
+#: body name -> the kinds of its output columns, for bodies whose output can hold strings.
+OUTPUT_KINDS: dict[str, Callable[[pb.Estimator], list[int]]] = {}
+
+
+def output_kinds(est: pb.Estimator, widths: dict[str, int | None], path: str) -> list[int]:
+    """The kinds of a transformer's output columns (numbers unless a body says otherwise)."""
+    body = est.WhichOneof("body")
+    if body in OUTPUT_KINDS:
+        return list(OUTPUT_KINDS[body](est))
+    if body == "pipeline":
+        for s in reversed(est.pipeline.steps):
+            if s.HasField("estimator"):
+                return output_kinds(s.estimator, widths, f"{path}steps/{s.name}/")
+        return [_schema.ANY] * int(est.n_features_in)
+    if body in ("column_transformer", "feature_union"):
+        out: list[int] = []
+        union = body == "feature_union"
+        for b in _branches(est):
+            if not _schema.branch_active(est, b):
+                continue
+            if b.HasField("estimator"):
+                out += output_kinds(b.estimator, widths, f"{path}{b.name}/")
+            else:
+                k = _schema.NUMERIC if b.HasField("weight") else _schema.ANY
+                out += [k] * (int(est.n_features_in) if union else len(b.columns))
+        return out
+    return [_schema.NUMERIC] * (widths.get(path) or 0)
+
+
 def _transforms(est: pb.Estimator) -> bool:
     body = est.WhichOneof("body")
+    if body in ("column_transformer", "feature_union"):
+        return True
     if body in (
         "standard_scaler",
         "feature_affine",
@@ -891,7 +1016,19 @@ def validate(
             raise ModelError(
                 "E_TENSOR_REF", f"the estimator refers to tensor {name!r}, not in the table"
             )
-    _Checker(tensors, data).estimator(manifest.estimator, 1, "")
+    checker = _Checker(tensors, data)
+    checker.estimator(manifest.estimator, 1, "")
+    _schema.check(manifest, checker.widths)
+
+
+def input_schema(
+    manifest: pb.Manifest, tensors: Mapping[str, pb.TensorInfo]
+) -> pb.InputSchema | None:
+    """The schema a writer records for `manifest` (spec/format.md section 5): None when
+    every input column is numeric. Runs the body rules (without tensor contents)."""
+    checker = _Checker(tensors, None)
+    checker.estimator(manifest.estimator, 1, "")
+    return _schema.derive(manifest, checker.widths)
 
 
 _KNOWN_LINKS = frozenset(v for v in pb.LinearLink.values() if v != pb.LINEAR_LINK_UNSPECIFIED)

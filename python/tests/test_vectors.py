@@ -81,7 +81,8 @@ def test_valid_case(case_dir: Path, tmp_path: Path) -> None:
             "id": 3,
             "op": "predict",
             "model": model,
-            "input": str(case_dir / case["input"]),
+            # A case whose input holds strings has input.csv only (README, "Table inputs").
+            "input": str(case_dir / (case["input"] or case["input_csv"])),
             "method": method,
             "output": [str(g) for g in gots] if many else str(gots[0]),
         }

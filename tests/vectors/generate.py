@@ -123,6 +123,8 @@ class Case:
     feature_names: bool = False
     #: Keyword arguments of amber.dumps (e.g. inference_only).
     dump_options: dict[str, Any] | None = None
+    #: For table inputs: (estimator, input frame) -> {method: {"exact": ..., ...}}.
+    methods: Callable[[Any, Any], dict[str, dict[str, Any]]] | None = None
 
 
 def _xy_regression(seed: int, n_targets: int = 1, frame: bool = False):
@@ -1637,9 +1639,33 @@ def _gb_cases(version: str) -> list[Case]:
     return cases
 
 
+#: The per-version cases of the newer families, each a module beside this file with a
+#: `cases(version, generate) -> list[Case]` (written once per scikit-learn version of
+#: CORPUS_VERSIONS, named `<case>-sk<version>`, like the tree cases). A family adds its
+#: module here.
+FAMILY_MODULES = ["gen_compose", "gen_impute", "gen_encoders"]
+
+
+def _family_modules() -> list[Any]:
+    import importlib
+
+    sys.path.insert(0, str(HERE))
+    return [importlib.import_module(name) for name in FAMILY_MODULES]
+
+
+def _family_cases(version: str) -> list[Case]:
+    out: list[Case] = []
+    for module in _family_modules():
+        # Each module builds its cases with this module's helpers, passed in (importing
+        # the generator from the module would run it twice).
+        out += module.cases(version, sys.modules[__name__])
+    return out
+
+
 def tree_case_names(version: str) -> list[str]:
-    """The names of a version's tree cases (without building them)."""
-    return [c.name for c in _tree_cases(version)]
+    """The names of a version's per-version cases (trees and the newer families), without
+    building them."""
+    return [c.name for c in _tree_cases(version) + _family_cases(version)]
 
 
 #: The scikit-learn that writes the linear cases and the invalid files.
@@ -1648,7 +1674,7 @@ PINNED = _pinned_version()
 #: The cases this run writes: the linear ones (only under the pinned scikit-learn) and the
 #: tree cases of the running version.
 CASES = (LINEAR_CASES if VERSION == PINNED else []) + (
-    _tree_cases(VERSION) if VERSION in CORPUS_VERSIONS else []
+    _tree_cases(VERSION) + _family_cases(VERSION) if VERSION in CORPUS_VERSIONS else []
 )
 
 
@@ -1677,7 +1703,8 @@ def _score_atol(est, X: np.ndarray) -> float:
     lin, head = _linear_step(est)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a plain array into a named model
-        Z = np.asarray(head(X), dtype=np.float64)
+        Z = head(X)
+    Z = np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=np.float64)
     coef = np.atleast_2d(lin.coef_)
     intercept = np.broadcast_to(np.asarray(lin.intercept_, dtype=np.float64), coef.shape[:1])
     terms = np.abs(Z) @ np.abs(coef).T + np.abs(intercept)
@@ -1689,7 +1716,7 @@ def _check_label_margins(est, X: np.ndarray, atol: float) -> None:
     lin, head = _linear_step(est)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        scores = np.asarray(lin.decision_function(head(X)))
+        scores = np.asarray(lin.decision_function(head(X)))  # sparse or dense: same scores
     if scores.ndim == 1:
         margin = np.abs(scores)
     else:
@@ -1785,8 +1812,64 @@ def _csv(names: list[str], X: np.ndarray, seed: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _is_table(test: Any) -> bool:
+    """A test input with string (object, str or category) columns: written as CSV only."""
+    return isinstance(test, pd.DataFrame) and any(
+        t.kind in "OUS" or str(t) in ("category", "string") for t in test.dtypes
+    )
+
+
+def _table_csv(test: pd.DataFrame, seed: int) -> bytes:
+    """tests/vectors/README.md, "Table inputs": columns in a shuffled order, RFC 4180
+    quoting, numbers as Python's repr, booleans as True/False, a missing cell empty."""
+    import csv
+    import io
+
+    names = list(test.columns)
+    order = np.random.RandomState(seed).permutation(len(names))
+    if list(order) == list(range(len(names))):
+        order = order[::-1]
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow([names[i] for i in order])
+    for row in test.itertuples(index=False):
+        cells = []
+        for i in order:
+            v = row[i]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append("")
+            elif isinstance(v, (bool, np.bool_)):
+                cells.append("True" if v else "False")
+            elif isinstance(v, (int, float, np.integer, np.floating)):
+                cells.append(repr(float(v)))
+            else:
+                text = str(v)
+                assert text, "an empty string cannot be written (an empty cell is missing)"
+                cells.append(text)
+        out.writerow(cells)
+    return buf.getvalue().encode()
+
+
+def read_table_csv(data: bytes, est: Any) -> pd.DataFrame:
+    """What a reader makes of `_table_csv` (README, "Table inputs"): strings where the
+    model's schema says string, numbers elsewhere, an empty cell missing (NaN)."""
+    import io
+
+    schema = amber.inspect(amber.dumps(est)).get("input") or {}
+    strings = [c["name"] for c in schema.get("columns", []) if c["kind"] == "string"]
+    frame = pd.read_csv(
+        io.BytesIO(data),
+        dtype={n: object for n in strings},
+        keep_default_na=False,
+        na_values=[""],
+    )
+    return frame
+
+
 def write_case(w: Writer, case: Case) -> bytes:
     est, _, _, test = case.build()
+    if _is_table(test):
+        return write_table_case(w, case, est, test)
     X = np.ascontiguousarray(test, dtype=np.float64)
     base = f"valid/{case.name}"
     options = case.dump_options or {}
@@ -1800,9 +1883,11 @@ def write_case(w: Writer, case: Case) -> bytes:
     if names:
         w.write(f"{base}/input.csv", _csv(names, X, SEED))
     Xin = pd.DataFrame(X, columns=names) if names else X
-    methods = _methods(est, X)
+    methods = case.methods(est, Xin) if case.methods else _methods(est, Xin)
     for method, spec in methods.items():
         result = getattr(est, method)(Xin)
+        if spec.pop("as_f64", False):  # a bool mask a reader gives as 1.0 / 0.0
+            result = np.asarray(result, dtype=np.float64)
         # A multi-output predict_proba is a list of arrays: one file per output.
         parts = [(f"{method}.{i}", r) for i, r in enumerate(result)]
         if not isinstance(result, list):
@@ -1828,6 +1913,42 @@ def write_case(w: Writer, case: Case) -> bytes:
         "model": "model.amber",
         "input": "input.npy",
         "input_csv": "input.csv" if names else None,
+        "methods": methods,
+    }
+    w.write(f"{base}/case.json", _json(meta).encode())
+    return model
+
+
+def write_table_case(w: Writer, case: Case, est: Any, test: pd.DataFrame) -> bytes:
+    """A case whose input holds strings: `input.csv` only (`"input": null`), the expected
+    outputs computed by scikit-learn on the CSV as a reader reads it."""
+    base = f"valid/{case.name}"
+    options = case.dump_options or {}
+    model = amber.dumps(est, **options)
+    assert amber.dumps(amber.loads(model), **options) == model, case.name
+    w.write(f"{base}/model.amber", model)
+    data = _table_csv(test, SEED)
+    w.write(f"{base}/input.csv", data)
+    frame = read_table_csv(data, est)[list(est.feature_names_in_)]
+    methods = case.methods(est, frame) if case.methods else {}
+    for method, spec in methods.items():
+        ext, value = _expected(getattr(est, method)(frame))
+        rel = f"expected/{method}{ext}"
+        if ext == ".json":
+            w.write(f"{base}/{rel}", value.encode())  # type: ignore[union-attr]
+        else:
+            w.npy(f"{base}/{rel}", value)  # type: ignore[arg-type]
+        methods[method] = {"expected": rel, **spec}
+    meta = {
+        "name": case.name,
+        "description": case.description,
+        "producer_type": amber.inspect(model)["estimator"]["producer_type"],
+        "library": "scikit-learn",
+        "library_version": sklearn.__version__,
+        "format_version": "1.0",
+        "model": "model.amber",
+        "input": None,
+        "input_csv": "input.csv",
         "methods": methods,
     }
     w.write(f"{base}/case.json", _json(meta).encode())
@@ -2576,6 +2697,9 @@ def invalid_cases(
     files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
     files += tree_value_invalid_files(models)
     files += [(base, f) for f in wire_invalid_files(models[base])]
+    for module in _family_modules():  # a family's own invalid files, where it has them
+        if hasattr(module, "invalid_files"):
+            files += module.invalid_files(models, sys.modules[__name__])
     return files
 
 

@@ -13,10 +13,10 @@ use prost::Message;
 use crate::error::{CodecError, Result};
 use crate::header::{HEADER_LEN, Header, align64};
 use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK};
-use crate::model::{Estimator, Producer, TensorInfo};
+use crate::model::{Estimator, InputSchema, Producer, TensorInfo};
 use crate::tensor::{DType, TensorView};
 use crate::wire;
-use crate::writer::{TensorData, encode};
+use crate::writer::{TensorData, encode_with_input};
 
 /// Features this reader implements (`spec/format.md` §2). Format 1.0 defines none.
 pub const KNOWN_FEATURES: &[&str] = &[];
@@ -45,6 +45,8 @@ pub struct Manifest {
     pub tensors: Vec<TensorInfo>,
     /// The model.
     pub estimator: Estimator,
+    /// The model's input columns (names and kinds); `None` when every column is numeric.
+    pub input: Option<InputSchema>,
 }
 
 /// A configurable reader. [`Reader::default`] applies the spec's limits and verifies every
@@ -239,6 +241,7 @@ impl Reader {
                 producer: raw.producer.map(Producer::from).unwrap_or_default(),
                 tensors,
                 estimator: Estimator::try_from(raw_estimator)?,
+                input: raw.input.map(InputSchema::try_from).transpose()?,
             },
             index,
             checked,
@@ -522,10 +525,11 @@ impl<B: Deref<Target = [u8]>> Container<B> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        encode(
+        encode_with_input(
             &self.manifest.required_features,
             &self.manifest.producer,
             &self.manifest.estimator,
+            self.manifest.input.as_ref(),
             &tensors,
         )
     }

@@ -29,4 +29,4 @@ pub use container::{
 pub use error::{CodecError, Result};
 pub use header::{FORMAT_MAJOR, FORMAT_MINOR, MAGIC};
 pub use tensor::{DType, Element, TensorView, cast_slice};
-pub use writer::{TensorData, encode};
+pub use writer::{TensorData, encode, encode_with_input};

@@ -139,6 +139,10 @@ impl Labels {
 pub enum Body {
     /// Per-feature standardisation.
     StandardScaler(StandardScaler),
+    /// Branches over input columns, outputs side by side.
+    ColumnTransformer(ColumnTransformer),
+    /// Members over the whole input, outputs side by side.
+    FeatureUnion(FeatureUnion),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -378,6 +382,66 @@ pub struct IsolationForest {
     pub offset: f64,
 }
 
+/// The model's input columns (`spec/format.md` §7): names and kinds, in input order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputSchema {
+    /// One per input column.
+    pub columns: Vec<InputColumn>,
+}
+
+/// One input column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputColumn {
+    /// The column's name.
+    pub name: String,
+    /// What it holds.
+    pub kind: ColumnKind,
+}
+
+/// What an input column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColumnKind {
+    /// Numbers (NaN is missing).
+    Numeric,
+    /// Strings or missing cells.
+    String,
+    /// Numbers or strings (passed through as they are).
+    Any,
+    /// Read by no step: the input may omit it.
+    Unused,
+}
+
+/// `ColumnTransformer`: branches read input columns; outputs are concatenated in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnTransformer {
+    /// `transformers_` in order, the remainder last.
+    pub branches: Vec<ColumnBranch>,
+}
+
+/// `FeatureUnion`: every member transforms the whole input; outputs are concatenated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureUnion {
+    /// The members in order (their `columns` are empty: each reads every input column).
+    pub members: Vec<ColumnBranch>,
+}
+
+/// One branch of a [`ColumnTransformer`] or member of a [`FeatureUnion`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnBranch {
+    /// The branch's name.
+    pub name: String,
+    /// Input column indices, in the order the branch reads them.
+    pub columns: Vec<u64>,
+    /// The estimator; `None` with `drop` false is passthrough.
+    pub estimator: Option<Estimator>,
+    /// The branch outputs nothing.
+    pub drop: bool,
+    /// Every output value is multiplied by it.
+    pub weight: Option<f64>,
+    /// Provenance: the columns as the user gave them.
+    pub selection: Option<Value>,
+}
+
 /// Steps applied in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
@@ -442,6 +506,18 @@ impl Estimator {
                 for step in &p.steps {
                     if let Some(est) = &step.estimator {
                         est.visit_tensor_refs(&format!("{path}/steps/{}", step.name), f);
+                    }
+                }
+            }
+            Body::ColumnTransformer(ColumnTransformer { branches })
+            | Body::FeatureUnion(FeatureUnion { members: branches }) => {
+                for b in branches {
+                    let here = format!("{path}/{}", b.name);
+                    if let Some(est) = &b.estimator {
+                        est.visit_tensor_refs(&here, f);
+                    }
+                    if let Some(v) = &b.selection {
+                        v.visit_tensor_refs(&here, f);
                     }
                 }
             }
@@ -674,6 +750,12 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
             }
             Body::Pipeline(Pipeline { steps })
         }
+        raw::estimator::Body::ColumnTransformer(ct) => Body::ColumnTransformer(ColumnTransformer {
+            branches: branches_from_raw(ct.branches, path, depth)?,
+        }),
+        raw::estimator::Body::FeatureUnion(fu) => Body::FeatureUnion(FeatureUnion {
+            members: branches_from_raw(fu.members, path, depth)?,
+        }),
     };
     Ok(Estimator {
         producer_type: raw.producer_type,
@@ -683,6 +765,92 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         feature_names_in: raw.feature_names_in,
         body,
     })
+}
+
+fn branches_from_raw(
+    raw: Vec<raw::ColumnBranch>,
+    path: &str,
+    depth: usize,
+) -> Result<Vec<ColumnBranch>> {
+    let mut out = Vec::with_capacity(raw.len());
+    for b in raw {
+        let here = format!("{path}/{}", b.name);
+        let estimator = b
+            .estimator
+            .map(|e| estimator_from_raw(e, &here, depth + 1))
+            .transpose()?;
+        let selection = b
+            .selection
+            .map(|v| value_from_raw(Some(v), &here, 1))
+            .transpose()?;
+        out.push(ColumnBranch {
+            name: b.name,
+            columns: b.columns,
+            estimator,
+            drop: b.drop,
+            weight: b.weight.map(|w| w.value),
+            selection,
+        });
+    }
+    Ok(out)
+}
+
+fn branches_to_raw(branches: Vec<ColumnBranch>) -> Vec<raw::ColumnBranch> {
+    branches
+        .into_iter()
+        .map(|b| raw::ColumnBranch {
+            name: b.name,
+            columns: b.columns,
+            estimator: b.estimator.map(raw::Estimator::from),
+            drop: b.drop,
+            weight: b.weight.map(|value| raw::BranchWeight { value }),
+            selection: b.selection.map(raw::Value::from),
+        })
+        .collect()
+}
+
+impl TryFrom<raw::InputSchema> for InputSchema {
+    type Error = CodecError;
+
+    fn try_from(raw: raw::InputSchema) -> Result<Self> {
+        let mut columns = Vec::with_capacity(raw.columns.len());
+        for (j, c) in raw.columns.into_iter().enumerate() {
+            let kind = match raw::ColumnKind::try_from(c.kind) {
+                Ok(raw::ColumnKind::Numeric) => ColumnKind::Numeric,
+                Ok(raw::ColumnKind::String) => ColumnKind::String,
+                Ok(raw::ColumnKind::Any) => ColumnKind::Any,
+                Ok(raw::ColumnKind::Unused) => ColumnKind::Unused,
+                Ok(raw::ColumnKind::Unspecified) | Err(_) => {
+                    return Err(CodecError::model(
+                        format!("input.columns[{j}].kind"),
+                        format!("kind {} is unspecified or unknown", c.kind),
+                    ));
+                }
+            };
+            columns.push(InputColumn { name: c.name, kind });
+        }
+        Ok(Self { columns })
+    }
+}
+
+impl From<InputSchema> for raw::InputSchema {
+    fn from(s: InputSchema) -> Self {
+        Self {
+            columns: s
+                .columns
+                .into_iter()
+                .map(|c| raw::InputColumn {
+                    name: c.name,
+                    kind: match c.kind {
+                        ColumnKind::Numeric => raw::ColumnKind::Numeric,
+                        ColumnKind::String => raw::ColumnKind::String,
+                        ColumnKind::Any => raw::ColumnKind::Any,
+                        ColumnKind::Unused => raw::ColumnKind::Unused,
+                    } as i32,
+                })
+                .collect(),
+        }
+    }
 }
 
 fn params_from_raw(raw: Vec<raw::Param>, path: &str) -> Result<Vec<Param>> {
@@ -998,6 +1166,14 @@ impl From<Estimator> for raw::Estimator {
                 mul: a.mul.unwrap_or_default(),
                 add: a.add.unwrap_or_default(),
                 clip: a.clip.map(|(lo, hi)| raw::Clip { lo, hi }),
+            }),
+            Body::ColumnTransformer(ct) => {
+                raw::estimator::Body::ColumnTransformer(raw::ColumnTransformer {
+                    branches: branches_to_raw(ct.branches),
+                })
+            }
+            Body::FeatureUnion(fu) => raw::estimator::Body::FeatureUnion(raw::FeatureUnion {
+                members: branches_to_raw(fu.members),
             }),
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -6,7 +6,7 @@ use prost::Message;
 use crate::error::{CodecError, Result};
 use crate::header::{FORMAT_MAJOR, FORMAT_MINOR, HEADER_LEN, Header, align64};
 use crate::limits::{MAX_MANIFEST_BYTES, MAX_RANK, MAX_TENSORS};
-use crate::model::{Estimator, Producer, TensorInfo};
+use crate::model::{Estimator, InputSchema, Producer, TensorInfo};
 use crate::tensor::DType;
 
 /// One tensor to write: name, type, shape and its little-endian bytes.
@@ -33,6 +33,21 @@ pub fn encode(
     required_features: &[String],
     producer: &Producer,
     estimator: &Estimator,
+    tensors: &[TensorData<'_>],
+) -> Result<Vec<u8>> {
+    encode_with_input(required_features, producer, estimator, None, tensors)
+}
+
+/// [`encode`], with the model's input schema (`spec/format.md` §5) when some input column
+/// is not numeric.
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_with_input(
+    required_features: &[String],
+    producer: &Producer,
+    estimator: &Estimator,
+    input: Option<&InputSchema>,
     tensors: &[TensorData<'_>],
 ) -> Result<Vec<u8>> {
     if tensors.len() > MAX_TENSORS {
@@ -98,6 +113,7 @@ pub fn encode(
         producer: Some(producer.clone().into()),
         tensors: table,
         estimator: Some(estimator.clone().into()),
+        input: input.cloned().map(raw::InputSchema::from),
     };
     let manifest_bytes = manifest.encode_to_vec();
     let manifest_length = manifest_bytes.len() as u64;

@@ -59,7 +59,6 @@ pub enum EstimatorError {
         /// The body that refuses it.
         body: &'static str,
     },
-    /// The estimator tree breaks a body rule of `spec/estimators.md`: `E_MODEL`.
     /// A cell the model cannot take: a string in a numeric column, a category unseen in
     /// training where the encoder refuses unknown ones, a missing value where none may be.
     #[error("E_INPUT: row {row}, column {column:?}: {value}: {reason}")]
@@ -99,6 +98,7 @@ pub enum EstimatorError {
         /// What is wrong.
         reason: String,
     },
+    /// The estimator tree breaks a body rule of `spec/estimators.md`: `E_MODEL`.
     #[error("E_MODEL: {context}: {reason}")]
     Model {
         /// Estimator path and field, e.g. `estimator/steps/clf.linear.coef`.

@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod boosting;
+mod compose;
 pub mod csv;
 mod encoders;
 mod error;
@@ -45,11 +46,12 @@ mod model;
 mod pipeline;
 mod preprocessing;
 mod registry;
+mod schema;
 mod table;
 mod traits;
 mod tree;
 
 pub use error::{EstimatorError, Result};
 pub use method::{Method, ParseMethodError, Prediction};
-pub use model::Model;
+pub use model::{Input, Model};
 pub use table::{Column, ColumnKind, Table, TextColumn};

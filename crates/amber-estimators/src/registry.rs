@@ -18,6 +18,7 @@ use amber_codec::{CodecError, Container, DType};
 use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 
 use crate::boosting;
+use crate::compose;
 use crate::encoders;
 use crate::error::{EstimatorError, Result};
 use crate::iforest;
@@ -26,7 +27,7 @@ use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
 use crate::preprocessing::{binarizer, feature_affine, normalizer};
-use crate::traits::Estimator;
+use crate::traits::{Estimator, check_kinds_chain};
 use crate::tree;
 
 /// What a container's bytes may be held in: anything that derefs to bytes and can be shared
@@ -59,8 +60,6 @@ fn build_estimator<B: Source>(
         Body::FeatureAffine(a) => Box::new(feature_affine::build(c, a, leaf_n()?, path)?),
         Body::Binarizer(b) => Box::new(binarizer::build(b, leaf_n()?, path)?),
         Body::Normalizer(n) => Box::new(normalizer::Normalizer::new(*n, leaf_n()?)),
-        Body::OneHotEncoder(b) => Box::new(encoders::one_hot::build(b, leaf_n()?, path)?),
-        Body::OrdinalEncoder(b) => Box::new(encoders::ordinal::build(b, leaf_n()?, path)?),
         Body::SimpleImputer(s) => Box::new(impute::simple_imputer::build(c, s, leaf_n()?, path)?),
         Body::MissingIndicator(m) => Box::new(impute::missing_indicator::build(
             c,
@@ -69,6 +68,16 @@ fn build_estimator<B: Source>(
             &format!("{path}.missing_indicator"),
         )?),
         Body::KnnImputer(k) => Box::new(impute::knn_imputer::build(c, k, leaf_n()?, path)?),
+        Body::OneHotEncoder(b) => Box::new(encoders::one_hot::build(b, leaf_n()?, path)?),
+        Body::OrdinalEncoder(b) => Box::new(encoders::ordinal::build(b, leaf_n()?, path)?),
+        Body::ColumnTransformer(ct) => {
+            compose::build(&ct.branches, leaf_n()?, false, path, |e, p| {
+                build_estimator(c, e, p)
+            })?
+        }
+        Body::FeatureUnion(fu) => compose::build(&fu.members, leaf_n()?, true, path, |e, p| {
+            build_estimator(c, e, p)
+        })?,
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -356,8 +365,14 @@ fn pipeline<B: Source>(
             }
             _ => {}
         }
-        width = Some(match runtime.as_transform() {
-            Some(t) => t.n_features_out(),
+        if let Some(prev) = built.iter().rev().find_map(|(_, e)| e.as_deref()) {
+            // Rule: a step's output kinds feed the next step (strings never reach numbers).
+            if let Some(given) = prev.output_kinds() {
+                check_kinds_chain(&given, &runtime.input_kinds(), &step_path)?;
+            }
+        }
+        width = Some(match runtime.output_kinds() {
+            Some(kinds) => kinds.len(),
             None if i + 1 < p.steps.len() => {
                 return Err(EstimatorError::model(
                     step_path,

@@ -5,7 +5,7 @@
 //! column a name and either numbers ([`Column::Numeric`], NaN is missing) or strings
 //! ([`Column::Text`], `None` is missing: what pandas' `None` and `NaN` are in an object
 //! column). [`Model`](crate::Model) matches a table's columns to the model's input schema by
-//! name, in any order (`spec/format.md` §5, "Input schema"), so a table built from a CSV
+//! name, in any order (`spec/format.md` §7, "Input schema"), so a table built from a CSV
 //! header or a DataFrame's columns can be passed as it is.
 //!
 //! ```
@@ -26,7 +26,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::{EstimatorError, Result};
 
-/// What a model's input column holds (`spec/format.md` §5, `ColumnKind`).
+/// What a model's input column holds (`spec/format.md` §7, `ColumnKind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ColumnKind {
     /// Numbers (f64; NaN is missing).
@@ -117,10 +117,14 @@ impl TextColumn {
         if *self.missing.get(i)? {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        // `ends` only grows and every end is a `bytes.len()` taken after a whole `&str` was
-        // pushed, so both ends are in range and on character boundaries.
-        self.bytes.get(start..self.ends[i])
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(prev) => *self.ends.get(prev)?,
+            None => 0,
+        };
+        // Every end is a `bytes.len()` taken after a whole `&str` was pushed, so the range
+        // is on character boundaries.
+        self.bytes.get(start..end)
     }
 
     /// Whether cell `i` is missing (`false` out of range).
@@ -298,9 +302,9 @@ impl Table {
         self.names.iter().position(|n| n == name)
     }
 
-    /// Column `i`, shared.
-    pub(crate) fn shared(&self, i: usize) -> &Arc<Column> {
-        &self.columns[i]
+    /// The columns with their names, shared.
+    pub(crate) fn shared_columns(&self) -> impl Iterator<Item = (&String, &Arc<Column>)> {
+        self.names.iter().zip(&self.columns)
     }
 
     /// The columns at `indices`, in that order (shared, not copied).
@@ -314,7 +318,8 @@ impl Table {
                 expected: i + 1,
                 found: self.columns.len(),
             })?;
-            out.push_shared(self.names[i].clone(), Arc::clone(column));
+            let name = self.names.get(i).cloned().unwrap_or_default();
+            out.push_shared(name, Arc::clone(column));
         }
         Ok(out)
     }

@@ -93,7 +93,7 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
         None
     }
-    /// What each input column must hold (`spec/format.md` §5): all numeric unless the
+    /// What each input column must hold (`spec/format.md` §7): all numeric unless the
     /// estimator reads strings.
     fn input_kinds(&self) -> Vec<ColumnKind> {
         vec![ColumnKind::Numeric; self.n_features_in()]

@@ -4,6 +4,7 @@
 # `boosting` loader hands the bodies that are not its own to the one registered before it.
 from . import (  # noqa: F401  (registration side effects)
     binarizer,
+    compose,
     encoders,
     feature_affine,
     gradient_boosting,

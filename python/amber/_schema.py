@@ -1,0 +1,189 @@
+"""The input schema (spec/format.md section 7): what each input column holds.
+
+Derived from the estimator bodies, the same way in every reader: an encoder or imputer
+whose fitted values are strings reads strings in its columns (each family registers how,
+`register_kinds`); every other body reads numbers; a pipeline's input is its first step's,
+given what the later steps read; a ColumnTransformer's column is what its branches read
+there (a passed-through column: what reads the output position it lands in, `ANY` when
+nothing does; a column no branch outputs from: `UNUSED`). A writer records the derived
+schema when some column is not numeric; a reader checks that a recorded schema is the
+derived one (rules 1-3) and that without one every column is numeric (rule 4).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ._errors import ModelError
+from ._proto.amber.v1 import amber_pb2 as pb
+
+NUMERIC, STRING, ANY, UNUSED = (
+    pb.COLUMN_KIND_NUMERIC,
+    pb.COLUMN_KIND_STRING,
+    pb.COLUMN_KIND_ANY,
+    pb.COLUMN_KIND_UNUSED,
+)
+_NAMES = {NUMERIC: "numeric", STRING: "string", ANY: "any", UNUSED: "unused"}
+
+#: body name -> the kinds of its input columns (bodies that read strings).
+_KINDS: dict[str, Callable[[pb.Estimator], list[int]]] = {}
+
+
+def register_kinds(body: str, kinds: Callable[[pb.Estimator], list[int]]) -> None:
+    _KINDS[body] = kinds
+
+
+def kind_name(kind: int) -> str:
+    return _NAMES.get(kind, str(kind))
+
+
+def merge(a: int, b: int) -> int | None:
+    """Two readers' kinds of one column; None when numbers meet strings."""
+    if a in (UNUSED, ANY):
+        return b
+    if b in (UNUSED, ANY):
+        return a
+    return a if a == b else None
+
+
+def input_kinds(
+    est: pb.Estimator,
+    widths: dict[str, int | None],
+    path: str = "",
+    demand: list[int] | None = None,
+) -> list[int]:
+    """The kinds of `est`'s input columns, given what reads its transform output."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        steps = [(s.name, s.estimator) for s in est.pipeline.steps if s.HasField("estimator")]
+        for name, step in reversed(steps):
+            demand = input_kinds(step, widths, f"{path}steps/{name}/", demand)
+        if demand is None:
+            demand = [ANY] * int(est.n_features_in)
+        return demand
+    if body in ("column_transformer", "feature_union"):
+        return [_fold(r) for r in branch_reads(est, widths, path, demand)]
+    if body in _KINDS:
+        return list(_KINDS[body](est))
+    return [NUMERIC] * int(est.n_features_in)
+
+
+def _fold(readers: list[int]) -> int:
+    out = UNUSED
+    for k in readers:
+        m = merge(out, k)
+        out = out if m is None else m
+    return out
+
+
+def branches(est: pb.Estimator):
+    body = est.WhichOneof("body")
+    return (
+        est.column_transformer.branches
+        if body == "column_transformer"
+        else (est.feature_union.members)
+    )
+
+
+def branch_active(est: pb.Estimator, b: pb.ColumnBranch) -> bool:
+    union = est.WhichOneof("body") == "feature_union"
+    return not b.drop and (union or len(b.columns) > 0)
+
+
+def branch_reads(
+    est: pb.Estimator, widths: dict[str, int | None], path: str, demand: list[int] | None
+) -> list[list[int]]:
+    """For each input column, what each active branch reading it reads there."""
+    n = int(est.n_features_in)
+    union = est.WhichOneof("body") == "feature_union"
+    reads: list[list[int]] = [[] for _ in range(n)]
+    at = 0
+    for b in branches(est):
+        if not branch_active(est, b):
+            continue
+        cols = list(range(n)) if union else [int(c) for c in b.columns]
+        if not b.HasField("estimator"):
+            kinds = [
+                NUMERIC
+                if b.HasField("weight")
+                else (demand[at + i] if demand is not None and at + i < len(demand) else ANY)
+                for i in range(len(cols))
+            ]
+            width = len(cols)
+        else:
+            child = f"{path}{b.name}/"
+            width = widths.get(child) or 0
+            inner = demand[at : at + width] if demand is not None else None
+            kinds = input_kinds(b.estimator, widths, child, inner)
+        at += width
+        for c, k in zip(cols, kinds):
+            reads[c].append(k)
+    return reads
+
+
+def feature_names(est: pb.Estimator) -> list[str] | None:
+    while True:
+        if est.feature_names_in:
+            return list(est.feature_names_in)
+        if est.WhichOneof("body") != "pipeline":
+            return None
+        steps = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+        if not steps:
+            return None
+        est = steps[0]
+
+
+def derive(manifest: pb.Manifest, widths: dict[str, int | None]) -> pb.InputSchema | None:
+    """The schema a writer records: None when every column is numeric."""
+    kinds = input_kinds(manifest.estimator, widths)
+    if all(k == NUMERIC for k in kinds):
+        return None
+    names = feature_names(manifest.estimator) or [""] * len(kinds)
+    return pb.InputSchema(columns=[pb.InputColumn(name=n, kind=k) for n, k in zip(names, kinds)])
+
+
+def check(manifest: pb.Manifest, widths: dict[str, int | None]) -> None:
+    """Schema rules 1-4 of spec/format.md section 7 (E_MODEL)."""
+    kinds = input_kinds(manifest.estimator, widths)
+    if not manifest.HasField("input"):
+        for j, k in enumerate(kinds):
+            if k != NUMERIC:
+                raise ModelError(
+                    "E_MODEL",
+                    f"input: is absent, so every column is numeric, and the model reads "
+                    f"{kind_name(k)} values in column {j}",
+                )
+        return
+    cols = manifest.input.columns
+    if len(cols) != len(kinds):
+        raise ModelError(
+            "E_MODEL", f"input.columns: has {len(cols)} columns, and the model reads {len(kinds)}"
+        )
+    names = feature_names(manifest.estimator)
+    for j, (c, k) in enumerate(zip(cols, kinds)):
+        want = names[j] if names else ""
+        if c.name != want:
+            raise ModelError(
+                "E_MODEL",
+                f"input.columns[{j}].name: is {c.name!r}, and the model's feature name there "
+                f"is {want!r}",
+            )
+        if c.kind != k:
+            raise ModelError(
+                "E_MODEL",
+                f"input.columns[{j}].kind: is {kind_name(c.kind)}, and the model reads "
+                f"{kind_name(k)} values there",
+            )
+
+
+def _encoder_kinds(est: pb.Estimator) -> list[int]:
+    """OneHotEncoder, OrdinalEncoder: a column reads strings where its categories are strings
+    (spec/estimators.md, "Categories")."""
+    body = getattr(est, est.WhichOneof("body"))
+    return [
+        STRING if f.categories.kind == pb.CATEGORY_KIND_STRING else NUMERIC for f in body.features
+    ]
+
+
+register_kinds("one_hot_encoder", _encoder_kinds)
+register_kinds("ordinal_encoder", _encoder_kinds)

@@ -1,0 +1,271 @@
+"""ColumnTransformer and FeatureUnion <-> their bodies: branches whose outputs sit side by side.
+
+ColumnTransformer.transform (sklearn/compose/_column_transformer.py) calls each fitted
+transformer of `transformers_` on its columns (`_safe_indexing`), skips dropped branches
+and empty selections, multiplies an output by its `transformer_weights` entry, and
+concatenates in `transformers_` order, the remainder last. The body keeps `transformers_`
+as branches: the input column indices each reads (`_transformer_to_input_indices`, so
+names, slices, masks and `make_column_selector` are resolved as at fit), the fitted
+estimator or passthrough or drop, the weight, and the user's selection (provenance, for
+the rebuild's `transformers` param). FeatureUnion (sklearn/pipeline.py) is the same over
+the whole input.
+
+The rebuild restores what the installed scikit-learn keeps: `transformers_` (a fitted
+identity FunctionTransformer for passthrough where that version keeps one, "passthrough"
+and `_name_to_fitted_passthrough` in 1.3), `_columns`, `_remainder`,
+`_transformer_to_input_indices`, `output_indices_`, `sparse_output_`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import FunctionTransformer
+
+from .. import _tree
+from .._errors import UnsupportedError
+from .._proto.amber.v1 import amber_pb2 as pb
+from ._common import (
+    DecodeCtx,
+    EncodeCtx,
+    allow,
+    boolean,
+    build,
+    decode_estimator,
+    decode_value,
+    encode_estimator,
+    encode_value,
+    read_attributes,
+    refuse,
+    register,
+    type_name,
+)
+
+
+def _is_str(v: Any, s: str) -> bool:
+    return isinstance(v, str) and v == s
+
+
+def _selection(cols: Any) -> Any:
+    """The user's column selection as a value Amber can store (slices as a dict)."""
+    if isinstance(cols, slice):
+        return {"slice": [_plain(cols.start), _plain(cols.stop), _plain(cols.step)]}
+    if isinstance(cols, np.ndarray) and cols.dtype.kind == "b":
+        return cols
+    if isinstance(cols, (list, tuple, np.ndarray)):
+        return [_plain(c) for c in cols]
+    return _plain(cols)
+
+
+def _plain(v: Any) -> Any:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, str):
+        return str(v)
+    raise UnsupportedError(f"a column selection of type {type(v).__name__} cannot be saved")
+
+
+def _unselection(v: Any) -> Any:
+    if isinstance(v, dict) and list(v) == ["slice"]:
+        start, stop, step = v["slice"]
+        return slice(start, stop, step)
+    return v
+
+
+def _branch(
+    out: pb.ColumnBranch, name: str, trans: Any, indices, weight, ctx: EncodeCtx, passthrough: bool
+) -> None:
+    """One branch; `indices` None for a FeatureUnion member (it reads every column)."""
+    out.name = name
+    out.columns.extend(int(i) for i in indices or [])
+    if _is_str(trans, "drop"):
+        out.drop = True
+    elif not passthrough:
+        if indices is not None and len(indices) == 0:
+            raise UnsupportedError(
+                f"cannot save the {type_name(trans)} of branch {name!r}: it selects no columns, "
+                "so scikit-learn never fitted it; remove the branch or give it columns"
+            )
+        out.estimator.CopyFrom(encode_estimator(trans, ctx.child(f"{name}/")))
+    if weight is not None:
+        out.weight.value = float(weight)
+
+
+def column_transformer_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    if not hasattr(est, "transformers_"):
+        raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    body = msg.column_transformer
+    body.SetInParent()
+    user = {name: trans for name, trans, _ in est.transformers}
+    user["remainder"] = est.remainder
+    weights = est.transformer_weights or {}
+    for i, (name, trans, _) in enumerate(est.transformers_):
+        indices = est._transformer_to_input_indices.get(name, [])
+        b = body.branches.add()
+        passthrough = _is_str(user.get(name), "passthrough")
+        _branch(b, name, trans, indices, weights.get(name), ctx, passthrough)
+        sel = est._columns[i] if i < len(est._columns) and name != "remainder" else list(indices)
+        b.selection.CopyFrom(encode_value(_selection(sel), f"{name}/selection", ctx.child("")))
+    consumed = {"transformers", "transformers_", "transformer_weights", "output_indices_"}
+    if not isinstance(est.remainder, str):
+        consumed.add("remainder")  # an estimator: the remainder branch holds it
+    return consumed
+
+
+@lru_cache(maxsize=1)
+def _keeps_passthrough_strings() -> bool:
+    """Whether this scikit-learn keeps "passthrough" in transformers_ (1.3) rather than a
+    fitted FunctionTransformer."""
+    from sklearn.compose import _column_transformer as m
+
+    return "_name_to_fitted_passthrough" in inspect.getsource(m)
+
+
+def _identity(width: int, names: list[str] | None) -> FunctionTransformer:
+    """The fitted identity scikit-learn makes of "passthrough" (no code of the file runs:
+    func is None)."""
+    ft = FunctionTransformer(
+        accept_sparse=True, check_inverse=False, feature_names_out="one-to-one"
+    )
+    if names is not None:
+        import pandas as pd
+
+        ft.fit(pd.DataFrame({n: [0.0] for n in names}))
+    else:
+        ft.fit(np.zeros((1, width)))
+    return ft
+
+
+def _width(child: pb.Estimator, ctx: DecodeCtx) -> int:
+    checker = _tree._Checker(ctx.container.tensors, None)
+    return int(checker.estimator(child, 1, "") or 0)
+
+
+def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    names_in = list(msg.feature_names_in) or None
+    transformers, fitted, columns, to_indices, out_idx = [], [], [], {}, {}
+    passthroughs: dict[str, Any] = {}
+    remainder: Any = None
+    at = 0
+    for b in msg.column_transformer.branches:
+        indices = [int(c) for c in b.columns]
+        sel = _unselection(decode_value(b.selection, ctx)) if b.HasField("selection") else indices
+        if b.drop:
+            spec, trans, width = "drop", "drop", 0
+        elif b.HasField("estimator"):
+            trans = decode_estimator(b.estimator, ctx)
+            spec, width = clone(trans), _width(b.estimator, ctx)
+        else:
+            spec, width = "passthrough", len(indices)
+            ident = _identity(len(indices), [names_in[i] for i in indices] if names_in else None)
+            trans = "passthrough" if _keeps_passthrough_strings() else ident
+            if indices:
+                passthroughs[b.name] = ident
+        to_indices[b.name] = indices
+        if b.name == "remainder":
+            remainder = spec
+            fitted.append((b.name, trans, indices))
+        else:
+            transformers.append((b.name, spec, sel))
+            fitted.append((b.name, trans, sel))
+            columns.append(sel)
+        if width and indices:
+            out_idx[b.name] = slice(at, at + width)
+            at += width
+    params = {p.name for p in msg.params}
+    extra: dict[str, Any] = {}
+    if "remainder" not in params:
+        if remainder is None or isinstance(remainder, str):
+            raise refuse(
+                type_name(ColumnTransformer),
+                "the remainder is neither a param nor an estimator branch",
+            )
+        extra["remainder"] = remainder
+    elif remainder is None:
+        remainder = "drop"  # no remaining columns: transformers_ lists no remainder
+    for name in [t[0] for t in transformers] + ["remainder"]:
+        out_idx.setdefault(name, slice(0, 0))
+    weights = {
+        b.name: b.weight.value for b in msg.column_transformer.branches if b.HasField("weight")
+    }
+    attrs = read_attributes(ColumnTransformer, msg, ctx, {})
+    est = build(
+        ColumnTransformer,
+        msg,
+        ctx,
+        attrs,
+        transformers=transformers,
+        transformer_weights=weights or None,
+        **extra,
+    )
+    remainder = est.remainder if "remainder" in params else remainder
+    est.transformers_ = fitted
+    est._columns = columns
+    est._remainder = ("remainder", remainder, to_indices.get("remainder", []))
+    est._transformer_to_input_indices = to_indices
+    est.output_indices_ = out_idx
+    if _keeps_passthrough_strings():
+        est._name_to_fitted_passthrough = passthroughs
+        est._n_features = int(msg.n_features_in)
+    return est
+
+
+def feature_union_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    if not hasattr(est, "n_features_in_"):
+        raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    body = msg.feature_union
+    body.SetInParent()
+    weights = est.transformer_weights or {}
+    for name, trans in est.transformer_list:
+        b = body.members.add()
+        # fit replaces "passthrough" by an identity FunctionTransformer (func None).
+        passthrough = _is_str(trans, "passthrough") or (
+            isinstance(trans, FunctionTransformer)
+            and trans.func is None
+            and trans.inverse_func is None
+        )
+        _branch(b, name, trans, None, weights.get(name), ctx, passthrough)
+    return {"transformer_list", "transformer_weights"}
+
+
+def feature_union_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    members = []
+    for b in msg.feature_union.members:
+        if b.drop:
+            members.append((b.name, "drop"))
+        elif b.HasField("estimator"):
+            members.append((b.name, decode_estimator(b.estimator, ctx)))
+        else:
+            names = list(msg.feature_names_in) or None
+            members.append((b.name, _identity(int(msg.n_features_in), names)))
+    weights = {b.name: b.weight.value for b in msg.feature_union.members if b.HasField("weight")}
+    attrs = read_attributes(FeatureUnion, msg, ctx, {})
+    return build(
+        FeatureUnion, msg, ctx, attrs, transformer_list=members, transformer_weights=weights or None
+    )
+
+
+allow(ColumnTransformer, {"sparse_output_": boolean})
+register(
+    ColumnTransformer,
+    "sklearn.compose.ColumnTransformer",
+    "column_transformer",
+    column_transformer_to_proto,
+    column_transformer_from_proto,
+)
+allow(FeatureUnion, {})
+register(
+    FeatureUnion,
+    "sklearn.pipeline.FeatureUnion",
+    "feature_union",
+    feature_union_to_proto,
+    feature_union_from_proto,
+)
