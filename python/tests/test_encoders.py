@@ -1,4 +1,4 @@
-"""OneHotEncoder and OrdinalEncoder (spec/estimators.md section 18, spec/sklearn.md): fit
+"""OneHotEncoder and OrdinalEncoder (spec/estimators.md section 19, spec/sklearn.md): fit
 with scikit-learn, dump, load, and compare what the rebuilt estimator gives on every input
 (transform bit for bit with its dtype and sparse type, get_feature_names_out,
 infrequent_categories_, drop_idx_, inverse_transform); the Rust CLI's transform on the same
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -438,7 +439,7 @@ def _invalid_files() -> list:
     for c in cases:
         if c.name in ("one_hot_encoder_strings-skx", "ordinal_encoder_strings-skx"):
             models[c.name] = amber.dumps(c.build()[0])
-    return gen_encoders.encoder_invalid_files(models, "x")
+    return gen_encoders.invalid_files(models, SimpleNamespace(VERSION="x"))
 
 
 INVALID = _invalid_files()

@@ -1,6 +1,6 @@
-"""Corpus cases for OneHotEncoder and OrdinalEncoder (spec/estimators.md section 18), used
+"""Corpus cases for OneHotEncoder and OrdinalEncoder (spec/estimators.md section 19), used
 by generate.py: `cases(version, g)` builds the valid cases of a scikit-learn version
-(written as <case>-sk<version>), `encoder_invalid_files(models, version)` one invalid file
+(written as <case>-sk<version>), `invalid_files(models, g)` one invalid file
 per body rule, each derived from a valid case and damaged in exactly that way.
 
 Inputs are pandas DataFrames with string columns (written as input.csv only; the expected
@@ -29,10 +29,10 @@ GRADES = [1.0, 2.0, 3.0, 5.0, 8.0]
 GRADE_P = [0.4, 0.3, 0.2, 0.07, 0.03]
 
 
-def _strings(rng: np.random.RandomState, n: int, values, p, missing: float, unknown=()):
-    out = list(rng.choice(values, size=n, p=p))
+def _strings(rng: np.random.RandomState, n: int, values, p, missing: float, unknown=(), none=False):
+    out: list[Any] = [str(v) for v in rng.choice(values, size=n, p=p)]
     for i in np.flatnonzero(rng.rand(n) < missing):
-        out[i] = None
+        out[i] = None if none else np.nan
     for i, u in enumerate(unknown):  # the first rows of a test frame: unseen categories
         out[i] = u
     return out
@@ -42,10 +42,12 @@ def _frame(
     seed: int, n: int, missing: float = 0.1, unknown: bool = False, objects: bool = False
 ) -> pd.DataFrame:
     """city (7 strings, two rare, some missing), plan (3 strings), grade (5 numbers, some
-    NaN), n_seats (ints), member (2 strings), vip (ints 0/1). With `objects`, the string
-    columns are object columns holding None (pandas 3 would make str columns with NaN)."""
+    NaN), n_seats (ints), member (2 strings), vip (ints 0/1). A missing string is NaN (as
+    pandas.read_csv makes it; pandas 3 makes str columns), or with `objects` None in object
+    columns."""
     rng = np.random.RandomState(seed)
-    city = _strings(rng, n, CITIES, CITY_P, missing, ("Oslo", "Zurich") if unknown else ())
+    unseen = ("Oslo", "Zurich") if unknown else ()
+    city = _strings(rng, n, CITIES, CITY_P, missing, unseen, none=objects)
     plan = _strings(rng, n, PLANS, None, 0.0, ("enterprise",) if unknown else ())
     grade = rng.choice(GRADES, size=n, p=GRADE_P)
     grade[rng.rand(n) < missing] = np.nan
@@ -285,13 +287,12 @@ def encoder_cases(version: str, Case: Callable[..., Any]) -> list[Any]:
             feature_names=True,
         ),
         Case(
-            "ordinal_encoder_min_frequency_int64",
-            "OrdinalEncoder(min_frequency=0.1, dtype=np.int64, encoded_missing_value=-1, "
-            "unknown -5): integer outputs.",
+            "ordinal_encoder_min_frequency",
+            "OrdinalEncoder(min_frequency=0.1, encoded_missing_value=-1, unknown -5): codes "
+            "of the frequent categories, then the group.",
             _on_frame(
                 OrdinalEncoder(
                     min_frequency=0.1,
-                    dtype=np.int64,
                     encoded_missing_value=-1,
                     handle_unknown="use_encoded_value",
                     unknown_value=-5,
@@ -334,10 +335,13 @@ def _first_column(body: str) -> Callable[[pb.Manifest], Any]:
     return lambda m: getattr(m.estimator, body).features[0]
 
 
-def encoder_invalid_files(
-    models: dict[str, bytes], version: str
+def invalid_files(
+    models: dict[str, bytes], g: Any
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
-    """(base case, (name, code, description, bytes)): one file per encoder body rule."""
+    """(base case, (name, code, description, bytes)): one file per encoder body rule, from
+    the cases of the running version (`g.VERSION`; generate.py writes them under the pinned
+    one)."""
+    version = g.VERSION
     one_hot, ordinal = (
         f"one_hot_encoder_strings-sk{version}",
         f"ordinal_encoder_strings-sk{version}",
