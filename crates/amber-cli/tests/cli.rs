@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use amber_codec::model::{
-    Body, Categories, CategoryKind, ColumnKind, Estimator, InputColumn, InputSchema, Labels,
-    LeafValues, Linear, LinearLink, OneHotEncoder, OneHotFeature, OneHotUnknown, Param, Pipeline,
-    PipelineStep, Producer, StandardScaler, TreeEnsemble, TreeInput, Value,
+    Body, Categories, CategoryKind, ColumnKind, Estimator, ImputerFill, InputColumn, InputSchema,
+    Labels, LeafValues, Linear, LinearLink, MissingValue, OneHotEncoder, OneHotFeature,
+    OneHotUnknown, Param, Pipeline, PipelineStep, Producer, SimpleImputer, StandardScaler,
+    TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{DType, TensorData, encode, encode_with_input};
 use amber_conformance::corpus::ExpectedPaths;
@@ -1370,4 +1371,55 @@ fn progress_shows_only_when_asked_or_on_a_terminal() {
     assert!(off.stderr.is_empty(), "{}", text(&off.stderr));
     // Progress never mixes into the output.
     assert_eq!(shown.stdout, quiet.stdout);
+}
+
+/// SimpleImputer fitted on a DataFrame: `city` (strings, missing cells become "unknown")
+/// and `n` (numbers, missing become 0): its transform holds strings beside numbers.
+fn string_imputer_file() -> Vec<u8> {
+    let root = estimator(
+        "sklearn.impute.SimpleImputer",
+        2,
+        &["city", "n"],
+        Body::SimpleImputer(SimpleImputer {
+            missing_values: MissingValue::Nan,
+            fills: vec![
+                ImputerFill::Text("unknown".into()),
+                ImputerFill::Number(0.0),
+            ],
+            keep_nan_fills: false,
+            object_statistics: true,
+            indicator: None,
+        }),
+    );
+    let column = |name: &str, kind| InputColumn {
+        name: name.into(),
+        kind,
+    };
+    let schema = InputSchema {
+        columns: vec![
+            column("city", ColumnKind::String),
+            column("n", ColumnKind::Numeric),
+        ],
+    };
+    encode_with_input(&[], &Producer::default(), &root, Some(&schema), &[]).unwrap()
+}
+
+#[test]
+fn a_transform_holding_strings_is_written_as_csv_cells_and_never_as_npy() {
+    let f = Files::new();
+    let model = f.put("imp.amber", &string_imputer_file());
+    let input = f.put("x.csv", b"n,city\n1.5,\"Lyon, Rh\xc3\xb4ne\"\n,\n3,Paris\n");
+    for rows in ["1", "4096"] {
+        let out = transform(&model, &input, &["--batch-rows", rows]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout),
+            "\"Lyon, Rh\u{f4}ne\",1.5\nunknown,0\nParis,3\n"
+        );
+    }
+    let npy_out = f.path("t.npy");
+    let out = transform(&model, &input, &["-o", npy_out.to_str().unwrap()]);
+    let stderr = assert_error(&out, "E_INPUT");
+    assert!(stderr.contains(".npy cannot hold"), "{stderr}");
+    assert!(!npy_out.exists());
 }
