@@ -447,3 +447,34 @@ def test_knn_imputer_refusals_and_rules(tmp_path: Path) -> None:
 
     for edit in (zero, text):
         _both_refuse(_edited(est, edit), "E_MODEL", tmp_path)
+
+
+def test_string_missing_value_through_rust(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame(
+        {
+            "city": pd.Series(list(rng.choice(["Paris", "Lyon", "?"], 40)), dtype=object),
+            "plan": pd.Series(list(rng.choice(["basic", "pro", "?"], 40)), dtype=object),
+        }
+    )
+    est = SimpleImputer(missing_values="?", strategy="most_frequent").fit(frame)
+    _roundtrip(est, frame)
+    if CLI.exists():
+        done = _rust(amber.dumps(est), frame, tmp_path)
+        assert done.returncode == 0, done.stderr
+        got = pd.read_csv(tmp_path / "z.csv", header=None, keep_default_na=False)
+        assert got.to_numpy().tolist() == est.transform(frame).tolist()
+        # A missing cell is NaN to scikit-learn, which it refuses here; so does Rust.
+        frame.loc[4, "plan"] = np.nan
+        with pytest.raises(ValueError, match="NaN"):
+            est.transform(frame)
+        done = _rust(amber.dumps(est), frame, tmp_path)
+        assert done.returncode != 0 and "E_INPUT" in done.stderr and "row 4" in done.stderr
+
+
+def test_knn_imputer_dataframe(tmp_path: Path) -> None:
+    train, test = _data()
+    cols = ["a", "b", "c", "d", "e"]
+    est = KNNImputer(n_neighbors=4, add_indicator=True).fit(pd.DataFrame(train, columns=cols))
+    back = _roundtrip(est, pd.DataFrame(test, columns=cols))
+    assert list(back.get_feature_names_out()) == list(est.get_feature_names_out())
