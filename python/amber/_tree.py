@@ -1223,6 +1223,9 @@ def _check_knn_imputer(c: _Checker, est: pb.Estimator, where: str) -> int:
 
 def _knn_data(c: _Checker, kb: pb.KnnImputer, at: str) -> None:
     """KnnImputer rules 5 and 6: the masks are fit_x's, its present cells finite."""
+    for field in ("mask_fit_x", "valid_mask"):
+        if (np.asarray(c.data(getattr(kb, field))).view(np.uint8) > 1).any():
+            raise ModelError("E_MODEL", f"{at}.{field}: a bool byte is neither 0 nor 1")
     x = c.data(kb.fit_x)
     kind = kb.missing_values.WhichOneof("kind")
     missing = np.isnan(x) if kind == "nan" else x == getattr(kb.missing_values, kind)

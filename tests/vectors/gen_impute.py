@@ -489,7 +489,27 @@ def _tensor_edits(pb: Any, container: Any):
         a[tuple(idx)] = np.inf
         return a
 
+    def bool_byte_two(model: bytes) -> bytes:
+        c = container.read_container(model)
+        m = c.manifest
+        name = m.estimator.knn_imputer.mask_fit_x
+        tensors = []
+        for t in c.all_tensors():
+            if t.name == name:
+                raw = np.array(c.array(name)).view(np.uint8).copy()
+                raw[np.flatnonzero(raw == 1)[0]] = 2  # a missing cell's True, as the byte 2
+                t = container.Tensor(t.name, t.dtype, t.shape, memoryview(raw.reshape(-1)))
+            tensors.append(t)
+        return container.write_container(m, tensors)
+
     return [
+        (
+            "knn_imputer_mask_bool_byte_two",
+            "knn_imputer_uniform",
+            "E_MODEL",
+            "KnnImputer rule 4: a byte of the bool tensor mask_fit_x is 2 (where a True belongs)",
+            bool_byte_two,
+        ),
         (
             "missing_indicator_features_descending",
             "missing_indicator_all",
