@@ -216,6 +216,16 @@ pub(crate) fn build<B: Deref<Target = [u8]>>(
     })
 }
 
+/// The same missing value, bit for bit (a writer copies it; `-0.0` is not `0.0` here, as
+/// the manifest's bytes differ).
+fn same_missing(a: &model::MissingValue, b: &model::MissingValue) -> bool {
+    use model::MissingValue as M;
+    match (a, b) {
+        (M::Number(x), M::Number(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
 /// An imputer's `add_indicator` columns: MissingIndicator rules, the imputer's own missing
 /// value, and no `error_on_new` (rule 5 of SimpleImputer, rule 7 of KnnImputer).
 pub(crate) fn nested_indicator<B: Deref<Target = [u8]>>(
@@ -225,7 +235,7 @@ pub(crate) fn nested_indicator<B: Deref<Target = [u8]>>(
     n: usize,
     field: &str,
 ) -> Result<MissingIndicator> {
-    if &ind.missing_values != missing {
+    if !same_missing(&ind.missing_values, missing) {
         return Err(EstimatorError::model(
             format!("{field}.missing_values"),
             "differs from the imputer's",
@@ -323,6 +333,14 @@ mod tests {
         // A numeric matrix cannot feed the text column.
         let dense = imp.transform(array![[1.0, 2.0]].view()).unwrap_err();
         assert_eq!(dense.code(), "E_INPUT");
+    }
+
+    #[test]
+    fn an_indicator_with_another_signed_zero_is_another_missing_value() {
+        use model::MissingValue as M;
+        assert!(same_missing(&M::Number(0.0), &M::Number(0.0)));
+        assert!(!same_missing(&M::Number(0.0), &M::Number(-0.0)));
+        assert!(!same_missing(&M::Nan, &M::None));
     }
 
     #[test]
