@@ -70,6 +70,11 @@ enum Command {
     ///                       or null
     ///   binarizer           {threshold}
     ///   normalizer          {norm}: "l1", "l2" or "max"
+    ///   one_hot_encoder,    {unknown, target_mean (target_encoder only), unknown_value,
+    ///   ordinal_encoder,    encoded_missing_value (ordinal_encoder only), dtype, columns:
+    ///   target_encoder      [{kind "numeric"|"string", n_categories, has_none, has_nan,
+    ///                       n_infrequent, drop}]}; unknown "error", "zeros", "infrequent"
+    ///                       (one-hot), "error", "value" (ordinal) or "target_mean"
     ///   linear              {coef, intercept (null: zero), link, classes}; link "identity",
     ///                       "logistic", "ovr_logistic" or "softmax"; classes null or
     ///                       {kind: "int"|"float"|"str", values: [...]}
@@ -489,12 +494,22 @@ fn in_file<R: std::io::Read>(
     ))
 }
 
-/// Rows done and rows/s on stderr, at most four times a second, when enabled.
+/// Rows done and rows/s on stderr, at most four times a second, when enabled; a run that
+/// fails ends the progress line first, so the error starts a line of its own.
 #[derive(Debug)]
 struct Progress {
     enabled: bool,
     start: std::time::Instant,
     shown: Option<std::time::Instant>,
+    finished: bool,
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown.is_some() && !self.finished {
+            eprintln!();
+        }
+    }
 }
 
 impl Progress {
@@ -503,6 +518,7 @@ impl Progress {
             enabled,
             start: std::time::Instant::now(),
             shown: None,
+            finished: false,
         }
     }
 
@@ -514,7 +530,8 @@ impl Progress {
         eprint!("\r{}", self.line(rows));
     }
 
-    fn finish(&self, rows: u64) {
+    fn finish(&mut self, rows: u64) {
+        self.finished = true;
         if self.enabled {
             eprintln!("\r{}", self.line(rows));
         }
