@@ -106,6 +106,10 @@ def load_corpus(vectors: Path) -> list[Case]:
     for case_json in sorted(vectors.glob("valid/*/case.json")):
         spec = json.loads(case_json.read_text())
         d = case_json.parent
+        if spec["input"] is None:
+            # An input with strings (input.csv only): the runner feeds arrays, so these
+            # models are not mutated yet (FUZZING.md, "Not reached").
+            continue
         cases[f"valid/{d.name}"] = Case(
             f"valid/{d.name}",
             (d / spec["model"]).read_bytes(),

@@ -145,3 +145,21 @@ def test_a_file_whose_schema_lies_is_refused() -> None:
     with pytest.raises(amber.AmberError) as e:
         amber.loads(bad)
     assert e.value.code == "E_MODEL" and "input.columns[0].kind" in str(e.value)
+
+
+@pytest.mark.parametrize("where", ["scaler", "column_transformer", "pipeline"])
+def test_set_output_pandas_is_restored(where: str) -> None:
+    X = _frame()[["a", "b"]]
+    est = {
+        "scaler": StandardScaler(),
+        "column_transformer": ColumnTransformer(
+            [("s", StandardScaler(), ["a"])], remainder="passthrough"
+        ),
+        "pipeline": make_pipeline(MinMaxScaler(), StandardScaler()),
+    }[where]
+    est.set_output(transform="pandas").fit(X)
+    back = amber.loads(amber.dumps(est))
+    got, want = back.transform(X), est.transform(X)
+    assert isinstance(got, pd.DataFrame)
+    assert got.equals(want) and list(got.columns) == list(want.columns)
+    assert amber.dumps(back) == amber.dumps(est)

@@ -191,6 +191,10 @@ def encode_estimator(est: Any, ctx: EncodeCtx) -> pb.Estimator:
             if name in _OWN_FIELDS:
                 continue
             msg.attributes.add(name=name, value=encode_value(value, f"attributes/{name}", ctx))
+    output = getattr(est, OUTPUT_CONFIG, None)
+    if output:
+        # set_output(transform=...): provenance (Rust returns arrays either way).
+        msg.attributes.add(name=OUTPUT_CONFIG, value=encode_value(dict(output), OUTPUT_CONFIG, ctx))
     n_features = _get(est, "n_features_in_")
     if n_features is not None:
         msg.n_features_in = int(n_features)
@@ -537,9 +541,27 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+#: The attribute set_output() sets: {"transform": "default" | "pandas" | "polars"} (and
+#: "fit_transform" in some versions), restored through set_output, never setattr.
+OUTPUT_CONFIG = "_sklearn_output_config"
+_OUTPUT_CHOICES = ("default", "pandas", "polars")
+
+
+@described('dict of "transform"/"fit_transform" -> "default", "pandas" or "polars"')
+def _output_config(v: Any, facts: Facts) -> None:
+    if type(v) is not dict or not v:
+        raise Bad(f"is {_what(v)}, not a non-empty dict")
+    for k, x in v.items():
+        if k not in ("transform", "fit_transform") or x not in _OUTPUT_CHOICES:
+            raise Bad(f"has {str(k)[:40]!r}: {str(x)[:40]!r}")
+
+
 def read_attributes(cls: type, msg: pb.Estimator, ctx: DecodeCtx, facts: Facts) -> dict[str, Any]:
-    """Every attribute of `msg`, decoded and checked against `cls`'s allow-list."""
-    rules = ALLOW[cls].attributes
+    """Every attribute of `msg`, decoded and checked against `cls`'s allow-list (and the
+    set_output config, which any class with `set_output` may carry)."""
+    rules = dict(ALLOW[cls].attributes)
+    if hasattr(cls, "set_output"):
+        rules[OUTPUT_CONFIG] = _output_config
     out: dict[str, Any] = {}
     for p in msg.attributes:
         rule = rules.get(p.name)
@@ -601,12 +623,31 @@ def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, attrs: dict[str, Any], *
     for name, value in attrs.items():
         if "/" not in name and not name.startswith("_"):
             setattr(est, name, value)
+    if OUTPUT_CONFIG in attrs:
+        est.set_output(transform=attrs[OUTPUT_CONFIG].get("transform"))
+        est._sklearn_output_config = dict(attrs[OUTPUT_CONFIG])
     if not isinstance(getattr(cls, "n_features_in_", None), property):
         if msg.n_features_in:
             est.n_features_in_ = int(msg.n_features_in)
         if msg.feature_names_in:
             est.feature_names_in_ = np.asarray(list(msg.feature_names_in), dtype=object)
     return est
+
+
+def check_names(cls: type, names: list[str]) -> None:
+    """E_PROVENANCE for step or branch names scikit-learn's compositions refuse
+    (`_BaseComposition._validate_names`): repeated, a constructor argument's name, or
+    containing "__" (the separator of nested params)."""
+    params = set(cls._get_param_names())
+    seen: set[str] = set()
+    for name in names:
+        if name in seen or name in params or "__" in name:
+            raise refuse(
+                type_name(cls),
+                f"the step name {name[:80]!r} is repeated, a param's name or contains '__', "
+                "which scikit-learn refuses",
+            )
+        seen.add(name)
 
 
 def check_param(cls: type, name: str, value: Any) -> None:

@@ -37,6 +37,7 @@ from ._common import (
     allow,
     boolean,
     build,
+    check_names,
     decode_estimator,
     decode_value,
     encode_estimator,
@@ -150,6 +151,7 @@ def _width(child: pb.Estimator, ctx: DecodeCtx) -> int:
 
 
 def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    check_names(ColumnTransformer, [b.name for b in msg.column_transformer.branches])
     names_in = list(msg.feature_names_in) or None
     transformers, fitted, columns, to_indices, out_idx = [], [], [], {}, {}
     passthroughs: dict[str, Any] = {}
@@ -237,6 +239,7 @@ def feature_union_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[s
 
 
 def feature_union_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    check_names(FeatureUnion, [b.name for b in msg.feature_union.members])
     members = []
     for b in msg.feature_union.members:
         if b.drop:

@@ -19,6 +19,7 @@ from ._common import (
     EncodeCtx,
     allow,
     build,
+    check_names,
     decode_estimator,
     encode_estimator,
     read_attributes,
@@ -39,6 +40,7 @@ def pipeline_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
 
 
 def pipeline_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    check_names(Pipeline, [s.name for s in msg.pipeline.steps])
     steps = []
     for step in msg.pipeline.steps:
         if step.HasField("estimator"):
