@@ -828,6 +828,14 @@ mod tests {
     }
 
     #[test]
+    fn a_bom_and_crlf_line_ends_are_not_part_of_the_cells() {
+        let s = schema(&[("city", ColumnKind::String), ("n", ColumnKind::Numeric)]);
+        let t = read_table(&b"\xef\xbb\xbfcity,n\r\nLyon,1\r\n\"a\r\nb\",2\r\n"[..], &s).unwrap();
+        assert_eq!(texts(&t, 0), [Some("Lyon".into()), Some("a\r\nb".into())]);
+        assert_eq!(numbers(&t, 1), [1.0, 2.0]);
+    }
+
+    #[test]
     fn invalid_utf8_text_is_refused_by_line() {
         let s = schema(&[("a", ColumnKind::String)]);
         let e = read_table(&b"a\nok\n\xff\n"[..], &s).unwrap_err();
