@@ -1216,9 +1216,9 @@ def _check_knn_imputer(c: _Checker, est: pb.Estimator, where: str) -> int:
     k = 0
     if kb.HasField("indicator"):
         k = _check_indicator(c, kb.indicator, n, f"{at}.indicator", kb.missing_values)
-    if kb.keep_empty_features:
-        return n + k
-    return int(np.count_nonzero(c.data(kb.valid_mask))) + k if c.data is not None else None
+    if c.data is not None and int(np.count_nonzero(c.data(kb.valid_mask))) != kb.n_valid:
+        raise ModelError("E_MODEL", f"{at}.n_valid is not valid_mask's count of true values")
+    return (n if kb.keep_empty_features else int(kb.n_valid)) + k
 
 
 def _knn_data(c: _Checker, kb: pb.KnnImputer, at: str) -> None:

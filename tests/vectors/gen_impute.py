@@ -384,6 +384,9 @@ def _invalid(pb: Any) -> list[tuple[str, str, str, str, Callable[[Any], None]]]:
     def weights(k):
         k.weights = pb.KNN_WEIGHTS_UNSPECIFIED
 
+    def n_valid(k):
+        k.n_valid += 1
+
     return [
         (
             "simple_imputer_fills_count",
@@ -433,6 +436,13 @@ def _invalid(pb: Any) -> list[tuple[str, str, str, str, Callable[[Any], None]]]:
             "E_MODEL",
             "KnnImputer rule 3: n_neighbors 0",
             knn(zero_k),
+        ),
+        (
+            "knn_imputer_n_valid_wrong",
+            "knn_imputer_uniform",
+            "E_MODEL",
+            "KnnImputer rule 5: n_valid is one more than valid_mask's true values",
+            knn(n_valid),
         ),
         (
             "knn_imputer_weights_unspecified",

@@ -328,6 +328,7 @@ def knn_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     body.fit_x = ctx.tensor("_fit_X", est._fit_X)
     body.mask_fit_x = ctx.tensor("_mask_fit_X", np.asarray(est._mask_fit_X, dtype=bool))
     body.valid_mask = ctx.tensor("_valid_mask", np.asarray(est._valid_mask, dtype=bool))
+    body.n_valid = int(np.count_nonzero(est._valid_mask))
     body.keep_empty_features = bool(est.keep_empty_features)
     if est.indicator_ is not None:
         _indicator_body(est.indicator_, body.indicator, ctx, "indicator_/features_")

@@ -89,6 +89,8 @@ pub struct KnnImputer {
     pub keep_empty_features: bool,
     /// `add_indicator`: the indicator's columns are appended.
     pub indicator: Option<MissingIndicator>,
+    /// The number of true values of `valid_mask`.
+    pub n_valid: u64,
 }
 
 impl SimpleImputer {
@@ -239,6 +241,7 @@ pub(super) fn knn_from_raw(k: raw::KnnImputer, path: &str) -> Result<KnnImputer>
             .indicator
             .map(|i| indicator_from_raw(i, &format!("{path}.indicator")))
             .transpose()?,
+        n_valid: k.n_valid,
     })
 }
 
@@ -256,5 +259,6 @@ pub(super) fn knn_to_raw(k: KnnImputer) -> raw::KnnImputer {
         valid_mask: k.valid_mask,
         keep_empty_features: k.keep_empty_features,
         indicator: k.indicator.map(indicator_to_raw),
+        n_valid: k.n_valid,
     }
 }

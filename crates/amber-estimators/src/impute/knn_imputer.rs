@@ -279,6 +279,16 @@ pub(crate) fn build<B: Deref<Target = [u8]>>(
             }
         }
     }
+    let n_valid = valid.iter().filter(|&&v| v).count();
+    if u64::try_from(n_valid).ok() != Some(body.n_valid) {
+        return Err(EstimatorError::model(
+            field("n_valid"),
+            format!(
+                "is {}, and valid_mask has {n_valid} true values",
+                body.n_valid
+            ),
+        ));
+    }
     for (j, (&v, ms)) in valid.iter().zip(mask_fit.columns()).enumerate() {
         if v == ms.iter().all(|&m| m) {
             return Err(EstimatorError::model(
