@@ -478,3 +478,62 @@ def test_knn_imputer_dataframe(tmp_path: Path) -> None:
     est = KNNImputer(n_neighbors=4, add_indicator=True).fit(pd.DataFrame(train, columns=cols))
     back = _roundtrip(est, pd.DataFrame(test, columns=cols))
     assert list(back.get_feature_names_out()) == list(est.get_feature_names_out())
+
+
+def test_imputers_in_a_tabular_pipeline(tmp_path: Path) -> None:
+    """The issue's pipeline: ColumnTransformer of imputed, scaled numbers, a KNN branch,
+    imputed one-hot strings and a missing indicator on a string column, into a classifier;
+    predicted from a CSV in Rust and after amber.load."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(13)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "age": np.where(rng.random(n) < 0.2, np.nan, rng.normal(40, 10, n)),
+            "income": rng.normal(100, 30, n),
+            "city": pd.Series(
+                [c if rng.random() > 0.2 else np.nan for c in rng.choice(["a", "b", "c"], n)],
+                dtype=object,
+            ),
+            "plan": pd.Series(list(rng.choice(["x", "y"], n)), dtype=object),
+        }
+    )
+    y = (rng.random(n) < 0.5).astype(int)
+    numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+    strings = make_pipeline(
+        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+    )
+    ct = ColumnTransformer(
+        [
+            ("num", numbers, ["age", "income"]),
+            ("knn", KNNImputer(n_neighbors=3), ["age", "income"]),
+            ("cat", strings, ["city", "plan"]),
+            ("miss", MissingIndicator(features="all"), ["city"]),
+        ]
+    )
+    model = make_pipeline(ct, LogisticRegression(max_iter=1000)).fit(frame, y)
+    test = frame.iloc[:40]
+    want = model.predict_proba(test)
+    blob = amber.dumps(model)
+    kinds = {c["name"]: c["kind"] for c in amber.inspect(blob)["input"]["columns"]}
+    assert kinds == {"age": "numeric", "income": "numeric", "city": "string", "plan": "string"}
+    assert amber.loads(blob).predict_proba(test).tobytes() == want.tobytes()
+    if CLI.exists():
+        (tmp_path / "m.amber").write_bytes(blob)
+        test.to_csv(tmp_path / "x.csv", index=False)
+        done = subprocess.run(
+            [
+                *(str(CLI), "predict", str(tmp_path / "m.amber")),
+                *("--input", str(tmp_path / "x.csv"), "--method", "predict_proba"),
+                *("--output", str(tmp_path / "p.npy")),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        # The linear step's BLAS sums (spec/estimators.md section 3.1), KNN's tolerance.
+        np.testing.assert_allclose(np.load(tmp_path / "p.npy"), want, rtol=1e-9, atol=1e-12)
