@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Prediction::Float(a) => println!("{method}:\n{a}"),
             Prediction::Int(a) => println!("{method}:\n{a}"),
             Prediction::Str(a) => println!("{method}:\n{a}"),
+            Prediction::Table { table, shape } => println!("{method} {shape:?}:\n{table:?}"),
         }
     }
     Ok(())

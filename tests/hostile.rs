@@ -77,6 +77,7 @@ fn rows(p: &Prediction) -> Option<usize> {
         Prediction::Float(a) => a.shape().first().copied(),
         Prediction::Int(a) => a.shape().first().copied(),
         Prediction::Str(a) => a.shape().first().copied(),
+        Prediction::Table { shape, .. } => Some(shape[0]),
     }
 }
 

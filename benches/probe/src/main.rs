@@ -1,5 +1,13 @@
-//! `amber-bench-probe MODEL.amber X.npy [options]`: times the Amber Rust library in-process,
-//! the way `benches/harness/compare.py` times every peer, and prints one JSON object.
+//! `amber-bench-probe MODEL.amber X.(npy|csv) [options]`: times the Amber Rust library
+//! in-process, the way `benches/harness/compare.py` times every peer, and prints one JSON
+//! object.
+//!
+//! The input is a matrix (`X.npy`, predicted through `ArrayView2<f64>`) or a CSV with a header
+//! (`X.csv`, read once, untimed, with `amber::csv::read_table` against the model's input
+//! schema, and predicted through [`amber::Table`]: named columns, strings and missing values
+//! as they are). Single-row calls take one-row views of the matrix, or one-row tables cut
+//! from the table before the timed loop, as the harness pre-slices a DataFrame's rows for the
+//! Python peers.
 //!
 //! - load: `Model::open` on the (page-cached) file, best of `--loads` (5); open + first
 //!   prediction: `Model::open` then the timed method on one row, from a fresh open each time
@@ -20,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use amber::{Method, Model, Prediction};
+use amber::{Column, Input, Method, Model, Prediction, Table, TextColumn};
 use ndarray::{Array2, Axis};
 use serde_json::{Value, json};
 
@@ -36,7 +44,7 @@ struct Args {
     batches: usize,
 }
 
-const USAGE: &str = "usage: amber-bench-probe MODEL.amber X.npy [--out-dir DIR] \
+const USAGE: &str = "usage: amber-bench-probe MODEL.amber X.npy|X.csv [--out-dir DIR] \
     [--time-method predict] [--methods predict,predict_proba] [--loads 5] [--warmup 100] \
     [--calls 1000] [--batches 3]";
 
@@ -140,21 +148,82 @@ fn write_output(dir: &Path, method: Method, p: &Prediction) -> Result<Value, Fai
     let written = match p {
         Prediction::Float(a) => ndarray_npy::write_npy(&path, a),
         Prediction::Int(a) => ndarray_npy::write_npy(&path, a),
-        Prediction::Str(_) => {
-            return Ok(json!({"skipped": "string labels are not written as .npy"}));
+        Prediction::Str(_) | Prediction::Table { .. } => {
+            return Ok(json!({"skipped": "strings are not written as .npy"}));
         }
     };
     written.map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(json!(path.display().to_string()))
 }
 
-fn run(args: &Args) -> Result<Value, Failure> {
-    let x: Array2<f64> = ndarray_npy::read_npy(&args.input)
-        .map_err(|e| format!("reading {}: {e}", args.input.display()))?;
-    let n_rows = x.nrows();
-    if n_rows == 0 {
-        return Err(Failure::from("the input has no rows".to_owned()));
+/// The input rows: a matrix, or a table with its one-row tables cut in advance.
+enum Rows {
+    Dense(Array2<f64>),
+    Table { all: Table, rows: Vec<Table> },
+}
+
+impl Rows {
+    /// Reads X: `.csv` as a table of the model's input columns, anything else as `.npy`.
+    fn read(path: &Path, model: &Model, single_calls: usize) -> Result<Rows, Failure> {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let all = amber::csv::read_table(std::io::BufReader::new(file), model.input_columns())?;
+            let n = all.n_rows().min(single_calls);
+            let rows = (0..n)
+                .map(|i| table_row(&all, i))
+                .collect::<Result<_, _>>()?;
+            return Ok(Rows::Table { all, rows });
+        }
+        let x: Array2<f64> =
+            ndarray_npy::read_npy(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Ok(Rows::Dense(x))
     }
+
+    fn n_rows(&self) -> usize {
+        match self {
+            Rows::Dense(x) => x.nrows(),
+            Rows::Table { all, .. } => all.n_rows(),
+        }
+    }
+
+    /// Every row.
+    fn all(&self) -> Input<'_> {
+        match self {
+            Rows::Dense(x) => Input::Dense(x.view()),
+            Rows::Table { all, .. } => Input::Table(all),
+        }
+    }
+
+    /// Row `i % n_rows` (for a table: of the rows cut in advance).
+    fn row(&self, i: usize) -> Input<'_> {
+        match self {
+            Rows::Dense(x) => {
+                let i = i % x.nrows();
+                Input::Dense(x.slice_axis(Axis(0), (i..=i).into()))
+            }
+            Rows::Table { rows, .. } => Input::Table(&rows[i % rows.len()]),
+        }
+    }
+}
+
+/// Row `i` of `t` as a one-row table with the same names and column types.
+fn table_row(t: &Table, i: usize) -> Result<Table, Failure> {
+    let mut out = Table::new(1);
+    for (j, name) in t.names().iter().enumerate() {
+        let column = match t.column(j) {
+            Some(Column::Numeric(v)) => Column::Numeric(vec![v[i]]),
+            Some(Column::Text(c)) => Column::Text(TextColumn::from_iter([c.get(i)])),
+            None => return Err(Failure::from(format!("column {j} vanished"))),
+        };
+        out.push(name.clone(), column)?;
+    }
+    Ok(out)
+}
+
+fn run(args: &Args) -> Result<Value, Failure> {
     let file_bytes = std::fs::metadata(&args.model)
         .map_err(|e| format!("{}: {e}", args.model.display()))?
         .len();
@@ -168,24 +237,27 @@ fn run(args: &Args) -> Result<Value, Failure> {
         model = Some(m);
     }
     let model = model.ok_or_else(|| "no load ran".to_owned())?;
+    let x = Rows::read(&args.input, &model, args.calls.max(args.warmup))?;
+    let n_rows = x.n_rows();
+    if n_rows == 0 {
+        return Err(Failure::from("the input has no rows".to_owned()));
+    }
 
     let method = args.time_method;
-    let first_row = x.slice_axis(Axis(0), (0..1).into());
     let mut open_first_s = Vec::with_capacity(args.loads);
     for _ in 0..args.loads {
         let start = Instant::now();
         let m = Model::open(&args.model)?;
-        let out = m.run(method, first_row)?;
+        let out = m.run(method, x.row(0))?;
         open_first_s.push(seconds(start));
         std::hint::black_box(out);
     }
     for i in 0..args.warmup {
-        let row = x.slice_axis(Axis(0), (i % n_rows..i % n_rows + 1).into());
-        std::hint::black_box(model.run(method, row)?);
+        std::hint::black_box(model.run(method, x.row(i))?);
     }
     let mut single_s = Vec::with_capacity(args.calls);
     for i in 0..args.calls {
-        let row = x.slice_axis(Axis(0), (i % n_rows..i % n_rows + 1).into());
+        let row = x.row(i);
         let start = Instant::now();
         let out = model.run(method, row)?;
         single_s.push(seconds(start));
@@ -194,7 +266,7 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let mut batch_s = Vec::with_capacity(args.batches);
     for _ in 0..args.batches {
         let start = Instant::now();
-        let out = model.run(method, x.view())?;
+        let out = model.run(method, x.all())?;
         batch_s.push(seconds(start));
         std::hint::black_box(out);
     }
@@ -207,7 +279,7 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let mut batch_all_s = Vec::with_capacity(args.batches);
     for _ in 0..args.batches {
         let start = Instant::now();
-        let out = pool.install(|| model.run(method, x.view()))?;
+        let out = pool.install(|| model.run(method, x.all()))?;
         batch_all_s.push(seconds(start));
         std::hint::black_box(out);
     }
@@ -216,7 +288,7 @@ fn run(args: &Args) -> Result<Value, Failure> {
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for &m in &args.methods {
-            let value = match model.run(m, x.view()) {
+            let value = match model.run(m, x.all()) {
                 Ok(p) => write_output(dir, m, &p)?,
                 Err(e) => json!({"error": e.to_string(), "code": e.code()}),
             };
@@ -236,6 +308,7 @@ fn run(args: &Args) -> Result<Value, Failure> {
         "single_row_median_s": median(single_s.clone()),
         "single_row_s": single_s,
         "batch_rows": n_rows,
+        "input": if matches!(x, Rows::Table { .. }) { "table" } else { "matrix" },
         "batch_s": batch_s,
         "batch_best_s": batch_best,
         "batch_rows_per_s": n_rows as f64 / batch_best,
