@@ -148,11 +148,13 @@ enum Command {
     ///         exact same value (1e-7 style outside [1e-5, 1e16); NaN, inf, -inf); string
     ///         labels quoted where CSV requires.
     ///   .npy  float64 (<f8), int64 labels (<i8) or string labels (numpy unicode, '<U'
-    ///         followed by the longest label's length). The header needs the row count
-    ///         and the longest label, so the outputs (not the input) are kept in memory
-    ///         and written at the end; CSV output is written batch by batch. A transform
-    ///         whose output holds strings (a table) can only be written as CSV (missing
-    ///         cells empty); .npy is E_INPUT.
+    ///         followed by the longest label's length). Numbers are written batch by
+    ///         batch after a header rewritten with the row count at the end; string
+    ///         labels, whose width is the longest label's, are kept until the end (only
+    ///         they: never the input). CSV output is written batch by batch. Files are
+    ///         written as OUT.partial and renamed when complete: a failed run leaves none.
+    ///         A transform whose output holds strings (a table) can only be written as
+    ///         CSV (missing cells empty); .npy is E_INPUT.
     ///
     /// Multi-output models: predict gives one column per output (n_samples x n_outputs).
     /// predict_proba gives one array per output (scikit-learn's list): in CSV, each row holds
@@ -381,7 +383,7 @@ fn predict(file: &Path, request: &Request<'_>) -> anyhow::Result<()> {
     let context = || format!("{method} on {}", input.display());
     let parts = run_batch(&model, method, amber_estimators::Input::Dense(x.view()))
         .with_context(context)?;
-    let mut sink = Sink::open(request.output, parts.len())?;
+    let mut sink = open_sink(request.output, parts.len())?;
     sink.write(parts)?;
     sink.finish()
 }
@@ -392,7 +394,7 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
     let columns = model.input_columns();
     let numeric = columns.iter().all(|(_, k)| *k == ColumnKind::Numeric);
     let mut reader = input::open_csv(input, columns, request.batch_rows)?;
-    let mut sink: Option<Sink> = None;
+    let mut sink: Option<output::Sink> = None;
     let mut progress = Progress::new(request.progress);
     while let Some(batch) = reader
         .next_batch()
@@ -411,7 +413,7 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
         let parts = run_batch(model, method, x).map_err(|e| in_file(e, &reader, request))?;
         let sink = match &mut sink {
             Some(sink) => sink,
-            None => sink.insert(Sink::open(request.output, parts.len())?),
+            None => sink.insert(open_sink(request.output, parts.len())?),
         };
         sink.write(parts)?;
         progress.update(reader.rows_read());
@@ -544,159 +546,10 @@ impl Progress {
     }
 }
 
-/// Where the outputs go: CSV written as batches come (stdout, or a file written as
-/// `OUT.partial` and renamed when complete, so a failed run leaves no partial OUT), or `.npy`
-/// files written at the end from the outputs kept in memory (the header needs the row count).
-enum Sink {
-    Csv(Box<output::CsvSink<Box<dyn Write>>>, Option<Partial>),
-    Npy {
-        path: PathBuf,
-        /// Per output, the batches' arrays.
-        parts: Vec<Vec<Array>>,
-    },
-}
-
-impl Sink {
-    fn open(output: Option<&Path>, n_outputs: usize) -> anyhow::Result<Self> {
-        match output {
-            Some(path) if format_of(path) == Some(Format::Npy) => Ok(Self::Npy {
-                path: path.to_owned(),
-                parts: vec![Vec::new(); n_outputs],
-            }),
-            Some(path) => {
-                let mut name = path.file_name().unwrap_or_default().to_owned();
-                name.push(".partial");
-                let partial = Partial {
-                    temporary: path.with_file_name(name),
-                    path: path.to_owned(),
-                    done: false,
-                };
-                let file = std::fs::File::create(&partial.temporary)
-                    .map_err(|e| CliError::io(&partial.temporary, e))?;
-                let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(file));
-                Ok(Self::Csv(
-                    Box::new(output::CsvSink::new(out)),
-                    Some(partial),
-                ))
-            }
-            None => {
-                let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
-                Ok(Self::Csv(Box::new(output::CsvSink::new(out)), None))
-            }
-        }
-    }
-
-    fn write(&mut self, batch: Vec<Array>) -> anyhow::Result<()> {
-        match self {
-            Self::Csv(sink, partial) => sink
-                .write(&batch)
-                .map_err(|e| CliError::io(Partial::name(partial.as_ref()), e).into()),
-            Self::Npy { path, parts } => {
-                for (all, part) in parts.iter_mut().zip(batch) {
-                    if matches!(part, Array::Table { .. }) {
-                        return Err(CliError::NpyTable { path: path.clone() }.into());
-                    }
-                    all.push(part);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        match self {
-            Self::Csv(sink, partial) => {
-                (*sink)
-                    .finish()
-                    .map_err(|e| CliError::io(Partial::name(partial.as_ref()), e))?;
-                match partial {
-                    Some(mut p) => {
-                        std::fs::rename(&p.temporary, &p.path)
-                            .map_err(|e| CliError::io(&p.path, e))?;
-                        p.done = true;
-                        Ok(())
-                    }
-                    None => Ok(()),
-                }
-            }
-            Self::Npy { path, parts } => {
-                let joined = parts
-                    .into_iter()
-                    .map(concat)
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                if let [one] = joined.as_slice() {
-                    return write_npy(&path, one);
-                }
-                // One `<stem>.<o>.npy` per output (the corpus's naming); OUT.npy is not written.
-                for (o, p) in joined.iter().enumerate() {
-                    write_npy(&path.with_extension(format!("{o}.npy")), p)?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-/// A CSV output file being written under a temporary name, removed unless completed.
-#[derive(Debug)]
-struct Partial {
-    temporary: PathBuf,
-    path: PathBuf,
-    done: bool,
-}
-
-impl Partial {
-    /// The output's name for messages: the file, or stdout.
-    fn name(partial: Option<&Partial>) -> PathBuf {
-        partial.map_or_else(|| "<stdout>".into(), |p| p.temporary.clone())
-    }
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if !self.done {
-            // Best effort: the run has already failed with the error that matters.
-            let _ = std::fs::remove_file(&self.temporary);
-        }
-    }
-}
-
-fn write_npy(path: &Path, array: &Array) -> anyhow::Result<()> {
-    std::fs::write(path, amber_conformance::npy::write(array))
-        .map_err(|e| CliError::io(path, e).into())
-}
-
-/// The batches' arrays of one output, joined along the rows.
-fn concat(parts: Vec<Array>) -> anyhow::Result<Array> {
-    if parts.len() == 1 {
-        return parts
-            .into_iter()
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("no output"));
-    }
-    let axis = ndarray::Axis(0);
-    let join_error = |e: ndarray::ShapeError| anyhow::anyhow!("joining the batches' outputs: {e}");
-    macro_rules! join {
-        ($variant:ident) => {{
-            let views: Option<Vec<_>> = parts
-                .iter()
-                .map(|p| match p {
-                    Array::$variant(a) => Some(a.view()),
-                    _ => None,
-                })
-                .collect();
-            let views =
-                views.ok_or_else(|| anyhow::anyhow!("the batches' outputs differ in kind"))?;
-            Ok(Array::$variant(
-                ndarray::concatenate(axis, &views).map_err(join_error)?,
-            ))
-        }};
-    }
-    match parts.first() {
-        Some(Array::Int(_)) => join!(Int),
-        Some(Array::Str(_)) => join!(Str),
-        _ => join!(Float),
-    }
+/// The output's sink: `--output`'s format, or CSV on stdout.
+fn open_sink(output: Option<&Path>, n_outputs: usize) -> anyhow::Result<output::Sink> {
+    let npy = output.is_some_and(|p| format_of(p) == Some(Format::Npy));
+    output::Sink::open(output, npy, n_outputs)
 }
 
 fn testee() -> anyhow::Result<()> {

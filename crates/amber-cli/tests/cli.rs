@@ -1216,7 +1216,7 @@ fn string_columns_are_matched_by_header_name_in_any_order() {
     }
     // The same through .npy output.
     let npy_out = f.path("t.npy");
-    let out = transform(&model, &shuffled, &[&"-o", &npy_out.to_str().unwrap()]);
+    let out = transform(&model, &shuffled, &["-o", npy_out.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let Array::Float(t) = read_npy(&npy_out) else {
         panic!("not f64")
@@ -1338,6 +1338,28 @@ fn batches_give_the_one_batch_output() {
         &"3",
     ]);
     assert_eq!(text(&out.stdout), text(&base.stdout));
+    // .npy is streamed too: the header, written last, has the whole row count.
+    let (one, three) = (f.path("one.npy"), f.path("three.npy"));
+    for (path, rows) in [(&one, "4096"), (&three, "3")] {
+        let out = amber(&[
+            &"predict",
+            &pipe,
+            &"-i",
+            &input,
+            &"-m",
+            &"predict_proba",
+            &"--batch-rows",
+            &rows,
+            &"-o",
+            path,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let Array::Float(p) = read_npy(&three) else {
+        panic!("not f64")
+    };
+    assert_eq!(p.shape(), &[10, 2]);
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&three).unwrap());
 }
 
 #[test]

@@ -367,6 +367,37 @@ impl Parser<'_> {
     }
 }
 
+/// A version 1.0 `.npy` header of exactly `len` bytes (a multiple of 64, padded with spaces
+/// as numpy pads) for data of `descr` (`<f8`, `<i8`, ...) and `shape` that follows it; `None`
+/// when it does not fit in `len`. For writers that stream the data and learn the row count at
+/// the end: they reserve `len` bytes, then write this header over them.
+#[must_use]
+pub fn header_of_len(descr: &str, shape: &[usize], len: usize) -> Option<Vec<u8>> {
+    let shape = match shape {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let fixed = MAGIC.len() + 4;
+    if fixed + dict.len() + 1 > len || len % 64 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&u16::try_from(len - fixed).ok()?.to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(len - 1, b' ');
+    out.push(b'\n');
+    Some(out)
+}
+
 /// A table holding strings as an array of its cells' text (numbers in Rust's shortest
 /// round-trip form, missing cells empty).
 fn table_cells(table: &amber_estimators::Table, shape: [usize; 2]) -> ndarray::ArrayD<String> {
@@ -453,6 +484,23 @@ mod tests {
     use ndarray::{ArrayD, IxDyn, arr2};
 
     use super::*;
+
+    #[test]
+    fn a_header_of_any_length_reads_back_and_the_shortest_is_writes() {
+        let a = Array::Float(arr2(&[[1.5, -2.0], [0.0, 3.0], [f64::MAX, 1e-300]]).into_dyn());
+        let data: Vec<u8> = [1.5f64, -2.0, 0.0, 3.0, f64::MAX, 1e-300]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        // 71 bytes unpadded: numpy's (and `write`'s) header is 128.
+        assert_eq!(header_of_len("<f8", &[3, 2], 128).unwrap(), write(&a)[..128]);
+        let mut long = header_of_len("<f8", &[3, 2], 256).unwrap();
+        assert_eq!(long.len(), 256);
+        long.extend_from_slice(&data);
+        assert_eq!(read(&long).unwrap(), a);
+        assert!(header_of_len("<f8", &[3, 2], 64).is_none());
+        assert!(header_of_len("<f8", &[3, 2], 200).is_none());
+    }
 
     fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
         let header = format!(
