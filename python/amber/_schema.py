@@ -63,6 +63,11 @@ def input_kinds(
         return demand
     if body in ("column_transformer", "feature_union"):
         return [_fold(r) for r in branch_reads(est, widths, path, demand)]
+    if body == "boosting" and est.boosting.HasField("preprocessor"):
+        # The trees read the preprocessor's output, as numbers.
+        child = f"{path}preprocessor/"
+        numeric = [NUMERIC] * (widths.get(child) or 0)
+        return input_kinds(est.boosting.preprocessor, widths, child, numeric)
     if body in _KINDS:
         return list(_KINDS[body](est))
     return [NUMERIC] * int(est.n_features_in)

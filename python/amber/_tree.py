@@ -159,8 +159,11 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
     body = est.WhichOneof("body")
     if body == "pipeline":
         yield from (s.estimator for s in est.pipeline.steps if s.HasField("estimator"))
-    elif body == "boosting" and est.boosting.HasField("init"):
-        yield est.boosting.init
+    elif body == "boosting":
+        if est.boosting.HasField("init"):
+            yield est.boosting.init
+        if est.boosting.HasField("preprocessor"):
+            yield est.boosting.preprocessor
     elif body in ("column_transformer", "feature_union"):
         yield from (b.estimator for b in _branches(est) if b.HasField("estimator"))
 
@@ -206,6 +209,8 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
                 yield msg.baseline
             if msg.HasField("init"):
                 yield from tensor_refs(msg.init)
+            if msg.HasField("preprocessor"):
+                yield from tensor_refs(msg.preprocessor)
     elif body in BODY_TENSOR_FIELDS:
         yield from _fields(getattr(est, body), BODY_TENSOR_FIELDS[body])
         if body in ("simple_imputer", "knn_imputer") and getattr(est, body).HasField("indicator"):
@@ -352,8 +357,11 @@ class _Checker:
         def fail(message: str) -> ModelError:
             return ModelError("E_MODEL", f"{where}: boosting.{message}")
 
+        tree_width = est.n_features_in
+        if b.HasField("preprocessor"):
+            tree_width = self._boosting_preprocessor(est, depth, path, fail)
         n_trees, _ = self.single_output_regression_trees(
-            b.trees, est.n_features_in, f"{where}: boosting.trees"
+            b.trees, tree_width, f"{where}: boosting.trees"
         )
         k = b.n_columns
         if k < 1:
@@ -425,6 +433,41 @@ class _Checker:
                 f"the init link needs {want}",
             )
         return None
+
+    def _boosting_preprocessor(self, est: pb.Estimator, depth: int, path: str, fail) -> int:
+        """Boosting rules 7-9 (spec/estimators.md): no init beside a preprocessor and no
+        category values in the trees; it reads the model's input and transforms it into
+        numbers. Returns its output width, the columns the trees read."""
+        b = est.boosting
+        pre = b.preprocessor
+        pre_path = f"{path}preprocessor/"
+        if b.HasField("init"):
+            raise fail("preprocessor: a body with an init has no preprocessor")
+        if b.trees.category_values:
+            raise fail("trees.category_values: must be absent with a preprocessor")
+        width = _input_width(pre)
+        if width != est.n_features_in:
+            raise ModelError(
+                "E_MODEL",
+                f"estimator {pre_path}: n_features_in {width}, the boosting model's is "
+                f"{est.n_features_in}",
+            )
+        out = self.estimator(pre, depth + 1, pre_path)
+        if not _transforms(pre):
+            raise ModelError("E_MODEL", f"estimator {pre_path}: a preprocessor must transform")
+        if not out:
+            raise ModelError(
+                "E_MODEL", f"estimator {pre_path}: outputs no column for the trees to read"
+            )
+        kinds = output_kinds(pre, self.widths, pre_path)
+        if _schema.STRING in kinds:
+            j = kinds.index(_schema.STRING)
+            raise ModelError(
+                "E_MODEL",
+                f"estimator {pre_path}: column {j} is string, and the next step reads "
+                "numeric values there",
+            )
+        return int(out)
 
     def _output_columns(self, est: pb.Estimator, proba: bool) -> int | None:
         """Columns of `est`'s predict_proba (`proba`) or predict (a 1-D output counts as
@@ -1113,6 +1156,8 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
                         "E_MODEL", f"{where}: boosting.init_link {b.init_link} is not known"
                     )
                 _structure(b.init, depth + 1, f"{path}init/")
+            if b.HasField("preprocessor"):
+                _structure(b.preprocessor, depth + 1, f"{path}preprocessor/")
 
 
 def _missing_structure(m: pb.MissingValue, where: str) -> None:

@@ -369,6 +369,8 @@ pub struct Boosting {
     pub classes: Option<Labels>,
     /// How a classifier picks its label; `None` for regressors.
     pub decision: Option<BoostingDecision>,
+    /// Transforms the input before the trees, which read its output; never with `init`.
+    pub preprocessor: Option<Box<Estimator>>,
 }
 
 /// An isolation forest; see `spec/estimators.md`.
@@ -487,6 +489,9 @@ impl Estimator {
                 }
                 if let Some((init, _)) = &b.init {
                     init.visit_tensor_refs(&format!("{path}/init"), f);
+                }
+                if let Some(pre) = &b.preprocessor {
+                    pre.visit_tensor_refs(&format!("{path}/preprocessor"), f);
                 }
             }
             Body::IsolationForest(i) => i.trees.visit_tensor_refs(path, f),
@@ -1017,6 +1022,11 @@ fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boost
         .classes
         .map(|c| labels_from_raw(c, &format!("{context}.classes")))
         .transpose()?;
+    let preprocessor = b
+        .preprocessor
+        .map(|e| estimator_from_raw(*e, &format!("{path}/preprocessor"), depth + 1))
+        .transpose()?
+        .map(Box::new);
     Ok(Boosting {
         trees,
         n_columns: b.n_columns,
@@ -1027,6 +1037,7 @@ fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boost
         link,
         classes,
         decision,
+        preprocessor,
     })
 }
 
@@ -1130,6 +1141,7 @@ impl From<Estimator> for raw::Estimator {
                         Some(BoostingDecision::ProbaArgmax) => raw::BoostingDecision::ProbaArgmax,
                     } as i32,
                     init_eps: b.init_eps,
+                    preprocessor: b.preprocessor.map(|e| Box::new(raw::Estimator::from(*e))),
                 }))
             }
             Body::IsolationForest(i) => {

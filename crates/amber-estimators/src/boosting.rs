@@ -34,6 +34,14 @@
 //!
 //! Inputs are not checked for finiteness (scikit-learn refuses NaN for GradientBoosting;
 //! HistGradientBoosting's trees send it where their missing-values bit says).
+//!
+//! **Preprocessor.** HistGradientBoosting (scikit-learn >= 1.4) fitted on string categories
+//! codes them with its `_preprocessor` (`gradient_boosting.py`, `_preprocess_X`: a
+//! `ColumnTransformer` whose `OrdinalEncoder` puts each categorical column's code first,
+//! unknown and missing values NaN, the numeric columns after). A body with a `preprocessor`
+//! runs its `transform` first (on a [`Table`] when the input holds strings) and the trees
+//! read the output, so the model's input kinds are the preprocessor's given that the trees
+//! read numbers.
 
 use std::fmt::Debug;
 use std::ops::Deref;
@@ -45,9 +53,12 @@ use ndarray::{Array2, ArrayD, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, expit, nan_max, take};
-use crate::method::Prediction;
+use crate::method::{Method, Prediction};
 use crate::registry::distinct_classes;
-use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
+use crate::table::{ColumnKind, Table};
+use crate::traits::{
+    DecisionFunction, Estimator, Predict, PredictProba, RunTable, check_kinds_chain, check_width,
+};
 use crate::tree::{self, TreeEnsemble, numpy_sum};
 
 /// How an init estimator's output becomes raw scores (`q` is the clipped probability).
@@ -135,7 +146,13 @@ enum Output {
 pub(crate) struct Boosting {
     /// Regression leaves, one value each; tree `t` adds to column `t % k`.
     trees: TreeEnsemble,
+    /// Input columns.
     n_features: usize,
+    /// Transforms the input into the trees' `tree_features` numeric columns; `None`: the
+    /// trees read the input.
+    preprocessor: Option<Box<dyn Estimator>>,
+    /// Columns the trees read (the preprocessor's output, else `n_features`).
+    tree_features: usize,
     /// Raw columns, `>= 1`; the tree count is a multiple of it.
     k: usize,
     /// Finite.
@@ -285,9 +302,33 @@ fn init_raw(
 }
 
 impl Boosting {
-    /// `[n_samples, k]` raw scores: the start, then every tree's scaled leaf in tree order.
+    /// `[n_samples, k]` raw scores of the input `x`: through the preprocessor when there is
+    /// one, then [`Boosting::raw_of_trees_input`].
     fn raw(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        match &self.preprocessor {
+            None => self.raw_of_trees_input(x),
+            Some(pre) => {
+                let coded = pre.as_transform().ok_or_else(no_transform)?.transform(x)?;
+                self.raw_of_trees_input(coded.view())
+            }
+        }
+    }
+
+    /// Raw scores of a table: the preprocessor transforms it as a table (it may read
+    /// strings), the trees read its numeric output.
+    fn raw_of_table(&self, x: &Table) -> Result<Array2<f64>> {
+        let Some(pre) = &self.preprocessor else {
+            return self.raw(x.to_dense()?.view());
+        };
+        let coded = pre.transform_any(x).ok_or_else(no_transform)??;
+        self.raw_of_trees_input(coded.to_dense()?.view())
+    }
+
+    /// `[n_samples, k]` raw scores of what the trees read: the start, then every tree's
+    /// scaled leaf in tree order.
+    fn raw_of_trees_input(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        check_width(&x, self.tree_features)?;
         let mut raw = match &self.start {
             Start::Baseline(b) => Array2::from_shape_fn((x.nrows(), self.k), |(_, j)| {
                 b.get(j).copied().unwrap_or_default()
@@ -336,9 +377,14 @@ impl Boosting {
     }
 }
 
-impl Predict for Boosting {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
-        let raw = self.raw(x)?;
+/// Only reachable if the registry's check that a preprocessor transforms were skipped.
+fn no_transform() -> EstimatorError {
+    EstimatorError::model("boosting.preprocessor", "must transform")
+}
+
+impl Boosting {
+    /// `predict` from raw scores.
+    fn predict_of_raw(&self, raw: Array2<f64>) -> Result<Prediction> {
         match &self.output {
             Output::Regressor { exp } => {
                 let y = raw.index_axis_move(Axis(1), 0);
@@ -372,23 +418,20 @@ impl Predict for Boosting {
             }
         }
     }
-}
 
-impl PredictProba for Boosting {
-    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    /// `predict_proba` from raw scores.
+    fn proba_of_raw(&self, raw: Array2<f64>) -> Result<Array2<f64>> {
         match &self.output {
-            Output::Classifier { link, .. } => Ok(Self::proba(*link, self.raw(x)?)),
+            Output::Classifier { link, .. } => Ok(Self::proba(*link, raw)),
             Output::Regressor { .. } => Err(Self::not_a_classifier("predict_proba")),
         }
     }
-}
 
-impl DecisionFunction for Boosting {
-    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
+    /// `decision_function` from raw scores.
+    fn decision_of_raw(&self, raw: Array2<f64>) -> Result<ArrayD<f64>> {
         if matches!(self.output, Output::Regressor { .. }) {
             return Err(Self::not_a_classifier("decision_function"));
         }
-        let raw = self.raw(x)?;
         Ok(if self.k == 1 {
             raw.index_axis_move(Axis(1), 0).into_dyn()
         } else {
@@ -397,9 +440,63 @@ impl DecisionFunction for Boosting {
     }
 }
 
+impl Predict for Boosting {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        self.predict_of_raw(self.raw(x)?)
+    }
+}
+
+impl PredictProba for Boosting {
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        if matches!(self.output, Output::Regressor { .. }) {
+            return Err(Self::not_a_classifier("predict_proba"));
+        }
+        self.proba_of_raw(self.raw(x)?)
+    }
+}
+
+impl DecisionFunction for Boosting {
+    fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
+        if matches!(self.output, Output::Regressor { .. }) {
+            return Err(Self::not_a_classifier("decision_function"));
+        }
+        self.decision_of_raw(self.raw(x)?)
+    }
+}
+
+impl RunTable for Boosting {
+    fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>> {
+        if !(self as &dyn Estimator).supports(method) {
+            return None;
+        }
+        let raw = match self.raw_of_table(x) {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match method {
+            Method::Predict => self.predict_of_raw(raw),
+            Method::PredictProba => self
+                .proba_of_raw(raw)
+                .map(|p| Prediction::Float(p.into_dyn())),
+            Method::DecisionFunction => self.decision_of_raw(raw).map(Prediction::Float),
+            Method::Transform | Method::ScoreSamples => return None,
+        })
+    }
+}
+
 impl Estimator for Boosting {
     fn n_features_in(&self) -> usize {
         self.n_features
+    }
+    /// The preprocessor's input kinds, given that the trees read numbers.
+    fn input_kinds(&self) -> Vec<ColumnKind> {
+        match &self.preprocessor {
+            None => vec![ColumnKind::Numeric; self.n_features],
+            Some(pre) => pre.input_kinds_for(Some(&vec![ColumnKind::Numeric; self.tree_features])),
+        }
+    }
+    fn as_run_table(&self) -> Option<&dyn RunTable> {
+        self.preprocessor.as_ref().map(|_| self as &dyn RunTable)
     }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         match (&self.output, proba) {
@@ -429,16 +526,29 @@ impl Estimator for Boosting {
 // ---------------------------------------------------------------------------- loading
 
 /// Builds the runtime of a `Boosting` body, checking every rule of `spec/estimators.md`
-/// ("Boosting"). `build_init` builds the nested init estimator (the registry's recursion).
+/// ("Boosting"). `build_nested` builds the nested init or preprocessor estimator (the
+/// registry's recursion).
 pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     c: &Arc<Container<B>>,
     b: &model::Boosting,
     n_features: usize,
     path: &str,
-    build_init: impl FnOnce(&model::Estimator, &str) -> Result<Box<dyn Estimator>>,
+    mut build_nested: impl FnMut(&model::Estimator, &str) -> Result<Box<dyn Estimator>>,
 ) -> Result<Boosting> {
     let field = |f: &str| format!("{path}.boosting.{f}");
-    let trees = tree::build_raw_trees(c, &b.trees, n_features, &field("trees"))?;
+    let preprocessor = match &b.preprocessor {
+        None => None,
+        Some(est) => {
+            let pre_path = format!("{path}/preprocessor");
+            let pre = build_nested(est, &pre_path)?;
+            Some(preprocessor(b, pre, n_features, &pre_path, &field)?)
+        }
+    };
+    let tree_features = preprocessor
+        .as_ref()
+        .map_or(n_features, |(_, width)| *width);
+    let preprocessor = preprocessor.map(|(pre, _)| pre);
+    let trees = tree::build_raw_trees(c, &b.trees, tree_features, &field("trees"))?;
     let k = usize::try_from(b.n_columns)
         .map_err(|_| EstimatorError::model(field("n_columns"), "does not fit in usize"))?;
     if k == 0 {
@@ -467,7 +577,7 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         (Some(name), None) => Start::Baseline(baseline(c, name, k, &field("baseline"))?),
         (None, Some((est, link))) => {
             let init_path = format!("{path}/init");
-            let estimator = build_init(est, &init_path)?;
+            let estimator = build_nested(est, &init_path)?;
             init(
                 estimator, *link, b.init_eps, &output, k, n_features, &init_path, &field,
             )?
@@ -482,11 +592,60 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     Ok(Boosting {
         trees,
         n_features,
+        preprocessor,
+        tree_features,
         k,
         scale: b.scale,
         start,
         output,
     })
+}
+
+/// The preprocessor's rules (`spec/estimators.md`, "Boosting", rules 7-9): no init beside
+/// it and no category values in the trees (the trees read its codes); it reads the model's
+/// input columns and transforms them into numbers. Returns it with its output width, the
+/// columns the trees read.
+fn preprocessor(
+    b: &model::Boosting,
+    pre: Box<dyn Estimator>,
+    n_features: usize,
+    pre_path: &str,
+    field: &dyn Fn(&str) -> String,
+) -> Result<(Box<dyn Estimator>, usize)> {
+    if b.init.is_some() {
+        return Err(EstimatorError::model(
+            field("preprocessor"),
+            "a body with an init has no preprocessor",
+        ));
+    }
+    if b.trees.category_values.is_some() {
+        return Err(EstimatorError::model(
+            field("trees.category_values"),
+            "must be absent with a preprocessor: the trees read its codes",
+        ));
+    }
+    let n_in = pre.n_features_in();
+    if n_in != n_features {
+        return Err(EstimatorError::model(
+            format!("{pre_path}.n_features_in"),
+            format!("is {n_in}, the boosting model's is {n_features}"),
+        ));
+    }
+    let Some(kinds) = pre.output_kinds() else {
+        return Err(EstimatorError::model(
+            pre_path,
+            "a preprocessor must transform",
+        ));
+    };
+    let width = kinds.len();
+    if width == 0 {
+        return Err(EstimatorError::model(
+            pre_path,
+            "outputs no column for the trees to read",
+        ));
+    }
+    check_kinds_chain(&kinds, &vec![ColumnKind::Numeric; width], pre_path)?;
+    Ok((pre, width))
 }
 
 fn baseline<B: Deref<Target = [u8]>>(
@@ -722,6 +881,7 @@ mod tests {
                 link,
                 classes: None,
                 decision: None,
+                preprocessor: None,
             };
             Self {
                 stumps,

@@ -57,7 +57,9 @@ from ._common import (
     array,
     boolean,
     build,
+    decode_estimator,
     described,
+    encode_estimator,
     encode_value,
     integer,
     mapping,
@@ -135,61 +137,29 @@ def _predictors(est: Any) -> tuple[list[Any], int]:
     return flat, k
 
 
-def _preprocessor_layout(est: Any) -> tuple[np.ndarray, list[np.ndarray] | None, list[str]]:
-    """(perm, categories, dtypes): perm[j] is the input column of the trees' feature j;
-    with a `_preprocessor` (scikit-learn >= 1.4), each categorical column's encoder
-    categories (NaN removed) as float64, and their original dtypes."""
+def _preprocessor_layout(
+    est: Any,
+) -> tuple[np.ndarray, list[np.ndarray] | None, list[str], Any]:
+    """(perm, categories, dtypes, encoder): perm[j] is the input column of the trees' feature
+    j; with a `_preprocessor` (scikit-learn >= 1.4) whose categories are all numbers, each
+    categorical column's encoder categories (NaN removed) as float64, and their original
+    dtypes. When some categorical feature's categories are not numbers (strings), the
+    fitted OrdinalEncoder instead (the body keeps the preprocessor; the trees' features
+    stay its output columns, perm the identity)."""
     n = int(est.n_features_in_)
+    identity = np.arange(n, dtype=np.int64)
     pre = getattr(est, "_preprocessor", None)
     if pre is None:
-        return np.arange(n, dtype=np.int64), None, []
-    is_cat = np.asarray(est.is_categorical_, dtype=bool)
-    expected = [("encoder", is_cat), ("numerical", ~is_cat)]
-    transformers = getattr(pre, "transformers_", [])
-    names = [name for name, _, _ in transformers]
-    if names[:2] != ["encoder", "numerical"] or any(
-        not np.array_equal(np.asarray(cols), mask)
-        for (_, _, cols), (_, mask) in zip(transformers, expected)
-    ):
-        raise UnsupportedError(
-            f"{type_name(est)}._preprocessor is not the ColumnTransformer that fit makes"
-        )
+        return identity, None, [], None
+    is_cat, enc = _fitted_preprocessor(est, pre)
+    if not all(_numbers(np.asarray(c)) for c in enc.categories_):
+        return identity, None, [], enc
     cat_cols, num_cols = np.flatnonzero(is_cat), np.flatnonzero(~is_cat)
-    enc = pre.named_transformers_["encoder"]
-    enc_params = enc.get_params()
-    if (
-        enc_params.get("categories") != "auto"
-        or enc_params.get("handle_unknown") != "use_encoded_value"
-        or not _is_nan(enc_params.get("unknown_value"))
-        or not _is_nan(enc_params.get("encoded_missing_value"))
-        or enc_params.get("max_categories") is not None
-        or enc_params.get("min_frequency") is not None
-    ):
-        raise UnsupportedError(
-            f"{type_name(est)}._preprocessor's OrdinalEncoder is not the one fit makes"
-        )
-    slices = pre.output_indices_
-    if slices["encoder"] != slice(0, cat_cols.size) or slices["numerical"] != slice(
-        cat_cols.size, n
-    ):
-        raise UnsupportedError(f"{type_name(est)}._preprocessor's output order is not known")
     categories, dtypes = [], []
     for j, cats in zip(cat_cols, enc.categories_):
         cats = np.asarray(cats)
         if cats.dtype.kind == "O":
-            try:
-                cats = cats.astype(np.float64)
-            except (TypeError, ValueError):
-                raise UnsupportedError(
-                    f"categorical feature {_feature_name(est, j)} has categories that are not "
-                    f"numbers ({cats[:3].tolist()}...): Amber models take float64 inputs, so "
-                    "a category must be a number"
-                ) from None
-        if cats.dtype.kind not in "iuf":
-            raise UnsupportedError(
-                f"categorical feature {_feature_name(est, j)} has categories of dtype "
-                f"{cats.dtype}: Amber models take float64 inputs, so a category must be a number"
-            )
+            cats = cats.astype(np.float64)
         dtypes.append(cats.dtype.str)
         values = cats.astype(np.float64)
         if values.size and np.isnan(values[-1]):
@@ -205,11 +175,80 @@ def _preprocessor_layout(est: Any) -> tuple[np.ndarray, list[np.ndarray] | None,
                 "float64 numbers in increasing order"
             )
         categories.append(values)
-    return np.concatenate([cat_cols, num_cols]).astype(np.int64), categories, dtypes
+    return np.concatenate([cat_cols, num_cols]).astype(np.int64), categories, dtypes, None
+
+
+def _numbers(cats: np.ndarray) -> bool:
+    """Whether an encoder's categories are numbers (NaN included) that float64 holds."""
+    if cats.dtype.kind in "iuf":
+        return True
+    if cats.dtype.kind != "O":
+        return False
+    return all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in cats.tolist()
+    )
+
+
+def _fitted_preprocessor(est: Any, pre: Any) -> tuple[np.ndarray, Any]:
+    """(is_categorical_, the OrdinalEncoder) of the `_preprocessor` fit makes, refusing any
+    other."""
+    n = int(est.n_features_in_)
+    is_cat = np.asarray(est.is_categorical_, dtype=bool)
+    expected = [("encoder", is_cat), ("numerical", ~is_cat)]
+    transformers = getattr(pre, "transformers_", [])
+    names = [name for name, _, _ in transformers]
+    if names[:2] != ["encoder", "numerical"] or any(
+        not np.array_equal(np.asarray(cols), mask)
+        for (_, _, cols), (_, mask) in zip(transformers, expected)
+    ):
+        raise UnsupportedError(
+            f"{type_name(est)}._preprocessor is not the ColumnTransformer that fit makes"
+        )
+    enc = pre.named_transformers_["encoder"]
+    enc_params = enc.get_params()
+    if (
+        enc_params.get("categories") != "auto"
+        or enc_params.get("handle_unknown") != "use_encoded_value"
+        or not _is_nan(enc_params.get("unknown_value"))
+        or not _is_nan(enc_params.get("encoded_missing_value"))
+        or enc_params.get("max_categories") is not None
+        or enc_params.get("min_frequency") is not None
+    ):
+        raise UnsupportedError(
+            f"{type_name(est)}._preprocessor's OrdinalEncoder is not the one fit makes"
+        )
+    slices = pre.output_indices_
+    n_cat = int(is_cat.sum())
+    if slices["encoder"] != slice(0, n_cat) or slices["numerical"] != slice(n_cat, n):
+        raise UnsupportedError(f"{type_name(est)}._preprocessor's output order is not known")
+    return is_cat, enc
+
+
+def _preprocessor_to_proto(est: Any, enc: Any, ctx: EncodeCtx) -> pb.Estimator:
+    """The fitted `_preprocessor` as a ColumnTransformer body: branch "encoder" (the
+    OrdinalEncoder, on the categorical columns) then "numerical" (passthrough: its
+    FunctionTransformer is `check_array(dtype=float64)`, the numbers as they are)."""
+    is_cat = np.asarray(est.is_categorical_, dtype=bool)
+    msg = pb.Estimator(producer_type="sklearn.compose.ColumnTransformer")
+    msg.n_features_in = int(est.n_features_in_)
+    names = getattr(est, "feature_names_in_", None)
+    if names is not None:
+        msg.feature_names_in.extend(str(v) for v in names)
+    body = msg.column_transformer
+    encoder = body.branches.add(name="encoder", columns=np.flatnonzero(is_cat).tolist())
+    encoder.estimator.CopyFrom(encode_estimator(enc, ctx.child("preprocessor/encoder/")))
+    body.branches.add(name="numerical", columns=np.flatnonzero(~is_cat).tolist())
+    return msg
 
 
 def _is_nan(v: Any) -> bool:
-    return isinstance(v, float) and v != v
+    return isinstance(v, (float, np.floating)) and v != v
+
+
+def enc_categories(enc: Any) -> list[list[Any]]:
+    """An OrdinalEncoder's categories_, each as a list of Python values."""
+    return [np.asarray(c).tolist() for c in enc.categories_]
 
 
 def _feature_name(est: Any, j: int) -> str:
@@ -424,10 +463,15 @@ def hgb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
             "can be saved"
         )
     trees, k = _predictors(est)
-    perm, categories, dtypes = _preprocessor_layout(est)
+    perm, categories, dtypes, encoder = _preprocessor_layout(est)
     body = msg.boosting
     extras = _write_trees(est, trees, perm, body.trees, ctx)
-    categorical = _categorical(est, perm, categories)
+    codes = categories
+    if encoder is not None:
+        # The trees read the encoder's codes 0..n - 1 (NaN, the missing category, removed).
+        codes = [np.arange(len(c) - int(_is_nan(c[-1]))) for c in enc_categories(encoder)]
+        body.preprocessor.CopyFrom(_preprocessor_to_proto(est, encoder, ctx))
+    categorical = _categorical(est, perm, codes)
     sets = extras.pop("sets")
     t = body.trees
     if categorical is not None:
@@ -435,7 +479,7 @@ def hgb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         t.categories = ctx.tensor("categories", sets)
         t.known_categories = ctx.tensor("known_categories", known)
         t.categorical_features = ctx.tensor("categorical_features", columns)
-        if categories is not None:
+        if categories is not None and encoder is None:
             t.category_values = ctx.tensor("category_values", np.concatenate(categories))
             offsets = np.cumsum([0] + [c.size for c in categories]).astype(np.uint64)
             t.category_value_offsets = ctx.tensor("category_value_offsets", offsets)
@@ -455,7 +499,7 @@ def hgb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     if not ctx.inference_only:
         for name, value in extras.items():
             _add(msg, name, value, ctx)
-        if categories is not None:
+        if categories is not None and encoder is None:
             _add(msg, _CATEGORIES_DTYPE, dtypes, ctx)
         for name, value in vars(est._bin_mapper).items():
             if name not in _BIN_MAPPER_SKIP:
@@ -501,12 +545,49 @@ def _class_for(msg: pb.Estimator) -> type:
     return cls
 
 
+def _preprocessor_branches(msg: pb.Estimator) -> tuple[np.ndarray, pb.Estimator] | None:
+    """With a preprocessor: (is_categorical_, in input columns; the OrdinalEncoder's record),
+    refusing one that is not the ColumnTransformer HistGradientBoosting's fit makes (branch
+    "encoder", an OrdinalEncoder on some columns, then "numerical", passthrough of the
+    others, both in increasing order)."""
+    b = msg.boosting
+    if not b.HasField("preprocessor"):
+        return None
+    pre = b.preprocessor
+    n = int(msg.n_features_in)
+    is_ct = pre.WhichOneof("body") == "column_transformer"
+    branches = list(pre.column_transformer.branches) if is_ct else []
+    ok = (
+        [x.name for x in branches] == ["encoder", "numerical"]
+        and branches[0].estimator.WhichOneof("body") == "ordinal_encoder"
+        and not branches[1].HasField("estimator")
+        and not any(x.drop or x.HasField("weight") for x in branches)
+    )
+    if ok:
+        cat = [int(c) for c in branches[0].columns]
+        num = [int(c) for c in branches[1].columns]
+        ok = bool(cat) and cat == sorted(set(cat)) and num == sorted(set(num))
+        ok = ok and sorted(cat + num) == list(range(n))
+    if not ok:
+        raise AmberError(
+            "E_PROVENANCE",
+            "this Boosting body's preprocessor is not the ColumnTransformer that "
+            "HistGradientBoosting's fit makes (an OrdinalEncoder branch then a passthrough one)",
+        )
+    mask = np.zeros(n, dtype=bool)
+    mask[cat] = True
+    return mask, branches[0].estimator
+
+
 def _facts(msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
     """What the body says, for the allow-list's rules."""
     t = msg.boosting.trees
     n = int(msg.n_features_in)
     mask = np.zeros(n, dtype=bool)
-    if t.categorical_features:
+    pre = _preprocessor_branches(msg)
+    if pre is not None:
+        mask = pre[0]
+    elif t.categorical_features:
         columns = ctx.view(t.categorical_features).astype(np.int64)
         if columns.size and (columns.min() < 0 or columns.max() >= n):
             raise AmberError("E_MODEL", "a categorical feature is not an input column")
@@ -561,8 +642,9 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     columns = ctx.array(t.categorical_features).astype(np.int64) if t.categorical_features else None
     known = ctx.array(t.known_categories) if t.known_categories else None
     coded = bool(t.category_values)
+    pre = _preprocessor_branches(msg)
     modern = hasattr(est, "_preprocess_X")  # scikit-learn >= 1.4
-    if coded and not modern:
+    if (coded or pre is not None) and not modern:
         raise ProvenanceError(
             "this file's categorical features are ordinal-encoded as scikit-learn >= 1.4 does; "
             "the installed scikit-learn cannot rebuild that encoder"
@@ -570,7 +652,22 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     is_cat = np.zeros(n, dtype=bool)
     if columns is not None:
         is_cat[columns] = True
-    if coded:
+    if pre is not None:
+        # The trees read the preprocessor's output: codes first, in the encoder's order.
+        perm = np.arange(n, dtype=np.int64)
+        is_cat, enc_msg = pre
+        m = int(is_cat.sum())
+        if columns is None or not np.array_equal(columns, np.arange(m)):
+            raise AmberError(
+                "E_PROVENANCE",
+                "the trees' categorical features are not the preprocessor's coded columns",
+            )
+        encoder = decode_estimator(enc_msg, ctx)
+        categories = [_without_nan(c) for c in encoder.categories_]
+        _rebuild_preprocessor(est, is_cat, categories, None)
+        _use_encoder(est, encoder)
+        codes = [np.arange(c.size, dtype=np.float64) for c in categories]
+    elif coded:
         perm = np.concatenate([np.flatnonzero(is_cat), np.flatnonzero(~is_cat)])
         values = ctx.array(t.category_values)
         offs = ctx.array(t.category_value_offsets).astype(np.int64)
@@ -673,6 +770,7 @@ def _rebuild_preprocessor(
     rows = max(c.size for c in categories)
     names = getattr(est, "feature_names_in_", None)
     from_dtype = isinstance(est.categorical_features, str)
+    objects = any(c.dtype.kind == "O" for c in categories)
     data = {}
     cat_iter = iter(zip(categories, dtypes or [None] * len(categories)))
     for j in range(n):
@@ -681,13 +779,19 @@ def _rebuild_preprocessor(
             col = np.concatenate([values, np.repeat(values[-1:], rows - values.size)])
             if dtype is not None:
                 col = col.astype(np.dtype(dtype))
-            data[j] = pd.Categorical(col) if from_dtype else col
+            if from_dtype:
+                data[j] = pd.Categorical(col)
+            else:
+                data[j] = pd.Series(col, dtype=object) if col.dtype.kind == "O" else col
         else:
             data[j] = np.zeros(rows)
     frame = pd.DataFrame(data)
     if names is not None:
         frame.columns = [str(s) for s in names]
-    X = frame if (names is not None or from_dtype) else frame.to_numpy(dtype=np.float64)
+    if names is not None or from_dtype:
+        X = frame
+    else:
+        X = frame.to_numpy(dtype=object if objects else np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -702,11 +806,31 @@ def _rebuild_preprocessor(
             type_name(est), "its categorical_features param names no feature the body codes"
         )
     enc = est._preprocessor.named_transformers_["encoder"]
-    got = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
-    if not np.array_equal(np.asarray(est.is_categorical_, dtype=bool), is_cat) or any(
-        not np.array_equal(g, c) for g, c in zip(got, categories)
+    got = [_without_nan(c) for c in enc.categories_]
+    if (
+        not np.array_equal(np.asarray(est.is_categorical_, dtype=bool), is_cat)
+        or len(got) != len(categories)
+        or any(g.tolist() != np.asarray(c).tolist() for g, c in zip(got, categories))
     ):
         raise AmberError("E_PROVENANCE", "the categorical encoder could not be rebuilt")
+
+
+def _without_nan(cats: Any) -> np.ndarray:
+    """An encoder's categories without the missing-value category NaN (listed last)."""
+    cats = np.asarray(cats)
+    if cats.size and _is_nan(cats[-1]):
+        return cats[:-1]
+    return cats
+
+
+def _use_encoder(est: Any, encoder: Any) -> None:
+    """Puts the saved OrdinalEncoder (categories_ of the exact types fit saw) in place of the
+    one the rebuild fitted on the stand-in frame, whose categories were checked equal."""
+    pre = est._preprocessor
+    pre.transformers_ = [
+        (name, encoder if name == "encoder" else trans, cols)
+        for name, trans, cols in pre.transformers_
+    ]
 
 
 def _bin_mapper(
