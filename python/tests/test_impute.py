@@ -24,6 +24,7 @@ from sklearn.preprocessing import OneHotEncoder
 import amber
 from amber._container import read_container, write_container
 from amber._proto.amber.v1 import amber_pb2 as pb
+from amber._sklearn import impute
 
 _ROOT = Path(__file__).resolve().parents[2]
 CLI = next(
@@ -537,3 +538,69 @@ def test_imputers_in_a_tabular_pipeline(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         # The linear step's BLAS sums (spec/estimators.md section 3.1), KNN's tolerance.
         np.testing.assert_allclose(np.load(tmp_path / "p.npy"), want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_configurations_agree_with_scikit_learn(seed: int, tmp_path: Path) -> None:
+    """Seeded random data (NaN anywhere, continuous values: no ties among KNN distances) and
+    options; the rebuild bit for bit, Rust bit for bit (KNN: its tolerance), and Rust refuses
+    what scikit-learn refuses (error_on_new)."""
+    rng = np.random.default_rng(1000 + seed)
+    n, f = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+    p = float(rng.random()) * 0.7
+    X = rng.normal(size=(n, f)) * float(rng.choice([1.0, 100.0, 0.01]))
+    X[rng.random((n, f)) < p] = np.nan
+    T = np.round(rng.normal(size=(int(rng.integers(1, 20)), f)) * 3, 1)
+    T[rng.random(T.shape) < p] = np.nan
+    kind = seed % 3
+    if kind == 0:
+        strategy = str(rng.choice(["mean", "median", "most_frequent", "constant"]))
+        est = SimpleImputer(
+            strategy=strategy,
+            add_indicator=bool(rng.random() < 0.5),
+            keep_empty_features=bool(rng.random() < 0.3),
+        )
+    elif kind == 1:
+        est = MissingIndicator(
+            features=str(rng.choice(["missing-only", "all"])),
+            error_on_new=bool(rng.random() < 0.5),
+        )
+    else:
+        est = KNNImputer(
+            n_neighbors=int(rng.integers(1, 8)),
+            weights=str(rng.choice(["uniform", "distance"])),
+            add_indicator=bool(rng.random() < 0.5),
+            keep_empty_features=bool(rng.random() < 0.3),
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est.fit(X)
+        try:
+            want = np.asarray(est.transform(T), dtype=np.float64)
+        except ValueError:
+            want = None
+        model = amber.dumps(est)
+        back = amber.loads(model)
+        if want is None:
+            with pytest.raises(ValueError):
+                back.transform(T)
+        else:
+            assert _bits(back.transform(T)) == _bits(want)
+    if not CLI.exists():
+        return
+    done = _rust(model, T, tmp_path)
+    if want is None:
+        assert done.returncode != 0 and "E_INPUT" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    got = np.load(tmp_path / "z.npy")
+    if kind == 2:
+        if est.weights == "uniform" and not impute._UNIFORM_SKIPS_NAN:
+            # UNIFORM_ALL counts donors at a NaN distance, and which of those fill the k
+            # slots is numpy's selection order (spec/estimators.md section 18.4).
+            return
+        rtol = KNN_DISTANCE_RTOL if est.weights == "distance" else KNN_UNIFORM_RTOL
+        scale = float(np.nanmax(np.abs(X))) if np.isfinite(X).any() else 1.0
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+    else:
+        assert _bits(got) == _bits(want)
