@@ -837,7 +837,7 @@ mod tests {
     use crate::model::Model;
     use crate::tree::record;
     use amber_codec::model::{Body, Labels, LeafValues, LinearLink, Producer, TreeInput};
-    use amber_codec::{TensorData, encode};
+    use amber_codec::{TensorData, encode_with_input};
     use ndarray::array;
 
     const LEAF: u32 = u32::MAX;
@@ -867,6 +867,8 @@ mod tests {
         /// A Linear init on the two features: coef [k_init, 2] and intercept.
         init: Option<LinearInit>,
         init_n_features: u64,
+        /// The input schema written with a preprocessor that reads strings.
+        input: Option<model::InputSchema>,
     }
 
     impl File {
@@ -889,7 +891,24 @@ mod tests {
                 baseline: Some(vec![0.0; k as usize]),
                 init: None,
                 init_n_features: 2,
+                input: None,
             }
+        }
+
+        /// Adds [`coded_strings`] as the preprocessor (column 1 then holds strings).
+        fn with_preprocessor(mut self) -> Self {
+            self.body.preprocessor = Some(Box::new(coded_strings(2)));
+            let column = |kind| model::InputColumn {
+                name: String::new(),
+                kind,
+            };
+            self.input = Some(model::InputSchema {
+                columns: vec![
+                    column(model::ColumnKind::Numeric),
+                    column(model::ColumnKind::String),
+                ],
+            });
+            self
         }
 
         fn classifier(mut self, labels: Labels, decision: BoostingDecision) -> Self {
@@ -996,7 +1015,14 @@ mod tests {
                 feature_names_in: vec![],
                 body: Body::Boosting(body),
             };
-            encode(&[], &Producer::default(), &estimator, &tensors).unwrap()
+            encode_with_input(
+                &[],
+                &Producer::default(),
+                &estimator,
+                self.input.as_ref(),
+                &tensors,
+            )
+            .unwrap()
         }
 
         fn open(&self) -> Result<Model> {
@@ -1027,6 +1053,134 @@ mod tests {
             self.body.init_eps = eps;
             self
         }
+    }
+
+    /// HistGradientBoosting's `_preprocessor` on `n` columns (x0 numeric, x1 strings, ...):
+    /// branch "encoder" codes x1 ("a" 0, "b" 1, unknown and missing NaN), branch
+    /// "numerical" passes the others through; the trees read [code(x1), x0, ...].
+    fn coded_strings(n: u64) -> model::Estimator {
+        let leaf = |body| model::Estimator {
+            producer_type: "test".into(),
+            params: vec![],
+            attributes: vec![],
+            n_features_in: 1,
+            feature_names_in: vec![],
+            body,
+        };
+        let encoder = leaf(Body::OrdinalEncoder(model::OrdinalEncoder {
+            features: vec![model::OrdinalFeature {
+                categories: model::Categories {
+                    kind: model::CategoryKind::String,
+                    numbers: vec![],
+                    strings: vec!["a".into(), "b".into()],
+                    has_none: false,
+                    has_nan: false,
+                    dtype: None,
+                    str_width: 0,
+                    numpy_strings: false,
+                },
+                infrequent: vec![],
+            }],
+            unknown: model::OrdinalUnknown::Value,
+            unknown_value: f64::NAN,
+            encoded_missing_value: f64::NAN,
+            dtype: DType::F64,
+        }));
+        let branch = |name: &str, columns: Vec<u64>, estimator| model::ColumnBranch {
+            name: name.into(),
+            columns,
+            estimator,
+            drop: false,
+            weight: None,
+            selection: None,
+        };
+        let mut numerical = vec![0];
+        numerical.extend(2..n);
+        let mut ct = leaf(Body::ColumnTransformer(model::ColumnTransformer {
+            branches: vec![
+                branch("encoder", vec![1], Some(encoder)),
+                branch("numerical", numerical, None),
+            ],
+        }));
+        ct.n_features_in = n;
+        ct
+    }
+
+    use crate::table::TextColumn;
+
+    /// Two rows per probe of column 1 ("a", "b", unseen, missing), column 0 at -1 and 1.
+    fn string_table() -> Table {
+        let mut t = Table::new(8);
+        t.push_numeric("", vec![-1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0])
+            .unwrap();
+        let cells = [Some("a"), Some("b"), Some("zzz"), None];
+        t.push_text(
+            "",
+            cells.iter().flat_map(|c| [*c, *c]).collect::<TextColumn>(),
+        )
+        .unwrap();
+        t
+    }
+
+    #[test]
+    fn preprocessor_codes_strings_before_the_trees() {
+        // Tree 0 splits on the code (feature 0): "a" (0) left, "b" (1) right, unknown and
+        // missing (NaN) right (missing bit clear). Tree 1 on x0, passed through to feature 1.
+        let m = File::new(
+            vec![Stump(0, 0.5, 1.0, 2.0), Stump(1, 0.0, 10.0, 20.0)],
+            1,
+            BoostingLink::Identity,
+        )
+        .with_preprocessor()
+        .open()
+        .unwrap();
+        let kinds: Vec<ColumnKind> = m.input_columns().iter().map(|(_, k)| *k).collect();
+        assert_eq!(kinds, [ColumnKind::Numeric, ColumnKind::String]);
+        let p = m.run_table(Method::Predict, &string_table()).unwrap();
+        assert_eq!(floats(p), [11.0, 21.0, 12.0, 22.0, 12.0, 22.0, 12.0, 22.0]);
+    }
+
+    #[test]
+    fn preprocessor_with_numbers_only_takes_a_matrix() {
+        // Strings read numbers nowhere: a matrix is refused by the encoder (E_INPUT), not
+        // coded as anything.
+        let m = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Identity)
+            .with_preprocessor()
+            .open()
+            .unwrap();
+        let err = m.predict(array![[0.0, 1.0]].view()).unwrap_err();
+        assert_eq!(err.code(), "E_INPUT", "{err}");
+    }
+
+    #[test]
+    fn rule_preprocessor_never_with_init() {
+        let f = File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Identity)
+            .with_init(
+                vec![1.0, 0.0],
+                vec![0.0],
+                LinearLink::Identity,
+                None,
+                BoostingInitLink::Predict,
+                0.0,
+            )
+            .with_preprocessor();
+        assert!(model_error(f.open()).contains("no preprocessor"));
+    }
+
+    #[test]
+    fn rule_preprocessor_reads_the_input_and_trees_its_output() {
+        let mut f =
+            File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Identity).with_preprocessor();
+        f.body.preprocessor = Some(Box::new(coded_strings(3)));
+        assert!(model_error(f.open()).contains("preprocessor.n_features_in"));
+        // A tree feature beyond the preprocessor's 2 output columns.
+        let f =
+            File::new(vec![Stump(2, 0.5, 1.0, 2.0)], 1, BoostingLink::Identity).with_preprocessor();
+        assert!(model_error(f.open()).contains("trees"));
+        let mut f =
+            File::new(vec![Stump(0, 0.5, 1.0, 2.0)], 1, BoostingLink::Identity).with_preprocessor();
+        f.body.trees.category_values = Some("values".into());
+        assert!(model_error(f.open()).contains("category_values"));
     }
 
     fn floats(p: Prediction) -> Vec<f64> {
