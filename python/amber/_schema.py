@@ -29,8 +29,17 @@ _NAMES = {NUMERIC: "numeric", STRING: "string", ANY: "any", UNUSED: "unused"}
 _KINDS: dict[str, Callable[[pb.Estimator], list[int]]] = {}
 
 
+#: body name -> the kinds of its output columns given its output width (bodies whose output
+#: can hold strings); every other transformer outputs numbers.
+OUTPUT_KINDS: dict[str, Callable[[pb.Estimator, int], list[int]]] = {}
+
+
 def register_kinds(body: str, kinds: Callable[[pb.Estimator], list[int]]) -> None:
     _KINDS[body] = kinds
+
+
+def register_output_kinds(body: str, kinds: Callable[[pb.Estimator, int], list[int]]) -> None:
+    OUTPUT_KINDS[body] = kinds
 
 
 def kind_name(kind: int) -> str:
@@ -182,13 +191,42 @@ def check(manifest: pb.Manifest, widths: dict[str, int | None]) -> None:
 
 
 def _encoder_kinds(est: pb.Estimator) -> list[int]:
-    """OneHotEncoder, OrdinalEncoder: a column reads strings where its categories are strings
-    (spec/estimators.md, "Categories")."""
+    """OneHotEncoder, OrdinalEncoder, TargetEncoder: a column reads strings where its
+    categories are strings (spec/estimators.md, "Categories")."""
     body = getattr(est, est.WhichOneof("body"))
     return [
         STRING if f.categories.kind == pb.CATEGORY_KIND_STRING else NUMERIC for f in body.features
     ]
 
 
+def _simple_imputer_kinds(msg: pb.Estimator) -> list[int]:
+    """A text fill reads a text column; every other column is numeric (spec/estimators.md,
+    "SimpleImputer", Input columns)."""
+    return [STRING if f.WhichOneof("kind") == "text" else NUMERIC for f in msg.simple_imputer.fills]
+
+
+def _simple_imputer_output(msg: pb.Estimator, width: int) -> list[int]:
+    """The kept columns' kinds (text fills give text), then the indicator's numbers."""
+    b = msg.simple_imputer
+    kept = [
+        STRING if f.WhichOneof("kind") == "text" else NUMERIC
+        for f in b.fills
+        if b.keep_nan_fills or not (f.WhichOneof("kind") == "number" and f.number != f.number)
+    ]
+    return kept + [NUMERIC] * max(width - len(kept), 0)
+
+
+def _missing_indicator_kinds(msg: pb.Estimator) -> list[int]:
+    """NaN matches a NaN number or a missing text cell (any column); a number, numbers; a
+    string or None, text cells (spec/estimators.md, "MissingIndicator")."""
+    kind = msg.missing_indicator.missing_values.WhichOneof("kind")
+    k = {"nan": ANY, "number": NUMERIC, "integer": NUMERIC}
+    return [k.get(kind, STRING)] * int(msg.n_features_in)
+
+
+register_kinds("simple_imputer", _simple_imputer_kinds)
+register_output_kinds("simple_imputer", _simple_imputer_output)
+register_kinds("missing_indicator", _missing_indicator_kinds)
 register_kinds("one_hot_encoder", _encoder_kinds)
 register_kinds("ordinal_encoder", _encoder_kinds)
+register_kinds("target_encoder", _encoder_kinds)

@@ -28,6 +28,7 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     "normalizer": (),
     "one_hot_encoder": (),
     "ordinal_encoder": (),
+    "target_encoder": (),
     # The imputers: their own fields, then their indicator's `features`, see tensor_refs.
     "simple_imputer": (),
     "missing_indicator": ("features",),
@@ -286,6 +287,7 @@ class _Checker:
                 "normalizer",
                 "one_hot_encoder",
                 "ordinal_encoder",
+                "target_encoder",
                 "tree_ensemble",
                 "boosting",
                 "isolation_forest",
@@ -933,6 +935,29 @@ class _Checker:
                 acc = m
         return n_out
 
+    def _kinds_chain(self, prev, child: pb.Estimator, child_path: str, where: str, name: str):
+        """Pipeline rule 6: a step's output kinds feed the next step (strings never reach a
+        step that reads numbers); a passed-through column (ANY) feeds anything."""
+        prev_path, prev_est = prev
+        if not _transforms(prev_est):
+            return
+        given = output_kinds(prev_est, self.widths, prev_path)
+        wanted = _schema.input_kinds(child, self.widths, child_path, None)
+        if len(given) != len(wanted):
+            raise ModelError(
+                "E_MODEL",
+                f"{where}: step {name!r} reads {len(wanted)} columns, the step before gives "
+                f"{len(given)}",
+            )
+        for j, (g, w) in enumerate(zip(given, wanted)):
+            fits = g == _schema.ANY or w in (_schema.ANY, _schema.UNUSED) or g == w
+            if not fits:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{where}: step {name!r}: column {j} is {_schema.kind_name(g)}, and the "
+                    f"step reads {_schema.kind_name(w)} values there",
+                )
+
     def pipeline(self, est: pb.Estimator, depth: int, path: str) -> int | None:
         where = f"estimator {path or '<root>'}"
         steps = est.pipeline.steps
@@ -940,6 +965,7 @@ class _Checker:
             raise ModelError("E_MODEL", f"{where}: a pipeline has no steps")
         names: set[str] = set()
         width = est.n_features_in or None
+        prev: tuple[str, pb.Estimator] | None = None
         for i, step in enumerate(steps):
             if not step.name or step.name in names:
                 raise ModelError(
@@ -958,6 +984,9 @@ class _Checker:
                     f"the previous step gives {width}",
                 )
             out = self.estimator(child, depth + 1, child_path)
+            if prev is not None:
+                self._kinds_chain(prev, child, child_path, where, step.name)
+            prev = (child_path, child)
             last = i == len(steps) - 1
             if not last and not _transforms(child):
                 raise ModelError(
@@ -991,15 +1020,11 @@ def _input_width(est: pb.Estimator) -> int:
     return int(est.n_features_in)
 
 
-#: body name -> the kinds of its output columns, for bodies whose output can hold strings.
-OUTPUT_KINDS: dict[str, Callable[[pb.Estimator], list[int]]] = {}
-
-
 def output_kinds(est: pb.Estimator, widths: dict[str, int | None], path: str) -> list[int]:
     """The kinds of a transformer's output columns (numbers unless a body says otherwise)."""
     body = est.WhichOneof("body")
-    if body in OUTPUT_KINDS:
-        return list(OUTPUT_KINDS[body](est))
+    if body in _schema.OUTPUT_KINDS:
+        return list(_schema.OUTPUT_KINDS[body](est, widths.get(path) or 0))
     if body == "pipeline":
         for s in reversed(est.pipeline.steps):
             if s.HasField("estimator"):
@@ -1331,11 +1356,14 @@ _CATEGORY_RANGES = {
 def _encoder_structure(est: pb.Estimator, body: str, where: str) -> None:
     """Pass 1 for an encoder body: enum values known, every column's categories present."""
     msg = getattr(est, body)
-    unknowns = pb.OneHotUnknown if body == "one_hot_encoder" else pb.OrdinalUnknown
-    if msg.unknown not in unknowns.values() or msg.unknown == 0:
-        raise ModelError("E_MODEL", f"{where}: {body}.unknown {msg.unknown} is not known")
-    if msg.dtype not in pb.DType.values() or msg.dtype == pb.DTYPE_UNSPECIFIED:
-        raise ModelError("E_MODEL", f"{where}: {body}.dtype {msg.dtype} is not a known dtype")
+    if body != "target_encoder":
+        unknowns = pb.OneHotUnknown if body == "one_hot_encoder" else pb.OrdinalUnknown
+        if msg.unknown not in unknowns.values() or msg.unknown == 0:
+            raise ModelError("E_MODEL", f"{where}: {body}.unknown {msg.unknown} is not known")
+        if msg.dtype not in pb.DType.values() or msg.dtype == pb.DTYPE_UNSPECIFIED:
+            raise ModelError("E_MODEL", f"{where}: {body}.dtype {msg.dtype} is not a known dtype")
+    elif msg.HasField("classes") and msg.classes.WhichOneof("kind") is None:
+        raise ModelError("E_MODEL", f"{where}: target_encoder.classes has no kind")
     for i, f in enumerate(msg.features):
         at = f"{where}: {body}.features[{i}].categories"
         if not f.HasField("categories"):
@@ -1467,8 +1495,34 @@ def _ordinal_rules(est: pb.Estimator, where: str) -> int:
     return est.n_features_in
 
 
+def _target_rules(est: pb.Estimator, where: str) -> int:
+    msg = est.target_encoder
+    if len(msg.features) != est.n_features_in:
+        raise ModelError(
+            "E_MODEL",
+            f"{where}: target_encoder.features has {len(msg.features)} columns, n_features_in "
+            f"is {est.n_features_in}",
+        )
+    k = len(msg.target_mean)
+    if k == 0 or not all(math.isfinite(v) for v in msg.target_mean):
+        raise ModelError(
+            "E_MODEL", f"{where}: target_encoder.target_mean must be at least one value, finite"
+        )
+    for i, f in enumerate(msg.features):
+        at = f"{where}: target_encoder.features[{i}]"
+        n = _categories_rules(f.categories, f"{at}.categories")
+        if len(f.encodings) != n * k or not all(math.isfinite(v) for v in f.encodings):
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.encodings: {len(f.encodings)} values, and {n} categories of {k} "
+                "outputs need as many finite ones",
+            )
+    return est.n_features_in * k
+
+
 #: Encoder body -> its pass-3 rules (returns the output width).
 _ENCODERS: dict[str, Callable[[pb.Estimator, str], int]] = {
     "one_hot_encoder": _one_hot_rules,
     "ordinal_encoder": _ordinal_rules,
+    "target_encoder": _target_rules,
 }

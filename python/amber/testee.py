@@ -149,6 +149,13 @@ def _predict(req: dict[str, Any]) -> None:
             X = _read_csv(req["input"], _api._read_bytes(req["model"]))
         else:
             X = np.load(req["input"], allow_pickle=False)
+            names = getattr(model, "feature_names_in_", None)
+            if names is not None and X.ndim == 2 and X.shape[1] == len(names):
+                # The array's columns are the model's, in order: as the DataFrame it was
+                # fitted on (a ColumnTransformer selects columns by name).
+                import pandas as pd
+
+                X = pd.DataFrame(X, columns=list(names))
     except OSError as exc:
         raise _Fail("E_IO", f"cannot read {req['input']}: {exc}") from exc
     except ValueError as exc:

@@ -151,7 +151,9 @@ def _width(child: pb.Estimator, ctx: DecodeCtx) -> int:
 
 
 def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
-    check_names(ColumnTransformer, [b.name for b in msg.column_transformer.branches])
+    # The remainder's branch is scikit-learn's own, named after the param.
+    names = [b.name for b in msg.column_transformer.branches]
+    check_names(ColumnTransformer, names[:-1] if names[-1:] == ["remainder"] else names)
     names_in = list(msg.feature_names_in) or None
     transformers, fitted, columns, to_indices, out_idx = [], [], [], {}, {}
     passthroughs: dict[str, Any] = {}

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from sklearn.impute import KNNImputer, MissingIndicator, SimpleImputer
 
-from .. import _schema
 from .._errors import UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from ._common import (
@@ -372,25 +371,7 @@ def knn_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
 # ---------------------------------------------------------------------------- input kinds
 
 
-def simple_imputer_kinds(msg: pb.Estimator) -> list[int]:
-    """A text fill reads a text column; every other column is numeric (spec/estimators.md,
-    "SimpleImputer", Input columns)."""
-    return [
-        _schema.STRING if f.WhichOneof("kind") == "text" else _schema.NUMERIC
-        for f in msg.simple_imputer.fills
-    ]
-
-
-def missing_indicator_kinds(msg: pb.Estimator) -> list[int]:
-    """NaN matches a NaN number or a missing text cell (any column); a number, numbers; a
-    string or None, text cells (spec/estimators.md, "MissingIndicator")."""
-    kind = msg.missing_indicator.missing_values.WhichOneof("kind")
-    k = {"nan": _schema.ANY, "number": _schema.NUMERIC, "integer": _schema.NUMERIC}
-    return [k.get(kind, _schema.STRING)] * int(msg.n_features_in)
-
-
-_schema.register_kinds("simple_imputer", simple_imputer_kinds)
-_schema.register_kinds("missing_indicator", missing_indicator_kinds)
+# Their input kinds are registered in amber._schema (the validator needs no scikit-learn).
 
 allow(SimpleImputer, {"_fit_dtype": _DTYPE})
 allow(MissingIndicator, {})

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use amber_estimators::{Method, Model, Prediction};
+use amber_estimators::{Input, Method, Model, Prediction};
 use ndarray::{Array2, ArrayD};
 use ndarray_npy::ReadNpyExt;
 use serde_json::Value;
@@ -137,9 +137,23 @@ fn every_valid_vector_matches_scikit_learn() {
                 continue;
             }
         };
-        let x: Array2<f64> =
-            Array2::read_npy(fs::File::open(case.join(meta["input"].as_str().unwrap())).unwrap())
-                .unwrap();
+        // A case whose input holds strings has input.csv only: read by the model's schema.
+        let (dense, table) = match meta["input"].as_str() {
+            Some(input) => (
+                Some(Array2::<f64>::read_npy(fs::File::open(case.join(input)).unwrap()).unwrap()),
+                None,
+            ),
+            None => {
+                let csv = fs::File::open(case.join(meta["input_csv"].as_str().unwrap())).unwrap();
+                let table = amber_estimators::csv::read_table(csv, model.input_columns());
+                (None, Some(table.unwrap()))
+            }
+        };
+        let x: Input<'_> = match (&dense, &table) {
+            (Some(d), _) => Input::from(d),
+            (_, Some(t)) => Input::from(t),
+            _ => unreachable!("one of the two is read above"),
+        };
         let methods = meta["methods"].as_object().unwrap();
         let listed: Vec<Method> = Method::ALL
             .into_iter()
@@ -155,7 +169,7 @@ fn every_valid_vector_matches_scikit_learn() {
             let method: Method = method.parse().unwrap();
             let outcome = match &spec["expected"] {
                 // One expected array per output: multi-output predict_proba.
-                Value::Array(paths) => match model.predict_proba_multi(x.view()) {
+                Value::Array(paths) => match model.predict_proba_multi(x) {
                     Ok(got) if got.len() != paths.len() => {
                         Some(format!("{} outputs, expected {}", got.len(), paths.len()))
                     }
@@ -172,7 +186,7 @@ fn every_valid_vector_matches_scikit_learn() {
                 },
                 path => {
                     let want = expected(&case.join(path.as_str().unwrap()));
-                    match model.run(method, x.view()) {
+                    match model.run(method, x) {
                         Ok(got) => compare(got, want, spec),
                         Err(e) => Some(e.to_string()),
                     }
