@@ -180,6 +180,9 @@ def _predict(req: dict[str, Any]) -> None:
             f"{len(paths)} path(s) {'(a list)' if isinstance(out, list) else '(one path)'}",
         )
     for array, path in zip(arrays, paths):
+        if method == "transform" and getattr(array, "dtype", None) == np.bool_:
+            # A mask (MissingIndicator) is 1.0/0.0 in the format (spec/estimators.md §18.3).
+            array = np.asarray(array, dtype=np.float64)
         _write_output(array, path)
 
 
