@@ -493,7 +493,10 @@ mod tests {
             .flat_map(|v| v.to_le_bytes())
             .collect();
         // 71 bytes unpadded: numpy's (and `write`'s) header is 128.
-        assert_eq!(header_of_len("<f8", &[3, 2], 128).unwrap(), write(&a)[..128]);
+        assert_eq!(
+            header_of_len("<f8", &[3, 2], 128).unwrap(),
+            write(&a)[..128]
+        );
         let mut long = header_of_len("<f8", &[3, 2], 256).unwrap();
         assert_eq!(long.len(), 256);
         long.extend_from_slice(&data);
