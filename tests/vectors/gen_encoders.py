@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
 from amber import _container
 from amber._proto.amber.v1 import amber_pb2 as pb
@@ -100,6 +100,37 @@ def _on_frame(est: Any, seed: int, unknown: bool = False, columns=None, objects=
 
 def _on_numbers(est: Any, seed: int, unknown: bool = False):
     return lambda: _fit(est, _numbers(seed, N_TRAIN), _numbers(seed + 1, N_TEST, unknown))
+
+
+def _target(kind: str, seed: int, n: int) -> np.ndarray:
+    """A target for TargetEncoder: continuous, binary or three classes, depending on the
+    plan and city so the encodings differ."""
+    frame = _frame(seed, n)
+    rng = np.random.RandomState(seed + 7)
+    score = (frame["plan"] == "pro").to_numpy() * 1.5 + rng.normal(size=n)
+    score += (frame["city"] == "Paris").to_numpy()
+    if kind == "continuous":
+        return score * 10.0 + 3.0
+    if kind == "binary":
+        return (score > 0.8).astype(np.int64)
+    return np.array(["low", "mid", "top"], dtype=object)[np.digitize(score, [0.3, 1.4])]
+
+
+def _on_frame_y(est: Any, seed: int, kind: str, unknown: bool = True):
+    def build():
+        train = _frame(seed, N_TRAIN)
+        test = _frame(seed + 1, N_TEST, unknown=unknown)
+        y = _target(kind, seed, N_TRAIN)
+        return est.fit(train, y), train, y, test
+
+    return build
+
+
+def _version(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in version.split(".")[:2])
+    except ValueError:
+        return (0,)
 
 
 def _one_hot(**params: Any) -> OneHotEncoder:
@@ -315,6 +346,31 @@ def encoder_cases(version: str, Case: Callable[..., Any]) -> list[Any]:
             feature_names=True,
         ),
     ]
+    cases += [
+        Case(
+            "target_encoder_continuous",
+            "TargetEncoder (transform) with a continuous target: each category's encoding, "
+            "target_mean_ for unseen ones; the NaN category has its own.",
+            _on_frame_y(TargetEncoder(), s + 170, "continuous"),
+            feature_names=True,
+        ),
+        Case(
+            "target_encoder_binary_smooth",
+            "TargetEncoder(smooth=2.0) with a binary target.",
+            _on_frame_y(TargetEncoder(smooth=2.0), s + 180, "binary"),
+            feature_names=True,
+        ),
+    ]
+    if _version(version) >= (1, 4):  # multiclass targets: 1.4+
+        cases.append(
+            Case(
+                "target_encoder_multiclass",
+                "TargetEncoder with a three-class string target: three outputs per column, "
+                "in class order.",
+                _on_frame_y(TargetEncoder(), s + 190, "multiclass"),
+                feature_names=True,
+            )
+        )
     for case in cases:
         case.name = f"{case.name}-sk{version}"
     return cases
@@ -346,6 +402,7 @@ def invalid_files(
         f"one_hot_encoder_strings-sk{version}",
         f"ordinal_encoder_strings-sk{version}",
     )
+    target = f"target_encoder_continuous-sk{version}"
     ohe = _first_column("one_hot_encoder")
     ord_ = _first_column("ordinal_encoder")
 
@@ -483,6 +540,18 @@ def invalid_files(
             "OrdinalEncoder rule 6: dtype i64 with a NaN category and encoded_missing_value NaN",
             ordinal_int_nan,
         ),
+        (
+            target,
+            "target_encoder_target_mean_nan",
+            "TargetEncoder rule 3: target_mean is NaN",
+            _target_mean_nan,
+        ),
+        (
+            target,
+            "target_encoder_encodings_short",
+            "TargetEncoder rule 4: the first column has one encoding fewer than its categories",
+            _target_short,
+        ),
     ]
     return [
         (base, (name, "E_MODEL", description, _edit(models[base], edit)))
@@ -502,3 +571,11 @@ def _ordinal_nan_infrequent(m: pb.Manifest) -> None:
 def _ordinal_unknown(m: pb.Manifest, value: float) -> None:
     m.estimator.ordinal_encoder.unknown = pb.ORDINAL_UNKNOWN_VALUE
     m.estimator.ordinal_encoder.unknown_value = value
+
+
+def _target_mean_nan(m: pb.Manifest) -> None:
+    m.estimator.target_encoder.target_mean[0] = float("nan")
+
+
+def _target_short(m: pb.Manifest) -> None:
+    del m.estimator.target_encoder.features[0].encodings[-1]

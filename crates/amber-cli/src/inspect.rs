@@ -91,13 +91,20 @@ pub struct EstimatorReport {
     one_hot_encoder: Option<EncoderReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ordinal_encoder: Option<EncoderReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_encoder: Option<EncoderReport>,
 }
 
-/// An encoder body (one-hot or ordinal): the unknown rule, the output dtype, each column.
+/// An encoder body (one-hot, ordinal, target): the unknown rule, the output dtype, each
+/// column.
 #[derive(Debug, Serialize)]
 pub struct EncoderReport {
-    /// One-hot: `error`, `zeros` or `infrequent`; ordinal: `error` or `value`.
+    /// One-hot: `error`, `zeros` or `infrequent`; ordinal: `error` or `value`; target:
+    /// `target_mean`.
     unknown: &'static str,
+    /// Target: the values an unknown category gives, one per output of a column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_mean: Option<Vec<f64>>,
     /// Ordinal with `value`: what an unknown category becomes (null otherwise).
     unknown_value: Option<f64>,
     /// Ordinal: what the NaN category becomes (null for one-hot).
@@ -377,6 +384,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::KnnImputer(_) => "knn_imputer",
         Body::OneHotEncoder(_) => "one_hot_encoder",
         Body::OrdinalEncoder(_) => "ordinal_encoder",
+        Body::TargetEncoder(_) => "target_encoder",
         _ => "unknown",
     }
 }
@@ -473,6 +481,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         imputer: imputer_report(&e.body),
         one_hot_encoder: None,
         ordinal_encoder: None,
+        target_encoder: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -513,6 +522,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                     OneHotUnknown::Zeros => "zeros",
                     OneHotUnknown::Infrequent => "infrequent",
                 },
+                target_mean: None,
                 unknown_value: None,
                 encoded_missing_value: None,
                 dtype: b.dtype.to_string(),
@@ -527,6 +537,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             let value = b.unknown == OrdinalUnknown::Value;
             report.ordinal_encoder = Some(EncoderReport {
                 unknown: if value { "value" } else { "error" },
+                target_mean: None,
                 unknown_value: value.then_some(b.unknown_value),
                 encoded_missing_value: Some(b.encoded_missing_value),
                 dtype: b.dtype.to_string(),
@@ -534,6 +545,20 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                     .features
                     .iter()
                     .map(|f| encoder_column(&f.categories, &f.infrequent, None))
+                    .collect(),
+            });
+        }
+        Body::TargetEncoder(b) => {
+            report.target_encoder = Some(EncoderReport {
+                unknown: "target_mean",
+                target_mean: Some(b.target_mean.clone()),
+                unknown_value: None,
+                encoded_missing_value: None,
+                dtype: "f64".into(),
+                columns: b
+                    .features
+                    .iter()
+                    .map(|f| encoder_column(&f.categories, &[], None))
                     .collect(),
             });
         }
@@ -897,7 +922,10 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     if let Some(b) = &e.binarizer {
         let _ = writeln!(out, "{pad}threshold:      {:?}", b.threshold);
     }
-    if let Some(r) = e.one_hot_encoder.as_ref().or(e.ordinal_encoder.as_ref()) {
+    let encoder = (e.one_hot_encoder.as_ref())
+        .or(e.ordinal_encoder.as_ref())
+        .or(e.target_encoder.as_ref());
+    if let Some(r) = encoder {
         encoder_text(out, r, &pad);
     }
     if let Some(l) = &e.linear {
@@ -1104,6 +1132,36 @@ fn render_tensor_table(out: &mut String, tensors: &[TensorReport]) {
     }
 }
 
+fn encoder_text(out: &mut String, r: &EncoderReport, pad: &str) {
+    let _ = writeln!(out, "{pad}unknown:        {}", r.unknown);
+    if let Some(m) = &r.target_mean {
+        let _ = writeln!(out, "{pad}target_mean:    {m:?}");
+    }
+    if let Some(v) = r.unknown_value {
+        let _ = writeln!(out, "{pad}unknown_value:  {v:?}");
+    }
+    if let Some(v) = r.encoded_missing_value {
+        let _ = writeln!(out, "{pad}missing_value:  {v:?}");
+    }
+    let _ = writeln!(out, "{pad}dtype:          {}", r.dtype);
+    for (i, c) in r.columns.iter().enumerate() {
+        let mut line = format!("{} {} categories", c.kind, c.n_categories);
+        if c.has_none {
+            line.push_str(", None");
+        }
+        if c.has_nan {
+            line.push_str(", NaN");
+        }
+        if c.n_infrequent > 0 {
+            let _ = write!(line, ", {} infrequent", c.n_infrequent);
+        }
+        if let Some(d) = c.drop {
+            let _ = write!(line, ", drops output {d}");
+        }
+        let _ = writeln!(out, "{pad}column {i}:{:<7}{line}", "");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1129,32 +1187,5 @@ mod tests {
             value_json(&v).to_string(),
             r#"[null,1,1.0,{"float":"-inf"},"a",{"tuple":[true]},{"dict":[["k",{"tensor":"t"}]]}]"#
         );
-    }
-}
-
-fn encoder_text(out: &mut String, r: &EncoderReport, pad: &str) {
-    let _ = writeln!(out, "{pad}unknown:        {}", r.unknown);
-    if let Some(v) = r.unknown_value {
-        let _ = writeln!(out, "{pad}unknown_value:  {v:?}");
-    }
-    if let Some(v) = r.encoded_missing_value {
-        let _ = writeln!(out, "{pad}missing_value:  {v:?}");
-    }
-    let _ = writeln!(out, "{pad}dtype:          {}", r.dtype);
-    for (i, c) in r.columns.iter().enumerate() {
-        let mut line = format!("{} {} categories", c.kind, c.n_categories);
-        if c.has_none {
-            line.push_str(", None");
-        }
-        if c.has_nan {
-            line.push_str(", NaN");
-        }
-        if c.n_infrequent > 0 {
-            let _ = write!(line, ", {} infrequent", c.n_infrequent);
-        }
-        if let Some(d) = c.drop {
-            let _ = write!(line, ", drops output {d}");
-        }
-        let _ = writeln!(out, "{pad}column {i}:{:<7}{line}", "");
     }
 }

@@ -14,7 +14,7 @@ use crate::tensor::DType;
 mod encoders;
 pub use encoders::{
     Categories, CategoryKind, OneHotEncoder, OneHotFeature, OneHotUnknown, OrdinalEncoder,
-    OrdinalFeature, OrdinalUnknown,
+    OrdinalFeature, OrdinalUnknown, TargetEncoder, TargetEncoderFeature,
 };
 
 mod impute;
@@ -163,6 +163,8 @@ pub enum Body {
     OneHotEncoder(OneHotEncoder),
     /// Each column's category index.
     OrdinalEncoder(OrdinalEncoder),
+    /// Each column's category encodings.
+    TargetEncoder(TargetEncoder),
     /// Missing cells replaced by a per-column fill.
     SimpleImputer(SimpleImputer),
     /// 1.0 where a cell is missing, for some columns.
@@ -498,7 +500,8 @@ impl Estimator {
             Body::Binarizer(_)
             | Body::Normalizer(_)
             | Body::OneHotEncoder(_)
-            | Body::OrdinalEncoder(_) => {}
+            | Body::OrdinalEncoder(_)
+            | Body::TargetEncoder(_) => {}
             Body::SimpleImputer(s) => s.visit_tensor_refs(path, f),
             Body::MissingIndicator(m) => m.visit_tensor_refs(path, f),
             Body::KnnImputer(k) => k.visit_tensor_refs(path, f),
@@ -722,6 +725,10 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         raw::estimator::Body::OrdinalEncoder(b) => Body::OrdinalEncoder(
             encoders::ordinal_from_raw(b, &format!("{path}.ordinal_encoder"))?,
         ),
+        raw::estimator::Body::TargetEncoder(b) => Body::TargetEncoder(encoders::target_from_raw(
+            b,
+            &format!("{path}.target_encoder"),
+        )?),
         raw::estimator::Body::SimpleImputer(s) => Body::SimpleImputer(impute::simple_from_raw(
             s,
             &format!("{path}.simple_imputer"),
@@ -1166,6 +1173,9 @@ impl From<Estimator> for raw::Estimator {
             }
             Body::OrdinalEncoder(b) => {
                 raw::estimator::Body::OrdinalEncoder(encoders::ordinal_to_raw(b))
+            }
+            Body::TargetEncoder(b) => {
+                raw::estimator::Body::TargetEncoder(encoders::target_to_raw(b))
             }
             Body::SimpleImputer(s) => raw::estimator::Body::SimpleImputer(impute::simple_to_raw(s)),
             Body::MissingIndicator(m) => {

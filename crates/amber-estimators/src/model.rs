@@ -330,6 +330,7 @@ impl Model {
                 Body::KnnImputer(_) => "a knn_imputer body",
                 Body::OneHotEncoder(_) => "a one_hot_encoder body",
                 Body::OrdinalEncoder(_) => "an ordinal_encoder body",
+                Body::TargetEncoder(_) => "a target_encoder body",
                 _ => "this estimator",
             }
             .to_owned()

@@ -70,6 +70,7 @@ fn build_estimator<B: Source>(
         Body::KnnImputer(k) => Box::new(impute::knn_imputer::build(c, k, leaf_n()?, path)?),
         Body::OneHotEncoder(b) => Box::new(encoders::one_hot::build(b, leaf_n()?, path)?),
         Body::OrdinalEncoder(b) => Box::new(encoders::ordinal::build(b, leaf_n()?, path)?),
+        Body::TargetEncoder(b) => Box::new(encoders::target::build(b, leaf_n()?, path)?),
         Body::ColumnTransformer(ct) => {
             compose::build(&ct.branches, leaf_n()?, false, path, |e, p| {
                 build_estimator(c, e, p)

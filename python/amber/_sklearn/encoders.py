@@ -1,4 +1,5 @@
-"""OneHotEncoder, OrdinalEncoder <-> the `OneHotEncoder`, `OrdinalEncoder` bodies.
+"""OneHotEncoder, OrdinalEncoder, TargetEncoder <-> the `OneHotEncoder`, `OrdinalEncoder`,
+`TargetEncoder` bodies.
 
 Both find each cell's category among `categories_[i]` and map it through the infrequent
 grouping (sklearn/preprocessing/_encoders.py, `_BaseEncoder._transform` and
@@ -22,7 +23,8 @@ import math
 from typing import Any
 
 import numpy as np
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+import sklearn
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
 from .._errors import UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
@@ -35,8 +37,10 @@ from ._common import (
     read_attributes,
     refuse,
     register,
+    string,
     type_name,
 )
+from .linear import _classes, _labels
 
 #: The output dtypes an encoder body holds (spec/estimators.md, "OneHotEncoder" rule 5).
 _OUTPUT = {
@@ -373,6 +377,85 @@ def ordinal_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     return est
 
 
+# ---------------------------------------------------------------------------- TargetEncoder
+#
+# transform only (sklearn/preprocessing/_target_encoder.py, `transform` and
+# `_transform_X_ordinal`): each column's k encodings of its category, `target_mean_` for an
+# unknown one. fit_transform's cross fitting is a training-time method, not saved.
+
+_TARGET_TYPES = ("binary", "continuous", "multiclass")
+_SKLEARN = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
+
+
+def target_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    _fitted(est)
+    if est.target_type_ not in _TARGET_TYPES:
+        raise UnsupportedError(f"{type_name(est)}.target_type_ {est.target_type_!r}")
+    mean = np.atleast_1d(np.asarray(est.target_mean_, dtype=np.float64))
+    k = mean.size
+    if len(est.encodings_) != k * len(est.categories_):
+        raise UnsupportedError(
+            f"{type_name(est)}: {len(est.encodings_)} encodings_ for {k} outputs"
+        )
+    body = msg.target_encoder
+    body.SetInParent()
+    for i, cats in enumerate(est.categories_):
+        f = body.features.add()
+        f.categories.CopyFrom(categories_to_proto(cats, f"{type_name(est)} column {i}"))
+        encs = [np.asarray(e, dtype=np.float64) for e in est.encodings_[i * k : (i + 1) * k]]
+        if any(e.shape != (len(cats),) for e in encs):
+            raise UnsupportedError(
+                f"{type_name(est)} column {i}: encodings_ do not fit categories_"
+            )
+        f.encodings.extend(float(v) for v in np.stack(encs, axis=1).reshape(-1))
+    body.target_mean.extend(float(v) for v in mean)
+    classes = getattr(est, "classes_", None)
+    if classes is not None:
+        body.classes.CopyFrom(_labels(classes))
+    body_attrs = {"categories_", "encodings_", "target_mean_", "classes_"}
+    return _params(est, msg, ctx, set()) | body_attrs
+
+
+def target_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
+    body = msg.target_encoder
+    attrs = read_attributes(TargetEncoder, msg, ctx, {"n_features": int(msg.n_features_in)})
+    est = build(TargetEncoder, msg, ctx, attrs)
+    name = type_name(TargetEncoder)
+    _restore_features(est, msg, body.features)
+    k = len(body.target_mean)
+    target_type = attrs.get("target_type_") or ("multiclass" if k > 1 else None)
+    if target_type is None:
+        target_type = "binary" if body.HasField("classes") else "continuous"
+    if (target_type == "multiclass") != (k > 1):
+        raise refuse(name, f"target_type_ {target_type!r} with {k} outputs per column")
+    if k > 1 and _SKLEARN < (1, 4):
+        raise refuse(name, f"scikit-learn {sklearn.__version__} has no multiclass targets (1.4+)")
+    est.target_type_ = target_type
+    encodings = []
+    for f in body.features:
+        table = np.asarray(f.encodings, dtype=np.float64).reshape(-1, k)
+        encodings += [np.ascontiguousarray(table[:, c]) for c in range(k)]
+    est.encodings_ = encodings
+    mean = np.asarray(body.target_mean, dtype=np.float64)
+    est.target_mean_ = mean if target_type == "multiclass" else mean[0]
+    if body.HasField("classes"):
+        est.classes_ = _classes(body.classes)
+        if target_type == "multiclass" and len(est.classes_) != k:
+            raise refuse(name, f"{len(est.classes_)} classes for {k} outputs per column")
+    elif target_type == "continuous" and _SKLEARN >= (1, 4):
+        est.classes_ = None  # 1.4+ (multiclass support) sets it, None for a continuous target
+    est._infrequent_enabled = False
+    return est
+
+
+allow(TargetEncoder, {"target_type_": string(*_TARGET_TYPES)})
+register(
+    TargetEncoder,
+    "sklearn.preprocessing.TargetEncoder",
+    "target_encoder",
+    target_to_proto,
+    target_from_proto,
+)
 allow(OneHotEncoder, {}, other_params=("sparse",))  # sparse: 1.3.2's deprecated alias
 allow(OrdinalEncoder, {})
 register(

@@ -7,6 +7,7 @@
 
 use amber_schema::raw;
 
+use super::{Labels, labels_from_raw};
 use crate::error::{CodecError, Result};
 use crate::tensor::DType;
 
@@ -122,6 +123,26 @@ pub struct OrdinalEncoder {
     pub encoded_missing_value: f64,
     /// The output dtype.
     pub dtype: DType,
+}
+
+/// One input column of a target encoder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetEncoderFeature {
+    /// Its categories.
+    pub categories: Categories,
+    /// `n_categories * k`: category `j`'s output `c` is `encodings[j * k + c]`.
+    pub encodings: Vec<f64>,
+}
+
+/// Each column's category encodings (`TargetEncoder`, transform).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetEncoder {
+    /// One per input column.
+    pub features: Vec<TargetEncoderFeature>,
+    /// What an unknown category gives, `k` values (one per output of a column).
+    pub target_mean: Vec<f64>,
+    /// The target's classes, for a rebuild.
+    pub classes: Option<Labels>,
 }
 
 fn categories_from_raw(c: Option<raw::Categories>, path: &str) -> Result<Categories> {
@@ -284,6 +305,47 @@ pub(super) fn ordinal_to_raw(b: OrdinalEncoder) -> raw::OrdinalEncoder {
         unknown_value: b.unknown_value,
         encoded_missing_value: b.encoded_missing_value,
         dtype: raw::DType::from(b.dtype) as i32,
+    }
+}
+
+pub(super) fn target_from_raw(b: raw::TargetEncoder, path: &str) -> Result<TargetEncoder> {
+    let features = b
+        .features
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            Ok(TargetEncoderFeature {
+                categories: categories_from_raw(
+                    f.categories,
+                    &format!("{path}.features[{i}].categories"),
+                )?,
+                encodings: f.encodings,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let classes = b
+        .classes
+        .map(|c| labels_from_raw(c, &format!("{path}.classes")))
+        .transpose()?;
+    Ok(TargetEncoder {
+        features,
+        target_mean: b.target_mean,
+        classes,
+    })
+}
+
+pub(super) fn target_to_raw(b: TargetEncoder) -> raw::TargetEncoder {
+    raw::TargetEncoder {
+        features: b
+            .features
+            .into_iter()
+            .map(|f| raw::TargetEncoderFeature {
+                categories: Some(categories_to_raw(f.categories)),
+                encodings: f.encodings,
+            })
+            .collect(),
+        target_mean: b.target_mean,
+        classes: b.classes.map(raw::Labels::from),
     }
 }
 

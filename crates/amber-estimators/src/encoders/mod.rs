@@ -1,6 +1,7 @@
-//! Encoders: `OneHotEncoder` and `OrdinalEncoder` (spec/estimators.md, "Categories",
-//! "OneHotEncoder", "OrdinalEncoder"), mirroring scikit-learn's
-//! `sklearn/preprocessing/_encoders.py` and `sklearn/utils/_encode.py`.
+//! Encoders: `OneHotEncoder`, `OrdinalEncoder` and `TargetEncoder`'s transform
+//! (spec/estimators.md, "Categories", "OneHotEncoder", "OrdinalEncoder", "TargetEncoder"),
+//! mirroring scikit-learn's `sklearn/preprocessing/_encoders.py`, `_target_encoder.py` and
+//! `sklearn/utils/_encode.py`.
 //!
 //! Each input column has its categories ([`categories::Lookup`], hash maps for strings,
 //! built once at load); a cell's category index is then mapped through the infrequent
@@ -10,6 +11,7 @@
 pub(crate) mod categories;
 pub(crate) mod one_hot;
 pub(crate) mod ordinal;
+pub(crate) mod target;
 
 use crate::error::{EstimatorError, Result};
 
