@@ -63,12 +63,20 @@ def log(msg: str) -> None:
 @dataclass
 class ModelSpec:
     name: str
-    generator: str  # make_classification | make_regression
+    generator: str  # make_classification | make_regression | tabular_frame (bench_frames.py)
     data: dict[str, Any]
     estimator: str  # the constructor, as written in bench-models.md
     build: Callable[[bool], Any]
     trees: bool = False
     forest: bool = False
+    # Rows of the CSV that `amber predict` and pandas.read_csv + predict both read (issue #9's
+    # CLI target); 0: no such figure. `--quick` divides it by 10.
+    big_csv_rows: int = 0
+
+    @property
+    def frame(self) -> bool:
+        """The data is a pandas DataFrame (named columns, strings, missing values)."""
+        return self.generator == "tabular_frame"
 
 
 def _specs() -> list[ModelSpec]:
@@ -83,6 +91,8 @@ def _specs() -> list[ModelSpec]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
+
+    from bench_frames import CATEGORICAL, NUMERIC
 
     def n_est(full: int, quick: bool) -> int:
         return 10 if quick else full
@@ -143,7 +153,50 @@ def _specs() -> list[ModelSpec]:
             'SVC(kernel="rbf")',
             lambda q: SVC(kernel="rbf"),
         ),
+        ModelSpec(
+            "tabular",
+            "tabular_frame",
+            dict(n_rows=20_000, seed=7),
+            'Pipeline([ColumnTransformer([("num", Pipeline([SimpleImputer(strategy="median"), '
+            'StandardScaler()]), NUMERIC), ("cat", Pipeline([SimpleImputer(strategy="constant", '
+            'fill_value="missing"), OneHotEncoder(handle_unknown="ignore")]), list(CATEGORICAL)), '
+            '("flag", "passthrough", ["member"])]), LogisticRegression(max_iter=1000)])',
+            lambda q: _tabular_pipeline(NUMERIC, list(CATEGORICAL)),
+            big_csv_rows=1_000_000,
+        ),
+        ModelSpec(
+            "tabular_hgb",
+            "tabular_frame",
+            dict(n_rows=20_000, seed=7, category_dtypes=True),
+            'HistGradientBoostingClassifier(max_iter=200, categorical_features="from_dtype", '
+            "random_state=0)",
+            lambda q: HistGradientBoostingClassifier(
+                max_iter=20 if q else 200, categorical_features="from_dtype", random_state=0
+            ),
+            trees=True,
+        ),
     ]
+
+
+def _tabular_pipeline(numeric: list[str], categorical: list[str]) -> Any:
+    """The `tabular` model of bench-models.md, step for step."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    num = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    cat = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore")),
+        ]
+    )
+    columns = ColumnTransformer(
+        [("num", num, numeric), ("cat", cat, categorical), ("flag", "passthrough", ["member"])]
+    )
+    return Pipeline([("columns", columns), ("classifier", LogisticRegression(max_iter=1000))])
 
 
 @dataclass
@@ -246,9 +299,10 @@ class StepFailure(Exception):
 class Ctx:
     spec: ModelSpec
     model: Any  # the fitted scikit-learn estimator
-    x_eval: np.ndarray  # float64, C-contiguous, cfg.eval_rows rows
-    x_eval_path: Path
-    x_one_path: Path
+    x_eval: Any  # float64 C-contiguous ndarray, or the frame's rows (DataFrame); eval_rows rows
+    x_eval_path: Path  # what the Rust probe reads: x_eval.npy, or x_eval.csv (X.to_csv)
+    x_one_path: Path  # one row, for the Python cold starts: x_one.npy, or x_one.pkl (DataFrame)
+    x_one_cli: Path  # one row, for the `amber predict` cold start: x_one.npy or x_one.csv
     work: Path
     cfg: Config
     is_classifier: bool
@@ -257,6 +311,7 @@ class Ctx:
     python: str
     probe: Path | None
     cli: Path | None
+    frame: bool = False  # x_eval is a DataFrame
     amber_file: Path | None = None  # written by amber.dump, read by the Rust rows
     amber_status: str | None = None  # None = fine, else "not supported yet" / "fails"
     amber_error: str = "did not run"
@@ -272,6 +327,13 @@ def _step(name: str, fn: Callable[[], Any]) -> Any:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise StepFailure(name, exc) from exc
+
+
+def read_one(ctx: Ctx) -> tuple[str, str]:
+    """(import line, expression) reading the one-row input at sys.argv[2] in a cold start."""
+    if ctx.frame:
+        return "import pandas as pd", "pd.read_pickle(sys.argv[2])"
+    return "import numpy as np", "np.load(sys.argv[2])"
 
 
 def sklearn_outputs(est: Any, ctx: Ctx) -> dict[str, np.ndarray]:
@@ -328,11 +390,8 @@ def run_pickle(r: dict[str, Any], ctx: Ctx) -> None:
         with open(path, "rb") as f:
             return pickle.load(f)
 
-    code = (
-        "import sys, pickle, numpy as np\n"
-        "m = pickle.load(open(sys.argv[1], 'rb'))\n"
-        "m.predict(np.load(sys.argv[2]))"
-    )
+    imp, one = read_one(ctx)
+    code = f"import sys, pickle\n{imp}\nm = pickle.load(open(sys.argv[1], 'rb'))\nm.predict({one})"
     file_peer(r, ctx, path, save, load, code)
 
 
@@ -340,11 +399,8 @@ def run_joblib(r: dict[str, Any], ctx: Ctx, compress: int) -> None:
     import joblib
 
     path = ctx.work / f"model-c{compress}.joblib"
-    code = (
-        "import sys, joblib, numpy as np\n"
-        "m = joblib.load(sys.argv[1])\n"
-        "m.predict(np.load(sys.argv[2]))"
-    )
+    imp, one = read_one(ctx)
+    code = f"import sys, joblib\n{imp}\nm = joblib.load(sys.argv[1])\nm.predict({one})"
     file_peer(
         r,
         ctx,
@@ -364,10 +420,11 @@ def run_skops(r: dict[str, Any], ctx: Ctx) -> None:
         # What a careful user does: list the file's types, then trust exactly those.
         return sio.load(path, trusted=sio.get_untrusted_types(file=path))
 
+    imp, one = read_one(ctx)
     code = (
-        "import sys, numpy as np, skops.io as sio\n"
+        f"import sys, skops.io as sio\n{imp}\n"
         "m = sio.load(sys.argv[1], trusted=sio.get_untrusted_types(file=sys.argv[1]))\n"
-        "m.predict(np.load(sys.argv[2]))"
+        f"m.predict({one})"
     )
     file_peer(r, ctx, path, lambda: sio.dump(ctx.model, path), load, code)
 
@@ -381,17 +438,62 @@ def _ort_session(path: Path) -> Any:
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+class Columns:
+    """A frame as ONNX Runtime inputs: one `[n, 1]` tensor per column, sliced by rows."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def __getitem__(self, rows: slice) -> Columns:
+        return Columns({k: v[rows] for k, v in self.arrays.items()})
+
+
+def is_text(series: Any) -> bool:
+    """A pandas column of strings (object, str or category dtype)."""
+    return series.dtype.kind in "OUT" or str(series.dtype) in ("category", "str", "string")
+
+
+def onnx_frame(ctx: Ctx, dtype: type) -> tuple[list[tuple[str, Any]], Columns]:
+    """skl2onnx's initial types for a frame (a string tensor per string column, `dtype` for
+    numbers and booleans) and its rows as those tensors. ONNX string tensors cannot hold a
+    missing value, so a missing string is fed as "" (converted once, untimed)."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, StringTensorType
+
+    number = FloatTensorType if dtype is np.float32 else DoubleTensorType
+    types, arrays = [], {}
+    for name in ctx.x_eval.columns:
+        col = ctx.x_eval[name]
+        if is_text(col):
+            types.append((name, StringTensorType([None, 1])))
+            cells = [v if isinstance(v, str) else "" for v in col.astype(object)]
+            arrays[name] = np.array(cells, dtype=object).reshape(-1, 1)
+        else:
+            types.append((name, number([None, 1])))
+            arrays[name] = np.ascontiguousarray(col.to_numpy().astype(dtype).reshape(-1, 1))
+    return types, Columns(arrays)
+
+
 def run_onnx(r: dict[str, Any], ctx: Ctx, dtype: type) -> None:
     from skl2onnx import to_onnx
 
     path = ctx.work / f"model-{np.dtype(dtype).name}.onnx"
     options = {"zipmap": False} if ctx.is_classifier else None
+    if ctx.frame:
+        types, x = onnx_frame(ctx, dtype)
+        sample: dict[str, Any] = {"initial_types": types}
+    else:
+        # Inputs are converted to the model's dtype once, outside the timed calls.
+        x = np.ascontiguousarray(ctx.x_eval.astype(dtype))
+        sample = {"X": x[:1]}
 
     def save() -> None:
         # Saving to ONNX means converting, then writing the protobuf.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scikit-learn deprecations the converter trips
-            onx = to_onnx(ctx.model, ctx.x_eval[:1].astype(dtype), options=options)
+            onx = to_onnx(ctx.model, options=options, **sample)
         path.write_bytes(onx.SerializeToString())
 
     r["save_s"], _ = _step("save", lambda: timed(save, ctx.cfg.saves))
@@ -399,30 +501,51 @@ def run_onnx(r: dict[str, Any], ctx: Ctx, dtype: type) -> None:
     r["load_s"], sess = _step("load", lambda: timed(lambda: _ort_session(path), ctx.cfg.loads))
     name = sess.get_inputs()[0].name
     dtype_name = np.dtype(dtype).name
-    code = (
+    head = (
         "import sys, numpy as np, onnxruntime as ort\n"
         "so = ort.SessionOptions(); so.intra_op_num_threads = 1; so.inter_op_num_threads = 1\n"
         "s = ort.InferenceSession(sys.argv[1], so, providers=['CPUExecutionProvider'])\n"
-        f"s.run(None, {{s.get_inputs()[0].name: np.load(sys.argv[2]).astype(np.{dtype_name})}})"
     )
+    if isinstance(x, Columns):
+        one_path = ctx.work / f"x_one-{dtype_name}.npz"
+        # Strings saved as numpy unicode (no pickle), back to object arrays for the session.
+        np.savez(
+            one_path,
+            **{k: v.astype(str) if v.dtype == object else v for k, v in x[0:1].arrays.items()},
+        )
+        code = head + (
+            "f = np.load(sys.argv[2])\n"
+            "s.run(None, {k: f[k].astype(object) if f[k].dtype.kind == 'U' else f[k] for k in f})"
+        )
+
+        def run(rows: Columns) -> Any:
+            return sess.run(None, rows.arrays)
+    else:
+        one_path = ctx.x_one_path
+        code = head + (
+            f"s.run(None, {{s.get_inputs()[0].name: np.load(sys.argv[2]).astype(np.{dtype_name})}})"
+        )
+
+        def run(rows: np.ndarray) -> Any:
+            return sess.run(None, {name: rows})
+
     r["cold_start_s"] = _step(
         "cold start",
-        lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
+        lambda: cold_start([ctx.python, "-c", code, str(path), str(one_path)], ctx.cfg.colds),
     )
-    # Inputs are converted to the model's dtype once, outside the timed calls.
-    x = np.ascontiguousarray(ctx.x_eval.astype(dtype))
-    measure_predict(r, ctx, lambda rows: sess.run(None, {name: rows}), x)
+    measure_predict(r, ctx, run, x)
     # The same batch on every core: a session with ONNX Runtime's default thread pools.
     import onnxruntime as ort
 
     every_core = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feed = x.arrays if isinstance(x, Columns) else {name: x}
     r["batch_all_cores_s"], _ = _step(
-        "batch", lambda: timed(lambda: every_core.run(None, {name: x}), ctx.cfg.batches)
+        "batch", lambda: timed(lambda: every_core.run(None, feed), ctx.cfg.batches)
     )
     r["batch_all_cores_rows_per_s"] = len(x) / min(r["batch_all_cores_s"])
 
     def outputs() -> dict[str, np.ndarray]:
-        res = sess.run(None, {name: x})
+        res = run(x)
         if not ctx.is_classifier:
             return {"predict": np.asarray(res[0]).reshape(len(x), -1).squeeze(-1)}
         out = {"predict": np.asarray(res[0])}
@@ -433,12 +556,33 @@ def run_onnx(r: dict[str, Any], ctx: Ctx, dtype: type) -> None:
     r["outputs"] = _step("outputs", outputs)
 
 
+def category_codes(frame: Any) -> np.ndarray:
+    """A frame as the float64 matrix a numeric-only runtime takes: each category column as its
+    pandas category codes (the category's position in the dtype's sorted categories, which is
+    what HistGradientBoosting's `from_dtype` encoder assigns), missing as NaN; booleans 0/1."""
+    cols = []
+    for name in frame.columns:
+        col = frame[name]
+        if str(col.dtype) == "category":
+            codes = col.cat.codes.to_numpy().astype(np.float64)
+            codes[codes < 0] = np.nan
+            cols.append(codes)
+        else:
+            cols.append(col.to_numpy().astype(np.float64))
+    return np.ascontiguousarray(np.column_stack(cols))
+
+
 def run_treelite(r: dict[str, Any], ctx: Ctx) -> None:
     import treelite
     import treelite.gtil
     import treelite.sklearn
 
     path = ctx.work / "model.treelite"
+    # treelite reads numbers only: a frame's categories go in as their codes.
+    x = category_codes(ctx.x_eval) if ctx.frame else ctx.x_eval
+    one_path = ctx.work / "x_one-codes.npy" if ctx.frame else ctx.x_one_path
+    if ctx.frame:
+        np.save(one_path, x[:1])
 
     def save() -> None:
         treelite.sklearn.import_model(ctx.model).serialize(str(path))
@@ -455,16 +599,16 @@ def run_treelite(r: dict[str, Any], ctx: Ctx) -> None:
     )
     r["cold_start_s"] = _step(
         "cold start",
-        lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
+        lambda: cold_start([ctx.python, "-c", code, str(path), str(one_path)], ctx.cfg.colds),
     )
 
     def predict(rows: np.ndarray) -> np.ndarray:
         return treelite.gtil.predict(tl, rows, nthread=1)
 
-    measure_predict(r, ctx, predict, ctx.x_eval)
+    measure_predict(r, ctx, predict, x)
 
     def outputs() -> dict[str, np.ndarray]:
-        raw = np.asarray(predict(ctx.x_eval)).reshape(len(ctx.x_eval), -1)
+        raw = np.asarray(predict(x)).reshape(len(x), -1)
         if not ctx.is_classifier:
             return {"predict": raw[:, 0]}
         # GTIL gives P(class 1) alone for binary boosting, every column for forests.
@@ -505,11 +649,8 @@ def run_amber_python(r: dict[str, Any], ctx: Ctx) -> None:
     r["inference_only_bytes"] = small.stat().st_size
     small.unlink()
     r["load_s"], est = _step("load", lambda: timed(lambda: amber.load(path), ctx.cfg.loads))
-    code = (
-        "import sys, numpy as np, amber\n"
-        "m = amber.load(sys.argv[1])\n"
-        "m.predict(np.load(sys.argv[2]))"
-    )
+    imp, one = read_one(ctx)
+    code = f"import sys, amber\n{imp}\nm = amber.load(sys.argv[1])\nm.predict({one})"
     r["cold_start_s"] = _step(
         "cold start",
         lambda: cold_start([ctx.python, "-c", code, str(path), str(ctx.x_one_path)], ctx.cfg.colds),
@@ -567,7 +708,7 @@ def run_amber_rust(r: dict[str, Any], ctx: Ctx) -> None:
         r["cold_start_error"] = "the amber CLI is not built"
     else:
         cli_out = ctx.work / "cli-out.npy"
-        cmd = [str(ctx.cli), "predict", str(path), "--input", str(ctx.x_one_path)]
+        cmd = [str(ctx.cli), "predict", str(path), "--input", str(ctx.x_one_cli)]
         cmd += ["--output", str(cli_out)]
         try:
             r["cold_start_s"] = cold_start(cmd, ctx.cfg.colds)
@@ -589,6 +730,131 @@ def run_amber_rust(r: dict[str, Any], ctx: Ctx) -> None:
 
 class NotSupported(Exception):
     """Amber cannot represent this model yet (E_UNSUPPORTED): shown as such, not a failure."""
+
+
+# --------------------------------------------------------------------------------------------
+# The big CSV (issue #9): a whole file through the `amber predict` CLI against a Python
+# process doing pandas.read_csv + scikit-learn's predict on the same file.
+# --------------------------------------------------------------------------------------------
+
+PANDAS_PREDICT = """\
+import json, sys, time
+t0 = time.perf_counter()
+import pickle
+import numpy as np, pandas as pd, sklearn
+t1 = time.perf_counter()
+m = pickle.load(open(sys.argv[1], "rb"))
+t2 = time.perf_counter()
+x = pd.read_csv(sys.argv[2])
+t3 = time.perf_counter()
+y = m.predict(x)
+t4 = time.perf_counter()
+np.save(sys.argv[3], y)
+t5 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "read_csv_s": t3 - t2,
+                  "predict_s": t4 - t3, "save_s": t5 - t4}))
+"""
+
+
+GNU_TIME = Path("/usr/bin/time")
+
+
+def measured_run(cmd: list[str], env: dict[str, str], log_to: Path) -> dict[str, Any]:
+    """Wall time, CPU time and peak RSS of one fresh process, and its stdout.
+
+    The peak RSS comes from GNU time (`%M`), which forks the command from its own small
+    process. Without it, from wait4's rusage of a direct child, which on Linux also counts
+    the pages of this (large) harness process that the child had before its exec: then the
+    figure is only an upper bound and says so."""
+    err_path = log_to.with_suffix(".err")
+    timing = log_to.with_suffix(".time")
+    gnu = GNU_TIME.exists()
+    full = [str(GNU_TIME), "-f", "%U %S %M", "-o", str(timing), *cmd] if gnu else cmd
+    with open(log_to, "w") as out, open(err_path, "w") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = err_path.read_text().strip().splitlines()[-3:]
+        raise RuntimeError(f"{Path(cmd[0]).name} exit {proc.returncode}: {' | '.join(tail)}")
+    if gnu:
+        user, sys_, rss_kib = timing.read_text().split()[-3:]
+        cpu, rss, how = float(user) + float(sys_), int(rss_kib) * 1024, "GNU time %M"
+    else:
+        cpu = usage.ru_utime + usage.ru_stime
+        rss, how = usage.ru_maxrss * 1024, "wait4 ru_maxrss (upper bound: counts the harness)"
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_bytes": rss,
+        "rss_from": how,
+        "stdout": log_to.read_text(),
+    }
+
+
+def run_big_csv(spec: ModelSpec, ctx: Ctx) -> dict[str, Any]:
+    """`amber predict` (one thread, then every core) and pickle.load + pandas.read_csv +
+    predict + np.save (one thread), interleaved, `colds` times each, on one CSV of
+    `tabular_frame(big_csv_rows, seed=7)` written by `X.to_csv(index=False)`."""
+    from bench_frames import tabular_frame
+
+    if ctx.amber_file is None or ctx.cli is None or not ctx.cli.exists():
+        raise RuntimeError(f"no .amber file or no CLI ({ctx.amber_error})")
+    rows = spec.big_csv_rows // ctx.cfg.sample_divisor
+    csv = ctx.work / "big.csv"
+    start = time.perf_counter()
+    x, _ = tabular_frame(rows, seed=spec.data["seed"])
+    x.to_csv(csv, index=False)
+    del x
+    out: dict[str, Any] = {"rows": rows, "csv_bytes": csv.stat().st_size}
+    out["write_s"] = time.perf_counter() - start
+    csv.read_bytes()  # into the page cache, so that no run pays for the disk
+    pkl = ctx.work / "big-model.pkl"
+    with open(pkl, "wb") as f:
+        pickle.dump(ctx.model, f, protocol=5)
+    one = {**os.environ, **SINGLE_THREAD_ENV}
+    every = {k: v for k, v in one.items() if k != "RAYON_NUM_THREADS"}
+    cli = [str(ctx.cli), "predict", str(ctx.amber_file), "--input", str(csv), "--output"]
+    runners = {
+        "amber_cli": ("`amber predict` CLI, 1 thread", [*cli, str(ctx.work / "a1.npy")], one),
+        "amber_cli_all_cores": (
+            "`amber predict` CLI, all cores",
+            [*cli, str(ctx.work / "a2.npy")],
+            every,
+        ),
+        "pandas_sklearn": (
+            "Python: `pickle.load` + `pandas.read_csv` + `predict` + `np.save`, 1 thread",
+            [ctx.python, "-c", PANDAS_PREDICT, str(pkl), str(csv), str(ctx.work / "p.npy")],
+            one,
+        ),
+    }
+    runs: dict[str, Any] = {
+        k: {"label": v[0], "wall_s": [], "cpu_s": [], "peak_rss_bytes": []}
+        for k, v in runners.items()
+    }
+    for i in range(ctx.cfg.colds):
+        for key, (_label, cmd, env) in runners.items():
+            m = measured_run(cmd, env, ctx.work / f"big-{key}.log")
+            for k in ("wall_s", "cpu_s", "peak_rss_bytes"):
+                runs[key][k].append(m[k])
+            runs[key]["rss_from"] = m["rss_from"]
+            if key == "pandas_sklearn":
+                runs[key].setdefault("phases", []).append(json.loads(m["stdout"].strip()))
+            log(
+                f"{spec.name} / big CSV run {i + 1}: {key} {m['wall_s']:.2f}s wall, "
+                f"{m['cpu_s']:.2f}s CPU, {m['peak_rss_bytes'] / 1e6:.0f} MB"
+            )
+    amber_labels = np.load(ctx.work / "a1.npy")
+    sk_labels = np.load(ctx.work / "p.npy")
+    out["label_mismatches"] = int(np.sum(amber_labels.reshape(-1) != sk_labels.reshape(-1)))
+    out["label_mismatches_all_cores"] = int(
+        np.sum(np.load(ctx.work / "a2.npy").reshape(-1) != sk_labels.reshape(-1))
+    )
+    out["runs"] = runs
+    csv.unlink()
+    return out
 
 
 @dataclass
@@ -756,10 +1022,16 @@ def machine_info(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def make_data(spec: ModelSpec, cfg: Config) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def make_data(spec: ModelSpec, cfg: Config) -> tuple[Any, np.ndarray, dict[str, Any]]:
     import sklearn.datasets
 
     data = dict(spec.data)
+    if spec.frame:
+        from bench_frames import category_dtypes, tabular_frame
+
+        data["n_rows"] = max(500, data["n_rows"] // cfg.sample_divisor)
+        x, y = tabular_frame(data["n_rows"], seed=data["seed"])
+        return (category_dtypes(x) if data.get("category_dtypes") else x), y, data
     data["n_samples"] = max(500, data["n_samples"] // cfg.sample_divisor)
     x, y = getattr(sklearn.datasets, spec.generator)(**data)
     return np.ascontiguousarray(x, dtype=np.float64), y, data
@@ -778,13 +1050,24 @@ def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: lis
 
     # The evaluation rows: the training rows, repeated when there are fewer than eval_rows.
     idx = np.arange(cfg.eval_rows) % len(x)
-    x_eval = np.ascontiguousarray(x[idx])
     work = args.out / "work" / spec.name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    x_eval_path, x_one_path = work / "x_eval.npy", work / "x_one.npy"
-    np.save(x_eval_path, x_eval)
-    np.save(x_one_path, x_eval[:1])
+    if spec.frame:
+        # The frame's own rows, strings and missing values included; Rust reads them from
+        # the CSV pandas writes (bench-models.md: `X.to_csv(index=False)`).
+        x_eval = x.iloc[idx].reset_index(drop=True)
+        x_eval_path, x_one_path = work / "x_eval.csv", work / "x_one.pkl"
+        x_one_cli = work / "x_one.csv"
+        x_eval.to_csv(x_eval_path, index=False)
+        x_eval.iloc[:1].to_csv(x_one_cli, index=False)
+        x_eval.iloc[:1].to_pickle(x_one_path)
+    else:
+        x_eval = np.ascontiguousarray(x[idx])
+        x_eval_path, x_one_path = work / "x_eval.npy", work / "x_one.npy"
+        x_one_cli = x_one_path
+        np.save(x_eval_path, x_eval)
+        np.save(x_one_path, x_eval[:1])
     from sklearn.base import is_classifier
 
     clf = is_classifier(model)
@@ -803,6 +1086,8 @@ def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: lis
         x_eval=x_eval,
         x_eval_path=x_eval_path,
         x_one_path=x_one_path,
+        x_one_cli=x_one_cli,
+        frame=spec.frame,
         work=work,
         cfg=cfg,
         is_classifier=clf,
@@ -844,6 +1129,16 @@ def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: lis
         log(f"{spec.name} / {impl.key}: {r['status']} in {r['elapsed_s']:.1f}s{extra}")
         rows[impl.key] = r
         gc.collect()
+    big = None
+    if spec.big_csv_rows and (not args.only or "big_csv" in args.only):
+        log(f"{spec.name} / big CSV: {spec.big_csv_rows // cfg.sample_divisor:,} rows")
+        start = time.perf_counter()
+        try:
+            big = run_big_csv(spec, ctx)
+        except Exception as exc:  # the model's table above still stands
+            big = {"error": describe(exc), "traceback": traceback.format_exc()}
+        big["elapsed_s"] = time.perf_counter() - start
+        log(f"{spec.name} / big CSV: done in {big['elapsed_s']:.1f}s {big.get('error', '')}")
     if not args.keep_files:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -855,6 +1150,7 @@ def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: lis
         "classifier": clf,
         "score_method": score,
         "implementations": rows,
+        **({"big_csv": big} if big else {}),
     }
 
 
@@ -1079,12 +1375,10 @@ def render_markdown(results: dict) -> str:
     body = []
     for name, model in results["models"].items():
         rows = model["implementations"]
-        d = model["data"]
-        data_args = ", ".join(f"{k}={v}" for k, v in d.items() if k != "generator")
         body += [
             f"## {name}",
             "",
-            f"`{d['generator']}({data_args})`, "
+            f"`{data_call(model['data'])}`, "
             f"`{model['estimator']}`; fitted in {model['fit_s']:.1f} s.",
             "",
             "| implementation | " + " | ".join(t for _, t, *_ in COLUMNS) + " |",
@@ -1139,7 +1433,169 @@ def render_markdown(results: dict) -> str:
         for k, note in notes:
             body.append(f"- {k}: {note}")
         body.append("")
-    return "\n".join(lines + summary + [""] + targets_section(results) + body)
+        body += big_csv_section(model.get("big_csv"))
+    targets = targets_section(results) + targets_issue9(results)
+    return "\n".join(lines + summary + [""] + targets + body)
+
+
+def data_call(d: dict[str, Any]) -> str:
+    """The data's generator call, as bench-models.md writes it."""
+    if d["generator"] == "tabular_frame":
+        call = f"tabular_frame({d['n_rows']}, seed={d['seed']})"
+        return f"category_dtypes({call})" if d.get("category_dtypes") else call
+    args = ", ".join(f"{k}={v}" for k, v in d.items() if k != "generator")
+    return f"{d['generator']}({args})"
+
+
+def big_csv_section(big: dict | None) -> list[str]:
+    """The big-CSV table under a model (issue #9's CLI target)."""
+    if not big:
+        return []
+    title = "### A big CSV: `amber predict` vs `pandas.read_csv` + scikit-learn's `predict`"
+    if "error" in big:
+        return [title, "", f"fails: `{full_error(big['error'])}`", ""]
+    runs = big["runs"]
+    n = len(runs["amber_cli"]["wall_s"])
+    out = [
+        title,
+        "",
+        f"`tabular_frame({big['rows']}, seed=7).to_csv(index=False)`: {big['rows']:,} rows, "
+        f"{fmt_size(big['csv_bytes'])}, in the page cache. Each command is a fresh process, "
+        f"run {n} times, interleaved; wall and CPU (user + system) time = median, peak RSS = "
+        f"the largest ({runs['amber_cli'].get('rss_from', 'wait4 ru_maxrss')}). Both write the "
+        "labels to a .npy file. Label mismatches between the two: "
+        f"{big['label_mismatches']} (all cores: {big['label_mismatches_all_cores']}).",
+        "",
+        "| run | wall time | CPU time | peak RSS | phases (median wall time) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in runs.values():
+        phases = "the whole process: read, parse, predict, write"
+        if r.get("phases"):
+            med = {k: statistics.median(p[k] for p in r["phases"]) for k in r["phases"][0]}
+            phases = ", ".join(f"{k.removesuffix('_s')} {fmt_time(v)}" for k, v in med.items())
+        out.append(
+            f"| {r['label']} | {fmt_time(statistics.median(r['wall_s']))} | "
+            f"{fmt_time(statistics.median(r['cpu_s'])) if r.get('cpu_s') else '–'} | "
+            f"{fmt_size(max(r['peak_rss_bytes']))} | {phases} |"
+        )
+    a, p = big_csv_times(big)
+    amber_rss = max(runs["amber_cli"]["peak_rss_bytes"])
+    pandas_rss = max(runs["pandas_sklearn"]["peak_rss_bytes"])
+    whole = statistics.median(runs["pandas_sklearn"]["wall_s"])
+    cpus = [runs[k].get("cpu_s") for k in ("pandas_sklearn", "amber_cli")]
+    cpu_ratio = (
+        f"**{statistics.median(cpus[0]) / statistics.median(cpus[1]):.2g}×** (whole processes)"
+        if all(cpus)
+        else ""
+    )
+    out.append(
+        f"| **Amber (1 thread) vs Python** | **{whole / a:.2g}×** "
+        f"(whole processes); **{p / a:.2g}×** against `read_csv` + `predict` alone | "
+        f"{cpu_ratio} | **{pandas_rss / amber_rss:.2g}×** less | |"
+    )
+    return [*out, ""]
+
+
+def big_csv_times(big: dict) -> tuple[float, float]:
+    """(amber predict's median wall time on one thread, pandas' read_csv + predict median)."""
+    runs = big["runs"]
+    phases = runs["pandas_sklearn"]["phases"]
+    return (
+        statistics.median(runs["amber_cli"]["wall_s"]),
+        statistics.median(p["read_csv_s"] + p["predict_s"] for p in phases),
+    )
+
+
+def targets_issue9(results: dict) -> list[str]:
+    """The speed targets of issue #9 on the tabular models, each as measured in this run."""
+    rows = []
+    for m in ("tabular", "tabular_hgb"):
+        model = results["models"].get(m)
+        if not model:
+            continue
+        impls = model["implementations"]
+        rust = impls.get("amber_rust")
+        if rust and rust.get("status") == "not supported yet":
+            rows.append(("every target (Amber: not supported yet)", m, None, None, "time", None))
+            continue
+        single = _best(rust, "single_row_median_s")
+        sk = _best(impls.get("pickle"), "single_row_median_s")
+        rows.append(
+            (
+                "single row ≥ 10× faster than scikit-learn",
+                m,
+                single,
+                sk,
+                "time",
+                None if single is None or sk is None else sk >= 10 * single,
+            )
+        )
+        onnx = [
+            v
+            for k in ("onnx_f32", "onnx_f64")
+            if (v := _best(impls.get(k), "single_row_median_s")) is not None
+        ]
+        o = min(onnx) if onnx else None
+        rows.append(
+            (
+                "single row faster than ONNX Runtime",
+                m,
+                single,
+                o,
+                "time",
+                None if single is None or o is None else single < o,
+            )
+        )
+        batch = _best(rust, "batch_rows_per_s")
+        peers = [
+            (v, k)
+            for k, r in impls.items()
+            if not r.get("amber")
+            if (v := _best(r, "batch_rows_per_s")) is not None
+        ]
+        best = max(peers) if peers else None
+        rows.append(
+            (
+                f"batch rows/s (1 thread) ≥ the best peer's ({best[1] if best else '–'})",
+                m,
+                batch,
+                best[0] if best else None,
+                "rate",
+                None if batch is None or best is None else batch >= best[0],
+            )
+        )
+        big = model.get("big_csv")
+        if big and "runs" in big:
+            a, p = big_csv_times(big)
+            rows.append(
+                (
+                    f"{big['rows']:,}-row CSV: `amber predict` (whole process, 1 thread) "
+                    "faster than `pandas.read_csv` + `predict`",
+                    m,
+                    a,
+                    p,
+                    "time",
+                    a < p,
+                )
+            )
+    if not rows:
+        return []
+    fmts = {"time": fmt_time, "rate": fmt_rate}
+    out = [
+        "## Targets of issue #9, measured in this run",
+        "",
+        "| target | model | Amber | peer | met |",
+        "|---|---|---|---|---|",
+    ]
+    for target, model, a, p, kind, ok in rows:
+        f = fmts[kind]
+        met = "–" if ok is None else ("yes" if ok else "**no**")
+        out.append(
+            f"| {target} | {model} | {'–' if a is None else f(a)} | "
+            f"{'–' if p is None else f(p)} | {met} |"
+        )
+    return [*out, ""]
 
 
 TREE_MODELS = ("rf_clf", "rf_big", "gbr", "hgb")
