@@ -437,7 +437,7 @@ class _Checker:
         return None
 
     def _boosting_preprocessor(self, est: pb.Estimator, depth: int, path: str, fail) -> int:
-        """Boosting rules 7-9 (spec/estimators.md): no init beside a preprocessor and no
+        """Boosting rules 8-10 (spec/estimators.md): no init beside a preprocessor and no
         category values in the trees; it reads the model's input and transforms it into
         numbers. Returns its output width, the columns the trees read."""
         b = est.boosting

@@ -601,7 +601,7 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     })
 }
 
-/// The preprocessor's rules (`spec/estimators.md`, "Boosting", rules 7-9): no init beside
+/// The preprocessor's rules (`spec/estimators.md`, "Boosting", rules 8-10): no init beside
 /// it and no category values in the trees (the trees read its codes); it reads the model's
 /// input columns and transforms them into numbers. Returns it with its output width, the
 /// columns the trees read.
@@ -1134,7 +1134,7 @@ mod tests {
         .with_preprocessor()
         .open()
         .unwrap();
-        let kinds: Vec<ColumnKind> = m.input_columns().iter().map(|(_, k)| *k).collect();
+        let kinds: Vec<ColumnKind> = m.input_columns().unwrap().iter().map(|(_, k)| *k).collect();
         assert_eq!(kinds, [ColumnKind::Numeric, ColumnKind::String]);
         let p = m.run_table(Method::Predict, &string_table()).unwrap();
         assert_eq!(floats(p), [11.0, 21.0, 12.0, 22.0, 12.0, 22.0, 12.0, 22.0]);
