@@ -351,8 +351,7 @@ impl Partial {
             path: path.to_owned(),
             done: false,
         };
-        let file =
-            File::create(&partial.temporary).map_err(|e| CliError::io(&partial.temporary, e))?;
+        let file = File::create(&partial.temporary).map_err(|e| CliError::io(path, e))?;
         Ok((file, partial))
     }
 
