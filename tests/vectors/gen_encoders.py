@@ -361,6 +361,16 @@ def encoder_cases(version: str, Case: Callable[..., Any]) -> list[Any]:
             feature_names=True,
         ),
     ]
+    if _version(version) >= (1, 6):  # handle_unknown="warn": 1.6+
+        cases.append(
+            Case(
+                "one_hot_encoder_warn",
+                "OneHotEncoder(handle_unknown='warn', min_frequency=8): transforms as "
+                "infrequent_if_exist (and warns); the body says INFREQUENT.",
+                _on_frame(_one_hot(handle_unknown="warn", min_frequency=8), s + 75, unknown=True),
+                feature_names=True,
+            )
+        )
     if _version(version) >= (1, 4):  # multiclass targets: 1.4+
         cases.append(
             Case(
