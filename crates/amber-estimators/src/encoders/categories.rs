@@ -190,13 +190,15 @@ fn infinite(name: &str, row: usize, v: f64) -> EstimatorError {
 
 /// `E_INPUT` for a category unseen in training where the encoder refuses unknown ones.
 pub(crate) fn unknown_category(column: &Column, name: &str, row: usize) -> EstimatorError {
+    let missing = match column {
+        Column::Numeric(v) => v.get(row).is_some_and(|x| x.is_nan()),
+        Column::Text(t) => t.is_missing(row),
+    };
     EstimatorError::Value {
         column: name.to_owned(),
         row,
         value: column.describe(row),
-        reason: "this category was not seen in training, and the encoder has \
-                 handle_unknown=\"error\""
-            .into(),
+        reason: unknown_reason(missing),
     }
 }
 
@@ -206,10 +208,17 @@ pub(crate) fn unknown_number(j: usize, row: usize, value: f64) -> EstimatorError
         column: format!("#{j}"),
         row,
         value: format!("{value}"),
-        reason: "this category was not seen in training, and the encoder has \
-                 handle_unknown=\"error\""
-            .into(),
+        reason: unknown_reason(value.is_nan()),
     }
+}
+
+fn unknown_reason(missing: bool) -> String {
+    let what = if missing {
+        "a missing value (NaN), and this column had none in training"
+    } else {
+        "this category was not seen in training"
+    };
+    format!("{what}; the encoder has handle_unknown=\"error\"")
 }
 
 /// Rule 3 of "Categories": numeric categories.

@@ -326,6 +326,7 @@ mod tests {
             err.to_string().contains("NaN") && err.code() == "E_INPUT",
             "{err}"
         );
+        assert!(err.to_string().contains("had none in training"), "{err}");
     }
 
     #[test]
