@@ -44,7 +44,12 @@ def _check(data: bytes | bytearray | memoryview) -> _container.Container:
     """Checks 1-15 of spec/format.md; the tensor checksums run beside check 15."""
     container, checksums = _container.open_container(data)
     with checksums:
-        _tree.validate(container.manifest, container.tensors, container.view)
+        _tree.validate(
+            container.manifest,
+            container.tensors,
+            container.view,
+            int(container.header.file_length),
+        )
     return container
 
 
@@ -96,7 +101,12 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
     # Check 15 and the rebuild run while the tensor checksums (check 14) are computed; the
     # block's end waits for them, and a checksum failure is what is raised.
     with checksums:
-        _tree.validate(container.manifest, container.tensors, container.view)
+        _tree.validate(
+            container.manifest,
+            container.tensors,
+            container.view,
+            int(container.header.file_length),
+        )
         try:
             return decode_estimator(container.manifest.estimator, DecodeCtx(container))
         except AmberError:

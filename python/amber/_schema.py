@@ -135,6 +135,17 @@ def branch_reads(
     return reads
 
 
+def _width(est: pb.Estimator) -> int:
+    """The input width (spec/estimators.md section 1): n_features_in, or a pipeline's first
+    estimator's when unset."""
+    while not est.n_features_in and est.WhichOneof("body") == "pipeline":
+        steps = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+        if not steps:
+            return 0
+        est = steps[0]
+    return int(est.n_features_in)
+
+
 def feature_names(est: pb.Estimator) -> list[str] | None:
     while True:
         if est.feature_names_in:
@@ -147,8 +158,71 @@ def feature_names(est: pb.Estimator) -> list[str] | None:
         est = steps[0]
 
 
+#: Bodies whose input kinds are not simply "every column numeric" (spec/format.md §7).
+KIND_BEARING = frozenset(
+    (
+        "column_transformer",
+        "feature_union",
+        "one_hot_encoder",
+        "ordinal_encoder",
+        "target_encoder",
+        "simple_imputer",
+        "missing_indicator",
+        "knn_imputer",
+    )
+)
+
+
+def _children(est: pb.Estimator):
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        return [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+    if body in ("column_transformer", "feature_union"):
+        return [b.estimator for b in branches(est) if b.HasField("estimator")]
+    if body == "boosting":
+        b = est.boosting
+        out = [b.init] if b.HasField("init") else []
+        if b.HasField("preprocessor"):
+            out.append(b.preprocessor)
+        return out
+    return []
+
+
+def kind_bearing(est: pb.Estimator) -> bool:
+    """Whether `est` or an estimator inside it reads columns by kind."""
+    body = est.WhichOneof("body")
+    if body in KIND_BEARING or (body == "boosting" and est.boosting.HasField("preprocessor")):
+        return True
+    return any(kind_bearing(c) for c in _children(est))
+
+
+def max_unbacked_features(file_length: int) -> int:
+    """MAX_UNBACKED_FEATURES of spec/format.md §7: max(2^20, 16 * file_length)."""
+    return max(1 << 20, 16 * int(file_length))
+
+
+def check_limit(manifest: pb.Manifest, file_length: int) -> None:
+    """Schema rule 5 (E_LIMIT): in a model with a schema or a kind-bearing body, no
+    estimator declares more than MAX_UNBACKED_FEATURES input features."""
+    if not manifest.HasField("input") and not kind_bearing(manifest.estimator):
+        return
+    limit = max_unbacked_features(file_length)
+    stack = [manifest.estimator]
+    while stack:
+        est = stack.pop()
+        if est.n_features_in > limit:
+            raise ModelError(
+                "E_LIMIT",
+                f"n_features_in {est.n_features_in} of a model with an input schema exceeds "
+                f"MAX_UNBACKED_FEATURES ({limit})",
+            )
+        stack.extend(_children(est))
+
+
 def derive(manifest: pb.Manifest, widths: dict[str, int | None]) -> pb.InputSchema | None:
     """The schema a writer records: None when every column is numeric."""
+    if not kind_bearing(manifest.estimator):
+        return None
     kinds = input_kinds(manifest.estimator, widths)
     if all(k == NUMERIC for k in kinds):
         return None
@@ -157,8 +231,20 @@ def derive(manifest: pb.Manifest, widths: dict[str, int | None]) -> pb.InputSche
 
 
 def check(manifest: pb.Manifest, widths: dict[str, int | None]) -> None:
-    """Schema rules 1-4 of spec/format.md section 7 (E_MODEL)."""
-    kinds = input_kinds(manifest.estimator, widths)
+    """Schema rules 1-4 of spec/format.md section 7 (E_MODEL); rule 5 ran before."""
+    bearing = kind_bearing(manifest.estimator)
+    if not manifest.HasField("input") and not bearing:
+        return
+    if manifest.HasField("input") and len(manifest.input.columns) != _width(manifest.estimator):
+        raise ModelError(
+            "E_MODEL",
+            f"input.columns: has {len(manifest.input.columns)} columns, and the model reads "
+            f"{_width(manifest.estimator)}",
+        )
+    if bearing:
+        kinds = input_kinds(manifest.estimator, widths)
+    else:
+        kinds = [NUMERIC] * len(manifest.input.columns)
     if not manifest.HasField("input"):
         for j, k in enumerate(kinds):
             if k != NUMERIC:

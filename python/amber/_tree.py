@@ -1068,8 +1068,10 @@ def validate(
     manifest: pb.Manifest,
     tensors: Mapping[str, pb.TensorInfo],
     data: TensorData | None = None,
+    file_length: int | None = None,
 ) -> None:
-    """Check 15 of spec/format.md: the estimator tree, depth first.
+    """Check 15 of spec/format.md: the estimator tree, depth first (and, given the file's
+    length, the input schema's MAX_UNBACKED_FEATURES rule before the body rules).
 
     `data` gives a tensor's elements by name, for the rules that look inside tensors
     (TreeEnsemble node records); without it those rules are skipped.
@@ -1084,6 +1086,8 @@ def validate(
             raise ModelError(
                 "E_TENSOR_REF", f"the estimator refers to tensor {name!r}, not in the table"
             )
+    if file_length is not None:
+        _schema.check_limit(manifest, file_length)
     checker = _Checker(tensors, data)
     checker.estimator(manifest.estimator, 1, "")
     _schema.check(manifest, checker.widths)

@@ -170,7 +170,8 @@ impl Rows {
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         {
             let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let all = amber::csv::read_table(std::io::BufReader::new(file), model.input_columns())?;
+            let columns = model.input_columns()?;
+            let all = amber::csv::read_table(std::io::BufReader::new(file), &columns)?;
             let n = all.n_rows().min(single_calls);
             let rows = (0..n)
                 .map(|i| table_row(&all, i))

@@ -391,9 +391,9 @@ fn predict(file: &Path, request: &Request<'_>) -> anyhow::Result<()> {
 /// The CSV input, batch by batch: each batch predicted and written before the next is read.
 fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
     let (input, method) = (request.input, request.method);
-    let columns = model.input_columns();
+    let columns = model.input_columns()?;
     let numeric = columns.iter().all(|(_, k)| *k == ColumnKind::Numeric);
-    let mut reader = input::open_csv(input, columns, request.batch_rows)?;
+    let mut reader = input::open_csv(input, &columns, request.batch_rows)?;
     let mut sink: Option<output::Sink> = None;
     let mut progress = Progress::new(request.progress);
     while let Some(batch) = reader

@@ -217,7 +217,8 @@ impl InProcess {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         {
-            let table = read_csv(input, model.input_columns())?;
+            let columns = model.input_columns().map_err(|e| estimator_error(&e))?;
+            let table = read_csv(input, &columns)?;
             return Ok((model, method, Input::Table(table)));
         }
         let x = match read_array(input) {

@@ -1,5 +1,6 @@
 //! [`Model`]: an opened file plus its runtime estimator, ready to predict.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,8 +29,9 @@ pub struct Model {
     /// Shared with the runtime estimators that read tensors in place (trees).
     container: Arc<Container<FileBytes>>,
     root: Box<dyn Estimator>,
-    /// The input columns: the file's schema, or (absent) the feature names, all numeric.
-    columns: Vec<(String, ColumnKind)>,
+    /// The input columns: the file's schema, or `None` for a model whose every column is
+    /// numeric (listed on demand from the feature names: its width may be unbacked).
+    columns: Option<Vec<(String, ColumnKind)>>,
 }
 
 /// What a prediction method takes: a matrix of numbers (columns in the model's input
@@ -106,6 +108,7 @@ impl Model {
 
     fn from_container(container: Container<FileBytes>) -> Result<Model> {
         let container = Arc::new(container);
+        schema::check_limit(container.manifest(), container.bytes().len())?;
         let root = registry::build(&container)?;
         let columns = schema::columns(container.manifest(), root.as_ref())?;
         Ok(Model {
@@ -118,9 +121,18 @@ impl Model {
     /// The model's input columns, in input order: each name (empty for a model fitted
     /// without names) and what it holds (`spec/format.md` §7). A CSV or a [`Table`] is
     /// matched to these by name.
-    #[must_use]
-    pub fn input_columns(&self) -> &[(String, ColumnKind)] {
-        &self.columns
+    ///
+    /// # Errors
+    /// `E_LIMIT` when the model declares more columns than can be listed (a file that
+    /// declares billions of features and backs none of them).
+    pub fn input_columns(&self) -> Result<Cow<'_, [(String, ColumnKind)]>> {
+        match &self.columns {
+            Some(c) => Ok(Cow::Borrowed(c)),
+            None => Ok(Cow::Owned(schema::numeric_columns(
+                self.manifest(),
+                self.n_features_in(),
+            )?)),
+        }
     }
 
     /// Runs `method` on a table, its columns matched to the model's by name (any order;
@@ -130,7 +142,7 @@ impl Model {
     /// `E_INPUT` for a missing column, a column of the wrong kind, or a cell a step cannot
     /// take (naming column, row and value); otherwise as [`Model::run`].
     pub fn run_table(&self, method: Method, x: &Table) -> Result<Prediction> {
-        let x = schema::resolve(&self.columns, x)?;
+        let x = schema::resolve(&self.input_columns()?, x)?;
         if !self.root.supports(method) {
             return Err(self.no_method(method));
         }
@@ -146,7 +158,7 @@ impl Model {
     /// A table's rows as the matrix the numeric methods take, when every column the model
     /// reads holds numbers; `None` when some column holds strings.
     fn dense_of(&self, x: &Table) -> Result<Option<Array2<f64>>> {
-        let x = schema::resolve(&self.columns, x)?;
+        let x = schema::resolve(&self.input_columns()?, x)?;
         if x.is_numeric() {
             x.to_dense().map(Some)
         } else {

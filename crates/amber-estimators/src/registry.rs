@@ -340,6 +340,11 @@ fn pipeline<B: Source>(
             format!("step name {:?} is empty or repeated", bad.name),
         ));
     }
+    let bearing = p
+        .steps
+        .iter()
+        .filter_map(|s| s.estimator.as_ref())
+        .any(crate::schema::kind_bearing);
     // `None` until known: a pipeline may leave n_features_in unset (scikit-learn has none
     // when the first step is passthrough); it is then its first estimator's.
     let mut width = declared;
@@ -366,14 +371,18 @@ fn pipeline<B: Source>(
             }
             _ => {}
         }
-        if let Some(prev) = built.iter().rev().find_map(|(_, e)| e.as_deref()) {
-            // Rule: a step's output kinds feed the next step (strings never reach numbers).
-            if let Some(given) = prev.output_kinds() {
-                check_kinds_chain(&given, &runtime.input_kinds(), &step_path)?;
+        // Rule 6: a step's output kinds feed the next step (strings never reach numbers).
+        // Only a kind-bearing pipeline has kinds to chain, and its widths are bounded
+        // (`schema::check_limit`); a numeric one's may be unbacked, so none are listed.
+        if bearing {
+            if let Some(prev) = built.iter().rev().find_map(|(_, e)| e.as_deref()) {
+                if let Some(given) = prev.output_kinds() {
+                    check_kinds_chain(&given, &runtime.input_kinds(), &step_path)?;
+                }
             }
         }
-        width = Some(match runtime.output_kinds() {
-            Some(kinds) => kinds.len(),
+        width = Some(match runtime.as_transform() {
+            Some(t) => t.n_features_out(),
             None if i + 1 < p.steps.len() => {
                 return Err(EstimatorError::model(
                     step_path,

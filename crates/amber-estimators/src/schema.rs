@@ -10,13 +10,86 @@ use crate::error::{EstimatorError, Result};
 use crate::table::{Column, ColumnKind, Table};
 use crate::traits::Estimator;
 
-/// The model's input columns: the file's schema when present, checked against what the
-/// estimators read (schema rules 1–3), else the feature names with every column numeric
-/// (rule 4: then every column the estimators read must be numeric).
-pub(crate) fn columns(m: &Manifest, root: &dyn Estimator) -> Result<Vec<(String, ColumnKind)>> {
-    let derived = root.input_kinds();
+/// `MAX_UNBACKED_FEATURES` of `spec/format.md` §7: `max(2^20, 16 * file_length)`.
+pub(crate) fn max_unbacked_features(file_length: usize) -> usize {
+    (1usize << 20).max(file_length.saturating_mul(16))
+}
+
+/// Whether `est` or an estimator inside it reads columns by kind (strings, or columns it
+/// drops or passes through): the bodies of `spec/format.md` §7 whose input kinds are not
+/// simply "every column numeric".
+pub(crate) fn kind_bearing(est: &model::Estimator) -> bool {
+    match &est.body {
+        Body::ColumnTransformer(_)
+        | Body::FeatureUnion(_)
+        | Body::OneHotEncoder(_)
+        | Body::OrdinalEncoder(_)
+        | Body::TargetEncoder(_)
+        | Body::SimpleImputer(_)
+        | Body::MissingIndicator(_)
+        | Body::KnnImputer(_) => true,
+        Body::Pipeline(p) => p
+            .steps
+            .iter()
+            .filter_map(|s| s.estimator.as_ref())
+            .any(kind_bearing),
+        Body::Boosting(b) => {
+            b.preprocessor.is_some() || b.init.as_ref().is_some_and(|(e, _)| kind_bearing(e))
+        }
+        _ => false,
+    }
+}
+
+/// Rule 5 (`E_LIMIT`): in a model with an input schema or a kind-bearing body, no estimator
+/// declares more than `MAX_UNBACKED_FEATURES` input features, so deriving the kinds (one per
+/// column) allocates no more than the file backs. Checked before anything is built.
+pub(crate) fn check_limit(m: &Manifest, file_length: usize) -> Result<()> {
+    if m.input.is_none() && !kind_bearing(&m.estimator) {
+        return Ok(());
+    }
+    let limit = max_unbacked_features(file_length);
+    let mut stack = vec![&m.estimator];
+    while let Some(est) = stack.pop() {
+        if est.n_features_in > limit as u64 {
+            return Err(amber_codec::CodecError::Limit {
+                what: "n_features_in of a model with an input schema (MAX_UNBACKED_FEATURES)",
+                limit: limit as u64,
+                found: est.n_features_in,
+            }
+            .into());
+        }
+        match &est.body {
+            Body::Pipeline(p) => stack.extend(p.steps.iter().filter_map(|s| s.estimator.as_ref())),
+            Body::ColumnTransformer(model::ColumnTransformer { branches })
+            | Body::FeatureUnion(model::FeatureUnion { members: branches }) => {
+                stack.extend(branches.iter().filter_map(|b| b.estimator.as_ref()));
+            }
+            Body::Boosting(b) => {
+                stack.extend(b.init.as_ref().map(|(e, _)| e.as_ref()));
+                stack.extend(b.preprocessor.as_deref());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The model's input columns when the file or its bodies say more than "every column
+/// numeric": the file's schema when present, checked against what the estimators read
+/// (schema rules 1-3), else, for a kind-bearing model, rule 4 (every derived kind numeric)
+/// and the feature names. `None` for a model whose columns are all numeric by construction
+/// (its columns are listed on demand: `Model::input_columns`).
+pub(crate) fn columns(
+    m: &Manifest,
+    root: &dyn Estimator,
+) -> Result<Option<Vec<(String, ColumnKind)>>> {
+    let bearing = kind_bearing(&m.estimator);
     let names = feature_names(&m.estimator);
     let Some(schema) = &m.input else {
+        if !bearing {
+            return Ok(None);
+        }
+        let derived = root.input_kinds();
         let not_numeric = derived
             .iter()
             .enumerate()
@@ -30,20 +103,24 @@ pub(crate) fn columns(m: &Manifest, root: &dyn Estimator) -> Result<Vec<(String,
                 ),
             ));
         }
-        let names = names.map_or_else(|| vec![String::new(); derived.len()], <[String]>::to_vec);
-        return Ok(names.into_iter().zip(derived).collect());
+        return Ok(None);
     };
-    // Rule 1: one column per input feature.
-    if schema.columns.len() != derived.len() {
+    // Rule 1: one column per input feature (compared before any kind is derived).
+    if schema.columns.len() != root.n_features_in() {
         return Err(EstimatorError::model(
             "input.columns",
             format!(
                 "has {} columns, and the model reads {}",
                 schema.columns.len(),
-                derived.len()
+                root.n_features_in()
             ),
         ));
     }
+    let derived = if bearing {
+        root.input_kinds()
+    } else {
+        vec![ColumnKind::Numeric; schema.columns.len()]
+    };
     let mut out = Vec::with_capacity(derived.len());
     for (j, (c, &kind)) in schema.columns.iter().zip(&derived).enumerate() {
         // Rule 2: the names are the root's feature names (all empty without them).
@@ -66,6 +143,24 @@ pub(crate) fn columns(m: &Manifest, root: &dyn Estimator) -> Result<Vec<(String,
             ));
         }
         out.push((c.name.clone(), kind));
+    }
+    Ok(Some(out))
+}
+
+/// The columns of a model whose every column is numeric: its feature names (or empty
+/// names), all `Numeric`. `E_LIMIT` when the declared width cannot be allocated.
+pub(crate) fn numeric_columns(m: &Manifest, n: usize) -> Result<Vec<(String, ColumnKind)>> {
+    let names = feature_names(&m.estimator);
+    let mut out = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|_| amber_codec::CodecError::Limit {
+            what: "input columns",
+            limit: 0,
+            found: n as u64,
+        })?;
+    for j in 0..n {
+        let name = names.and_then(|v| v.get(j)).cloned().unwrap_or_default();
+        out.push((name, ColumnKind::Numeric));
     }
     Ok(out)
 }

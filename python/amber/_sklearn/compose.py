@@ -75,10 +75,28 @@ def _plain(v: Any) -> Any:
 
 
 def _unselection(v: Any) -> Any:
+    """The user's selection back from the file: a name, an index, a list of them, a boolean
+    mask or a slice; anything else is E_PROVENANCE (it only feeds the `transformers` param)."""
     if isinstance(v, dict) and list(v) == ["slice"]:
-        start, stop, step = v["slice"]
-        return slice(start, stop, step)
-    return v
+        parts = v["slice"]
+        if (
+            isinstance(parts, list)
+            and len(parts) == 3
+            and all(p is None or (type(p) is int) for p in parts)
+        ):
+            return slice(*parts)
+    elif _plain_selection(v):
+        return v
+    raise refuse(type_name(ColumnTransformer), f"a branch's column selection is {type(v).__name__}")
+
+
+def _plain_selection(v: Any) -> bool:
+    """A boolean mask, a name or index, or a list of names and indices."""
+    if isinstance(v, np.ndarray):
+        return v.dtype == np.bool_ and v.ndim == 1
+    if type(v) in (str, int):
+        return True
+    return isinstance(v, list) and all(type(c) in (str, int) for c in v)
 
 
 def _branch(

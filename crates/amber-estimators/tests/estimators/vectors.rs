@@ -145,7 +145,8 @@ fn every_valid_vector_matches_scikit_learn() {
             ),
             None => {
                 let csv = fs::File::open(case.join(meta["input_csv"].as_str().unwrap())).unwrap();
-                let table = amber_estimators::csv::read_table(csv, model.input_columns());
+                let columns = model.input_columns().unwrap();
+                let table = amber_estimators::csv::read_table(csv, &columns);
                 (None, Some(table.unwrap()))
             }
         };
