@@ -105,6 +105,13 @@ CASES = {
         None,
         0,
     ),
+    "indices": (
+        lambda: HistGradientBoostingRegressor(
+            categorical_features=[2, 1], max_iter=10, random_state=4
+        ),
+        None,
+        0,
+    ),
     "mask": (
         lambda: HistGradientBoostingClassifier(
             categorical_features=np.array([False, True, True, False, False]),
@@ -265,3 +272,19 @@ def test_strings_never_reach_the_trees() -> None:
         with pytest.raises(amber.AmberError) as e:
             amber.validate(_edited(data, strings_out))
         assert e.value.code == "E_MODEL"
+
+
+@modern
+def test_numpy_object_array_of_strings() -> None:
+    # No feature names: the rebuild's stand-in input is an object array, as fit's was.
+    X = _frame(9, 300)[["x", "city", "plan"]]
+    test = _frame(10, 40, test=True)[["x", "city", "plan"]].to_numpy(dtype=object)
+    est = HistGradientBoostingClassifier(categorical_features=[1, 2], max_iter=8).fit(
+        X.to_numpy(dtype=object), _y(_frame(9, 300), 2)
+    )
+    data = amber.dumps(est)
+    loaded = amber.loads(data)
+    _same(est, loaded, test)
+    assert amber.dumps(loaded) == data
+    schema = amber.inspect(data)["input"]["columns"]
+    assert [c["kind"] for c in schema] == ["numeric", "string", "string"]
