@@ -20,7 +20,10 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
 
 from amber import _container
 from amber._proto.amber.v1 import amber_pb2 as pb
@@ -141,6 +144,19 @@ def _fit_codes(est: Any, seed: int, classes: int, category_codes: bool):
     return build
 
 
+def _imputed_pipeline() -> Pipeline:
+    """Strings imputed by a ColumnTransformer, then coded by the HistGradientBoosting's own
+    preprocessor (categorical_features by index into the ColumnTransformer's output)."""
+    ct = ColumnTransformer(
+        [
+            ("imp", SimpleImputer(strategy="constant", fill_value="unknown"), ["city", "plan"]),
+            ("num", "passthrough", ["age", "income", "size", "member"]),
+        ]
+    )
+    hgb = HistGradientBoostingClassifier(categorical_features=[0, 1], max_iter=20, random_state=7)
+    return Pipeline([("ct", ct), ("hgb", hgb)])
+
+
 def cases(version: str, g: Any) -> list[Any]:
     """This family's cases for `version`; `g` is the generator module (its Case)."""
     C, R = HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -237,6 +253,15 @@ def cases(version: str, g: Any) -> list[Any]:
                 2,
                 None,
             ),
+        ),
+        g.Case(
+            f"hgb_dtype_pipeline_imputed-sk{version}",
+            "Pipeline(ColumnTransformer(SimpleImputer(constant 'unknown') on city and plan, "
+            "passthrough), HistGradientBoostingClassifier(categorical_features=[0, 1])): the "
+            "imputer's strings reach the boosting model's preprocessor; input.csv only",
+            _fit_strings(_imputed_pipeline(), SEED + 60, 2, None),
+            feature_names=True,
+            methods=lambda est, frame: g._hgb_methods(est[-1], est[:-1].transform(frame)),
         ),
         case(
             "hgb_dtype_from_dtype_inference_only",
