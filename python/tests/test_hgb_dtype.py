@@ -143,6 +143,11 @@ def test_string_categories_round_trip_on_dataframes(name: str) -> None:
     want = est._preprocessor.named_transformers_["encoder"]
     for got, exp in zip(enc.categories_, want.categories_):
         assert [type(v) for v in got] == [type(v) for v in exp] and got.tolist() == exp.tolist()
+    # Every attribute, _preprocessor, _bin_mapper and _predictors included (the round-trip
+    # suite's deep comparison).
+    from test_roundtrip import assert_same_estimator
+
+    assert_same_estimator(est, loaded, name)
 
 
 @modern
