@@ -4,6 +4,7 @@ the testee protocol end to end, and the generator's determinism."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,11 +153,17 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
         pytest.skip(f"scikit-learn {sklearn.__version__} writes no corpus cases")
     first, second = run(tmp_path / "a"), run(tmp_path / "b")
     assert first == second
-    # Only the cases of the running scikit-learn: the others come from another venv.
+    # Only the cases of the running scikit-learn: the others come from another venv. Every
+    # file must be there with the same case.json; the bytes of fitted models and outputs
+    # are compared only where asked (AMBER_CORPUS_BYTES=1): fitting and numpy's exp/log
+    # differ in the last bits between CPUs (AVX-512 or not), so a corpus written on one
+    # machine regenerates bit for bit only on the same kind of machine.
+    exact = os.environ.get("AMBER_CORPUS_BYTES") == "1"
     stale = [
         rel
         for rel, data in first.items()
-        if not (VECTORS / rel).is_file() or (VECTORS / rel).read_bytes() != data
+        if not (VECTORS / rel).is_file()
+        or ((exact or rel.endswith(".json")) and (VECTORS / rel).read_bytes() != data)
     ]
     assert not stale, f"tests/vectors is stale, run tests/vectors/generate.py: {stale}"
 
