@@ -16,6 +16,7 @@
 //!     Prediction::Str(labels) => println!("labels: {labels}"),
 //!     Prediction::Int(labels) => println!("labels: {labels}"),
 //!     Prediction::Float(values) => println!("values: {values}"),
+//!     Prediction::Table { table, .. } => println!("columns: {:?}", table.names()),
 //! }
 //! if model.methods().contains(&Method::PredictProba) {
 //!     println!("{}", model.predict_proba(x.view())?);
@@ -27,6 +28,26 @@
 //! 1.3.2, read their node records in place from the memory-mapped file, and predict batches
 //! on every core; a multi-output classifier's probabilities, one array per output, come from
 //! [`Model::predict_proba_multi`].
+//!
+//! A model fitted on a DataFrame with string columns takes a [`Table`]: named columns of
+//! numbers or strings, matched to the model's input schema by name, in any order
+//! ([`Model::input_columns`] lists it); [`csv::TableReader`] reads a CSV into tables, batch by
+//! batch:
+//!
+//! ```no_run
+//! use amber::{Model, Table, TextColumn};
+//!
+//! let model = Model::open("tabular.amber")?;
+//! let mut x = Table::new(2);
+//! x.push_numeric("age", vec![41.0, f64::NAN])?; // NaN is missing
+//! x.push_text("city", TextColumn::from_iter([Some("Paris"), None]))?;
+//! let proba = model.predict_proba(&x)?; // every method takes a &Table or a matrix
+//! for (name, kind) in model.input_columns()?.iter() {
+//!     println!("{name}: {kind}"); // numeric, string, any, unused
+//! }
+//! println!("{proba}");
+//! # Ok::<(), amber::EstimatorError>(())
+//! ```
 //!
 //! The format is specified in `spec/format.md` and `spec/estimators.md`; a configurable
 //! [`Reader`] (limits, deferred checksums) goes to [`Model::open_with`]. With
