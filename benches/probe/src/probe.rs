@@ -1,5 +1,5 @@
-//! `amber-bench-probe MODEL.amber X.(npy|csv) [options]`: times the Amber Rust library
-//! in-process, the way `benches/harness/compare.py` times every peer, and prints one JSON
+//! `amber-bench-probe[-mimalloc] MODEL.amber X.(npy|csv) [options]`: times the Amber Rust
+//! library in-process, the way `benches/harness/compare.py` times every peer, and prints one JSON
 //! object.
 //!
 //! The input is a matrix (`X.npy`, predicted through `ArrayView2<f64>`) or a CSV with a header
@@ -205,7 +205,10 @@ impl Rows {
                 let i = i % x.nrows();
                 Input::Dense(x.slice_axis(Axis(0), (i..=i).into()))
             }
-            Rows::Table { rows, .. } => Input::Table(&rows[i % rows.len()]),
+            // `rows` is empty only for an empty table, which `run` refuses first.
+            Rows::Table { all, rows } => {
+                Input::Table(rows.get(i % rows.len().max(1)).unwrap_or(all))
+            }
         }
     }
 }
@@ -215,7 +218,9 @@ fn table_row(t: &Table, i: usize) -> Result<Table, Failure> {
     let mut out = Table::new(1);
     for (j, name) in t.names().iter().enumerate() {
         let column = match t.column(j) {
-            Some(Column::Numeric(v)) => Column::Numeric(vec![v[i]]),
+            Some(Column::Numeric(v)) => Column::Numeric(vec![
+                *v.get(i).ok_or_else(|| format!("row {i} out of range"))?,
+            ]),
             Some(Column::Text(c)) => Column::Text(TextColumn::from_iter([c.get(i)])),
             None => return Err(Failure::from(format!("column {j} vanished"))),
         };
@@ -320,7 +325,8 @@ fn run(args: &Args) -> Result<Value, Failure> {
     }))
 }
 
-fn main() -> ExitCode {
+/// Parses the arguments, measures, prints the JSON object.
+pub fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
         Err(msg) => {
