@@ -6,9 +6,9 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Categories, CategoryKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues,
-    LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param, TensorInfo,
-    TreeEnsemble, TreeInput, Value,
+    Body, Categories, CategoryKind, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights,
+    Labels, LeafValues, LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown,
+    Param, TensorInfo, TreeEnsemble, TreeInput, Value,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -35,10 +35,32 @@ pub struct Report {
     pub methods: Option<Vec<String>>,
     /// Why the runtime refused the model (`{"code", "message"}`), else `null`.
     pub model_error: Option<ModelError>,
+    /// The input schema (`spec/format.md` §7): `[{"name", "kind"}]`, kinds `numeric`,
+    /// `string`, `any`, `unused`; `null` when the file has none (every column numeric).
+    pub input: Option<Vec<InputColumnReport>>,
     /// The root estimator.
     pub estimator: EstimatorReport,
     /// The tensor table in file order.
     pub tensors: Vec<TensorReport>,
+}
+
+/// One input column of the schema.
+#[derive(Debug, Serialize)]
+pub struct InputColumnReport {
+    name: String,
+    kind: &'static str,
+}
+
+/// A branch of a `ColumnTransformer` or member of a `FeatureUnion`.
+#[derive(Debug, Serialize)]
+pub struct BranchReport {
+    name: String,
+    /// Input column indices (empty for a `FeatureUnion` member: every column).
+    columns: Vec<u64>,
+    /// `estimator`, `passthrough` or `drop`.
+    action: &'static str,
+    weight: Option<f64>,
+    estimator: Option<EstimatorReport>,
 }
 
 /// The producer record.
@@ -93,6 +115,12 @@ pub struct EstimatorReport {
     ordinal_encoder: Option<EncoderReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target_encoder: Option<EncoderReport>,
+    /// `ColumnTransformer` branches or `FeatureUnion` members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branches: Option<Vec<BranchReport>>,
+    /// A `Boosting` body's preprocessor (categories coded before the trees).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preprocessor: Option<Box<EstimatorReport>>,
 }
 
 /// An encoder body (one-hot, ordinal, target): the unknown rule, the output dtype, each
@@ -363,10 +391,45 @@ impl Report {
             },
             methods,
             model_error,
+            input: manifest.input.as_ref().map(|s| {
+                s.columns
+                    .iter()
+                    .map(|c| InputColumnReport {
+                        name: c.name.clone(),
+                        kind: kind_name(c.kind),
+                    })
+                    .collect()
+            }),
             estimator: estimator_report(&manifest.estimator),
             tensors: manifest.tensors.iter().map(tensor_report).collect(),
         }
     }
+}
+
+fn kind_name(k: ColumnKind) -> &'static str {
+    match k {
+        ColumnKind::Numeric => "numeric",
+        ColumnKind::String => "string",
+        ColumnKind::Any => "any",
+        ColumnKind::Unused => "unused",
+    }
+}
+
+fn branch_reports(branches: &[ColumnBranch]) -> Vec<BranchReport> {
+    branches
+        .iter()
+        .map(|b| BranchReport {
+            name: b.name.clone(),
+            columns: b.columns.clone(),
+            action: match (&b.estimator, b.drop) {
+                (Some(_), _) => "estimator",
+                (None, true) => "drop",
+                (None, false) => "passthrough",
+            },
+            weight: b.weight,
+            estimator: b.estimator.as_ref().map(estimator_report),
+        })
+        .collect()
 }
 
 fn body_kind(body: &Body) -> &'static str {
@@ -385,6 +448,9 @@ fn body_kind(body: &Body) -> &'static str {
         Body::OneHotEncoder(_) => "one_hot_encoder",
         Body::OrdinalEncoder(_) => "ordinal_encoder",
         Body::TargetEncoder(_) => "target_encoder",
+        Body::ColumnTransformer(_) => "column_transformer",
+        Body::FeatureUnion(_) => "feature_union",
+        Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
 }
@@ -482,6 +548,8 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         one_hot_encoder: None,
         ordinal_encoder: None,
         target_encoder: None,
+        branches: None,
+        preprocessor: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -577,6 +645,14 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 denominator: i.denominator,
                 offset: i.offset,
             });
+        }
+        Body::ColumnTransformer(ct) => report.branches = Some(branch_reports(&ct.branches)),
+        Body::FeatureUnion(fu) => report.branches = Some(branch_reports(&fu.members)),
+        Body::Boosting(b) => {
+            report.preprocessor = b
+                .preprocessor
+                .as_deref()
+                .map(|p| Box::new(estimator_report(p)));
         }
         Body::Pipeline(p) => {
             report.pipeline = Some(PipelineReport {
@@ -812,6 +888,17 @@ pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
     for (k, v) in rows {
         let _ = writeln!(out, "{:<19}{v}", format!("{k}:"));
     }
+    if let Some(input) = &report.input {
+        let _ = writeln!(out, "\ninput columns ({})", input.len());
+        let width = input
+            .iter()
+            .map(|c| esc(&c.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        for (j, c) in input.iter().enumerate() {
+            let _ = writeln!(out, "  [{j}] {:<width$}  {}", esc(&c.name), c.kind);
+        }
+    }
     out.push_str("\nestimator\n");
     render_estimator(&mut out, &report.estimator, container, 1);
     let total: u64 = report.tensors.iter().map(|t| t.bytes).sum();
@@ -959,6 +1046,33 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
         for (p, name) in list.iter().zip(&names) {
             let _ = writeln!(out, "{pad}  {name:<width$} = {}", value_text(&p.value, c));
         }
+    }
+    if let Some(branches) = &e.branches {
+        let _ = writeln!(out, "{pad}branches:");
+        for (i, b) in branches.iter().enumerate() {
+            let cols = if b.columns.is_empty() {
+                "every column".to_owned()
+            } else {
+                let list: Vec<String> = b.columns.iter().map(u64::to_string).collect();
+                format!("columns [{}]", list.join(", "))
+            };
+            let weight = b
+                .weight
+                .map_or_else(String::new, |w| format!(", weight {w:?}"));
+            let _ = writeln!(
+                out,
+                "{pad}  [{i}] {}: {}, {cols}{weight}",
+                esc(&b.name),
+                b.action
+            );
+            if let Some(inner) = &b.estimator {
+                render_estimator(out, inner, c, depth + 2);
+            }
+        }
+    }
+    if let Some(p) = &e.preprocessor {
+        let _ = writeln!(out, "{pad}preprocessor:");
+        render_estimator(out, p, c, depth + 1);
     }
     if let Some(pipeline) = &e.pipeline {
         let _ = writeln!(out, "{pad}steps:");

@@ -53,6 +53,8 @@ enum Command {
     ///   producer            {name, version, library, library_version}
     ///   methods             ["predict", "predict_proba", ...] the runtime offers, or null
     ///   model_error         null, or {code, message} when the runtime refuses the model
+    ///   input               the input schema, [{name, kind}] with kind "numeric",
+    ///                       "string", "any" or "unused"; null when every column is numeric
     ///   estimator           the root estimator (below)
     ///   tensors             [{name, dtype, shape, offset, bytes, crc32}] in file order;
     ///                       dtype "f64", "f32", "i64", "i32", "u64", "u32", "u8", "bool";
@@ -62,8 +64,11 @@ enum Command {
     /// attributes} plus one object named after its body:
     ///
     ///   body                "standard_scaler", "linear", "pipeline", "tree_ensemble",
-    ///                       "isolation_forest", "feature_affine", "binarizer" or
-    ///                       "normalizer"
+    ///                       "isolation_forest", "feature_affine", "binarizer",
+    ///                       "normalizer", "boosting", "column_transformer",
+    ///                       "feature_union", "simple_imputer", "missing_indicator",
+    ///                       "knn_imputer", "one_hot_encoder", "ordinal_encoder" or
+    ///                       "target_encoder"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   feature_affine      {sub, div, mul, add}: tensor names or null; clip: [lo, hi]
@@ -80,6 +85,11 @@ enum Command {
     ///                       {kind: "int"|"float"|"str", values: [...]}
     ///   pipeline            {steps: [{name, passthrough, passthrough_is_none, estimator}]},
     ///                       estimator null for a passthrough step
+    ///   branches            (column_transformer, feature_union) [{name, columns (input
+    ///                       indices; empty: every column), action "estimator"|
+    ///                       "passthrough"|"drop", weight (null: none), estimator}]
+    ///   preprocessor        (boosting) the estimator that codes categories before the
+    ///                       trees, or absent
     ///   tree_ensemble       {nodes, tree_offsets, values, input ("f32"|"f64"), leaf_values
     ///                       ("regression"|"fractions"|"counts"), classes: [one per output,
     ///                       as linear's], impurity, n_node_samples, weighted_n_node_samples,

@@ -1445,3 +1445,36 @@ fn a_transform_holding_strings_is_written_as_csv_cells_and_never_as_npy() {
     assert!(stderr.contains(".npy cannot hold"), "{stderr}");
     assert!(!npy_out.exists());
 }
+
+/// The input schema and a ColumnTransformer's branches are shown, in text and in JSON, with
+/// the kinds the file records (the corpus's tabular pipeline: numbers, strings, a bool).
+#[test]
+fn inspect_shows_the_input_schema_and_the_branches() {
+    let model = vectors_dir().join("valid/column_transformer_tabular-sk1.9.1/model.amber");
+    let out = amber(&[&"inspect", &model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    for needle in [
+        "input columns (",
+        "region   string",
+        "age      numeric",
+        "body:           column_transformer",
+        "[0] num: estimator, columns [0, 1, 2, 3]",
+        "[2] flag: passthrough, columns [",
+    ] {
+        assert!(human.contains(needle), "{needle:?} not in\n{human}");
+    }
+    let out = amber(&[&"inspect", &"--json", &model]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = doc["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&("city", "string")), "{kinds:?}");
+    assert!(kinds.contains(&("member", "numeric")), "{kinds:?}");
+    let ct = &doc["estimator"]["pipeline"]["steps"][0]["estimator"];
+    assert_eq!(ct["body"], "column_transformer");
+    assert_eq!(ct["branches"][2]["action"], "passthrough");
+}
