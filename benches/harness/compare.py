@@ -967,6 +967,21 @@ PACKAGES = [
 ]
 
 
+def bench_frames_check() -> str:
+    """Whether bench_frames.py (a copy, below its header) still matches
+    ../shared/bench_frames.py beside the checkout, when that file is there."""
+    here = Path(__file__).resolve().parent / "bench_frames.py"
+    shared = Path(__file__).resolve().parents[3] / "shared" / "bench_frames.py"
+    if not shared.exists():
+        return "no ../shared/bench_frames.py beside the checkout: the copy is used as it is"
+    marker = "# " + "-" * 94 + "\n"
+    copy = here.read_text().split(marker, 1)[-1]
+    if copy == shared.read_text():
+        return "the copy matches ../shared/bench_frames.py"
+    log(f"WARNING: {here} differs from {shared}: the tabular data may not be bench-models.md's")
+    return "the copy DIFFERS from ../shared/bench_frames.py"
+
+
 def machine_info(args: argparse.Namespace) -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -1360,6 +1375,11 @@ def render_markdown(results: dict) -> str:
         f"- load average (1/5/15 min) at start {fmt_load(m['load_average_at_start'])}, at end "
         f"{fmt_load(m.get('load_average_at_end'))}; harness time {m.get('total_s', 0):.0f} s",
         "- packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v),
+        *(
+            [f"- tabular data (bench_frames.py): {m['bench_frames']}"]
+            if "bench_frames" in m
+            else []
+        ),
         "- environment: "
         + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in m["env"].items())
         + " in the harness process; prediction single-threaded everywhere (threadpoolctl "
@@ -1863,6 +1883,7 @@ def main() -> int:
         specs = [s for s in specs if s.name in wanted]
 
     machine = machine_info(args)
+    machine["bench_frames"] = bench_frames_check()
     # One untimed start of each interpreter stack first, so the first peer's cold start does
     # not also pay for reading Python's own modules from disk.
     for code in ("import sklearn, skops.io, joblib", "import onnxruntime", "import treelite"):
