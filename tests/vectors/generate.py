@@ -1737,9 +1737,15 @@ def _methods(est, X: Any) -> dict[str, dict[str, Any]]:
     """`X` is the test input as the model takes it (a DataFrame for a model fitted on one:
     a ColumnTransformer selects by name); the tree families compute on its array."""
     out: dict[str, dict[str, Any]] = {}
-    if isinstance(X, pd.DataFrame) and all(t.kind in "biuf" for t in X.dtypes) and (
-        hasattr(est, "tree_") or hasattr(est, "estimators_") or hasattr(est, "_predictors")
-        or isinstance(est, IsolationForest)
+    if (
+        isinstance(X, pd.DataFrame)
+        and all(t.kind in "biuf" for t in X.dtypes)
+        and (
+            hasattr(est, "tree_")
+            or hasattr(est, "estimators_")
+            or hasattr(est, "_predictors")
+            or isinstance(est, IsolationForest)
+        )
     ):
         X = X.to_numpy(dtype=np.float64)
     if isinstance(est, IsolationForest):
