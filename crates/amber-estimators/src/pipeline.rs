@@ -16,8 +16,8 @@ use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
-    DecisionFunction, Estimator, Predict, PredictProba, RunTable, ScoreSamples, TableTransform,
-    Transform, check_table_width, check_width,
+    DecisionFunction, Estimator, Frame, Predict, PredictProba, RunTable, ScoreSamples,
+    TableTransform, Transform, check_width,
 };
 
 /// A validated pipeline. `None` steps are passthrough.
@@ -66,14 +66,19 @@ impl Pipeline {
         self.last.as_deref()
     }
 
-    /// A table through every step but the last: each step transforms it as a table (steps
-    /// that read strings) or as numbers.
-    fn table_through_head(&self, x: &Table) -> Result<Table> {
-        check_table_width(x, self.n_features_in)?;
-        let mut xt = x.clone();
+    /// A frame through every step but the last: each step transforms it as a table (steps
+    /// that read strings) or as a matrix (once every column holds numbers).
+    fn frame_through_head(&self, x: Frame) -> Result<Frame> {
+        if x.n_columns() != self.n_features_in {
+            return Err(EstimatorError::Input {
+                expected: self.n_features_in,
+                found: x.n_columns(),
+            });
+        }
+        let mut xt = x;
         for (name, step) in &self.head {
             let Some(step) = step else { continue };
-            xt = step.transform_any(&xt).ok_or_else(|| {
+            xt = step.transform_frame(xt).ok_or_else(|| {
                 EstimatorError::model(format!("steps/{name}"), "a non-final step must transform")
             })??;
         }
@@ -94,24 +99,28 @@ impl RunTable for Pipeline {
         if !(self as &dyn Estimator).supports(method) {
             return None;
         }
-        let xt = match self.table_through_head(x) {
+        let xt = match self.frame_through_head(Frame::Table(x.clone())) {
             Ok(xt) => xt,
             Err(e) => return Some(Err(e)),
         };
         match self.last() {
-            None => Some(Ok(Prediction::from_table(xt))),
-            Some(last) => last.run_table(method, &xt),
+            None => Some(Ok(xt.into_prediction())),
+            Some(last) => last.run_frame(method, xt),
         }
     }
 }
 
 impl TableTransform for Pipeline {
     fn transform_table(&self, x: &Table) -> Result<Table> {
-        let xt = self.table_through_head(x)?;
+        Ok(self.transform_frame(Frame::Table(x.clone()))?.into_table())
+    }
+
+    fn transform_frame(&self, x: Frame) -> Result<Frame> {
+        let xt = self.frame_through_head(x)?;
         match self.last() {
             None => Ok(xt),
             Some(last) => last
-                .transform_any(&xt)
+                .transform_frame(xt)
                 .ok_or_else(|| missing("transform"))?,
         }
     }

@@ -60,6 +60,66 @@ pub(crate) trait TableTransform {
     fn transform_table(&self, x: &Table) -> Result<Table>;
     /// The kinds of the output columns, `n_features_out` of them.
     fn output_kinds(&self) -> Vec<ColumnKind>;
+    /// [`TableTransform::transform_table`] on a [`Frame`], giving a matrix when every
+    /// output column holds numbers; estimators that build their output as a matrix (the
+    /// encoders) or route frames (pipelines, `ColumnTransformer`) override it to skip the
+    /// table.
+    fn transform_frame(&self, x: Frame) -> Result<Frame> {
+        Frame::from_table(self.transform_table(&x.into_table())?)
+    }
+}
+
+/// Data between steps: a matrix while every column holds numbers (the arithmetic of most
+/// steps, without a copy per column), a table where some column holds strings.
+#[derive(Clone, Debug)]
+pub(crate) enum Frame {
+    /// Every column numbers.
+    Dense(Array2<f64>),
+    /// Named columns, some of them strings.
+    Table(Table),
+}
+
+impl Frame {
+    /// A table as a frame: a matrix when every column holds numbers.
+    pub(crate) fn from_table(t: Table) -> Result<Frame> {
+        if t.is_numeric() {
+            t.to_dense().map(Frame::Dense)
+        } else {
+            Ok(Frame::Table(t))
+        }
+    }
+
+    /// The frame as a table.
+    pub(crate) fn into_table(self) -> Table {
+        match self {
+            Frame::Dense(d) => Table::from_dense(d.view()),
+            Frame::Table(t) => t,
+        }
+    }
+
+    /// The frame as a prediction (a `transform`'s output).
+    pub(crate) fn into_prediction(self) -> Prediction {
+        match self {
+            Frame::Dense(d) => Prediction::Float(d.into_dyn()),
+            Frame::Table(t) => Prediction::from_table(t),
+        }
+    }
+
+    /// Rows.
+    pub(crate) fn n_rows(&self) -> usize {
+        match self {
+            Frame::Dense(d) => d.nrows(),
+            Frame::Table(t) => t.n_rows(),
+        }
+    }
+
+    /// Columns.
+    pub(crate) fn n_columns(&self) -> usize {
+        match self {
+            Frame::Dense(d) => d.ncols(),
+            Frame::Table(t) => t.n_columns(),
+        }
+    }
 }
 
 /// Every method on a table, for estimators that route columns to other estimators
@@ -211,6 +271,35 @@ impl dyn Estimator + '_ {
                 .and_then(|dense| numeric.transform(dense.view()))
                 .map(|out| Table::from_dense(out.view())),
         )
+    }
+
+    /// `transform` on a frame: a router (pipeline, `ColumnTransformer`) routes it; a table
+    /// holding strings goes to an estimator that reads tables; numbers go through the
+    /// numeric `transform` as a matrix. `None` when the estimator does not transform.
+    pub(crate) fn transform_frame(&self, x: Frame) -> Option<Result<Frame>> {
+        let table = self.as_table_transform();
+        let router = self.as_run_table().is_some();
+        let numeric = self.as_transform();
+        Some(match (table, numeric, x) {
+            (None, None, _) => return None,
+            (Some(t), _, x) if router => t.transform_frame(x),
+            (Some(t), None, x) => t.transform_frame(x),
+            (Some(t), Some(_), Frame::Table(x)) if !x.is_numeric() => {
+                t.transform_frame(Frame::Table(x))
+            }
+            (_, Some(n), Frame::Table(x)) => check_table_width(&x, self.n_features_in())
+                .and_then(|()| x.to_dense())
+                .and_then(|d| n.transform(d.view()).map(Frame::Dense)),
+            (_, Some(n), Frame::Dense(d)) => n.transform(d.view()).map(Frame::Dense),
+        })
+    }
+
+    /// Runs `method` on a frame (the output of the steps before it).
+    pub(crate) fn run_frame(&self, method: Method, x: Frame) -> Option<Result<Prediction>> {
+        match x {
+            Frame::Dense(d) => self.run(method, d.view()),
+            Frame::Table(t) => self.run_table(method, &t),
+        }
     }
 
     /// The kinds of `transform`'s output columns (`None` without `transform`).

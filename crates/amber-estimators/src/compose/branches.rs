@@ -12,14 +12,12 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, Axis, s};
 
 use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
 use crate::table::{Column, ColumnKind, Table};
-use crate::traits::{
-    Estimator, RunTable, TableTransform, Transform, check_table_width, check_width,
-};
+use crate::traits::{Estimator, Frame, RunTable, TableTransform, Transform, check_width};
 
 /// What a branch does with its columns.
 #[derive(Debug)]
@@ -47,14 +45,6 @@ impl Branch {
     /// column selections.
     fn is_active(&self) -> bool {
         !matches!(self.action, Action::Drop) && self.columns.as_ref().is_none_or(|c| !c.is_empty())
-    }
-
-    /// The branch's input columns as a table.
-    fn read(&self, x: &Table) -> Result<Table> {
-        match &self.columns {
-            None => Ok(x.clone()),
-            Some(c) => x.select(c),
-        }
     }
 
     /// Kinds of the output columns, given the kinds of the branch's input columns.
@@ -98,19 +88,55 @@ impl Branches {
     }
 
     /// One branch's output on `x`, weighted.
-    fn branch_output(b: &Branch, x: &Table) -> Result<Table> {
-        let input = b.read(x)?;
+    fn branch_output(b: &Branch, x: &Frame) -> Result<Frame> {
+        let input = match (x, &b.columns) {
+            (x, None) => x.clone(),
+            (Frame::Table(t), Some(c)) => Frame::Table(t.select(c)?),
+            (Frame::Dense(d), Some(c)) => Frame::Dense(d.select(Axis(1), c)),
+        };
         let out = match &b.action {
-            Action::Drop => return Ok(Table::new(x.n_rows())),
+            Action::Drop => return Ok(Frame::Dense(Array2::zeros((x.n_rows(), 0)))),
             Action::Passthrough => input,
-            Action::Transform(e) => e.transform_any(&input).ok_or_else(|| {
+            Action::Transform(e) => e.transform_frame(input).ok_or_else(|| {
                 EstimatorError::model(&b.name, "a branch's estimator must transform")
             })??,
         };
-        match b.weight {
-            None => Ok(out),
-            Some(w) => weighted(&out, w, &b.name),
+        match (b.weight, out) {
+            (None, out) => Ok(out),
+            (Some(w), Frame::Dense(d)) => Ok(Frame::Dense(d.mapv(|a| a * w))),
+            (Some(w), Frame::Table(t)) => weighted(&t, w, &b.name).map(Frame::Table),
         }
+    }
+
+    /// The branches' outputs side by side: written into one matrix when every part holds
+    /// numbers (the usual case: no copy per column), else a table of the parts' columns.
+    fn concatenate(&self, n_rows: usize, parts: Vec<Frame>) -> Result<Frame> {
+        let numeric = parts.iter().all(|p| match p {
+            Frame::Dense(_) => true,
+            Frame::Table(t) => t.is_numeric(),
+        });
+        if !numeric {
+            let mut out = Table::new(n_rows);
+            for part in parts {
+                for (_, column) in part.into_table().shared_columns() {
+                    out.push_shared(String::new(), Arc::clone(column));
+                }
+            }
+            return Ok(Frame::Table(out));
+        }
+        let width = parts.iter().map(Frame::n_columns).sum();
+        let mut out = Array2::zeros((n_rows, width));
+        let mut at = 0;
+        for part in parts {
+            let w = part.n_columns();
+            let block = match part {
+                Frame::Dense(d) => d,
+                Frame::Table(t) => t.to_dense()?,
+            };
+            out.slice_mut(s![.., at..at + w]).assign(&block);
+            at += w;
+        }
+        Ok(Frame::Dense(out))
     }
 }
 
@@ -175,15 +201,24 @@ impl Branches {
 
 impl TableTransform for Branches {
     fn transform_table(&self, x: &Table) -> Result<Table> {
-        check_table_width(x, self.n_features_in)?;
-        let mut out = Table::new(x.n_rows());
-        for b in self.branches.iter().filter(|b| b.is_active()) {
-            let part = Self::branch_output(b, x)?;
-            for (_, column) in part.shared_columns() {
-                out.push_shared(String::new(), Arc::clone(column));
-            }
+        Ok(self.transform_frame(Frame::Table(x.clone()))?.into_table())
+    }
+
+    fn transform_frame(&self, x: Frame) -> Result<Frame> {
+        if x.n_columns() != self.n_features_in {
+            return Err(EstimatorError::Input {
+                expected: self.n_features_in,
+                found: x.n_columns(),
+            });
         }
-        Ok(out)
+        let n_rows = x.n_rows();
+        let parts = self
+            .branches
+            .iter()
+            .filter(|b| b.is_active())
+            .map(|b| Self::branch_output(b, &x))
+            .collect::<Result<Vec<_>>>()?;
+        self.concatenate(n_rows, parts)
     }
 
     fn output_kinds(&self) -> Vec<ColumnKind> {
@@ -198,14 +233,20 @@ impl TableTransform for Branches {
 
 impl RunTable for Branches {
     fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>> {
-        (method == Method::Transform).then(|| self.transform_table(x).map(Prediction::from_table))
+        (method == Method::Transform).then(|| {
+            self.transform_frame(Frame::Table(x.clone()))
+                .map(Frame::into_prediction)
+        })
     }
 }
 
 impl Transform for Branches {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features_in)?;
-        self.transform_table(&Table::from_dense(x))?.to_dense()
+        match self.transform_frame(Frame::Dense(x.to_owned()))? {
+            Frame::Dense(d) => Ok(d),
+            Frame::Table(t) => t.to_dense(),
+        }
     }
 
     fn n_features_out(&self) -> usize {
