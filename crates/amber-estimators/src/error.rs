@@ -109,6 +109,37 @@ pub enum EstimatorError {
 }
 
 impl EstimatorError {
+    /// The error of rows starting at `offset` of a larger input, with its row numbers made
+    /// the larger input's.
+    #[must_use]
+    pub fn shifted_rows(self, offset: usize) -> Self {
+        match self {
+            Self::Value {
+                column,
+                row,
+                value,
+                reason,
+            } => Self::Value {
+                column,
+                row: row + offset,
+                value,
+                reason,
+            },
+            Self::NotFinite {
+                row,
+                column,
+                value,
+                body,
+            } => Self::NotFinite {
+                row: row + offset,
+                column,
+                value,
+                body,
+            },
+            other => other,
+        }
+    }
+
     /// The stable error code of `spec/format.md` §6, e.g. `"E_MODEL"`.
     #[must_use]
     pub fn code(&self) -> &'static str {

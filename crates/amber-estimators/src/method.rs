@@ -117,6 +117,48 @@ impl Prediction {
         }
     }
 
+    /// The rows of `parts`, one after the other (chunks of one input, in order).
+    ///
+    /// # Errors
+    /// `E_MODEL` when the parts are not of one kind and shape (never for chunks of one
+    /// model's output).
+    pub fn concatenate(parts: Vec<Prediction>) -> crate::Result<Prediction> {
+        use ndarray::{Axis, concatenate};
+        let bad = |e: String| crate::EstimatorError::model("output", e);
+        let mut iter = parts.into_iter();
+        let Some(first) = iter.next() else {
+            return Err(bad("no rows".into()));
+        };
+        let rest: Vec<Prediction> = iter.collect();
+        macro_rules! stack {
+            ($variant:ident, $a:expr) => {{
+                let mut views = vec![$a.view()];
+                for p in &rest {
+                    match p {
+                        Prediction::$variant(b) => views.push(b.view()),
+                        other => return Err(bad(format!("a part is {}", other.kind()))),
+                    }
+                }
+                Prediction::$variant(concatenate(Axis(0), &views).map_err(|e| bad(e.to_string()))?)
+            }};
+        }
+        Ok(match &first {
+            Prediction::Float(a) => stack!(Float, a),
+            Prediction::Int(a) => stack!(Int, a),
+            Prediction::Str(a) => stack!(Str, a),
+            Prediction::Table { table, .. } => {
+                let mut tables = vec![table.clone()];
+                for p in &rest {
+                    match p {
+                        Prediction::Table { table, .. } => tables.push(table.clone()),
+                        other => return Err(bad(format!("a part is {}", other.kind()))),
+                    }
+                }
+                Prediction::from_table(Table::stack(&tables)?)
+            }
+        })
+    }
+
     /// A transform's output table: a `Float` matrix when every column holds numbers, else
     /// the table itself.
     #[must_use]

@@ -150,8 +150,25 @@ impl Model {
             // Every column holds numbers: the matrix path is the same arithmetic, faster.
             return self.run(method, x.to_dense()?.view());
         }
+        if x.n_rows() <= TABLE_CHUNK_ROWS {
+            return self.run_table_rows(method, &x);
+        }
+        // Large tables go through in row chunks: each step's matrices stay small enough for
+        // the allocator to reuse (not map and unmap them per call) and for the caches.
+        let mut parts = Vec::with_capacity(x.n_rows().div_ceil(TABLE_CHUNK_ROWS));
+        for start in (0..x.n_rows()).step_by(TABLE_CHUNK_ROWS) {
+            let end = (start + TABLE_CHUNK_ROWS).min(x.n_rows());
+            let part = self
+                .run_table_rows(method, &x.rows(start..end))
+                .map_err(|e| e.shifted_rows(start))?;
+            parts.push(part);
+        }
+        Prediction::concatenate(parts)
+    }
+
+    fn run_table_rows(&self, method: Method, x: &Table) -> Result<Prediction> {
         self.root
-            .run_table(method, &x)
+            .run_table(method, x)
             .unwrap_or_else(|| Err(self.no_method(method)))
     }
 
@@ -352,6 +369,9 @@ impl Model {
         EstimatorError::Method { estimator, method }
     }
 }
+
+/// Rows per chunk of [`Model::run_table`] on a large table.
+const TABLE_CHUNK_ROWS: usize = 1024;
 
 /// A prediction that must be numbers, as they are.
 fn floats(p: Prediction) -> Result<ArrayD<f64>> {

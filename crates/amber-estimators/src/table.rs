@@ -373,12 +373,66 @@ impl Table {
         }
     }
 
+    /// Rows `range` of every column, copied.
+    pub(crate) fn rows(&self, range: std::ops::Range<usize>) -> Table {
+        let mut out = Table::new(range.len());
+        for (name, column) in self.names.iter().zip(&self.columns) {
+            let part = match column.as_ref() {
+                Column::Numeric(v) => Column::Numeric(v.get(range.clone()).unwrap_or(&[]).to_vec()),
+                Column::Text(t) => Column::Text(range.clone().map(|i| t.get(i)).collect()),
+            };
+            out.push_shared(name.clone(), Arc::new(part));
+        }
+        out
+    }
+
+    /// The rows of `parts`, one table after the other (same columns in each).
+    pub(crate) fn stack(parts: &[Table]) -> Result<Table> {
+        let Some(first) = parts.first() else {
+            return Ok(Table::new(0));
+        };
+        let n_rows = parts.iter().map(Table::n_rows).sum();
+        let mut out = Table::new(n_rows);
+        for (j, name) in first.names.iter().enumerate() {
+            let column = match first.column(j) {
+                Some(Column::Numeric(_)) => {
+                    let mut v = Vec::with_capacity(n_rows);
+                    for p in parts {
+                        let Some(Column::Numeric(x)) = p.column(j) else {
+                            return Err(stack_mismatch(j));
+                        };
+                        v.extend_from_slice(x);
+                    }
+                    Column::Numeric(v)
+                }
+                _ => {
+                    let mut t = TextColumn::default();
+                    for p in parts {
+                        let Some(Column::Text(x)) = p.column(j) else {
+                            return Err(stack_mismatch(j));
+                        };
+                        x.iter().for_each(|c| t.push(c));
+                    }
+                    Column::Text(t)
+                }
+            };
+            out.push(name.clone(), column)?;
+        }
+        Ok(out)
+    }
+
     /// Whether every column holds numbers.
     #[must_use]
     pub fn is_numeric(&self) -> bool {
         self.columns
             .iter()
             .all(|c| matches!(c.as_ref(), Column::Numeric(_)))
+    }
+}
+
+fn stack_mismatch(j: usize) -> EstimatorError {
+    EstimatorError::Table {
+        reason: format!("column {j} holds numbers in one part and strings in another"),
     }
 }
 
