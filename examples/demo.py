@@ -2,6 +2,10 @@
 
 python examples/demo.py train OUT_DIR     # fit, amber.dump, write the test rows as CSV
 python examples/demo.py compare OUT_DIR   # compare the CLI's outputs with scikit-learn's
+
+The model is the most common production shape: a pandas DataFrame with numeric columns (some
+missing) and string categories (some missing, some unseen in training) through a
+ColumnTransformer of imputers, a scaler and a one-hot encoder into a LogisticRegression.
 """
 
 import sys
@@ -9,38 +13,73 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_breast_cancer
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import amber
 
+NUMERIC = ["age", "income", "tenure"]
+STRINGS = ["plan", "city"]
 
-def data():
-    frame = load_breast_cancer(as_frame=True)
-    x_train, x_test, y_train, _ = train_test_split(
-        frame.data, frame.target, test_size=100, random_state=0
+
+def frame(n: int, seed: int, unseen: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """A synthetic customer table and whether each customer churned."""
+    rng = np.random.default_rng(seed)
+    plans = np.array(["basic", "plus", "pro", "team"], dtype=object)
+    cities = np.array(["Lyon", "Oslo", "Porto", "Kraków", "São Paulo", "New York, NY"])
+    x = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": np.round(rng.lognormal(10.4, 0.6, n), 2),
+            "tenure": rng.integers(0, 30, n).astype(float),
+            "plan": plans[rng.integers(0, 4, n)],
+            "city": cities.astype(object)[rng.integers(0, len(cities), n)],
+            "member": rng.uniform(size=n) < 0.3,
+        }
     )
-    return x_train, x_test, y_train
+    for name in ("income", "tenure"):
+        x.loc[rng.uniform(size=n) < 0.08, name] = np.nan
+    for name in STRINGS:
+        x.loc[rng.uniform(size=n) < 0.05, name] = None
+    if unseen:
+        x.loc[:4, "city"] = "Reykjavík"  # never seen in training: ignored by the encoder
+    logit = (x["age"] - 45) / 15 + 0.9 * x["member"] - 0.6 * (x["plan"] == "basic")
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit.to_numpy()))).astype(int)
+    return x, y
+
+
+def model():
+    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    strings = make_pipeline(
+        SimpleImputer(strategy="constant", fill_value="missing"),
+        OneHotEncoder(handle_unknown="ignore"),
+    )
+    columns = ColumnTransformer(
+        [("num", numbers, NUMERIC), ("cat", strings, STRINGS), ("flag", "passthrough", ["member"])]
+    )
+    return make_pipeline(columns, LogisticRegression(max_iter=1000))
 
 
 def train(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    x_train, x_test, y_train = data()
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    model.fit(x_train, y_train)
-    amber.dump(model, out / "model.amber")
-    # scikit-learn's own outputs, from the fitted object itself, to compare against later.
-    np.save(out / "sklearn_predict.npy", model.predict(x_test))
-    np.save(out / "sklearn_predict_proba.npy", model.predict_proba(x_test))
-    # Columns shuffled on purpose: the CLI matches CSV headers to the model's feature names.
-    shuffled = x_test[x_test.columns[::-1]]
-    shuffled.to_csv(out / "input.csv", index=False, float_format=lambda v: repr(float(v)))
-    print(f"trained {type(model).__name__} on {len(x_train)} rows of breast_cancer")
+    x_train, y_train = frame(2_000, seed=1)
+    x_test, _ = frame(100, seed=2, unseen=True)
+    fitted = model().fit(x_train, y_train)
+    amber.dump(fitted, out / "model.amber")
+    # Columns shuffled on purpose: the CLI matches CSV headers to the model's columns by name.
+    x_test[x_test.columns[::-1]].to_csv(out / "input.csv", index=False)
+    # scikit-learn's own outputs, from the fitted object itself: on the CSV as pandas reads
+    # it (what the CLI reads too), and on the DataFrame (for amber.load).
+    x_csv = pd.read_csv(out / "input.csv")
+    np.save(out / "sklearn_predict.npy", fitted.predict(x_csv))
+    np.save(out / "sklearn_predict_proba.npy", fitted.predict_proba(x_csv))
+    np.save(out / "sklearn_frame_proba.npy", fitted.predict_proba(x_test))
+    print(f"trained a ColumnTransformer + LogisticRegression pipeline on {len(x_train)} rows")
     print(f"saved   {out / 'model.amber'} ({(out / 'model.amber').stat().st_size} bytes)")
-    print(f"wrote   {out / 'input.csv'} ({len(x_test)} rows, columns in reverse order)")
+    print(f"wrote   {out / 'input.csv'} ({len(x_test)} rows with strings and missing cells)")
 
 
 def compare(out: Path) -> int:
@@ -52,10 +91,12 @@ def compare(out: Path) -> int:
     diff = float(np.max(np.abs(got_proba - want_proba)))
     print(f"labels:        {same}/{len(want_labels)} identical to scikit-learn's")
     print(f"probabilities: max abs difference {diff:.3g} (tolerance 1e-12)")
-    # And back into scikit-learn: amber.load rebuilds the fitted object.
-    x_test = data()[1]
+    # And back into scikit-learn: amber.load rebuilds the fitted object, DataFrame in.
     reloaded = amber.load(out / "model.amber")
-    same_python = np.array_equal(reloaded.predict_proba(x_test), want_proba)
+    x_test, _ = frame(100, seed=2, unseen=True)
+    same_python = np.array_equal(
+        reloaded.predict_proba(x_test), np.load(out / "sklearn_frame_proba.npy")
+    )
     print(f"amber.load:    predict_proba {'identical' if same_python else 'DIFFERENT'}")
     ok = same == len(want_labels) and diff <= 1e-12 and same_python
     print("OK: the Rust CLI reproduces scikit-learn" if ok else "MISMATCH")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README demo: train a scikit-learn model, save it with amber, predict with the Rust CLI,
-# and show that the outputs match scikit-learn's. Needs only cargo and python3.
+# The README demo: train a scikit-learn pipeline on a DataFrame with string columns (imputers,
+# scaler, one-hot encoder, logistic regression), save it with amber, predict a CSV with the
+# Rust CLI, and show that the outputs match scikit-learn's. Needs only cargo and python3.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
