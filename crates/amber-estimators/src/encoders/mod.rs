@@ -13,7 +13,36 @@ pub(crate) mod one_hot;
 pub(crate) mod ordinal;
 pub(crate) mod target;
 
+use ndarray::Array2;
+
 use crate::error::{EstimatorError, Result};
+use crate::table::{ColumnKind, Table};
+use crate::traits::{Frame, TableTransform, Transform};
+
+/// An encoder: a table of categories in, the matrix of numbers it builds out (its numeric
+/// `transform` takes a matrix of numeric categories). Every encoder is a [`TableTransform`]
+/// through it, its outputs numbers.
+pub(crate) trait Encoder: Transform {
+    /// The output of a table, built as the matrix it is.
+    fn table_matrix(&self, x: &Table) -> Result<Array2<f64>>;
+}
+
+impl<E: Encoder> TableTransform for E {
+    fn transform_table(&self, x: &Table) -> Result<Table> {
+        Ok(Table::from_dense(self.table_matrix(x)?.view()))
+    }
+
+    fn transform_frame(&self, x: Frame) -> Result<Frame> {
+        match x {
+            Frame::Table(t) => self.table_matrix(&t).map(Frame::Dense),
+            Frame::Dense(d) => self.transform(d.view()).map(Frame::Dense),
+        }
+    }
+
+    fn output_kinds(&self) -> Vec<ColumnKind> {
+        vec![ColumnKind::Numeric; self.n_features_out()]
+    }
+}
 
 /// The grouped index of each of `n` categories when those at `infrequent` form one group,
 /// and the number of grouped indices (scikit-learn's `_default_to_infrequent_mappings`):

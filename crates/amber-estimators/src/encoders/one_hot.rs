@@ -16,9 +16,10 @@ use ndarray::{Array2, ArrayView2};
 
 use super::categories::{Found, Lookup, unknown_category, unknown_number};
 use super::grouping;
+use crate::encoders::Encoder;
 use crate::error::{EstimatorError, Result};
 use crate::table::{ColumnKind, Table};
-use crate::traits::{Estimator, Frame, TableTransform, Transform, check_table_width, check_width};
+use crate::traits::{Estimator, TableTransform, Transform, check_table_width, check_width};
 
 /// A validated one-hot encoder.
 #[derive(Clone, Debug)]
@@ -136,8 +137,7 @@ impl OneHot {
     }
 }
 
-impl OneHot {
-    /// The output of a table, built as the matrix it is.
+impl Encoder for OneHot {
     fn table_matrix(&self, x: &Table) -> Result<Array2<f64>> {
         check_table_width(x, self.columns.len())?;
         let mut out = Array2::zeros((x.n_rows(), self.n_out));
@@ -158,23 +158,6 @@ impl OneHot {
                 })?;
         }
         Ok(out)
-    }
-}
-
-impl TableTransform for OneHot {
-    fn transform_table(&self, x: &Table) -> Result<Table> {
-        Ok(Table::from_dense(self.table_matrix(x)?.view()))
-    }
-
-    fn transform_frame(&self, x: Frame) -> Result<Frame> {
-        match x {
-            Frame::Table(t) => self.table_matrix(&t).map(Frame::Dense),
-            Frame::Dense(d) => self.transform(d.view()).map(Frame::Dense),
-        }
-    }
-
-    fn output_kinds(&self) -> Vec<ColumnKind> {
-        vec![ColumnKind::Numeric; self.n_out]
     }
 }
 
