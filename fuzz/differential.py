@@ -263,8 +263,15 @@ def _where(exc: BaseException) -> str:
     return f"{frames[-1].name}" if frames else "?"
 
 
-def _save(result, path: Path) -> None:
+def _save(result, path: Path, transform: bool = False) -> None:
+    """A method's output as .npy; a transform's numbers as float64, as the format returns
+    them (a MissingIndicator's bool mask as 1.0/0.0, an int-dtype encoder's codes); a
+    sparse matrix as its dense values (the format's outputs are dense)."""
+    if hasattr(result, "toarray"):
+        result = result.toarray()
     arr = np.asarray(result)
+    if transform and arr.dtype.kind in "iub":
+        arr = arr.astype(np.float64)
     if arr.dtype.kind in "UOS":
         arr = np.array([str(v) for v in arr.reshape(-1)], dtype=str).reshape(arr.shape)
     elif arr.dtype.kind in "iub":
@@ -309,6 +316,13 @@ def py_run(req: dict) -> dict:
             out["load"] = _py_outcome(exc, "load")
             return out
         x = np.load(req["input"], allow_pickle=False)
+        names = getattr(model, "feature_names_in_", None)
+        if names is not None and x.ndim == 2 and x.shape[1] == len(names):
+            # The array's columns are the model's, in order: as the DataFrame it was fitted
+            # on (a ColumnTransformer selects columns by name), as the Rust reader reads it.
+            import pandas as pd
+
+            x = pd.DataFrame(x, columns=[str(n) for n in names])
         results = {}
         for name in req["methods"]:
             try:
@@ -325,7 +339,7 @@ def py_run(req: dict) -> dict:
             paths = [str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))]
             try:
                 for a, p in zip(arrays, paths):
-                    _save(a, Path(p))
+                    _save(a, Path(p), transform=name == "transform")
             except Exception as exc:
                 results[name] = _py_outcome(exc, "method")
                 continue

@@ -1166,6 +1166,13 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
         for step in est.pipeline.steps:
             if step.HasField("estimator"):
                 _structure(step.estimator, depth + 1, f"{path}steps/{step.name}/")
+    elif body in ("column_transformer", "feature_union"):
+        # Each branch's estimator, then its selection (a Value, provenance).
+        for b in _branches(est):
+            if b.HasField("estimator"):
+                _structure(b.estimator, depth + 1, f"{path}{b.name}/")
+            if b.HasField("selection"):
+                _value_structure(b.selection, 1, f"{where}, branch {b.name!r} selection")
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         if not msg.HasField("trees"):
@@ -1463,7 +1470,7 @@ def _one_hot_rules(est: pb.Estimator, where: str) -> int:
 
 
 def _integer_or_nan(v: float) -> bool:
-    return math.isnan(v) or (v == math.trunc(v) and abs(v) <= _EXACT_INT)
+    return math.isnan(v) or (math.isfinite(v) and v == math.trunc(v) and abs(v) <= _EXACT_INT)
 
 
 def _ordinal_rules(est: pb.Estimator, where: str) -> int:

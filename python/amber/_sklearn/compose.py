@@ -219,6 +219,9 @@ def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         b.name: b.weight.value for b in msg.column_transformer.branches if b.HasField("weight")
     }
     attrs = read_attributes(ColumnTransformer, msg, ctx, {})
+    if "sparse_output_" not in attrs:
+        # transform reads it (dense or sparse output); every scikit-learn version sets it.
+        raise refuse(type_name(ColumnTransformer), "the attribute sparse_output_ is missing")
     est = build(
         ColumnTransformer,
         msg,
