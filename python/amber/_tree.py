@@ -277,6 +277,8 @@ class _Checker:
                 f"{where}: {len(est.feature_names_in)} feature names for "
                 f"n_features_in {est.n_features_in}",
             )
+        if len(set(est.feature_names_in)) != len(est.feature_names_in):
+            raise ModelError("E_MODEL", f"{where}: feature_names_in names a column twice")
         if (
             body
             in (

@@ -118,6 +118,19 @@ fn declared_n_features(est: &model::Estimator, path: &str) -> Result<Option<usiz
             format!("has {names} names for n_features_in {n}"),
         ));
     }
+    // Distinct: scikit-learn never fits on repeated column names, and a table's columns
+    // are matched by them.
+    let mut seen = HashSet::with_capacity(names);
+    if let Some(name) = est
+        .feature_names_in
+        .iter()
+        .find(|n| !seen.insert(n.as_str()))
+    {
+        return Err(EstimatorError::model(
+            format!("{path}.feature_names_in"),
+            format!("names {name:?} twice"),
+        ));
+    }
     Ok((n != 0).then_some(n))
 }
 

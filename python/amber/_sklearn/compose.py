@@ -90,6 +90,31 @@ def _unselection(v: Any) -> Any:
     raise refuse(type_name(ColumnTransformer), f"a branch's column selection is {type(v).__name__}")
 
 
+def _resolve(sel: Any, names: list[str] | None, n: int) -> list[int] | None:
+    """The input column indices a selection picks (scikit-learn's `_get_column_indices`),
+    None when it picks nothing resolvable (a name not among `names`)."""
+    position = {name: i for i, name in enumerate(names or [])}
+
+    def one(c: Any) -> int | None:
+        if type(c) is str:
+            return position.get(c)
+        return c + n if c < 0 else c
+
+    if isinstance(sel, np.ndarray):
+        return [int(i) for i in np.flatnonzero(sel)] if len(sel) == n else None
+    if isinstance(sel, slice):
+        if type(sel.start) is str or type(sel.stop) is str:  # label slices include the stop
+            start = 0 if sel.start is None else position.get(sel.start)
+            stop = n - 1 if sel.stop is None else position.get(sel.stop)
+            if start is None or stop is None:
+                return None
+            return list(range(n))[start : stop + 1 : sel.step]
+        return list(range(n))[sel]
+    items = sel if isinstance(sel, list) else [sel]
+    out = [one(c) for c in items]
+    return None if any(i is None for i in out) else out  # type: ignore[return-value]
+
+
 def _plain_selection(v: Any) -> bool:
     """A boolean mask, a name or index, or a list of names and indices."""
     if isinstance(v, np.ndarray):
@@ -180,6 +205,13 @@ def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     for b in msg.column_transformer.branches:
         indices = [int(c) for c in b.columns]
         sel = _unselection(decode_value(b.selection, ctx)) if b.HasField("selection") else indices
+        if b.name != "remainder" and _resolve(sel, names_in, int(msg.n_features_in)) != indices:
+            # scikit-learn's transform of an array selects by these (transformers_ columns):
+            # they must be the body's columns, one truth.
+            raise refuse(
+                type_name(ColumnTransformer),
+                f"branch {b.name!r}: its selection does not pick the branch's columns",
+            )
         if b.drop:
             spec, trans, width = "drop", "drop", 0
         elif b.HasField("estimator"):
