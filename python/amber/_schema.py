@@ -135,9 +135,9 @@ def branch_reads(
     return reads
 
 
-def _width(est: pb.Estimator) -> int:
-    """The input width (spec/estimators.md section 1): n_features_in, or a pipeline's first
-    estimator's when unset."""
+def input_width(est: pb.Estimator) -> int:
+    """The input width of `est` (spec/estimators.md section 1): its n_features_in, or for a
+    pipeline that leaves it unset, its first non-passthrough step's; 0 when nothing sets it."""
     while not est.n_features_in and est.WhichOneof("body") == "pipeline":
         steps = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
         if not steps:
@@ -235,11 +235,13 @@ def check(manifest: pb.Manifest, widths: dict[str, int | None]) -> None:
     bearing = kind_bearing(manifest.estimator)
     if not manifest.HasField("input") and not bearing:
         return
-    if manifest.HasField("input") and len(manifest.input.columns) != _width(manifest.estimator):
+    if manifest.HasField("input") and len(manifest.input.columns) != input_width(
+        manifest.estimator
+    ):
         raise ModelError(
             "E_MODEL",
             f"input.columns: has {len(manifest.input.columns)} columns, and the model reads "
-            f"{_width(manifest.estimator)}",
+            f"{input_width(manifest.estimator)}",
         )
     if bearing:
         kinds = input_kinds(manifest.estimator, widths)

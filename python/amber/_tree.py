@@ -418,7 +418,7 @@ class _Checker:
             raise fail(f"init_link {pb.BoostingInitLink.Name(link)} does not fit this model")
         if link != pb.BOOSTING_INIT_LINK_PREDICT and not 0.0 <= b.init_eps < 0.5:
             raise fail(f"init_eps must be in [0, 0.5), is {b.init_eps}")
-        width = _input_width(init)
+        width = _schema.input_width(init)
         if width and width != est.n_features_in:
             raise ModelError(
                 "E_MODEL",
@@ -449,7 +449,7 @@ class _Checker:
             raise fail("preprocessor: a body with an init has no preprocessor")
         if b.trees.category_values:
             raise fail("trees.category_values: must be absent with a preprocessor")
-        width = _input_width(pre)
+        width = _schema.input_width(pre)
         if width != est.n_features_in:
             raise ModelError(
                 "E_MODEL",
@@ -907,10 +907,10 @@ class _Checker:
                 got = self.estimator(child, depth + 1, f"{path}{b.name}/")
                 if not _transforms(child):
                     raise ModelError("E_MODEL", f"{here}.estimator: must transform")
-                if _input_width(child) != width:
+                if _schema.input_width(child) != width:
                     raise ModelError(
                         "E_MODEL",
-                        f"{here}.estimator.n_features_in: is {_input_width(child)}, and the "
+                        f"{here}.estimator.n_features_in: is {_schema.input_width(child)}, and the "
                         f"branch reads {width} columns",
                     )
                 out = got or 0
@@ -978,7 +978,7 @@ class _Checker:
                 continue
             child = step.estimator
             child_path = f"{path}steps/{step.name}/"
-            child_width = _input_width(child)
+            child_width = _schema.input_width(child)
             if width is not None and child_width and child_width != width:
                 raise ModelError(
                     "E_MODEL",
@@ -1009,17 +1009,6 @@ _BINARY_INIT_LINKS = frozenset(
 
 
 _KNOWN_NORMS = frozenset((pb.NORMALIZER_NORM_L1, pb.NORMALIZER_NORM_L2, pb.NORMALIZER_NORM_MAX))
-
-
-def _input_width(est: pb.Estimator) -> int:
-    """The input width of `est` (section 1): its n_features_in, or for a pipeline that leaves
-    it unset, its first non-passthrough step's; 0 when nothing sets it."""
-    while not est.n_features_in and est.WhichOneof("body") == "pipeline":
-        steps = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
-        if not steps:
-            return 0
-        est = steps[0]
-    return int(est.n_features_in)
 
 
 def output_kinds(est: pb.Estimator, widths: dict[str, int | None], path: str) -> list[int]:

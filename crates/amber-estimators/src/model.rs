@@ -210,16 +210,7 @@ impl Model {
     /// without its own, its first non-passthrough step's. `None` when fitted without names.
     #[must_use]
     pub fn feature_names(&self) -> Option<&[String]> {
-        let mut est = &self.manifest().estimator;
-        loop {
-            if !est.feature_names_in.is_empty() {
-                return Some(&est.feature_names_in);
-            }
-            let Body::Pipeline(p) = &est.body else {
-                return None;
-            };
-            est = p.steps.iter().find_map(|s| s.estimator.as_ref())?;
-        }
+        schema::feature_names(&self.manifest().estimator)
     }
 
     /// The methods this model has, in [`Method::ALL`] order.

@@ -166,7 +166,7 @@ pub(crate) fn numeric_columns(m: &Manifest, n: usize) -> Result<Vec<(String, Col
 }
 
 /// The root's feature names, or a pipeline's first estimator's (as `Model::feature_names`).
-fn feature_names(root: &model::Estimator) -> Option<&[String]> {
+pub(crate) fn feature_names(root: &model::Estimator) -> Option<&[String]> {
     let mut est = root;
     loop {
         if !est.feature_names_in.is_empty() {
