@@ -54,12 +54,13 @@ use ndarray::{Array2, ArrayD, ArrayView2, Axis};
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, expit, nan_max, take};
 use crate::method::{Method, Prediction};
+use crate::numerics::numpy_sum;
 use crate::registry::distinct_classes;
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
     DecisionFunction, Estimator, Predict, PredictProba, RunTable, check_kinds_chain, check_width,
 };
-use crate::tree::{self, TreeEnsemble, numpy_sum};
+use crate::tree::{self, TreeEnsemble};
 
 /// How an init estimator's output becomes raw scores (`q` is the clipped probability).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

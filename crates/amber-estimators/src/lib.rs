@@ -43,6 +43,7 @@ mod impute;
 mod linear;
 mod method;
 mod model;
+mod numerics;
 mod pipeline;
 mod preprocessing;
 mod registry;

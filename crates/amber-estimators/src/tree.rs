@@ -445,45 +445,6 @@ fn descend<'a, const CAT: bool>(
     Some(())
 }
 
-/// numpy's `add.reduce` over one contiguous row (`ndarray.sum(axis=1)`): `0.0 +` numpy's
-/// pairwise summation (`pairwise_sum_DOUBLE` in `loops_utils.h.src`). Below 8 values it is a
-/// plain left-to-right sum; up to 128, eight interleaved partial sums combined as
-/// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))`, then the remainder; above, the two halves (the first
-/// a multiple of 8 long) summed recursively.
-pub(crate) fn numpy_sum(a: &[f64]) -> f64 {
-    0.0 + pairwise_sum(a)
-}
-
-fn pairwise_sum(a: &[f64]) -> f64 {
-    const BLOCK: usize = 128;
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(0.0, |s, &v| s + v)
-    } else if n <= BLOCK {
-        // n >= 8: the first eight values seed the partial sums.
-        let (head, rest) = a.split_at(8);
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(head);
-        let chunks = rest.chunks_exact(8);
-        let tail = chunks.remainder();
-        for chunk in chunks {
-            for (acc, &v) in r.iter_mut().zip(chunk) {
-                *acc += v;
-            }
-        }
-        let [r0, r1, r2, r3, r4, r5, r6, r7] = r;
-        let mut res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-        for &v in tail {
-            res += v;
-        }
-        res
-    } else {
-        let half = n / 2;
-        let (lo, hi) = a.split_at(half - half % 8);
-        pairwise_sum(lo) + pairwise_sum(hi)
-    }
-}
-
 impl TreeEnsemble {
     /// The node records and leaf values, viewed in place (verifying the values' checksum on
     /// first use when the reader deferred it).
@@ -563,7 +524,7 @@ impl TreeEnsemble {
                     let src = row.get(base..base + n_classes)?;
                     let dst = out.get_mut(first..first + n_classes)?;
                     if what == Leaf::Normalized {
-                        let sum = numpy_sum(src);
+                        let sum = crate::numerics::numpy_sum(src);
                         let normalizer = if sum == 0.0 { 1.0 } else { sum };
                         for (d, &v) in dst.iter_mut().zip(src) {
                             put(d, v / normalizer);
@@ -2139,25 +2100,6 @@ mod tests {
         }
         let e: &dyn Estimator = &e;
         assert_eq!(e.methods(), vec![Method::PredictProba]);
-    }
-
-    #[test]
-    fn numpy_sum_matches_the_pairwise_algorithm() {
-        // Below 8: left to right.
-        let a = [1e16, 1.0, -1e16, 1.0];
-        assert_eq!(numpy_sum(&a), ((1e16 + 1.0) + -1e16) + 1.0);
-        // 8..=128: eight partial sums, then the tail.
-        let b: Vec<f64> = (0..11).map(|i| 0.1 * f64::from(i)).collect();
-        let r: Vec<f64> = (0..8).map(|j| b[j]).collect();
-        let want = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        let want = ((want + b[8]) + b[9]) + b[10];
-        assert_eq!(numpy_sum(&b).to_bits(), want.to_bits());
-        // Above 128: halves split at a multiple of 8.
-        let c: Vec<f64> = (0..300).map(|i| 1.0 / f64::from(i + 1)).collect();
-        assert_eq!(
-            numpy_sum(&c).to_bits(),
-            (pairwise_sum(&c[..144]) + pairwise_sum(&c[144..])).to_bits()
-        );
     }
 
     #[test]

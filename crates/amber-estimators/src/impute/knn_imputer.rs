@@ -29,9 +29,9 @@ use super::Missing;
 use super::missing_indicator::MissingIndicator;
 use super::simple_imputer::nested_indicator;
 use crate::error::{EstimatorError, Result};
+use crate::numerics::{np_maximum, numpy_sum};
 use crate::table::Table;
 use crate::traits::{Estimator, Transform, check_width};
-use crate::tree::numpy_sum;
 
 /// A validated KNN imputer.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,8 +93,9 @@ impl KnnImputer {
                 }
                 present += usize::from(!xm && !ym);
             }
-            let d = ((-2.0 * dot + sx) + sy).max(0.0);
-            let d = ((d - x_only) - y_only).max(0.0);
+            // numpy's maximum keeps a NaN (inf - inf when a value's square overflows).
+            let d = np_maximum((-2.0 * dot + sx) + sy, 0.0);
+            let d = np_maximum((d - x_only) - y_only, 0.0);
             #[allow(clippy::cast_precision_loss)] // counts below 2^53
             let p = present as f64;
             if present == 0 {
@@ -431,6 +432,17 @@ mod tests {
             array![false, true, true].view(),
         );
         assert_eq!(d, vec![(4.0f64 * 3.0).sqrt()]);
+    }
+
+    #[test]
+    fn an_overflowing_square_is_a_nan_distance_as_in_numpy() {
+        // scikit-learn: fit [[1e200, 1], [2, 3]], X [[nan, 1]], n_neighbors 1 gives [[2, 1]]:
+        // |y|^2 overflows, inf - inf is NaN, np.clip keeps it, and row 0 is a NaN-distance donor.
+        let fit = array![[1e200, 1.0], [2.0, 3.0]];
+        let z = knn(fit, 1, KnnWeights::Uniform)
+            .transform(array![[f64::NAN, 1.0]].view())
+            .unwrap();
+        assert_eq!(z, array![[2.0, 1.0]]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! `row_norms(X)` = `sqrt(einsum("ij,ij->i", X, X))` (l2) or `max(abs(X), axis=1)` (max);
 //! then `_handle_zeros_in_scale(norms)` (a norm below `10 * eps` becomes 1) and
 //! `X /= norms[:, None]`. The division is one IEEE operation per value. The max norm is
-//! exact; the l1 sum is numpy's pairwise order for a contiguous row (`tree::numpy_sum`),
+//! exact; the l1 sum is numpy's pairwise order for a contiguous row (`numerics::numpy_sum`),
 //! exact below 8 features; the l2 sum of squares uses the same order, while numpy's einsum
 //! uses SIMD lanes, so l2 outputs may differ by an ulp or two (the spec's tolerance). NaN
 //! (which scikit-learn refuses here) makes its row's norm NaN, so the whole row NaN.
@@ -14,8 +14,8 @@ use amber_codec::model::NormalizerNorm;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::error::Result;
+use crate::numerics::numpy_sum;
 use crate::traits::{Estimator, Transform, check_width};
-use crate::tree::numpy_sum;
 
 /// `_handle_zeros_in_scale`'s bound: `10 * np.finfo(np.float64).eps`.
 const NEAR_ZERO: f64 = 10.0 * f64::EPSILON;
