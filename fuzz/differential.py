@@ -57,7 +57,12 @@ import mutants  # noqa: E402
 
 METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
 #: sklearn's own input check (wrong column count) is the input's fault, as Rust's E_INPUT is.
-SKLEARN_INPUT_ERROR = re.compile(r"X has \d+ features?, but \w+ is expecting \d+ features?")
+SKLEARN_INPUT_ERROR = re.compile(
+    r"X has \d+ features?, but \w+ is expecting \d+ features?"
+    # An encoder with handle_unknown="error" refusing a value (sklearn/preprocessing/_encoders.py,
+    # _BaseEncoder._transform): the input's fault, E_INPUT in the format.
+    r"|Found unknown categories .* in column \d+ during transform"
+)
 PROVENANCE = "E_PROVENANCE"
 
 
@@ -106,14 +111,12 @@ def load_corpus(vectors: Path) -> list[Case]:
     for case_json in sorted(vectors.glob("valid/*/case.json")):
         spec = json.loads(case_json.read_text())
         d = case_json.parent
-        if spec["input"] is None:
-            # An input with strings (input.csv only): the runner feeds arrays, so these
-            # models are not mutated yet (FUZZING.md, "Not reached").
-            continue
+        # An input with strings is input.csv only; both readers read it by the model's input
+        # schema (spec/format.md section 7.1), as `amber predict` and the testees do.
         cases[f"valid/{d.name}"] = Case(
             f"valid/{d.name}",
             (d / spec["model"]).read_bytes(),
-            d / spec["input"],
+            d / (spec["input"] or spec["input_csv"]),
             _methods(spec),
         )
     out = list(cases.values())
@@ -282,6 +285,19 @@ def _save(result, path: Path, transform: bool = False) -> None:
         np.save(f, arr, allow_pickle=False)
 
 
+def _py_input(path: str, data: bytes):
+    """The case's input as scikit-learn is given it: the `.npy` array, or the CSV read by the
+    file's input schema (a DataFrame when the model has names), as `amber.testee` reads it."""
+    if not path.lower().endswith(".csv"):
+        return np.load(path, allow_pickle=False)
+    from amber import AmberError, testee
+
+    try:
+        return testee._read_csv(path, data)
+    except testee._Fail as fail:
+        raise AmberError(fail.code, fail.message) from None
+
+
 def py_run(req: dict) -> dict:
     """validate, then loads and methods: what the worker answers for one file."""
     import warnings
@@ -315,9 +331,15 @@ def py_run(req: dict) -> dict:
         except Exception as exc:
             out["load"] = _py_outcome(exc, "load")
             return out
-        x = np.load(req["input"], allow_pickle=False)
+        try:
+            x = _py_input(req["input"], data)
+        except Exception as exc:
+            # The mutant's schema does not fit the case's CSV: every method is refused.
+            failed = _py_outcome(exc, "method")
+            out["methods"] = {name: failed for name in req["methods"]}
+            return out
         names = getattr(model, "feature_names_in_", None)
-        if names is not None and x.ndim == 2 and x.shape[1] == len(names):
+        if isinstance(x, np.ndarray) and names is not None and x.ndim == 2 and x.shape[1] == len(names):
             # The array's columns are the model's, in order: as the DataFrame it was fitted
             # on (a ColumnTransformer selects columns by name), as the Rust reader reads it.
             import pandas as pd
@@ -785,8 +807,13 @@ def write_finding(
 def campaign(args: argparse.Namespace) -> int:
     if args.jobs > 1:
         return _parallel(args)
-    corpus = load_corpus(Path(args.vectors))
-    donors = [m for c in corpus if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))]
+    every = load_corpus(Path(args.vectors))
+    # Donors (messages swapped in by the field strategy) come from the whole corpus.
+    donors = [m for c in every if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))]
+    corpus = [c for c in every if not args.cases or any(k in c.name for k in args.cases)]
+    if not corpus:
+        print(f"no corpus case matches --cases {' '.join(args.cases)}", file=sys.stderr)
+        return 2
     figures, start = Figures(), time.monotonic()
     kept: Counter = Counter()
     with Readers(rust_binary(args.amber), args.mem_mb, args.timeout) as readers:
@@ -913,6 +940,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--files", nargs="+", help="compare these files instead of mutants")
     p.add_argument("--vectors", default=str(ROOT / "tests/vectors"))
+    p.add_argument(
+        "--cases",
+        nargs="+",
+        metavar="TEXT",
+        help="mutate only the corpus cases whose name contains one of these (e.g. column_transformer)",
+    )
     p.add_argument("--amber", help="the amber binary (default $AMBER_BIN or target/release/amber)")
     p.add_argument("--findings", default=str(ROOT / "fuzz/findings"))
     p.add_argument("--figures", help="write the final figures to this JSON file")

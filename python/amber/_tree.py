@@ -169,6 +169,35 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
         yield from (b.estimator for b in _branches(est) if b.HasField("estimator"))
 
 
+def _member_names(est: pb.Estimator, where: str) -> None:
+    """A composition with names gives its members DataFrames of named columns, which
+    scikit-learn's members check against their own feature_names_in: a pipeline's first
+    step gets every column, a ColumnTransformer branch its columns, a FeatureUnion member
+    every column. A member that has names must have those (spec/estimators.md section 1)."""
+    names = list(est.feature_names_in)
+    if not names:
+        return
+    body = est.WhichOneof("body")
+    given: list[tuple[str, pb.Estimator, list[str]]] = []
+    if body == "pipeline" and est.pipeline.steps:
+        first = est.pipeline.steps[0]
+        if first.HasField("estimator"):
+            given.append((f"step {first.name!r}", first.estimator, names))
+    elif body in ("column_transformer", "feature_union"):
+        for i, b in enumerate(_branches(est)):
+            # A column out of range is the branch rule's to report (section 16, rule 2).
+            if b.HasField("estimator") and all(c < len(names) for c in b.columns):
+                picked = [names[c] for c in b.columns] if body == "column_transformer" else names
+                given.append((f"{body}[{i}]", b.estimator, picked))
+    for what, member, want in given:
+        if member.feature_names_in and list(member.feature_names_in) != want:
+            raise ModelError(
+                "E_MODEL",
+                f"{where}: {what}: feature_names_in are not the names of the columns the "
+                "composition gives it",
+            )
+
+
 def _branches(est: pb.Estimator):
     if est.WhichOneof("body") == "column_transformer":
         return est.column_transformer.branches
@@ -279,6 +308,7 @@ class _Checker:
             )
         if len(set(est.feature_names_in)) != len(est.feature_names_in):
             raise ModelError("E_MODEL", f"{where}: feature_names_in names a column twice")
+        _member_names(est, where)
         if (
             body
             in (

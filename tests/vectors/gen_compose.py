@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from amber import _container
+from amber._proto.amber.v1 import amber_pb2 as pb
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -202,4 +204,65 @@ def cases(version: str, g: Any) -> list[Any]:
             lambda: _union(15),
             version,
         ),
+    ]
+
+
+# ---------------------------------------------------------------------------- invalid files
+
+
+def _edit(model: bytes, edit) -> bytes:
+    c = _container.read_container(model)
+    m = pb.Manifest()
+    m.CopyFrom(c.manifest)
+    edit(m)
+    return _container.write_container(m, c.all_tensors())
+
+
+def _rename_in_step(m: Any) -> None:
+    # The pipeline's names stay; its first step (the ColumnTransformer) and that step's
+    # scaler both call column 0 "years": only the pipeline-to-step rule is broken.
+    ct = m.estimator.pipeline.steps[0].estimator
+    ct.feature_names_in[0] = "years"
+    ct.column_transformer.branches[0].estimator.feature_names_in[0] = "years"
+
+
+def _swap_branch_names(m: Any) -> None:
+    names = m.estimator.column_transformer.branches[0].estimator.feature_names_in
+    names[0], names[1] = names[1], names[0]
+
+
+def _reverse_member_names(m: Any) -> None:
+    names = m.estimator.feature_union.members[0].estimator.feature_names_in
+    flipped = list(reversed(names))
+    del names[:]
+    names.extend(flipped)
+
+
+def invalid_files(models: dict[str, bytes], g: Any) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """(base case, (name, code, description, bytes)): the rule of the names a composition
+    passes on (spec/estimators.md section 1), once per composition body."""
+    v = g.VERSION
+    files = [
+        (
+            f"column_transformer_logistic-sk{v}",
+            "pipeline_first_step_names_differ",
+            "the pipeline's first step names column 0 'years', the pipeline 'age'",
+            _rename_in_step,
+        ),
+        (
+            f"column_transformer_weights-sk{v}",
+            "column_transformer_branch_names_differ",
+            "a branch reads columns age, hours; its scaler's feature_names_in are hours, age",
+            _swap_branch_names,
+        ),
+        (
+            f"feature_union-sk{v}",
+            "feature_union_member_names_differ",
+            "a FeatureUnion member's feature_names_in are the union's reversed",
+            _reverse_member_names,
+        ),
+    ]
+    return [
+        (base, (name, "E_MODEL", description, _edit(models[base], edit)))
+        for base, name, description, edit in files
     ]

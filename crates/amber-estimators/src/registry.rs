@@ -46,6 +46,7 @@ fn build_estimator<B: Source>(
     path: &str,
 ) -> Result<Box<dyn Estimator>> {
     let declared = declared_n_features(est, path)?;
+    check_member_names(est, path)?;
     let leaf_n = || {
         declared.ok_or_else(|| {
             EstimatorError::model(format!("{path}.n_features_in"), "must be at least 1")
@@ -91,6 +92,64 @@ fn build_estimator<B: Source>(
             .into());
         }
     })
+}
+
+/// A composition with names gives its members DataFrames of named columns, and scikit-learn's
+/// members check those names against their own `feature_names_in`: a pipeline's first step
+/// gets every column, a `ColumnTransformer` branch its own columns, a `FeatureUnion` member
+/// every column. A member that has names must have those (`spec/estimators.md` section 1).
+fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
+    let names = &est.feature_names_in;
+    if names.is_empty() {
+        return Ok(());
+    }
+    let check = |member: &model::Estimator, want: &mut dyn Iterator<Item = &str>, at: String| {
+        let own = &member.feature_names_in;
+        if own.is_empty() || own.iter().map(String::as_str).eq(want) {
+            Ok(())
+        } else {
+            Err(EstimatorError::model(
+                format!("{at}.feature_names_in"),
+                "are not the names of the columns the composition gives it",
+            ))
+        }
+    };
+    let all = || names.iter().map(String::as_str);
+    match &est.body {
+        Body::Pipeline(p) => {
+            if let Some(step) = p.steps.first() {
+                if let Some(first) = &step.estimator {
+                    check(first, &mut all(), format!("{path}/steps/{}", step.name))?;
+                }
+            }
+        }
+        Body::ColumnTransformer(ct) => {
+            for (i, b) in ct.branches.iter().enumerate() {
+                let Some(member) = &b.estimator else { continue };
+                // A column out of range is the branch rule's to report (section 16, rule 2).
+                let picked: Option<Vec<&str>> = b
+                    .columns
+                    .iter()
+                    .map(|&c| usize::try_from(c).ok().and_then(|c| names.get(c)))
+                    .map(|n| n.map(String::as_str))
+                    .collect();
+                if let Some(picked) = picked {
+                    let at = format!("{path}.column_transformer.branches[{i}].estimator");
+                    check(member, &mut picked.into_iter(), at)?;
+                }
+            }
+        }
+        Body::FeatureUnion(fu) => {
+            for (i, m) in fu.members.iter().enumerate() {
+                if let Some(member) = &m.estimator {
+                    let at = format!("{path}.feature_union.members[{i}].estimator");
+                    check(member, &mut all(), at)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The labels as runtime classes, refusing a label listed twice (rule 7 of
