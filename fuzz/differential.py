@@ -339,7 +339,12 @@ def py_run(req: dict) -> dict:
             out["methods"] = {name: failed for name in req["methods"]}
             return out
         names = getattr(model, "feature_names_in_", None)
-        if isinstance(x, np.ndarray) and names is not None and x.ndim == 2 and x.shape[1] == len(names):
+        if (
+            isinstance(x, np.ndarray)
+            and names is not None
+            and x.ndim == 2
+            and x.shape[1] == len(names)
+        ):
             # The array's columns are the model's, in order: as the DataFrame it was fitted
             # on (a ColumnTransformer selects columns by name), as the Rust reader reads it.
             import pandas as pd

@@ -7,6 +7,7 @@ spec/estimators.md say can be checked without the producing library lives here.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Callable, Iterator, Mapping
 
 import numpy as np
@@ -614,6 +615,12 @@ class _Checker:
                 raise ModelError(
                     "E_MODEL", f"{where}: intercept shape {list(icpt)} for coef {list(coef)}"
                 )
+        if self.data is not None:
+            # Rule 8 (a NaN or infinite coefficient times a sparse input's skipped zero).
+            for field in ("coef", "intercept"):
+                name = getattr(lin, field)
+                if name and not np.isfinite(self.data(name)).all():
+                    raise ModelError("E_MODEL", f"{where}: linear.{field} must be finite")
         if lin.link not in pb.LinearLink.values() or lin.link == pb.LINEAR_LINK_UNSPECIFIED:
             raise ModelError("E_MODEL", f"{where}: linear.link {lin.link} is not a known link")
         kind = lin.classes.WhichOneof("kind") if lin.HasField("classes") else None
@@ -1102,6 +1109,12 @@ def validate(
     # Three passes, as spec/format.md check 15 orders them, so that a file with several
     # defects gets the same code from every implementation.
     _structure(manifest.estimator, 1, "")
+    # The end of pass 1: the input schema's kinds are enum values like the tree's.
+    for j, c in enumerate(manifest.input.columns):
+        if c.kind not in (_schema.NUMERIC, _schema.STRING, _schema.ANY, _schema.UNUSED):
+            raise ModelError(
+                "E_MODEL", f"input.columns[{j}].kind: {c.kind} is unspecified or unknown"
+            )
     for name in tensor_refs(manifest.estimator):
         if name not in tensors:
             raise ModelError(
@@ -1248,7 +1261,16 @@ _KNOWN_KNN_WEIGHTS = frozenset(v for v in pb.KnnWeights.values() if v != pb.KNN_
 
 
 def _same_missing(a: pb.MissingValue, b: pb.MissingValue) -> bool:
-    return a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
+    """The same value, a number bit for bit (a writer copies it; -0.0 is not 0.0); unknown
+    fields either message carries are not part of the value (spec/format.md section 2)."""
+    kind = a.WhichOneof("kind")
+    if kind != b.WhichOneof("kind"):
+        return False
+    if kind == "number":
+        return struct.pack("<d", a.number) == struct.pack("<d", b.number)
+    if kind in ("integer", "text"):
+        return getattr(a, kind) == getattr(b, kind)
+    return True
 
 
 def _check_indicator(

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from amber import _container
-from amber._proto.amber.v1 import amber_pb2 as pb
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -20,6 +18,9 @@ from sklearn.preprocessing import (
     RobustScaler,
     StandardScaler,
 )
+
+from amber import _container
+from amber._proto.amber.v1 import amber_pb2 as pb
 
 N_TRAIN, N_TEST = 300, 60
 NUMERIC = ["age", "hours", "income", "balance"]
@@ -238,7 +239,13 @@ def _reverse_member_names(m: Any) -> None:
     names.extend(flipped)
 
 
-def invalid_files(models: dict[str, bytes], g: Any) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+def _unknown_column_kind(m: Any) -> None:
+    m.input.columns[0].kind = 7  # not a ColumnKind
+
+
+def invalid_files(
+    models: dict[str, bytes], g: Any
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
     """(base case, (name, code, description, bytes)): the rule of the names a composition
     passes on (spec/estimators.md section 1), once per composition body."""
     v = g.VERSION
@@ -260,6 +267,12 @@ def invalid_files(models: dict[str, bytes], g: Any) -> list[tuple[str, tuple[str
             "feature_union_member_names_differ",
             "a FeatureUnion member's feature_names_in are the union's reversed",
             _reverse_member_names,
+        ),
+        (
+            f"column_transformer_tabular-sk{v}",
+            "input_column_kind_unknown",
+            "input.columns[0].kind is 7, no ColumnKind (checked at the end of pass 1)",
+            _unknown_column_kind,
         ),
     ]
     return [

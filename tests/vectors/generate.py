@@ -2702,6 +2702,40 @@ def wire_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
     ]
 
 
+def linear_value_invalid_files(
+    models: dict[str, bytes],
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """(base case, (name, code, description, bytes)): Linear rule 8 of spec/estimators.md
+    section 3 (finite coefficients), broken once in each tensor."""
+
+    def set_first(value: float) -> Callable[[np.ndarray], None]:
+        def edit(arr: np.ndarray) -> None:
+            arr[0] = value
+
+        return edit
+
+    return [
+        (
+            "logistic_binary",
+            (
+                "linear_coef_nan",
+                "E_MODEL",
+                "Linear rule 8: coef_[0] is NaN",
+                _edit_tensor(models["logistic_binary"], "coef_", set_first(float("nan"))),
+            ),
+        ),
+        (
+            "linear_regression",
+            (
+                "linear_intercept_infinite",
+                "E_MODEL",
+                "Linear rule 8: the intercept is -inf",
+                _edit_tensor(models["linear_regression"], "intercept_", set_first(float("-inf"))),
+            ),
+        ),
+    ]
+
+
 def invalid_cases(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
@@ -2711,6 +2745,7 @@ def invalid_cases(
     files = [(base, f) for f in invalid_files(models[base])]
     files += [(tree_base, f) for f in tree_invalid_files(models[tree_base])]
     files += tree_value_invalid_files(models)
+    files += linear_value_invalid_files(models)
     files += [(base, f) for f in wire_invalid_files(models[base])]
     for module in _family_modules():  # a family's own invalid files, where it has them
         if hasattr(module, "invalid_files"):

@@ -346,6 +346,14 @@ fn linear<B: Deref<Target = [u8]>>(
             Array1::from_iter(b.iter().copied())
         }
     };
+    // Rule 8: finite. A fit gives finite coefficients; a NaN or infinite one times an input
+    // zero is NaN here, where scikit-learn's product over a sparse input skips the zero.
+    if !coef.iter().all(|v| v.is_finite()) {
+        return Err(EstimatorError::model(field("coef"), "must be finite"));
+    }
+    if !intercept.iter().all(|v| v.is_finite()) {
+        return Err(EstimatorError::model(field("intercept"), "must be finite"));
+    }
     let affine = Affine::new(coef, intercept);
     let link = match l.link {
         LinearLink::Identity => {

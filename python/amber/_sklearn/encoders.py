@@ -442,6 +442,9 @@ def target_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         est.classes_ = _classes(body.classes)
         if target_type == "multiclass" and len(est.classes_) != k:
             raise refuse(name, f"{len(est.classes_)} classes for {k} outputs per column")
+    elif target_type == "multiclass":
+        # transform's one column per class needs them (sklearn/preprocessing/_target_encoder.py)
+        raise refuse(name, f"a multiclass target with {k} outputs per column and no classes")
     elif target_type == "continuous" and _SKLEARN >= (1, 4):
         est.classes_ = None  # 1.4+ (multiclass support) sets it, None for a continuous target
     est._infrequent_enabled = False

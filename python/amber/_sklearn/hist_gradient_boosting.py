@@ -667,6 +667,15 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         _rebuild_preprocessor(est, is_cat, categories, None)
         _use_encoder(est, encoder)
         codes = [np.arange(c.size, dtype=np.float64) for c in categories]
+        # scikit-learn's known categories are the encoder's codes; Rust reads the body's.
+        given = _set_members(known) if known is not None else []
+        if len(given) != len(codes) or any(
+            not np.array_equal(g.astype(np.float64), c) for g, c in zip(given, codes)
+        ):
+            raise AmberError(
+                "E_PROVENANCE",
+                "known_categories are not the codes 0 .. n-1 of the preprocessor's encoder",
+            )
     elif coded:
         perm = np.concatenate([np.flatnonzero(is_cat), np.flatnonzero(~is_cat)])
         values = ctx.array(t.category_values)
