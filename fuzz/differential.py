@@ -55,7 +55,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mutants  # noqa: E402
 
-METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
+METHODS = (
+    "predict",
+    "predict_proba",
+    "decision_function",
+    "transform",
+    "score_samples",
+)
 #: sklearn's own input check (wrong column count) is the input's fault, as Rust's E_INPUT is.
 SKLEARN_INPUT_ERROR = re.compile(
     r"X has \d+ features?, but \w+ is expecting \d+ features?"
@@ -73,7 +79,9 @@ PROVENANCE = "E_PROVENANCE"
 @dataclass
 class Method:
     name: str
-    outputs: int | None  # None: one array; k: a list of k arrays (multi-output predict_proba)
+    outputs: (
+        int | None
+    )  # None: one array; k: a list of k arrays (multi-output predict_proba)
     rtol: float = 0.0
     atol: float = 0.0
     exact: bool = True
@@ -158,8 +166,16 @@ class Dead(Exception):
 class LineProcess:
     """A subprocess answering one JSON line per JSON line, restarted after each death."""
 
-    def __init__(self, argv: list[str], mem_mb: int, timeout: float, log: Path, env=None):
-        self.argv, self.mem_mb, self.timeout, self.log, self.env = argv, mem_mb, timeout, log, env
+    def __init__(
+        self, argv: list[str], mem_mb: int, timeout: float, log: Path, env=None
+    ):
+        self.argv, self.mem_mb, self.timeout, self.log, self.env = (
+            argv,
+            mem_mb,
+            timeout,
+            log,
+            env,
+        )
         self.proc: subprocess.Popen | None = None
         self.next_id = 0
 
@@ -220,9 +236,13 @@ class LineProcess:
 
 def rust_binary(explicit: str | None = None) -> Path:
     """The `amber` binary: --amber, $AMBER_BIN, else target/release/amber."""
-    path = Path(explicit or os.environ.get("AMBER_BIN") or ROOT / "target/release/amber")
+    path = Path(
+        explicit or os.environ.get("AMBER_BIN") or ROOT / "target/release/amber"
+    )
     if not path.exists():
-        sys.exit(f"{path}: not found; build it with `cargo build --release -p amber-cli`")
+        sys.exit(
+            f"{path}: not found; build it with `cargo build --release -p amber-cli`"
+        )
     return path
 
 
@@ -326,7 +346,11 @@ def py_run(req: dict) -> dict:
         # not reproducible in the last bit then. Compare with its sequential order, the one
         # the spec prescribes (spec/estimators.md 5.5).
         try:
-            jobs = {k: None for k in model.get_params(deep=True) if k.split("__")[-1] == "n_jobs"}
+            jobs = {
+                k: None
+                for k in model.get_params(deep=True)
+                if k.split("__")[-1] == "n_jobs"
+            }
             model.set_params(**jobs)
         except Exception as exc:
             out["load"] = _py_outcome(exc, "load")
@@ -363,7 +387,9 @@ def py_run(req: dict) -> dict:
                 results[name] = _py_outcome(exc, "method")
                 continue
             arrays = result if isinstance(result, list) else [result]
-            paths = [str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))]
+            paths = [
+                str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))
+            ]
             try:
                 for a, p in zip(arrays, paths):
                     _save(a, Path(p), transform=name == "transform")
@@ -400,7 +426,9 @@ def worker_main() -> int:
 class Verdict:
     """What happened to one file in both readers."""
 
-    python_validate: str | None = None  # None: accepted; else a code or "exception"/"crash"
+    python_validate: str | None = (
+        None  # None: accepted; else a code or "exception"/"crash"
+    )
     rust_validate: str | None = None
     provenance: bool = False
     differences: list[str] = field(default_factory=list)
@@ -450,7 +478,31 @@ def same_output(py: np.ndarray, rust: np.ndarray, m: Method) -> str | None:
 _BODY_TOLERANCE = {
     "linear": 1e-12,  # BLAS sums in another order (spec/estimators.md, Linear)
     "normalizer/l2": 1e-15,  # numpy's einsum order for the squares (Normalizer)
+    "knn_imputer": 1e-12,  # reordered means of k values (KnnImputer, "Tolerance")
+    "knn_imputer/distance": 1e-10,  # and the distances' rounding in the 1/d weights
 }
+
+
+def _children(est) -> list:
+    """Every estimator directly inside `est`: steps, branches, members, init, preprocessor."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        return [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+    if body in ("column_transformer", "feature_union"):
+        msg = (
+            est.column_transformer.branches
+            if body == "column_transformer"
+            else est.feature_union.members
+        )
+        return [b.estimator for b in msg if b.HasField("estimator")]
+    if body == "boosting":
+        b = est.boosting
+        return [
+            e
+            for f, e in (("init", b.init), ("preprocessor", b.preprocessor))
+            if b.HasField(f)
+        ]
+    return []
 
 
 def _body_tolerance(data: bytes) -> float:
@@ -464,13 +516,18 @@ def _body_tolerance(data: bytes) -> float:
         est = todo.pop()
         body = est.WhichOneof("body")
         key = body
-        if body == "normalizer" and est.normalizer.norm == mutants.pb.NORMALIZER_NORM_L2:
+        if (
+            body == "normalizer"
+            and est.normalizer.norm == mutants.pb.NORMALIZER_NORM_L2
+        ):
             key = "normalizer/l2"
+        if (
+            body == "knn_imputer"
+            and est.knn_imputer.weights == mutants.pb.KNN_WEIGHTS_DISTANCE
+        ):
+            key = "knn_imputer/distance"
         worst = max(worst, _BODY_TOLERANCE.get(key or "", 0.0))
-        if body == "pipeline":
-            todo.extend(s.estimator for s in est.pipeline.steps if s.HasField("estimator"))
-        elif body == "boosting" and est.boosting.HasField("init"):
-            todo.append(est.boosting.init)
+        todo.extend(_children(est))
     return worst
 
 
@@ -485,7 +542,11 @@ class Readers:
     """Both readers, with a scratch directory for mutants and outputs."""
 
     def __init__(
-        self, amber: Path, mem_mb: int = 2048, timeout: float = 30.0, logs: Path | None = None
+        self,
+        amber: Path,
+        mem_mb: int = 2048,
+        timeout: float = 30.0,
+        logs: Path | None = None,
     ):
         self.tmp = Path(tempfile.mkdtemp(prefix="amber-diff-"))
         logs = logs or self.tmp
@@ -558,7 +619,8 @@ class Readers:
             )
         if "exc" in py["load"]:
             v.differ(
-                f"python-exception loads {py['load']['type']}", f"amber.loads: {py['load']['exc']}"
+                f"python-exception loads {py['load']['type']}",
+                f"amber.loads: {py['load']['exc']}",
             )
         if v.python_validate != v.rust_validate:
             v.differ(
@@ -601,7 +663,8 @@ class Readers:
             p = py.get(name, {})
             if "exc" in p:
                 v.differ(
-                    f"python-exception {name} {p['type']}", f"{name}: python raises {p['exc']}"
+                    f"python-exception {name} {p['type']}",
+                    f"{name}: python raises {p['exc']}",
                 )
                 continue
             n_out = len(p["ok"]) if p.get("list") else m.outputs
@@ -631,23 +694,30 @@ class Readers:
             rule = _loosened(m, _body_tolerance(model.read_bytes()))
             for k, (pp, rp) in enumerate(zip(p["ok"], outs)):
                 diff = same_output(
-                    np.load(pp, allow_pickle=False), np.load(rp, allow_pickle=False), rule
+                    np.load(pp, allow_pickle=False),
+                    np.load(rp, allow_pickle=False),
+                    rule,
                 )
                 if diff:
-                    v.differ(f"{name} {diff.split(':')[0]}", f"{name} output {k}: {diff}")
+                    v.differ(
+                        f"{name} {diff.split(':')[0]}", f"{name} output {k}: {diff}"
+                    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Minimizing
 
 
-def minimize(readers: Readers, data: bytes, case: Case, signature: str, seconds: float) -> bytes:
+def minimize(
+    readers: Readers, data: bytes, case: Case, signature: str, seconds: float
+) -> bytes:
     """A smaller file with the same signature: manifest fields removed, then manifest bytes."""
     deadline = time.monotonic() + seconds
 
     def still(candidate: bytes) -> bool:
         return (
-            time.monotonic() < deadline and readers.compare(candidate, case).signature == signature
+            time.monotonic() < deadline
+            and readers.compare(candidate, case).signature == signature
         )
 
     data = _minimize_fields(data, still)
@@ -720,7 +790,9 @@ def _minimize_bytes(data: bytes, still) -> bytes:
     """ddmin over the manifest bytes (or the whole file when it has no header)."""
     parts = mutants.split(data)
     blob, rebuild = (
-        (parts[0], lambda b: mutants.frame(b, parts[1])) if parts else (data, lambda b: b)
+        (parts[0], lambda b: mutants.frame(b, parts[1]))
+        if parts
+        else (data, lambda b: b)
     )
     chunk = max(len(blob) // 2, 1)
     while chunk >= 1:
@@ -814,8 +886,12 @@ def campaign(args: argparse.Namespace) -> int:
         return _parallel(args)
     every = load_corpus(Path(args.vectors))
     # Donors (messages swapped in by the field strategy) come from the whole corpus.
-    donors = [m for c in every if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))]
-    corpus = [c for c in every if not args.cases or any(k in c.name for k in args.cases)]
+    donors = [
+        m for c in every if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))
+    ]
+    corpus = [
+        c for c in every if not args.cases or any(k in c.name for k in args.cases)
+    ]
     if not corpus:
         print(f"no corpus case matches --cases {' '.join(args.cases)}", file=sys.stderr)
         return 2
@@ -831,7 +907,9 @@ def campaign(args: argparse.Namespace) -> int:
             figures.add(v)
             if v.signature and kept[v.signature] < args.keep:
                 kept[v.signature] += 1
-                small = minimize(readers, data, case, v.signature, args.minimize_seconds)
+                small = minimize(
+                    readers, data, case, v.signature, args.minimize_seconds
+                )
                 final = readers.compare(small, case)
                 path = write_finding(
                     Path(args.findings),
@@ -847,19 +925,22 @@ def campaign(args: argparse.Namespace) -> int:
                 )
             if figures.mutants % args.progress == 0:
                 print(
-                    f"[{i + 1}/{args.mutants}] {figures.line(time.monotonic() - start)}", flush=True
+                    f"[{i + 1}/{args.mutants}] {figures.line(time.monotonic() - start)}",
+                    flush=True,
                 )
     elapsed = time.monotonic() - start
     print(f"done: {figures.line(elapsed)} in {elapsed:.0f} s")
     print(
-        "codes rejected by both: " + ", ".join(f"{c} {n}" for c, n in figures.codes.most_common())
+        "codes rejected by both: "
+        + ", ".join(f"{c} {n}" for c, n in figures.codes.most_common())
     )
     for sig, n in figures.signatures.most_common():
         print(f"  {n:6d}  {sig}")
     if args.figures:
         Path(args.figures).write_text(
             json.dumps(
-                {**figures.as_dict(), "seconds": round(elapsed), "seed": args.seed}, indent=2
+                {**figures.as_dict(), "seconds": round(elapsed), "seed": args.seed},
+                indent=2,
             )
             + "\n"
         )
@@ -886,7 +967,12 @@ def case_for(path: Path, corpus: dict[str, Case], scratch: Path) -> Case:
         return Case(path.name, data, None, [])
     # Finite: scikit-learn's input check refuses infinities, and NaN for most estimators.
     special = [0.0, -0.0, 1e300, -1e300, 1.5, -2.0, 1e-300, 3.0]
-    x = np.array([[special[(r + c) % len(special)] for c in range(n)] for r in range(len(special))])
+    x = np.array(
+        [
+            [special[(r + c) % len(special)] for c in range(n)]
+            for r in range(len(special))
+        ]
+    )
     inp = scratch / f"{_slug(path.stem)}-input.npy"
     np.save(inp, x)
     return Case(path.name, data, inp, [Method(name, None) for name in METHODS])
@@ -898,9 +984,18 @@ def _parallel(args: argparse.Namespace) -> int:
     argv = [a for a in sys.argv[1:]]
     procs = []
     for k in range(args.jobs):
-        extra = ["--jobs", "1", "--shard", f"{k}/{args.jobs}", "--figures", str(tmp / f"{k}.json")]
+        extra = [
+            "--jobs",
+            "1",
+            "--shard",
+            f"{k}/{args.jobs}",
+            "--figures",
+            str(tmp / f"{k}.json"),
+        ]
         procs.append(
-            subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *argv, *extra])
+            subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), *argv, *extra]
+            )
         )
     status = max(p.wait() for p in procs)
     merged = Figures()
@@ -913,10 +1008,17 @@ def _parallel(args: argparse.Namespace) -> int:
         merged.findings += part["disagreements"]
         merged.codes.update(part["codes"])
         merged.signatures.update(part["kinds"])
-    seconds = max(json.loads((tmp / f"{k}.json").read_text())["seconds"] for k in range(args.jobs))
+    seconds = max(
+        json.loads((tmp / f"{k}.json").read_text())["seconds"] for k in range(args.jobs)
+    )
     print(f"all {args.jobs} jobs done: {merged.line(seconds)} in {seconds} s")
     if args.figures:
-        doc = {**merged.as_dict(), "seconds": seconds, "seed": args.seed, "jobs": args.jobs}
+        doc = {
+            **merged.as_dict(),
+            "seconds": seconds,
+            "seed": args.seed,
+            "jobs": args.jobs,
+        }
         Path(args.figures).write_text(json.dumps(doc, indent=2) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
     return status
@@ -932,7 +1034,10 @@ def check_files(args: argparse.Namespace) -> int:
             v = readers.compare(path.read_bytes(), case)
             status = "FINDING" if v.signature else "same"
             verdict = v.python_validate or "accepted"
-            print(f"{status} {path}: {verdict}" + "".join(f"\n    {d}" for d in v.differences))
+            print(
+                f"{status} {path}: {verdict}"
+                + "".join(f"\n    {d}" for d in v.differences)
+            )
             bad += bool(v.signature)
     print(f"{len(args.files)} files, {bad} with a difference")
     return 1 if bad else 0
@@ -951,15 +1056,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TEXT",
         help="mutate only the corpus cases whose name contains one of these (e.g. column_transformer)",
     )
-    p.add_argument("--amber", help="the amber binary (default $AMBER_BIN or target/release/amber)")
+    p.add_argument(
+        "--amber", help="the amber binary (default $AMBER_BIN or target/release/amber)"
+    )
     p.add_argument("--findings", default=str(ROOT / "fuzz/findings"))
     p.add_argument("--figures", help="write the final figures to this JSON file")
-    p.add_argument("--mem-mb", type=int, default=2048, help="address-space limit of each reader")
+    p.add_argument(
+        "--mem-mb", type=int, default=2048, help="address-space limit of each reader"
+    )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    p.add_argument("--progress", type=int, default=500, help="a progress line every N mutants")
+    p.add_argument(
+        "--progress", type=int, default=500, help="a progress line every N mutants"
+    )
     p.add_argument("--keep", type=int, default=2, help="findings written per kind")
     p.add_argument("--minimize-seconds", type=float, default=60.0)
-    p.add_argument("--jobs", type=int, default=1, help="runners in parallel, each on every N-th")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="runners in parallel, each on every N-th"
+    )
     p.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import FeatureUnion
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.impute import MissingIndicator
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 
 from .. import _tree
 from .._errors import UnsupportedError
@@ -254,6 +255,12 @@ def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     if "sparse_output_" not in attrs:
         # transform reads it (dense or sparse output); every scikit-learn version sets it.
         raise refuse(type_name(ColumnTransformer), "the attribute sparse_output_ is missing")
+    if attrs["sparse_output_"] and not any(_may_be_sparse(t) for _, t, _ in fitted):
+        # fit sets it only when a branch outputs a sparse matrix; scipy's hstack of dense
+        # blocks alone raises (sklearn/compose/_column_transformer.py, _hstack).
+        raise refuse(
+            type_name(ColumnTransformer), "sparse_output_ is True, and no branch is sparse"
+        )
     est = build(
         ColumnTransformer,
         msg,
@@ -273,6 +280,24 @@ def column_transformer_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         est._name_to_fitted_passthrough = passthroughs
         est._n_features = int(msg.n_features_in)
     return est
+
+
+def _may_be_sparse(est: Any) -> bool:
+    """Can this fitted transformer's transform return a sparse matrix on a dense input?"""
+    if isinstance(est, str) or est is None:
+        return False
+    if isinstance(est, ColumnTransformer):
+        return bool(getattr(est, "sparse_output_", False))
+    if isinstance(est, FeatureUnion):
+        return any(_may_be_sparse(t) for _, t in est.transformer_list)
+    if isinstance(est, Pipeline):
+        last = [t for _, t in est.steps if not isinstance(t, str) and t is not None]
+        return bool(last) and _may_be_sparse(last[-1])
+    if isinstance(est, OneHotEncoder):
+        return bool(getattr(est, "sparse_output", getattr(est, "sparse", False)))
+    if isinstance(est, MissingIndicator):
+        return est.sparse is True
+    return False
 
 
 def feature_union_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:

@@ -85,12 +85,10 @@ impl KnnImputer {
             for (((&xv, &yv), &xm), &ym) in xz.iter().zip(y).zip(mx).zip(my) {
                 dot += xv * yv;
                 sy += yv * yv;
-                if ym {
-                    x_only += xv * xv;
-                }
-                if xm {
-                    y_only += yv * yv;
-                }
+                // Products with the 0/1 masks, not skipped terms: scikit-learn's np.dot of
+                // a mask and the squares makes 0 * inf NaN when a square overflows.
+                x_only += (xv * xv) * f64::from(u8::from(ym));
+                y_only += (yv * yv) * f64::from(u8::from(xm));
                 present += usize::from(!xm && !ym);
             }
             // numpy's maximum keeps a NaN (inf - inf when a value's square overflows).
@@ -443,6 +441,18 @@ mod tests {
             .transform(array![[f64::NAN, 1.0]].view())
             .unwrap();
         assert_eq!(z, array![[2.0, 1.0]]);
+    }
+
+    #[test]
+    fn an_overflowing_square_where_both_are_present_is_still_nan() {
+        // scikit-learn: fit [[2, 1e200, 7], [2, 0, 5]], X [[1, 0, nan]], n_neighbors 2
+        // gives [[1, 0, 5]]: for row 0, np.dot(missing_X, YY.T) has 0 * inf, a NaN
+        // distance, weight 0 (an infinite one would average 7 and 5).
+        let fit = array![[2.0, 1e200, 7.0], [2.0, 0.0, 5.0]];
+        let z = knn(fit, 2, KnnWeights::Uniform)
+            .transform(array![[1.0, 0.0, f64::NAN]].view())
+            .unwrap();
+        assert_eq!(z, array![[1.0, 0.0, 5.0]]);
     }
 
     #[test]
