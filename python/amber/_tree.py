@@ -176,9 +176,13 @@ def _member_names(est: pb.Estimator, where: str) -> None:
     step gets every column, a ColumnTransformer branch its columns, a FeatureUnion member
     every column. A member that has names must have those (spec/estimators.md section 1)."""
     names = list(est.feature_names_in)
+    body = est.WhichOneof("body")
+    if not names and body == "feature_union":
+        # scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
+        first = next((b.estimator for b in _branches(est) if b.HasField("estimator")), None)
+        names = list(first.feature_names_in) if first is not None else []
     if not names:
         return
-    body = est.WhichOneof("body")
     given: list[tuple[str, pb.Estimator, list[str]]] = []
     if body == "pipeline" and est.pipeline.steps:
         first = est.pipeline.steps[0]
@@ -1513,7 +1517,11 @@ def _one_hot_rules(est: pb.Estimator, where: str) -> int:
 
 
 def _integer_or_nan(v: float) -> bool:
-    return math.isnan(v) or (math.isfinite(v) and v == math.trunc(v) and abs(v) <= _EXACT_INT)
+    """NaN or an integer as scikit-learn has it (a Python int: no -0.0), |v| <= 2^53."""
+    if math.isnan(v):
+        return True
+    whole = math.isfinite(v) and v == math.trunc(v) and abs(v) <= _EXACT_INT
+    return whole and not (v == 0 and math.copysign(1.0, v) < 0)
 
 
 def _ordinal_rules(est: pb.Estimator, where: str) -> int:

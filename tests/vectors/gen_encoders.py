@@ -540,6 +540,12 @@ def invalid_files(
         ),
         (
             ordinal,
+            "ordinal_encoder_unknown_value_negative_zero",
+            "OrdinalEncoder rule 4: unknown_value -0.0 is not an integer scikit-learn holds",
+            lambda m: _ordinal_unknown(m, -0.0),
+        ),
+        (
+            ordinal,
             "ordinal_encoder_missing_value_fraction",
             "OrdinalEncoder rule 5: encoded_missing_value 1.5 is not an integer",
             lambda m: setattr(m.estimator.ordinal_encoder, "encoded_missing_value", 1.5),

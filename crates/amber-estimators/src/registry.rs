@@ -99,7 +99,13 @@ fn build_estimator<B: Source>(
 /// gets every column, a `ColumnTransformer` branch its own columns, a `FeatureUnion` member
 /// every column. A member that has names must have those (`spec/estimators.md` section 1).
 fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
-    let names = &est.feature_names_in;
+    let mut names = &est.feature_names_in;
+    if let (true, Body::FeatureUnion(fu)) = (names.is_empty(), &est.body) {
+        // scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
+        if let Some(first) = fu.members.iter().find_map(|m| m.estimator.as_ref()) {
+            names = &first.feature_names_in;
+        }
+    }
     if names.is_empty() {
         return Ok(());
     }

@@ -96,7 +96,12 @@ fn one_column(
 
 /// Rules 4-6: unknown_value, encoded_missing_value and the output dtype.
 fn check_values(body: &model::OrdinalEncoder, columns: &[OrdinalColumn], path: &str) -> Result<()> {
-    let integer_or_nan = |v: f64| v.is_nan() || (v.fract() == 0.0 && v.abs() <= EXACT_INT);
+    // An integer is a Python int in scikit-learn: no -0.0 (it would come out as -0.0 here and
+    // as 0.0 from the rebuilt encoder).
+    let integer_or_nan = |v: f64| {
+        v.is_nan()
+            || (v.fract() == 0.0 && v.abs() <= EXACT_INT && !(v == 0.0 && v.is_sign_negative()))
+    };
     match body.unknown {
         OrdinalUnknown::Value if !integer_or_nan(body.unknown_value) => {
             return Err(EstimatorError::model(
