@@ -163,3 +163,22 @@ def test_set_output_pandas_is_restored(where: str) -> None:
     assert isinstance(got, pd.DataFrame)
     assert got.equals(want) and list(got.columns) == list(want.columns)
     assert amber.dumps(back) == amber.dumps(est)
+
+
+def test_a_union_member_that_transforms_in_place_is_refused() -> None:
+    # scikit-learn hands every member the same array: with copy=False the first member's
+    # output becomes the second's input, so the union's output depends on member order.
+    X = _frame().select_dtypes("number").to_numpy()
+    union = FeatureUnion([("mm", MinMaxScaler(copy=False)), ("std", StandardScaler())]).fit(X)
+    probe = X.copy()
+    in_sklearn = union.transform(probe)
+    clean = FeatureUnion([("mm", MinMaxScaler()), ("std", StandardScaler())]).fit(X)
+    assert not np.allclose(in_sklearn, clean.transform(X))  # the behaviour the refusal avoids
+    with pytest.raises(amber.AmberError, match="'mm' transforms in place") as err:
+        amber.dumps(union)
+    assert err.value.code == "E_UNSUPPORTED"
+    # The last member may: nothing reads the array after it.
+    last = FeatureUnion([("std", StandardScaler()), ("mm", MinMaxScaler(copy=False))]).fit(X)
+    np.testing.assert_array_equal(
+        amber.loads(amber.dumps(last)).transform(X.copy()), last.transform(X.copy())
+    )

@@ -300,9 +300,34 @@ def _may_be_sparse(est: Any) -> bool:
     return False
 
 
+def _in_place(est: Any) -> bool:
+    """Does this member's transform overwrite the array it is given (`copy=False`)? In a
+    FeatureUnion every member gets the same array, so the members after it would read what
+    it wrote: scikit-learn's output then depends on member order, which the format's pure
+    transform (spec/estimators.md section 17) does not reproduce."""
+    if isinstance(est, Pipeline):
+        first = next((t for _, t in est.steps if not isinstance(t, str) and t is not None), None)
+        return first is not None and _in_place(first)
+    if isinstance(est, str) or est is None or not hasattr(est, "get_params"):
+        return False
+    return est.get_params(deep=False).get("copy", True) is False
+
+
+def _check_union_copies(members: list, fail) -> None:
+    for name, member in members[:-1]:
+        if _in_place(member):
+            raise fail(
+                f"member {name!r} transforms in place (copy=False), so the members after it "
+                "read its output as their input; set copy=True"
+            )
+
+
 def feature_union_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     if not hasattr(est, "n_features_in_"):
         raise UnsupportedError(f"cannot save an unfitted {type_name(est)}")
+    _check_union_copies(
+        list(est.transformer_list), lambda why: UnsupportedError(f"{type_name(est)}: {why}")
+    )
     body = msg.feature_union
     body.SetInParent()
     weights = est.transformer_weights or {}
@@ -329,6 +354,7 @@ def feature_union_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         else:
             names = list(msg.feature_names_in) or None
             members.append((b.name, _identity(int(msg.n_features_in), names)))
+    _check_union_copies(members, lambda why: refuse(type_name(FeatureUnion), why))
     weights = {b.name: b.weight.value for b in msg.feature_union.members if b.HasField("weight")}
     attrs = read_attributes(FeatureUnion, msg, ctx, {})
     return build(
