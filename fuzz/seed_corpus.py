@@ -7,8 +7,9 @@ Writes, into OUT/<target>/ (files named by content hash, so re-running adds noth
 - container, model, python: every model file of tests/vectors (valid and invalid),
   tests/hostile and fuzz/findings;
 - npy: every input.npy and expected/*.npy of tests/vectors (floats, integers, strings);
-- csv: every input.csv, prefixed with the two bytes the csv target reads first (the model's
-  feature count and whether it has feature names).
+- csv: every input.csv, prefixed with the four bytes the csv target reads first (the model's
+  column count, whether it has names, and each column's kind from its input schema), with
+  its columns renamed `a`, `b`, ... as the target names them.
 Nothing here is committed: the seeds are derived from the corpus on each run.
 """
 
@@ -44,9 +45,42 @@ def models() -> list[Path]:
     )
 
 
-def csv_seed(csv: Path) -> bytes:
-    width = int(np.load(csv.with_name("input.npy")).shape[1])
-    return bytes([width % 9, 1]) + csv.read_bytes()
+#: The csv target's two bits per column (fuzz/fuzz_targets/csv.rs, `kind`).
+_KIND_BITS = {"numeric": 0, "string": 1, "any": 2, "unused": 3}
+
+
+def csv_seed(csv: Path) -> bytes | None:
+    """The prefix the csv target reads, then the file with its header renamed `a`, `b`, ...
+    (the target's names); None for a model wider than the target's 8 columns."""
+    import amber
+
+    info = amber.inspect(csv.with_name("model.amber"))
+    schema = info.get("input", {}).get("columns")
+    if schema is None:
+        n = int(info["estimator"]["n_features_in"]) or int(
+            np.load(csv.with_name("input.npy")).shape[1]
+        )
+        kinds = ["numeric"] * n
+    else:
+        kinds = [c["kind"] for c in schema]
+    if len(kinds) > 8:
+        return None
+    bits = sum(_KIND_BITS[k] << (2 * j) for j, k in enumerate(kinds))
+    text = csv.read_bytes()
+    first, _, rest = text.partition(b"\n")
+    names = [chr(ord("a") + j) for j in range(len(kinds))]
+    fields = first.split(b",")
+
+    def number(cell: bytes) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    if len(fields) == len(kinds) and not all(number(c) for c in fields):  # a header
+        text = ",".join(names).encode() + b"\n" + rest
+    return bytes([len(kinds), 1]) + bits.to_bytes(2, "little") + text
 
 
 def main(argv: list[str]) -> int:
@@ -61,7 +95,9 @@ def main(argv: list[str]) -> int:
     ):
         added["npy"] = added.get("npy", 0) + _put(out / "npy", npy.read_bytes())
     for csv in sorted(VECTORS.glob("valid/*/input.csv")):
-        added["csv"] = added.get("csv", 0) + _put(out / "csv", csv_seed(csv))
+        seed = csv_seed(csv)
+        if seed is not None:
+            added["csv"] = added.get("csv", 0) + _put(out / "csv", seed)
     for target, n in sorted(added.items()):
         print(f"seed corpus {out.name}/{target}: {n} new files")
     return 0

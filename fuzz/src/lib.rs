@@ -5,7 +5,7 @@
 //! The framing is written here from `spec/format.md` §1, not taken from the codec under
 //! test, so that a bug in the codec's writer cannot hide the same bug in its reader.
 
-use amber::{EstimatorError, Model, Prediction};
+use amber::{ColumnKind, EstimatorError, Input, Model, Prediction, Table, TextColumn};
 use amber_schema::raw;
 use ndarray::{Array2, ArrayView2};
 use prost::Message;
@@ -224,6 +224,7 @@ fn rows_of(prediction: &Prediction) -> Option<usize> {
         Prediction::Float(a) => a.shape().first().copied(),
         Prediction::Int(a) => a.shape().first().copied(),
         Prediction::Str(a) => a.shape().first().copied(),
+        Prediction::Table { shape, .. } => Some(shape[0]),
     }
 }
 
@@ -237,7 +238,63 @@ fn check<T>(result: amber::Result<T>, rows: impl Fn(&T) -> Option<usize>, n: usi
 /// Runs every method of `model` on `x`: none may panic, every error must carry a code and
 /// every output must have one row per sample.
 pub fn run_methods(model: &Model, x: ArrayView2<'_, f64>) {
-    let n = x.nrows();
+    run_on(model, x.into(), x.nrows());
+}
+
+/// The strings a table input draws from: the printable runs of the file's manifest (category
+/// and fill values are there), an empty string and a few that are never categories.
+fn strings_of(file: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = vec![String::new(), "NaN".into(), "\u{e9}t\u{e9}".into()];
+    let manifest = file.get(HEADER_LEN..).unwrap_or_default();
+    for run in manifest.split(|b| !b.is_ascii_graphic() && *b != b' ') {
+        if (1..=24).contains(&run.len()) && out.len() < 64 {
+            out.push(String::from_utf8_lossy(run).into_owned());
+        }
+    }
+    out
+}
+
+/// A table by the model's input schema: numeric (and any, unused) columns from `x`, string
+/// columns from [`strings_of`], one missing cell in each.
+pub fn table_from(
+    file: &[u8],
+    columns: &[(String, ColumnKind)],
+    x: ArrayView2<'_, f64>,
+) -> Option<Table> {
+    let words = strings_of(file);
+    let mut table = Table::new(x.nrows());
+    for (j, (name, kind)) in columns.iter().enumerate() {
+        let column = x.column(j.min(x.ncols().checked_sub(1)?));
+        let pushed = if *kind == ColumnKind::String {
+            let mut text = TextColumn::with_capacity(x.nrows(), 16 * x.nrows());
+            for r in 0..x.nrows() {
+                let word = words.get((r * 7 + j * 3) % words.len()).map(String::as_str);
+                text.push(if r == 2 { None } else { word });
+            }
+            table.push_text(name.clone(), text)
+        } else {
+            table.push_numeric(name.clone(), column.to_vec())
+        };
+        pushed.ok()?;
+    }
+    Some(table)
+}
+
+/// [`run_methods`] on `x`, and when the model's schema has a column that is not numeric, on
+/// a table built by [`table_from`] too.
+pub fn run_all(model: &Model, file: &[u8], x: ArrayView2<'_, f64>) {
+    run_methods(model, x);
+    let Ok(columns) = model.input_columns() else {
+        return;
+    };
+    if columns.iter().any(|(_, k)| *k != ColumnKind::Numeric) {
+        if let Some(table) = table_from(file, &columns, x) {
+            run_on(model, (&table).into(), x.nrows());
+        }
+    }
+}
+
+fn run_on(model: &Model, x: Input<'_>, n: usize) {
     check(model.predict(x), rows_of, n);
     check(model.predict_proba(x), |a| Some(a.nrows()), n);
     match model.predict_proba_multi(x) {
@@ -251,6 +308,7 @@ pub fn run_methods(model: &Model, x: ArrayView2<'_, f64>) {
     );
     check(model.transform(x), |a| Some(a.nrows()), n);
     check(model.score_samples(x), |a| Some(a.len()), n);
+    check(model.run(amber::Method::Transform, x), rows_of, n);
 }
 
 /// The `model` target: open `file`; when it opens and declares at most [`MAX_COLUMNS`]
@@ -261,7 +319,7 @@ pub fn open_and_run(file: &[u8]) {
             let n = model.n_features_in();
             if n <= MAX_COLUMNS {
                 let x = input_from(file, n);
-                run_methods(&model, x.view());
+                run_all(&model, file, x.view());
             }
         }
         Err(e) => check_error(&e),
@@ -278,17 +336,32 @@ mod tests {
     fn corpus_models_open_and_predict() {
         let vectors =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/valid");
-        let mut predicted = 0;
+        let (mut predicted, mut tables) = (0, 0);
         for entry in std::fs::read_dir(vectors).expect("tests/vectors/valid") {
             let file = std::fs::read(entry.expect("an entry").path().join("model.amber"))
                 .expect("a model");
             let model = Model::from_bytes(file.clone()).expect("a valid model opens");
             let x = input_from(&file, model.n_features_in());
-            run_methods(&model, x.view());
+            run_all(&model, &file, x.view());
             predicted +=
                 usize::from(model.predict(x.view()).is_ok() || model.transform(x.view()).is_ok());
+            let columns = model.input_columns().expect("a schema");
+            if columns.iter().any(|(_, k)| *k == ColumnKind::String) {
+                let table = table_from(&file, &columns, x.view()).expect("a table");
+                tables += usize::from(
+                    model.predict(&table).is_ok()
+                        || model.run(amber::Method::Transform, &table).is_ok(),
+                );
+            }
         }
         assert!(predicted > 100, "only {predicted} corpus models predicted");
+        // The table path is reached too: string models predict on strings from their file
+        // (most refuse them with E_INPUT: an encoder with handle_unknown="error" meets a
+        // string that is not one of its categories in some row).
+        assert!(
+            tables >= 5,
+            "only {tables} string models predicted on a table"
+        );
     }
 
     #[test]

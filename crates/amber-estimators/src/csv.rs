@@ -453,13 +453,19 @@ enum Builder {
     Text(TextColumn),
     /// The text always; the numbers while every cell so far is numeric.
     Any(TextColumn, Option<Vec<f64>>),
-    Absent,
+    /// Not read: all missing, as text for a `String` column (an empty input has no fields
+    /// at all), as NaN numbers otherwise.
+    Absent {
+        text: bool,
+    },
 }
 
 impl Builder {
     fn new(plan: &Plan, cap: usize) -> Self {
         if plan.field.is_none() {
-            return Self::Absent;
+            return Self::Absent {
+                text: plan.kind == ColumnKind::String,
+            };
         }
         match plan.kind {
             ColumnKind::Numeric => Self::Numeric(Vec::with_capacity(cap)),
@@ -468,7 +474,7 @@ impl Builder {
                 TextColumn::with_capacity(cap, cap * 8),
                 Some(Vec::with_capacity(cap)),
             ),
-            ColumnKind::Unused => Self::Absent,
+            ColumnKind::Unused => Self::Absent { text: false },
         }
     }
 
@@ -489,7 +495,7 @@ impl Builder {
                 }
                 t.push(text_cell(bytes, plan, at)?);
             }
-            Self::Absent => {}
+            Self::Absent { .. } => {}
         }
         Ok(())
     }
@@ -498,7 +504,12 @@ impl Builder {
         match self {
             Self::Numeric(v) | Self::Any(_, Some(v)) => Column::Numeric(v),
             Self::Text(t) | Self::Any(t, None) => Column::Text(t),
-            Self::Absent => Column::Numeric(vec![f64::NAN; n]),
+            Self::Absent { text: false } => Column::Numeric(vec![f64::NAN; n]),
+            Self::Absent { text: true } => {
+                let mut t = TextColumn::with_capacity(n, 0);
+                (0..n).for_each(|_| t.push(None));
+                Column::Text(t)
+            }
         }
     }
 }
@@ -823,6 +834,10 @@ mod tests {
             let mut r = TableReader::new(text.as_bytes(), &s).unwrap();
             let t = r.next_batch().unwrap().unwrap();
             assert_eq!((t.n_rows(), t.n_columns()), (0, 2));
+            // Each column of its schema kind, also when the input has no line at all.
+            for (j, (_, kind)) in s.iter().enumerate() {
+                assert!(kind.accepts(t.column(j).unwrap()), "{text:?}: column {j}");
+            }
             assert!(r.next_batch().unwrap().is_none());
         }
     }
