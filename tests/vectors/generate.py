@@ -1643,7 +1643,7 @@ def _gb_cases(version: str) -> list[Case]:
 #: `cases(version, generate) -> list[Case]` (written once per scikit-learn version of
 #: CORPUS_VERSIONS, named `<case>-sk<version>`, like the tree cases). A family adds its
 #: module here.
-FAMILY_MODULES = ["gen_compose", "gen_impute", "gen_encoders", "gen_hgb_dtype"]
+FAMILY_MODULES = ["gen_compose", "gen_impute", "gen_encoders", "gen_hgb_dtype", "gen_search"]
 
 
 def _family_modules() -> list[Any]:
@@ -1737,6 +1737,9 @@ def _methods(est, X: Any) -> dict[str, dict[str, Any]]:
     """`X` is the test input as the model takes it (a DataFrame for a model fitted on one:
     a ColumnTransformer selects by name); the tree families compute on its array."""
     out: dict[str, dict[str, Any]] = {}
+    if hasattr(est, "best_estimator_") and hasattr(est, "cv_results_"):
+        # A search predicts with its refitted best estimator, and compares as it does.
+        return _methods(est.best_estimator_, X)
     if (
         isinstance(X, pd.DataFrame)
         and all(t.kind in "biuf" for t in X.dtypes)

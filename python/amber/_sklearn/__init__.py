@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (registration side effects)
     normalizer,
     pipeline,
     scaler,
+    search,
     tree,
 )
 from ._common import FROM_PROTO, PRODUCERS, TO_PROTO, decode_estimator, encode_estimator

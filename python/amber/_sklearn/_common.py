@@ -49,7 +49,8 @@ _FROM_PRODUCER: dict[str, tuple[str, FromProto]] = {}
 
 def register(cls: type, producer_type: str, body: str, to_proto: ToProto, from_proto: FromProto):
     TO_PROTO[cls] = (producer_type, to_proto)
-    FROM_PROTO[body] = from_proto
+    # The first family of a body (a search writes a Pipeline body too).
+    FROM_PROTO.setdefault(body, from_proto)
     PRODUCERS[producer_type] = cls
     _FROM_PRODUCER[producer_type] = (body, from_proto)
 
