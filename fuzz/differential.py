@@ -956,7 +956,10 @@ def case_for(path: Path, corpus: dict[str, Case], scratch: Path) -> Case:
     else a generic input of special values sized from the root estimator's n_features_in."""
     note = path.with_suffix(".json")
     meta = json.loads(note.read_text()) if note.exists() else {}
-    source = corpus.get(meta.get("case") or meta.get("derived_from") or "")
+    key = meta.get("case") or meta.get("derived_from") or ""
+    if not key and (path.parent / "case.json").exists():
+        key = f"valid/{path.parent.name}"  # a corpus model: its own case's input
+    source = corpus.get(key)
     data = path.read_bytes()
     if source is not None:
         return Case(path.name, data, source.input, source.methods)
