@@ -9,7 +9,7 @@ classes come from a fixed allow-list keyed by the producer type, and only allow-
 checked params and attributes reach them. See spec/format.md and spec/sklearn.md.
 """
 
-from ._api import dump, dumps, inspect, load, loads, validate
+from ._api import Support, dump, dumps, inspect, load, loads, supported, validate
 from ._errors import (
     AmberError,
     AmberWarning,
@@ -26,6 +26,7 @@ __all__ = [
     "FormatError",
     "ModelError",
     "ProvenanceError",
+    "Support",
     "UnsupportedError",
     "__version__",
     "dump",
@@ -33,5 +34,6 @@ __all__ = [
     "inspect",
     "load",
     "loads",
+    "supported",
     "validate",
 ]

@@ -9,7 +9,7 @@ from typing import IO, Any, Union
 from google.protobuf import json_format
 
 from . import _container, _schema, _tree
-from ._errors import AmberError
+from ._errors import AmberError, UnsupportedError
 from ._proto.amber.v1 import amber_pb2 as pb
 from ._version import __version__
 
@@ -65,16 +65,49 @@ def dumps(estimator: Any, *, inference_only: bool = False) -> bytes:
 
 def _encode(estimator: Any, inference_only: bool) -> list[bytes | memoryview]:
     from ._sklearn import encode_estimator
-    from ._sklearn._common import EncodeCtx
+    from ._sklearn._common import EncodeCtx, raise_refusals
 
     ctx = EncodeCtx(inference_only=inference_only)
     manifest = pb.Manifest(producer=_producer())
-    manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
+    try:
+        manifest.estimator.CopyFrom(encode_estimator(estimator, ctx))
+    except Exception:
+        # A composition that met a refused member may fail on the placeholder it got:
+        # the refusals are the cause.
+        raise_refusals(estimator, ctx)
+        raise
+    raise_refusals(estimator, ctx)
     infos = {t.name: pb.TensorInfo(name=t.name, dtype=t.dtype, shape=t.shape) for t in ctx.tensors}
     schema = _tree.input_schema(manifest, infos)
     if schema is not None:
         manifest.input.CopyFrom(schema)
     return _container.encode_container(manifest, ctx.tensors)
+
+
+class Support:
+    """What `supported` answers: true when the model can be saved; `reasons` names every
+    part that cannot, by its position in the model, with why."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+
+    def __bool__(self) -> bool:
+        return not self.reasons
+
+    def __repr__(self) -> str:
+        if not self.reasons:
+            return "Support(saved as it is)"
+        return "Support(cannot be saved:\n" + "".join(f"  - {r}\n" for r in self.reasons) + ")"
+
+
+def supported(estimator: Any) -> Support:
+    """Can `amber.dump` save this fitted model? Encodes it without writing anything and
+    collects every refusal (`E_UNSUPPORTED`) rather than stopping at the first."""
+    try:
+        _encode(estimator, False)
+    except UnsupportedError as e:
+        return Support(e.reasons)
+    return Support([])
 
 
 def dump(estimator: Any, path: PathOrFile, *, inference_only: bool = False) -> None:

@@ -69,6 +69,9 @@ class UnsupportedError(AmberError):
 
     def __init__(self, message: str) -> None:
         super().__init__("E_UNSUPPORTED", message)
+        #: Each part of the model that cannot be saved, by its position ("<root>",
+        #: "steps/svc", ...), with why.
+        self.reasons: list[str] = [message]
 
 
 class AmberWarning(UserWarning):

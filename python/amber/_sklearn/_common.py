@@ -56,10 +56,24 @@ def register(cls: type, producer_type: str, body: str, to_proto: ToProto, from_p
 
 
 def type_name(obj: Any) -> str:
-    """The public name of a class (its producer type when registered)."""
+    """The public name of a class: its producer type when registered, else the shortest
+    public module path that exports it (`sklearn.svm.SVC`, not `sklearn.svm._classes.SVC`)."""
     cls = obj if isinstance(obj, type) else type(obj)
     if cls in TO_PROTO:
         return TO_PROTO[cls][0]
+    return public_name(cls)
+
+
+def public_name(cls: type) -> str:
+    """`cls` by the shortest prefix of its module, among modules already imported (nothing
+    is imported here), that exports it under its own name; else its full path."""
+    import sys
+
+    parts = cls.__module__.split(".")
+    for end in range(1, len(parts) + 1):
+        module = sys.modules.get(".".join(parts[:end]))
+        if module is not None and getattr(module, cls.__qualname__, None) is cls:
+            return f"{module.__name__}.{cls.__qualname__}"
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
@@ -71,9 +85,12 @@ class EncodeCtx:
     prefix: str = ""
     #: Leave out what predictions do not need (amber.dumps(..., inference_only=True)).
     inference_only: bool = False
+    #: Every refusal met so far, as (where, why): encoding goes on past a refused estimator
+    #: so that one error names them all (`raise_refusals`).
+    refusals: list[tuple[str, str]] = field(default_factory=list)
 
     def child(self, prefix: str) -> EncodeCtx:
-        return EncodeCtx(self.tensors, self.prefix + prefix, self.inference_only)
+        return EncodeCtx(self.tensors, self.prefix + prefix, self.inference_only, self.refusals)
 
     def tensor(self, name: str, array: Any) -> str:
         full = self.prefix + name
@@ -176,22 +193,27 @@ def encode_estimator(est: Any, ctx: EncodeCtx) -> pb.Estimator:
     """Encode any supported estimator: body by its family, then params and attributes."""
     entry = TO_PROTO.get(type(est))
     if entry is None:
-        supported = ", ".join(sorted(p for p, _ in TO_PROTO.values()))
-        raise UnsupportedError(
-            f"cannot save {type_name(est)}: not supported by this Amber version "
-            f"(supported: {supported})"
+        ctx.refusals.append(
+            (ctx.prefix, f"{type_name(est)} is not supported by this Amber version")
         )
+        return pb.Estimator(producer_type=type_name(est))  # never written: the dump fails
     producer_type, to_proto = entry
     msg = pb.Estimator(producer_type=producer_type)
-    consumed = to_proto(est, msg, ctx)
-    for name, value in sorted(est.get_params(deep=False).items()):
-        if name not in consumed:
-            msg.params.add(name=name, value=encode_value(value, f"params/{name}", ctx))
-    for name, value in sorted(vars(est).items()):
-        if name.endswith("_") and not name.startswith("_") and name not in consumed:
-            if name in _OWN_FIELDS:
-                continue
-            msg.attributes.add(name=name, value=encode_value(value, f"attributes/{name}", ctx))
+    try:
+        consumed = to_proto(est, msg, ctx)
+        for name, value in sorted(est.get_params(deep=False).items()):
+            if name not in consumed:
+                msg.params.add(name=name, value=encode_value(value, f"params/{name}", ctx))
+        for name, value in sorted(vars(est).items()):
+            if name.endswith("_") and not name.startswith("_") and name not in consumed:
+                if name in _OWN_FIELDS:
+                    continue
+                value = encode_value(value, f"attributes/{name}", ctx)
+                msg.attributes.add(name=name, value=value)
+    except UnsupportedError as e:
+        why = e.message.removeprefix("cannot save ")
+        ctx.refusals.append((ctx.prefix, why))
+        return msg
     output = getattr(est, OUTPUT_CONFIG, None)
     if output:
         # set_output(transform=...): provenance (Rust returns arrays either way).
@@ -203,6 +225,30 @@ def encode_estimator(est: Any, ctx: EncodeCtx) -> pb.Estimator:
     if names is not None:
         msg.feature_names_in.extend(str(n) for n in names)
     return msg
+
+
+#: Where a user finds what is supported (named in every refusal).
+SUPPORT_TABLE = (
+    "the supported classes are listed in README.md ('What it does today') and "
+    "spec/sklearn.md section 2; amber.supported(model) checks a model before saving"
+)
+
+
+def raise_refusals(est: Any, ctx: EncodeCtx) -> None:
+    """One E_UNSUPPORTED naming every refused estimator of the tree, by its position."""
+    if not ctx.refusals:
+        return
+    reasons = [f"{where.rstrip('/') or '<root>'}: {why}" for where, why in ctx.refusals]
+    if len(ctx.refusals) == 1 and not ctx.refusals[0][0]:
+        error = UnsupportedError(f"cannot save: {ctx.refusals[0][1]}; {SUPPORT_TABLE}")
+    else:
+        lines = "".join(f"\n  - {r}" for r in reasons)
+        error = UnsupportedError(
+            f"cannot save this {type_name(est)}: {len(reasons)} part(s) cannot be saved:"
+            f"{lines}\n{SUPPORT_TABLE}"
+        )
+    error.reasons = reasons
+    raise error
 
 
 def _get(est: Any, name: str) -> Any:

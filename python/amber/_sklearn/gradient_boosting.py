@@ -395,9 +395,12 @@ def _check_init_body(est: Any, init: Any, child: pb.Estimator) -> None:
 
 
 def _encode_init(est: Any, init: Any, ctx: EncodeCtx) -> pb.Estimator:
-    try:
-        child = encode_estimator(init, ctx.child("init/"))
-    except UnsupportedError as e:
+    before = len(ctx.refusals)
+    child = encode_estimator(init, ctx.child("init/"))
+    if len(ctx.refusals) > before:
+        # The init's own refusals, said once as this estimator's (with why it happens).
+        reasons = [why for _, why in ctx.refusals[before:]]
+        del ctx.refusals[before:]
         hint = ""
         coef = getattr(init, "coef_", None)
         if isinstance(coef, np.ndarray) and coef.dtype == np.float32:
@@ -407,8 +410,8 @@ def _encode_init(est: Any, init: Any, ctx: EncodeCtx) -> pb.Estimator:
             )
         raise UnsupportedError(
             f"cannot save this {type_name(est)}: its init estimator {type_name(init)} cannot "
-            f"be saved{hint}: {e.message}"
-        ) from e
+            f"be saved{hint}: {'; '.join(reasons)}"
+        )
     _check_init_body(est, init, child)
     return child
 
