@@ -440,7 +440,11 @@ class _Checker:
                 raise fail(f"baseline has shape {list(shape)}, expected [{k}] (n_columns)")
             if self.data is not None and not np.isfinite(self.data(b.baseline)).all():
                 raise fail("baseline must be finite")
+            if self.data is not None:
+                start = float(np.abs(self.data(b.baseline)).max())
+                self._raw_bound(b, k, n_trees, start, fail)
             return None
+        self._raw_bound(b, k, n_trees, 0.0, fail)
         init = b.init
         link = b.init_link
         binary = link in _BINARY_INIT_LINKS
@@ -472,6 +476,21 @@ class _Checker:
                 f"the init link needs {want}",
             )
         return None
+
+    def _raw_bound(self, b: pb.Boosting, k: int, n_trees: int, start: float, fail) -> None:
+        """Boosting rule 4b: no raw score can overflow, |start| + |scale| * (T / K) * max |V|
+        <= MAX_RAW_SCORE."""
+        if self.data is None:
+            return
+        values = self.data(b.trees.values)
+        top = float(np.abs(values).max()) if values.size else 0.0
+        with np.errstate(over="ignore"):
+            bound = start + abs(b.scale) * float(n_trees // k) * top
+        if not bound <= MAX_RAW_SCORE:
+            raise fail(
+                f"scale: |baseline| + |scale| * {n_trees // k} trees * max |value| is {bound:g}, "
+                f"above MAX_RAW_SCORE ({MAX_RAW_SCORE:g}): a raw score could overflow"
+            )
 
     def _boosting_preprocessor(self, est: pb.Estimator, depth: int, path: str, fail) -> int:
         """Boosting rules 8-10 (spec/estimators.md): no init beside a preprocessor and no
@@ -1038,6 +1057,9 @@ class _Checker:
             width = out if out is not None else (child.n_features_in or None)
         return width
 
+
+#: spec/estimators.md, Boosting rule 4b: the largest raw score a file may make possible.
+MAX_RAW_SCORE = 1e300
 
 _BINARY_INIT_LINKS = frozenset(
     (

@@ -2709,7 +2709,8 @@ def linear_value_invalid_files(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
     """(base case, (name, code, description, bytes)): Linear rule 8 of spec/estimators.md
-    section 3 (finite coefficients), broken once in each tensor."""
+    section 3 (finite coefficients), broken once in each tensor, and Boosting rule 4b
+    (no raw score can overflow)."""
 
     def set_first(value: float) -> Callable[[np.ndarray], None]:
         def edit(arr: np.ndarray) -> None:
@@ -2717,7 +2718,18 @@ def linear_value_invalid_files(
 
         return edit
 
+    gb = f"gb_regressor_squared_error-sk{VERSION}"
     return [
+        (
+            gb,
+            (
+                "boosting_raw_score_can_overflow",
+                "E_MODEL",
+                "Boosting rule 4b: scale 1e308, so |scale| * trees * max |value| is above "
+                "MAX_RAW_SCORE (a raw score could overflow)",
+                _edit_manifest(models[gb], _set_attr("estimator.boosting.scale", 1e308)),
+            ),
+        ),
         (
             "logistic_binary",
             (

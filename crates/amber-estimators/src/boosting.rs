@@ -529,6 +529,35 @@ impl Estimator for Boosting {
 /// Builds the runtime of a `Boosting` body, checking every rule of `spec/estimators.md`
 /// ("Boosting"). `build_nested` builds the nested init or preprocessor estimator (the
 /// registry's recursion).
+/// Rule 4b (`spec/estimators.md` section 7.1): the largest raw score a file may make possible.
+pub(crate) const MAX_RAW_SCORE: f64 = 1e300;
+
+/// Rule 4b: no raw score can overflow, `|start| + |scale| * (T / K) * max |V| <= MAX_RAW_SCORE`
+/// (the values are finite by the trees' rule 12, the scale by rule 3).
+fn check_raw_bound(
+    trees: &TreeEnsemble,
+    scale: f64,
+    k: usize,
+    start: f64,
+    field: &str,
+) -> Result<()> {
+    let top = trees.max_abs_value()?;
+    #[allow(clippy::cast_precision_loss)] // tree counts far below 2^53
+    let per_column = (trees.n_trees() / k) as f64;
+    let bound = start + scale.abs() * per_column * top;
+    if bound <= MAX_RAW_SCORE {
+        Ok(())
+    } else {
+        Err(EstimatorError::model(
+            field,
+            format!(
+                "|baseline| + |scale| * {per_column} trees * max |value| is {bound:e}, above \
+                 MAX_RAW_SCORE ({MAX_RAW_SCORE:e}): a raw score could overflow"
+            ),
+        ))
+    }
+}
+
 pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     c: &Arc<Container<B>>,
     b: &model::Boosting,
@@ -575,8 +604,14 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
     }
     let output = output(b, k, &field)?;
     let start = match (&b.baseline, &b.init) {
-        (Some(name), None) => Start::Baseline(baseline(c, name, k, &field("baseline"))?),
+        (Some(name), None) => {
+            let base = baseline(c, name, k, &field("baseline"))?;
+            let top = base.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            check_raw_bound(&trees, b.scale, k, top, &field("scale"))?;
+            Start::Baseline(base)
+        }
         (None, Some((est, link))) => {
+            check_raw_bound(&trees, b.scale, k, 0.0, &field("scale"))?;
             let init_path = format!("{path}/init");
             let estimator = build_nested(est, &init_path)?;
             init(

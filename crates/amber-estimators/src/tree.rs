@@ -736,6 +736,15 @@ impl TreeEnsemble {
         self.roots.len()
     }
 
+    /// The largest `|value|` of any node (0 for none).
+    pub(crate) fn max_abs_value(&self) -> Result<f64> {
+        Ok(self
+            .forest()?
+            .values
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs())))
+    }
+
     /// Boosting and isolation forests: for every row `r` of `x` and every tree `t` in order,
     /// `raw[[r, t % k]] += scale * value`, where `value` is the leaf tree `t` reaches and
     /// `k = raw.ncols()`. `raw` comes in holding each row's starting values. Only for trees
