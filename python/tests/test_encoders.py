@@ -34,6 +34,8 @@ needs_cli = pytest.mark.skipif(not CLI.exists(), reason="release CLI not built")
 sys.path.insert(0, str(ROOT / "tests" / "vectors"))
 import gen_encoders  # noqa: E402
 
+from conftest import GENERATOR  # noqa: E402
+
 TARGETS = ["continuous", "binary"] + (
     ["multiclass"] if "classes_" in TargetEncoder.__doc__.split("Attributes")[1] else []
 )
@@ -494,7 +496,8 @@ def _invalid_files() -> list:
         bases = ("one_hot_encoder_strings", "ordinal_encoder_strings", "target_encoder_continuous")
         if c.name[: -len("-skx")] in bases:
             models[c.name] = amber.dumps(c.build()[0])
-    return gen_encoders.invalid_files(models, SimpleNamespace(VERSION="x"))
+    g = SimpleNamespace(VERSION="x", e_model_files=GENERATOR.e_model_files)
+    return gen_encoders.invalid_files(models, g)
 
 
 INVALID = _invalid_files()

@@ -19,9 +19,6 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from amber import _container
-from amber._proto.amber.v1 import amber_pb2 as pb
-
 N_TRAIN, N_TEST = 300, 60
 NUMERIC = ["age", "hours", "income", "balance"]
 
@@ -211,14 +208,6 @@ def cases(version: str, g: Any) -> list[Any]:
 # ---------------------------------------------------------------------------- invalid files
 
 
-def _edit(model: bytes, edit) -> bytes:
-    c = _container.read_container(model)
-    m = pb.Manifest()
-    m.CopyFrom(c.manifest)
-    edit(m)
-    return _container.write_container(m, c.all_tensors())
-
-
 def _rename_in_step(m: Any) -> None:
     # The pipeline's names stay; its first step (the ColumnTransformer) and that step's
     # scaler both call column 0 "years": only the pipeline-to-step rule is broken.
@@ -275,7 +264,4 @@ def invalid_files(
             _unknown_column_kind,
         ),
     ]
-    return [
-        (base, (name, "E_MODEL", description, _edit(models[base], edit)))
-        for base, name, description, edit in files
-    ]
+    return g.e_model_files(models, files)

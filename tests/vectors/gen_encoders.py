@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
-from amber import _container
 from amber._proto.amber.v1 import amber_pb2 as pb
 
 SEED = 20241204
@@ -389,14 +388,6 @@ def encoder_cases(version: str, Case: Callable[..., Any]) -> list[Any]:
 # ---------------------------------------------------------------------------- invalid files
 
 
-def _edit(model: bytes, edit: Callable[[pb.Manifest], None]) -> bytes:
-    c = _container.read_container(model)
-    m = pb.Manifest()
-    m.CopyFrom(c.manifest)
-    edit(m)
-    return _container.write_container(m, c.all_tensors())
-
-
 def _first_column(body: str) -> Callable[[pb.Manifest], Any]:
     return lambda m: getattr(m.estimator, body).features[0]
 
@@ -569,10 +560,7 @@ def invalid_files(
             _target_short,
         ),
     ]
-    return [
-        (base, (name, "E_MODEL", description, _edit(models[base], edit)))
-        for base, name, description, edit in files
-    ]
+    return g.e_model_files(models, files)
 
 
 def _ordinal_nan_infrequent(m: pb.Manifest) -> None:

@@ -16,7 +16,7 @@ cells in the first rows.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
-from amber import _container
 from amber._proto.amber.v1 import amber_pb2 as pb
 
 SEED = 20241205
@@ -280,14 +279,6 @@ def cases(version: str, g: Any) -> list[Any]:
 # ---------------------------------------------------------------------------- invalid files
 
 
-def _edit(model: bytes, edit: Callable[[pb.Manifest], None]) -> bytes:
-    c = _container.read_container(model)
-    m = pb.Manifest()
-    m.CopyFrom(c.manifest)
-    edit(m)
-    return _container.write_container(m, c.all_tensors())
-
-
 def _with_init(m: pb.Manifest) -> None:
     b = m.estimator.boosting
     b.init.CopyFrom(b.preprocessor)
@@ -349,7 +340,4 @@ def invalid_files(
             _city_numeric,
         ),
     ]
-    return [
-        (base, (name, "E_MODEL", description, _edit(models[base], edit)))
-        for name, description, edit in files
-    ]
+    return g.e_model_files(models, [(base, *f) for f in files])

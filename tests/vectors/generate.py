@@ -2705,6 +2705,24 @@ def wire_invalid_files(model: bytes) -> list[tuple[str, str, str, bytes]]:
     ]
 
 
+def e_model_files(
+    models: dict[str, bytes], files: list[tuple[str, str, str, Callable[[pb.Manifest], None]]]
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """A family's rule-breaking files, (base case, (name, "E_MODEL", description, bytes)),
+    from (base case, name, description, edit): `edit` changes a copy of the base's manifest
+    and the container is written again around the same tensors."""
+    out = []
+    for base, name, description, edit in files:
+        c = _container.read_container(models[base])
+        m = pb.Manifest()
+        m.CopyFrom(c.manifest)
+        edit(m)
+        out.append(
+            (base, (name, "E_MODEL", description, _container.write_container(m, c.all_tensors())))
+        )
+    return out
+
+
 def linear_value_invalid_files(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
