@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mutants  # noqa: E402
+from amber._tree import children  # noqa: E402
 
 METHODS = (
     "predict",
@@ -483,28 +484,6 @@ _BODY_TOLERANCE = {
 }
 
 
-def _children(est) -> list:
-    """Every estimator directly inside `est`: steps, branches, members, init, preprocessor."""
-    body = est.WhichOneof("body")
-    if body == "pipeline":
-        return [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
-    if body in ("column_transformer", "feature_union"):
-        msg = (
-            est.column_transformer.branches
-            if body == "column_transformer"
-            else est.feature_union.members
-        )
-        return [b.estimator for b in msg if b.HasField("estimator")]
-    if body == "boosting":
-        b = est.boosting
-        return [
-            e
-            for f, e in (("init", b.init), ("preprocessor", b.preprocessor))
-            if b.HasField(f)
-        ]
-    return []
-
-
 def _body_tolerance(data: bytes) -> float:
     """The largest tolerance any body of the file's estimator tree needs, 0 when none does."""
     parts = mutants.split(data)
@@ -527,7 +506,7 @@ def _body_tolerance(data: bytes) -> float:
         ):
             key = "knn_imputer/distance"
         worst = max(worst, _BODY_TOLERANCE.get(key or "", 0.0))
-        todo.extend(_children(est))
+        todo.extend(children(est))
     return worst
 
 

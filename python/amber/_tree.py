@@ -438,11 +438,11 @@ class _Checker:
             shape = self.tensor(b.baseline, where, (pb.DTYPE_F64,), (1,))
             if shape != (k,):
                 raise fail(f"baseline has shape {list(shape)}, expected [{k}] (n_columns)")
-            if self.data is not None and not np.isfinite(self.data(b.baseline)).all():
-                raise fail("baseline must be finite")
             if self.data is not None:
-                start = float(np.abs(self.data(b.baseline)).max())
-                self._raw_bound(b, k, n_trees, start, fail)
+                baseline = self.data(b.baseline)
+                if not np.isfinite(baseline).all():
+                    raise fail("baseline must be finite")
+                self._raw_bound(b, k, n_trees, float(np.abs(baseline).max()), fail)
             return None
         self._raw_bound(b, k, n_trees, 0.0, fail)
         init = b.init
