@@ -135,3 +135,23 @@ def test_best_params_that_contradict_the_candidates_are_e_provenance() -> None:
     with pytest.raises(amber.AmberError, match="best_params_") as err:
         amber.loads(blob)
     assert err.value.code == "E_PROVENANCE"
+
+
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [({"lr__C": "high"}, "lr__C"), ({"lr__nope": 1.0}, "not a param of the estimator")],
+)
+def test_template_params_are_checked_before_scikit_learn_sees_them(params, why: str) -> None:
+    from amber._container import Tensor, write_container
+    from amber._proto.amber.v1 import amber_pb2 as pb
+    from amber._sklearn._common import EncodeCtx, encode_value
+
+    c = read_container(amber.dumps(_grid()))
+    m = pb.Manifest()
+    m.CopyFrom(c.manifest)
+    attr = next(a for a in m.estimator.attributes if a.name == "estimator/params")
+    attr.value.CopyFrom(encode_value(params, "x", EncodeCtx()))
+    blob = write_container(m, [Tensor(t.name, t.dtype, t.shape, t.data) for t in c.all_tensors()])
+    with pytest.raises(amber.AmberError, match=why) as err:
+        amber.loads(blob)
+    assert err.value.code == "E_PROVENANCE"

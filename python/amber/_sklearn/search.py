@@ -51,6 +51,7 @@ from ._common import (
     allow,
     boolean,
     build,
+    check_param,
     decode_estimator,
     described,
     encode_estimator,
@@ -303,6 +304,21 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
+def _check_template_params(template: Any, params: dict[str, Any], name: str) -> None:
+    """Each searched param names a param of the template (`step__param` of a nested one) and
+    holds a value its owner's constraints accept, before set_params sees it."""
+    known = template.get_params(deep=True)
+    for key, value in params.items():
+        owner_path, _, param = key.rpartition("__")
+        owner = known.get(owner_path) if owner_path else template
+        if key not in known or not hasattr(owner, "get_params"):
+            raise refuse(name, f"estimator/params: {key[:80]!r} is not a param of the estimator")
+        try:
+            check_param(type(owner), param, value)
+        except Bad as e:
+            raise refuse(name, f"estimator/params[{key!r}] {e}") from None
+
+
 def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
     name = type_name(cls)
     steps = msg.pipeline.steps
@@ -314,10 +330,8 @@ def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
         if needed not in attrs:
             raise refuse(name, f"the attribute {needed!r} is missing")
     template = clone(best)
-    try:
-        template.set_params(**attrs["estimator/params"])
-    except ValueError as e:
-        raise refuse(name, f"estimator/params: {e}") from None
+    _check_template_params(template, attrs["estimator/params"], name)
+    template.set_params(**attrs["estimator/params"])
     extra: dict[str, Any] = {"estimator": template}
     if "cv/splitter" in attrs:
         spec = attrs["cv/splitter"]
