@@ -155,3 +155,36 @@ def test_template_params_are_checked_before_scikit_learn_sees_them(params, why: 
     with pytest.raises(amber.AmberError, match=why) as err:
         amber.loads(blob)
     assert err.value.code == "E_PROVENANCE"
+
+
+def _with_refit(blob: bytes, refit: object) -> bytes:
+    from amber._container import Tensor, write_container
+    from amber._proto.amber.v1 import amber_pb2 as pb
+    from amber._sklearn._common import EncodeCtx, encode_value
+
+    c = read_container(blob)
+    m = pb.Manifest()
+    m.CopyFrom(c.manifest)
+    param = next(p for p in m.estimator.params if p.name == "refit")
+    param.value.CopyFrom(encode_value(refit, "refit", EncodeCtx()))
+    return write_container(m, [Tensor(t.name, t.dtype, t.shape, t.data) for t in c.all_tensors()])
+
+
+def test_refit_false_with_a_best_estimator_is_e_provenance() -> None:
+    # fit with refit=False makes no best_estimator_ (sklearn/model_selection/_search.py), so
+    # a file that has one contradicts itself; the rebuilt search would not predict at all
+    blob = _with_refit(amber.dumps(_grid()), False)
+    amber.validate(blob)
+    with pytest.raises(amber.AmberError, match="refit is False") as err:
+        amber.loads(blob)
+    assert err.value.code == "E_PROVENANCE"
+
+
+def test_refit_must_name_one_of_several_metrics() -> None:
+    X, y = _data()
+    search = GridSearchCV(
+        LogisticRegression(), {"C": [0.1, 1.0]}, scoring=["accuracy", "roc_auc"], refit="roc_auc"
+    ).fit(X, y)
+    with pytest.raises(amber.AmberError, match="does not name one of") as err:
+        amber.loads(_with_refit(amber.dumps(search), True))
+    assert err.value.code == "E_PROVENANCE"

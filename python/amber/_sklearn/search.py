@@ -297,6 +297,15 @@ def _one_truth(est: Any, name: str) -> None:
             raise refuse(name, f"best_estimator_ does not have best_params_[{key!r}]")
 
 
+def _check_refit(est: Any, multimetric: bool, name: str) -> None:
+    """The file's best_estimator_ is one fit could have made: refit is not False, and with
+    several metrics it names one of them (BaseSearchCV._check_refit_for_multimetric)."""
+    if est.refit is False:
+        raise refuse(name, "refit is False, so fit makes no best_estimator_, but the file has one")
+    if multimetric and not (isinstance(est.refit, str) and est.refit in est.scorer_):
+        raise refuse(name, f"refit {est.refit!r} does not name one of the search's metrics")
+
+
 def _equal(a: Any, b: Any) -> bool:
     try:
         return bool(a == b) or (a != a and b != b)
@@ -352,6 +361,7 @@ def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
         raise refuse(name, f"scoring {est.scoring!r}: {e}") from None
     if attrs.get("multimetric_", multimetric) != multimetric:
         raise refuse(name, "multimetric_ does not match scoring")
+    _check_refit(est, multimetric, name)
     names = getattr(best, "feature_names_in_", None)
     if names is not None:
         est.feature_names_in_ = names
