@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +84,18 @@ def test_a_disagreement_is_found():
     assert "values" in differential.same_output(a, np.array([1.0, 2.0]), m)
     assert "values" in differential.same_output(np.array([0.0]), np.array([-0.0]), m)
     assert "shape" in differential.same_output(a, a[:1], m)
+
+
+@pytest.mark.parametrize("scale", [1.0, 20.0, 1e3, 1e6])
+def test_the_softmax_bound_holds_between_scipy_logsumexp_and_sklearn_softmax(scale) -> None:
+    # 1.3.2's MultinomialDeviance (exp(R - logsumexp(R))) against extmath.softmax, which a
+    # newer reader computes for the same raw scores: the harness's per-row bound must hold
+    from scipy.special import logsumexp
+    from sklearn.utils.extmath import softmax
+
+    rng = np.random.default_rng(int(scale))
+    for k in (3, 9, 20):
+        raw = rng.normal(size=(5000, k)) * scale
+        old = np.nan_to_num(np.exp(raw - logsumexp(raw, axis=1)[:, np.newaxis]))
+        rule = differential._softmax_loosened(differential.Method("predict_proba", None), raw)
+        assert differential.same_output(old, softmax(raw.copy()), rule) is None
