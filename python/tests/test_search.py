@@ -188,3 +188,40 @@ def test_refit_must_name_one_of_several_metrics() -> None:
     with pytest.raises(amber.AmberError, match="does not name one of") as err:
         amber.loads(_with_refit(amber.dumps(search), True))
     assert err.value.code == "E_PROVENANCE"
+
+
+def test_halving_searches_round_trip_with_their_iterations() -> None:
+    from sklearn.model_selection._search_successive_halving import (
+        HalvingGridSearchCV,
+        HalvingRandomSearchCV,
+    )
+
+    X, y = _data(200)
+    grid = HalvingGridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression())]),
+        {"lr__C": [0.01, 0.1, 1.0, 10.0]},
+        factor=2,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    # max_iter is the resource: best_params_ holds its last value, the template keeps its own
+    rand = HalvingRandomSearchCV(
+        LogisticRegression(max_iter=77),
+        {"C": [0.01, 0.1, 1.0, 10.0, 100.0]},
+        n_candidates=4,
+        resource="max_iter",
+        min_resources=10,
+        max_resources=40,
+        factor=2,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    for search in (grid, rand):
+        again = amber.loads(amber.dumps(search))
+        assert type(again) is type(search)
+        np.testing.assert_array_equal(again.predict_proba(X), search.predict_proba(X))
+        for name in ("n_resources_", "n_candidates_", "n_iterations_", "best_params_"):
+            assert getattr(again, name) == getattr(search, name), name
+        assert repr(again.get_params(deep=True)) == repr(search.get_params(deep=True))
+        np.testing.assert_array_equal(again.cv_results_["iter"], search.cv_results_["iter"])
+    assert amber.loads(amber.dumps(rand)).estimator.max_iter == 77

@@ -1,5 +1,5 @@
-"""GridSearchCV and RandomizedSearchCV <-> a `Pipeline` body of one step, `best_estimator_`
-(spec/sklearn.md, "Searches").
+"""GridSearchCV, RandomizedSearchCV and the halving searches <-> a `Pipeline` body of one step,
+`best_estimator_` (spec/sklearn.md, "Searches").
 
 A fitted search predicts with its refitted `best_estimator_` (sklearn/model_selection/
 _search.py, `BaseSearchCV.predict` and the other methods delegate to it), and a pipeline of
@@ -40,6 +40,10 @@ from sklearn.model_selection import (
     StratifiedKFold,
     StratifiedShuffleSplit,
     TimeSeriesSplit,
+)
+from sklearn.model_selection._search_successive_halving import (
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
 )
 
 from .._errors import UnsupportedError
@@ -88,7 +92,7 @@ _SCALARS = (type(None), bool, int, float, str)
 
 
 def _grid_param(est: Any) -> str:
-    return "param_grid" if isinstance(est, GridSearchCV) else "param_distributions"
+    return "param_grid" if hasattr(est, "param_grid") else "param_distributions"
 
 
 def _grids(est: Any) -> list[dict]:
@@ -139,9 +143,11 @@ def _check_savable(est: Any) -> None:
 def _template_params(est: Any) -> dict[str, Any]:
     """The template's values of the searched params (what best_params_ replaced)."""
     params = est.estimator.get_params(deep=True)
-    keys = sorted({k for grid in _grids(est) for k in grid})
+    searched = {k for grid in _grids(est) for k in grid}
+    if getattr(est, "resource", "n_samples") != "n_samples":
+        searched.add(est.resource)  # halving on a param: best_params_ holds its last value
     out = {}
-    for key in keys:
+    for key in sorted(searched):
         value = params.get(key)
         if hasattr(value, "get_params"):
             raise _refuse_save(est, f"the searched param {key!r} holds an estimator")
@@ -381,8 +387,29 @@ _SEARCH_ATTRIBUTES = {
 }
 
 
-def _register(cls: type, producer: str) -> None:
-    allow(cls, _SEARCH_ATTRIBUTES)
+@described("list of ints >= 0")
+def _int_list(v: Any, facts: dict) -> None:
+    if type(v) is not list or not all(type(x) is int and x >= 0 for x in v):
+        raise Bad(f"is {str(v)[:80]}, not a list of ints >= 0")
+
+
+#: What successive halving adds (sklearn/model_selection/_search_successive_halving.py,
+#: `BaseSuccessiveHalving._run_search` and `fit`): the resources and candidates of each
+#: iteration.
+_HALVING_ATTRIBUTES = {
+    "n_resources_": _int_list,
+    "n_candidates_": _int_list,
+    "n_remaining_candidates_": integer(0, scalar=True),
+    "min_resources_": integer(0, scalar=True),
+    "max_resources_": integer(0, scalar=True),
+    "n_required_iterations_": integer(0, scalar=True),
+    "n_possible_iterations_": integer(0, scalar=True),
+    "n_iterations_": integer(0, scalar=True),
+}
+
+
+def _register(cls: type, producer: str, extra: dict[str, Any] | None = None) -> None:
+    allow(cls, {**_SEARCH_ATTRIBUTES, **(extra or {})})
     register(
         cls,
         producer,
@@ -394,3 +421,13 @@ def _register(cls: type, producer: str) -> None:
 
 _register(GridSearchCV, "sklearn.model_selection.GridSearchCV")
 _register(RandomizedSearchCV, "sklearn.model_selection.RandomizedSearchCV")
+# The halving searches are experimental: their module is importable without
+# `sklearn.experimental.enable_halving_search_cv`, which amber does not import for the user.
+_register(
+    HalvingGridSearchCV, "sklearn.model_selection.HalvingGridSearchCV", _HALVING_ATTRIBUTES
+)
+_register(
+    HalvingRandomSearchCV,
+    "sklearn.model_selection.HalvingRandomSearchCV",
+    _HALVING_ATTRIBUTES,
+)
