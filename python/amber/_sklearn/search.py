@@ -423,9 +423,7 @@ _register(GridSearchCV, "sklearn.model_selection.GridSearchCV")
 _register(RandomizedSearchCV, "sklearn.model_selection.RandomizedSearchCV")
 # The halving searches are experimental: their module is importable without
 # `sklearn.experimental.enable_halving_search_cv`, which amber does not import for the user.
-_register(
-    HalvingGridSearchCV, "sklearn.model_selection.HalvingGridSearchCV", _HALVING_ATTRIBUTES
-)
+_register(HalvingGridSearchCV, "sklearn.model_selection.HalvingGridSearchCV", _HALVING_ATTRIBUTES)
 _register(
     HalvingRandomSearchCV,
     "sklearn.model_selection.HalvingRandomSearchCV",
