@@ -808,6 +808,12 @@ class _Checker:
                     f"nodes: categorical record {bad[0]} splits on feature {feature[bad[0]]}, "
                     "not in categorical_features"
                 )
+            bad = np.flatnonzero(inner & ~is_cat & np.isin(feature, cat_features))
+            if bad.size:
+                raise fail(
+                    f"nodes: record {bad[0]}: a numeric split on feature {feature[bad[0]]}, "
+                    "which is categorical"
+                )
             if t.category_values:
                 self._category_values(t, len(cat_features), fail)
         elif is_cat.any():

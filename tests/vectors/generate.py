@@ -2411,6 +2411,27 @@ def tree_value_invalid_files(
         known_code_0_unknown,
     )
 
+    def numeric_split_on_categorical(model: bytes) -> bytes:
+        c = _container.read_container(model)
+        t = c.manifest.estimator.boosting.trees
+        cats = c.view(t.categorical_features)
+        rec = c.view(t.nodes).reshape(-1).view(_tree.NODE_RECORD)
+        inner = (rec["feature"] != _tree.LEAF) & ((rec["feature"] & _tree.CATEGORICAL) == 0)
+        i = int(np.flatnonzero(inner)[0])
+
+        def edit(raw: np.ndarray) -> None:
+            r = raw.view(_tree.NODE_RECORD)
+            r["feature"][i] = (r["feature"][i] & _tree.MISSING_LEFT) | np.uint32(cats[0])
+
+        return _edit_tensor(model, t.nodes, edit)
+
+    case(
+        "hgb_categorical",
+        "tree_numeric_split_on_categorical_feature",
+        "TreeEnsemble rule 11: a numeric split on a feature of categorical_features",
+        numeric_split_on_categorical,
+    )
+
     def scaler_element(field: str, value: float) -> Callable[[bytes], bytes]:
         def edit_model(model: bytes) -> bytes:
             name = getattr(

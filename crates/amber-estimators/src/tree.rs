@@ -1455,6 +1455,19 @@ fn build_trees<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
                         ),
                     ));
                 }
+            } else if categorical
+                .as_ref()
+                .is_some_and(|c| c.row(feature).is_some())
+            {
+                // Rule 11: a categorical feature is only split on categories (readers map
+                // its values to codes for those splits alone).
+                return Err(bad(
+                    "nodes",
+                    format!(
+                        "{}: a numeric split on feature {feature}, which is categorical",
+                        at()
+                    ),
+                ));
             }
             if i + 1 >= end {
                 return Err(bad(
