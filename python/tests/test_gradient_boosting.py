@@ -390,3 +390,15 @@ def test_an_init_without_predict_proba_is_refused(init_file: bytes) -> None:
     with pytest.raises(amber.AmberError, match="predict_proba has no such method") as e:
         amber.loads(GENERATOR._edit_manifest(init_file, swap))
     assert e.value.code == "E_MODEL"
+
+
+def test_the_emulated_logit_gives_scipys_values_at_the_edges() -> None:
+    # a hostile init probability of 0, 1 or outside [0, 1] (init_eps = 0) reached math.log
+    # and raised ValueError under scikit-learn 1.3.2; scipy's logit gives -inf, inf, NaN
+    from scipy.special import logit
+
+    from amber._sklearn.gradient_boosting import _logit_log1p
+
+    for q in (0.0, 1.0, -0.5, 1.5, float("nan"), 5e-324, 0.999999):
+        ours, theirs = _logit_log1p(q), float(logit(q))
+        assert ours == theirs or (np.isnan(ours) and np.isnan(theirs)), q

@@ -125,6 +125,8 @@ _BINARY_INIT_LINKS = {
 
 def _logit_log1p(q: float) -> float:
     """scipy >= 1.15's `special.logit` (xsf `logit`), with the C library's log and log1p."""
+    if not 0.0 < q < 1.0:  # scipy: logit(0) = -inf, logit(1) = inf, NaN outside [0, 1]
+        return -math.inf if q == 0.0 else math.inf if q == 1.0 else math.nan
     if q < 0.3 or q > 0.65:
         return math.log(q / (1 - q))
     s = 2 * (q - 0.5)
