@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mutants  # noqa: E402
+
 from amber._tree import children  # noqa: E402
 
 METHODS = (
@@ -80,9 +81,7 @@ PROVENANCE = "E_PROVENANCE"
 @dataclass
 class Method:
     name: str
-    outputs: (
-        int | None
-    )  # None: one array; k: a list of k arrays (multi-output predict_proba)
+    outputs: int | None  # None: one array; k: a list of k arrays (multi-output predict_proba)
     rtol: float = 0.0
     atol: float = 0.0
     exact: bool = True
@@ -167,9 +166,7 @@ class Dead(Exception):
 class LineProcess:
     """A subprocess answering one JSON line per JSON line, restarted after each death."""
 
-    def __init__(
-        self, argv: list[str], mem_mb: int, timeout: float, log: Path, env=None
-    ):
+    def __init__(self, argv: list[str], mem_mb: int, timeout: float, log: Path, env=None):
         self.argv, self.mem_mb, self.timeout, self.log, self.env = (
             argv,
             mem_mb,
@@ -237,13 +234,9 @@ class LineProcess:
 
 def rust_binary(explicit: str | None = None) -> Path:
     """The `amber` binary: --amber, $AMBER_BIN, else target/release/amber."""
-    path = Path(
-        explicit or os.environ.get("AMBER_BIN") or ROOT / "target/release/amber"
-    )
+    path = Path(explicit or os.environ.get("AMBER_BIN") or ROOT / "target/release/amber")
     if not path.exists():
-        sys.exit(
-            f"{path}: not found; build it with `cargo build --release -p amber-cli`"
-        )
+        sys.exit(f"{path}: not found; build it with `cargo build --release -p amber-cli`")
     return path
 
 
@@ -347,11 +340,7 @@ def py_run(req: dict) -> dict:
         # not reproducible in the last bit then. Compare with its sequential order, the one
         # the spec prescribes (spec/estimators.md 5.5).
         try:
-            jobs = {
-                k: None
-                for k in model.get_params(deep=True)
-                if k.split("__")[-1] == "n_jobs"
-            }
+            jobs = {k: None for k in model.get_params(deep=True) if k.split("__")[-1] == "n_jobs"}
             model.set_params(**jobs)
         except Exception as exc:
             out["load"] = _py_outcome(exc, "load")
@@ -388,9 +377,7 @@ def py_run(req: dict) -> dict:
                 results[name] = _py_outcome(exc, "method")
                 continue
             arrays = result if isinstance(result, list) else [result]
-            paths = [
-                str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))
-            ]
+            paths = [str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))]
             try:
                 for a, p in zip(arrays, paths):
                     _save(a, Path(p), transform=name == "transform")
@@ -427,9 +414,7 @@ def worker_main() -> int:
 class Verdict:
     """What happened to one file in both readers."""
 
-    python_validate: str | None = (
-        None  # None: accepted; else a code or "exception"/"crash"
-    )
+    python_validate: str | None = None  # None: accepted; else a code or "exception"/"crash"
     rust_validate: str | None = None
     provenance: bool = False
     differences: list[str] = field(default_factory=list)
@@ -495,15 +480,9 @@ def _body_tolerance(data: bytes) -> float:
         est = todo.pop()
         body = est.WhichOneof("body")
         key = body
-        if (
-            body == "normalizer"
-            and est.normalizer.norm == mutants.pb.NORMALIZER_NORM_L2
-        ):
+        if body == "normalizer" and est.normalizer.norm == mutants.pb.NORMALIZER_NORM_L2:
             key = "normalizer/l2"
-        if (
-            body == "knn_imputer"
-            and est.knn_imputer.weights == mutants.pb.KNN_WEIGHTS_DISTANCE
-        ):
+        if body == "knn_imputer" and est.knn_imputer.weights == mutants.pb.KNN_WEIGHTS_DISTANCE:
             key = "knn_imputer/distance"
         worst = max(worst, _BODY_TOLERANCE.get(key or "", 0.0))
         todo.extend(children(est))
@@ -749,9 +728,7 @@ class Readers:
                     py_out, rust_out = py_out[~undecided], rust_out[~undecided]
                 diff = same_output(py_out, rust_out, rule)
                 if diff:
-                    v.differ(
-                        f"{name} {diff.split(':')[0]}", f"{name} output {k}: {diff}"
-                    )
+                    v.differ(f"{name} {diff.split(':')[0]}", f"{name} output {k}: {diff}")
 
     def _rust_near_ties(self, model: Path, case: Case) -> np.ndarray | None:
         """The rows where Rust's probabilities tie within the SOFTMAX bound (near_ties)."""
@@ -784,16 +761,13 @@ class Readers:
 # Minimizing
 
 
-def minimize(
-    readers: Readers, data: bytes, case: Case, signature: str, seconds: float
-) -> bytes:
+def minimize(readers: Readers, data: bytes, case: Case, signature: str, seconds: float) -> bytes:
     """A smaller file with the same signature: manifest fields removed, then manifest bytes."""
     deadline = time.monotonic() + seconds
 
     def still(candidate: bytes) -> bool:
         return (
-            time.monotonic() < deadline
-            and readers.compare(candidate, case).signature == signature
+            time.monotonic() < deadline and readers.compare(candidate, case).signature == signature
         )
 
     data = _minimize_fields(data, still)
@@ -866,9 +840,7 @@ def _minimize_bytes(data: bytes, still) -> bytes:
     """ddmin over the manifest bytes (or the whole file when it has no header)."""
     parts = mutants.split(data)
     blob, rebuild = (
-        (parts[0], lambda b: mutants.frame(b, parts[1]))
-        if parts
-        else (data, lambda b: b)
+        (parts[0], lambda b: mutants.frame(b, parts[1])) if parts else (data, lambda b: b)
     )
     chunk = max(len(blob) // 2, 1)
     while chunk >= 1:
@@ -962,12 +934,8 @@ def campaign(args: argparse.Namespace) -> int:
         return _parallel(args)
     every = load_corpus(Path(args.vectors))
     # Donors (messages swapped in by the field strategy) come from the whole corpus.
-    donors = [
-        m for c in every if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))
-    ]
-    corpus = [
-        c for c in every if not args.cases or any(k in c.name for k in args.cases)
-    ]
+    donors = [m for c in every if (p := mutants.split(c.data)) and (m := mutants.decode(p[0]))]
+    corpus = [c for c in every if not args.cases or any(k in c.name for k in args.cases)]
     if not corpus:
         print(f"no corpus case matches --cases {' '.join(args.cases)}", file=sys.stderr)
         return 2
@@ -983,9 +951,7 @@ def campaign(args: argparse.Namespace) -> int:
             figures.add(v)
             if v.signature and kept[v.signature] < args.keep:
                 kept[v.signature] += 1
-                small = minimize(
-                    readers, data, case, v.signature, args.minimize_seconds
-                )
+                small = minimize(readers, data, case, v.signature, args.minimize_seconds)
                 final = readers.compare(small, case)
                 path = write_finding(
                     Path(args.findings),
@@ -1007,8 +973,7 @@ def campaign(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - start
     print(f"done: {figures.line(elapsed)} in {elapsed:.0f} s")
     print(
-        "codes rejected by both: "
-        + ", ".join(f"{c} {n}" for c, n in figures.codes.most_common())
+        "codes rejected by both: " + ", ".join(f"{c} {n}" for c, n in figures.codes.most_common())
     )
     for sig, n in figures.signatures.most_common():
         print(f"  {n:6d}  {sig}")
@@ -1046,12 +1011,7 @@ def case_for(path: Path, corpus: dict[str, Case], scratch: Path) -> Case:
         return Case(path.name, data, None, [])
     # Finite: scikit-learn's input check refuses infinities, and NaN for most estimators.
     special = [0.0, -0.0, 1e300, -1e300, 1.5, -2.0, 1e-300, 3.0]
-    x = np.array(
-        [
-            [special[(r + c) % len(special)] for c in range(n)]
-            for r in range(len(special))
-        ]
-    )
+    x = np.array([[special[(r + c) % len(special)] for c in range(n)] for r in range(len(special))])
     inp = scratch / f"{_slug(path.stem)}-input.npy"
     np.save(inp, x)
     return Case(path.name, data, inp, [Method(name, None) for name in METHODS])
@@ -1072,9 +1032,7 @@ def _parallel(args: argparse.Namespace) -> int:
             str(tmp / f"{k}.json"),
         ]
         procs.append(
-            subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), *argv, *extra]
-            )
+            subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *argv, *extra])
         )
     status = max(p.wait() for p in procs)
     merged = Figures()
@@ -1087,9 +1045,7 @@ def _parallel(args: argparse.Namespace) -> int:
         merged.findings += part["disagreements"]
         merged.codes.update(part["codes"])
         merged.signatures.update(part["kinds"])
-    seconds = max(
-        json.loads((tmp / f"{k}.json").read_text())["seconds"] for k in range(args.jobs)
-    )
+    seconds = max(json.loads((tmp / f"{k}.json").read_text())["seconds"] for k in range(args.jobs))
     print(f"all {args.jobs} jobs done: {merged.line(seconds)} in {seconds} s")
     if args.figures:
         doc = {
@@ -1113,10 +1069,7 @@ def check_files(args: argparse.Namespace) -> int:
             v = readers.compare(path.read_bytes(), case)
             status = "FINDING" if v.signature else "same"
             verdict = v.python_validate or "accepted"
-            print(
-                f"{status} {path}: {verdict}"
-                + "".join(f"\n    {d}" for d in v.differences)
-            )
+            print(f"{status} {path}: {verdict}" + "".join(f"\n    {d}" for d in v.differences))
             bad += bool(v.signature)
     print(f"{len(args.files)} files, {bad} with a difference")
     return 1 if bad else 0
@@ -1133,25 +1086,18 @@ def main(argv: list[str] | None = None) -> int:
         "--cases",
         nargs="+",
         metavar="TEXT",
-        help="mutate only the corpus cases whose name contains one of these (e.g. column_transformer)",
+        help="mutate only the corpus cases whose name contains one of these "
+        "(e.g. column_transformer)",
     )
-    p.add_argument(
-        "--amber", help="the amber binary (default $AMBER_BIN or target/release/amber)"
-    )
+    p.add_argument("--amber", help="the amber binary (default $AMBER_BIN or target/release/amber)")
     p.add_argument("--findings", default=str(ROOT / "fuzz/findings"))
     p.add_argument("--figures", help="write the final figures to this JSON file")
-    p.add_argument(
-        "--mem-mb", type=int, default=2048, help="address-space limit of each reader"
-    )
+    p.add_argument("--mem-mb", type=int, default=2048, help="address-space limit of each reader")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    p.add_argument(
-        "--progress", type=int, default=500, help="a progress line every N mutants"
-    )
+    p.add_argument("--progress", type=int, default=500, help="a progress line every N mutants")
     p.add_argument("--keep", type=int, default=2, help="findings written per kind")
     p.add_argument("--minimize-seconds", type=float, default=60.0)
-    p.add_argument(
-        "--jobs", type=int, default=1, help="runners in parallel, each on every N-th"
-    )
+    p.add_argument("--jobs", type=int, default=1, help="runners in parallel, each on every N-th")
     p.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:

@@ -18,8 +18,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "generated code is fresh (scripts/gen_proto.py --check)"
 "$py" scripts/gen_proto.py --check
 step "ruff (lint + format)"
-"$venv_bin/ruff" check --config python/pyproject.toml python scripts tests/vectors examples
-"$venv_bin/ruff" format --check --config python/pyproject.toml python scripts tests/vectors examples
+"$venv_bin/ruff" check --config python/pyproject.toml python scripts tests/vectors examples fuzz
+"$venv_bin/ruff" format --check --config python/pyproject.toml python scripts tests/vectors examples fuzz
 "$venv_bin/ruff" check benches/harness && "$venv_bin/ruff" format --check benches/harness
 
 step "cargo test"
