@@ -106,6 +106,31 @@ def _union(seed: int) -> Any:
     return _fit(fu, seed)
 
 
+def _union_of_compositions(seed: int) -> Any:
+    """A FeatureUnion whose members are compositions (a pipeline around a ColumnTransformer,
+    a ColumnTransformer), then a GridSearchCV as the last pipeline step."""
+    from sklearn.model_selection import GridSearchCV
+
+    ct = ColumnTransformer(
+        [("num", StandardScaler(), ["age", "hours"]), ("flag", "passthrough", ["member"])]
+    )
+    fu = FeatureUnion(
+        [
+            ("scaled", Pipeline([("ct", ct), ("mm", MinMaxScaler())])),
+            ("income", ColumnTransformer([("robust", RobustScaler(), ["income", "balance"])])),
+        ],
+        transformer_weights={"income": 0.5},
+    )
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3)
+    est, X, y, test = _fit(Pipeline([("union", fu), ("lr", search)]), seed)
+    search = est.named_steps["lr"]
+    search.refit_time_ = 0.0  # timings are provenance: zeroed so the bytes repeat
+    for key in search.cv_results_:
+        if key.endswith("_time"):
+            search.cv_results_[key] = search.cv_results_[key] * 0.0
+    return est, X, y, test
+
+
 CATEGORIES = {"region": 4, "plan": 6, "city": 12}
 
 
@@ -200,6 +225,14 @@ def cases(version: str, g: Any) -> list[Any]:
             "feature_union",
             "FeatureUnion of two scalers, passthrough and drop, with weights",
             lambda: _union(15),
+            version,
+        ),
+        _case(
+            "feature_union_of_compositions",
+            "Pipeline(FeatureUnion(Pipeline(ColumnTransformer, MinMaxScaler), weighted "
+            "ColumnTransformer), GridSearchCV(LogisticRegression)): compositions nested three "
+            "deep, a search as a step",
+            lambda: _union_of_compositions(17),
             version,
         ),
     ]

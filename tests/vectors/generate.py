@@ -1687,10 +1687,14 @@ def _pow10_ceil(x: float) -> float:
 
 
 def _linear_step(est) -> tuple[Any, Any]:
-    """(the linear estimator, a function mapping the raw input to its input)."""
+    """(the linear estimator, a function mapping the raw input to its input); a search is
+    its best estimator."""
+    if hasattr(est, "best_estimator_"):
+        return _linear_step(est.best_estimator_)
     if isinstance(est, Pipeline):
         head = est[:-1]
-        return est.steps[-1][1], lambda X: head.transform(X)
+        lin, inner = _linear_step(est.steps[-1][1])
+        return lin, lambda X: inner(head.transform(X))
     return est, lambda X: X
 
 
