@@ -149,7 +149,8 @@ enum Command {
     /// a number is E_INPUT naming the line (from 1, the header being line 1), the column,
     /// the row (from 0, the first data row being row 0) and the value; so are values the
     /// model refuses (an unseen category where the encoder says handle_unknown="error").
-    /// A method the model lacks is E_METHOD.
+    /// An input without a data row (an empty file, a header alone, a 0-row .npy) is
+    /// E_INPUT, as scikit-learn refuses 0 samples. A method the model lacks is E_METHOD.
     ///
     /// Output (--output), by extension; CSV on stdout without it:
     ///
@@ -396,6 +397,9 @@ fn predict(file: &Path, request: &Request<'_>) -> anyhow::Result<()> {
     }
     // The value parser admitted only .npy and .csv.
     let x = input::read_npy(input)?;
+    if x.nrows() == 0 {
+        return Err(no_rows(input).into());
+    }
     let context = || format!("{method} on {}", input.display());
     let parts = run_batch(&model, method, amber_estimators::Input::Dense(x.view()))
         .with_context(context)?;
@@ -416,6 +420,11 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
         .next_batch()
         .map_err(|e| input::table_error(input, e))?
     {
+        if reader.rows_read() == 0 {
+            // scikit-learn's check_array refuses 0 samples, and so does the CLI: an empty or
+            // header-only input is an error, never an empty output with exit 0.
+            return Err(no_rows(input).into());
+        }
         // An all-numeric model takes the matrix in its column order (the reader's order).
         let dense = if numeric {
             Some(batch.to_dense()?)
@@ -440,6 +449,18 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
         // The reader gives at least one batch, so a sink was opened.
         None => Ok(()),
     }
+}
+
+/// `E_INPUT` for an input without a data row.
+fn no_rows(input: &Path) -> CliError {
+    input::table_error(
+        input,
+        amber_estimators::EstimatorError::Table {
+            reason: "the input has no data rows (scikit-learn refuses 0 samples: at least one \
+                     row is needed)"
+                .to_owned(),
+        },
+    )
 }
 
 /// One batch's outputs: one array, or one per output for a multi-output `predict_proba`.

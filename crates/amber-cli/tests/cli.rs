@@ -1478,3 +1478,30 @@ fn inspect_shows_the_input_schema_and_the_branches() {
     assert_eq!(ct["body"], "column_transformer");
     assert_eq!(ct["branches"][2]["action"], "passthrough");
 }
+
+#[test]
+fn an_input_without_rows_is_e_input_and_writes_nothing() {
+    // scikit-learn's check_array refuses 0 samples; an empty output with exit 0 would hide
+    // a truncated or mis-written input.
+    let f = Files::new();
+    let model = f.put("m.amber", &pipeline_file());
+    let empty_npy = npy::write(&Array::Float(
+        Array2::<f64>::zeros((0, NAMES.len())).into_dyn(),
+    ));
+    let inputs = [
+        f.put("empty.csv", b""),
+        f.put("header.csv", format!("{}\n", NAMES.join(",")).as_bytes()),
+        f.put("empty.npy", &empty_npy),
+    ];
+    for input in &inputs {
+        let output = f.path("p.csv");
+        let out = amber(&[&"predict", &model, &"-i", input, &"-o", &output]);
+        assert!(!out.status.success(), "{}", input.display());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("E_INPUT") && err.contains("no data rows"),
+            "{err}"
+        );
+        assert!(!output.exists(), "{}", input.display());
+    }
+}
