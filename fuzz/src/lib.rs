@@ -219,12 +219,18 @@ fn check_error(e: &EstimatorError) {
     );
 }
 
+/// The rows of an output: its first axis, except for a 3-D one (a soft `VotingClassifier`'s
+/// `transform` without `flatten_transform`, `[members, n, classes]`), whose second axis.
 fn rows_of(prediction: &Prediction) -> Option<usize> {
-    match prediction {
-        Prediction::Float(a) => a.shape().first().copied(),
-        Prediction::Int(a) => a.shape().first().copied(),
-        Prediction::Str(a) => a.shape().first().copied(),
-        Prediction::Table { shape, .. } => Some(shape[0]),
+    let shape = match prediction {
+        Prediction::Float(a) => a.shape(),
+        Prediction::Int(a) => a.shape(),
+        Prediction::Str(a) => a.shape(),
+        Prediction::Table { shape, .. } => return Some(shape[0]),
+    };
+    match shape {
+        [_, n, _] => Some(*n),
+        _ => shape.first().copied(),
     }
 }
 

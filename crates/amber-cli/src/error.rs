@@ -40,6 +40,21 @@ pub enum CliError {
         /// Its shape.
         shape: Vec<usize>,
     },
+    /// An output whose first axis is not the rows (a soft `VotingClassifier`'s `transform`
+    /// with `flatten_transform=False`, `[members, n, classes]`), asked for from a CSV input
+    /// (read in batches of rows) or into a CSV output: `E_INPUT`.
+    #[error(
+        "{method} gives an array of shape {shape:?} whose rows are its second axis (a soft \
+         VotingClassifier's transform with flatten_transform=False is [members, n, classes]); \
+         the CLI writes it only from a .npy input to a .npy output (or save the model with \
+         flatten_transform=True: the same numbers as [n, members * classes])"
+    )]
+    RowsNotFirst {
+        /// The method.
+        method: amber_estimators::Method,
+        /// The output's shape (of the first batch).
+        shape: Vec<usize>,
+    },
     /// The input CSV is malformed (bad quoting, invalid UTF-8): `E_INPUT`.
     #[error("{}: {source}", path.display())]
     Csv {
@@ -159,6 +174,7 @@ impl CliError {
             | Self::FeatureCount { .. }
             | Self::FieldCount { .. }
             | Self::NpyTable { .. }
+            | Self::RowsNotFirst { .. }
             | Self::Cell { .. } => "E_INPUT",
             Self::Table { source, .. } => source.code(),
         }

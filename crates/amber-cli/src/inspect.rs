@@ -8,7 +8,7 @@ use std::path::Path;
 use amber_codec::model::{
     Body, Categories, CategoryKind, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights,
     Labels, LeafValues, LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown,
-    Param, TensorInfo, TreeEnsemble, TreeInput, Value,
+    Param, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -121,6 +121,18 @@ pub struct EstimatorReport {
     /// A `Boosting` body's preprocessor (categories coded before the trees).
     #[serde(skip_serializing_if = "Option::is_none")]
     preprocessor: Option<Box<EstimatorReport>>,
+    /// A `Voting` body's rule and classes (its members are in `branches`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voting: Option<VotingReport>,
+}
+
+/// A `Voting` body (`VotingClassifier`, `VotingRegressor`).
+#[derive(Debug, Serialize)]
+pub struct VotingReport {
+    /// `hard`, `soft` or `mean`.
+    rule: &'static str,
+    classes: Option<ClassesReport>,
+    flatten_transform: bool,
 }
 
 /// An encoder body (one-hot, ordinal, target): the unknown rule, the output dtype, each
@@ -450,6 +462,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::TargetEncoder(_) => "target_encoder",
         Body::ColumnTransformer(_) => "column_transformer",
         Body::FeatureUnion(_) => "feature_union",
+        Body::Voting(_) => "voting",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -550,6 +563,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         target_encoder: None,
         branches: None,
         preprocessor: None,
+        voting: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -648,6 +662,33 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         }
         Body::ColumnTransformer(ct) => report.branches = Some(branch_reports(&ct.branches)),
         Body::FeatureUnion(fu) => report.branches = Some(branch_reports(&fu.members)),
+        Body::Voting(v) => {
+            report.voting = Some(VotingReport {
+                rule: match v.rule {
+                    VotingRule::Hard => "hard",
+                    VotingRule::Soft => "soft",
+                    VotingRule::Mean => "mean",
+                },
+                classes: v.classes.as_ref().map(classes_report),
+                flatten_transform: v.flatten_transform,
+            });
+            report.branches = Some(
+                v.members
+                    .iter()
+                    .map(|m| BranchReport {
+                        name: m.name.clone(),
+                        columns: Vec::new(),
+                        action: if m.estimator.is_some() {
+                            "estimator"
+                        } else {
+                            "drop"
+                        },
+                        weight: m.weight,
+                        estimator: m.estimator.as_ref().map(estimator_report),
+                    })
+                    .collect(),
+            );
+        }
         Body::Boosting(b) => {
             report.preprocessor = b
                 .preprocessor
@@ -1047,8 +1088,24 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             let _ = writeln!(out, "{pad}  {name:<width$} = {}", value_text(&p.value, c));
         }
     }
+    if let Some(v) = &e.voting {
+        let flatten = if v.rule == "soft" {
+            format!(", flatten_transform {}", v.flatten_transform)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "{pad}voting:         {}{flatten}", v.rule);
+        if let Some(classes) = &v.classes {
+            let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
+        }
+    }
     if let Some(branches) = &e.branches {
-        let _ = writeln!(out, "{pad}branches:");
+        let title = if e.voting.is_some() {
+            "members"
+        } else {
+            "branches"
+        };
+        let _ = writeln!(out, "{pad}{title}:");
         for (i, b) in branches.iter().enumerate() {
             let cols = if b.columns.is_empty() {
                 "every column".to_owned()

@@ -166,6 +166,9 @@ enum Command {
     ///         written as OUT.partial and renamed when complete: a failed run leaves none.
     ///         A transform whose output holds strings (a table) can only be written as
     ///         CSV (missing cells empty); .npy is E_INPUT.
+    ///         A soft VotingClassifier's transform with flatten_transform=False is
+    ///         3-D, [members, n_samples, n_classes]: written only from a .npy input to a
+    ///         .npy output; from a CSV input or to CSV it is E_INPUT.
     ///
     /// Multi-output models: predict gives one column per output (n_samples x n_outputs).
     /// predict_proba gives one array per output (scikit-learn's list): in CSV, each row holds
@@ -403,6 +406,12 @@ fn predict(file: &Path, request: &Request<'_>) -> anyhow::Result<()> {
     let context = || format!("{method} on {}", input.display());
     let parts = run_batch(&model, method, amber_estimators::Input::Dense(x.view()))
         .with_context(context)?;
+    let npy_out = request
+        .output
+        .is_some_and(|p| format_of(p) == Some(Format::Npy));
+    if !npy_out {
+        rows_first(method, &parts)?;
+    }
     let mut sink = open_sink(request.output, parts.len())?;
     sink.write(parts)?;
     sink.finish()
@@ -436,6 +445,7 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
             None => amber_estimators::Input::Table(&batch),
         };
         let parts = run_batch(model, method, x).map_err(|e| in_file(e, &reader, request))?;
+        rows_first(method, &parts)?;
         let sink = match &mut sink {
             Some(sink) => sink,
             None => sink.insert(open_sink(request.output, parts.len())?),
@@ -447,6 +457,18 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
     match sink {
         Some(sink) => sink.finish(),
         // The reader gives at least one batch, so a sink was opened.
+        None => Ok(()),
+    }
+}
+
+/// `E_INPUT` unless every output has its rows on its first axis (at most 2-D), as batches
+/// of rows and CSV rows need.
+fn rows_first(method: Method, parts: &[Array]) -> Result<(), CliError> {
+    match parts.iter().find(|p| p.shape().len() > 2) {
+        Some(p) => Err(CliError::RowsNotFirst {
+            method,
+            shape: p.shape().to_vec(),
+        }),
         None => Ok(()),
     }
 }

@@ -1505,3 +1505,78 @@ fn an_input_without_rows_is_e_input_and_writes_nothing() {
         assert!(!output.exists(), "{}", input.display());
     }
 }
+
+/// A soft `VotingClassifier`'s `transform` without `flatten_transform` is 3-D, `[members, n,
+/// classes]`: written from a `.npy` input to a `.npy` output as scikit-learn returns it, and
+/// refused with E_INPUT into CSV or from a CSV input (whose batches are rows).
+#[test]
+fn a_transform_whose_rows_are_not_its_first_axis_is_npy_to_npy_only() {
+    let case = vectors_dir().join("valid/voting_soft_noflatten-sk1.9.1");
+    if !case.exists() {
+        eprintln!("no voting corpus case; skipped");
+        return;
+    }
+    let (model, input) = (case.join("model.amber"), case.join("input.npy"));
+    let f = Files::new();
+    let out_npy = f.path("t.npy");
+    let args: [&dyn AsRef<std::ffi::OsStr>; 8] = [
+        &"predict",
+        &model,
+        &"--input",
+        &input,
+        &"--method",
+        &"transform",
+        &"--output",
+        &out_npy,
+    ];
+    let out = amber(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let want = amber_conformance::corpus::read_array(&case.join("expected/transform.npy")).unwrap();
+    assert_eq!(want.shape().len(), 3);
+    compare(
+        &read_npy(&out_npy),
+        &want,
+        amber_conformance::Tolerance::Exact,
+    )
+    .unwrap();
+
+    let out = amber(&[
+        &"predict",
+        &model,
+        &"--input",
+        &input,
+        &"--method",
+        &"transform",
+    ]);
+    let stderr = assert_error(&out, "E_INPUT");
+    assert!(stderr.contains("flatten_transform=True"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let Array::Float(x) = read_npy(&input) else {
+        panic!("a float input")
+    };
+    let csv_in = f.path("x.csv");
+    let rows: Vec<String> = x
+        .outer_iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| format!("{v:?}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    std::fs::write(&csv_in, rows.join("\n") + "\n").unwrap();
+    let out_csv = f.path("t2.npy");
+    let out = amber(&[
+        &"predict",
+        &model,
+        &"--input",
+        &csv_in,
+        &"--method",
+        &"transform",
+        &"--output",
+        &out_csv,
+    ]);
+    assert_error(&out, "E_INPUT");
+    assert!(!out_csv.exists(), "no output is written");
+}

@@ -17,6 +17,9 @@ pub use encoders::{
     OrdinalFeature, OrdinalUnknown, TargetEncoder, TargetEncoderFeature,
 };
 
+mod voting;
+pub use voting::{Voting, VotingMember, VotingRule};
+
 mod impute;
 pub use impute::{
     ImputerFill, KnnImputer, KnnWeights, MissingIndicator, MissingValue, SimpleImputer,
@@ -143,6 +146,9 @@ pub enum Body {
     ColumnTransformer(ColumnTransformer),
     /// Members over the whole input, outputs side by side.
     FeatureUnion(FeatureUnion),
+    /// Members over the whole input, predictions combined (`VotingClassifier`,
+    /// `VotingRegressor`).
+    Voting(Voting),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -517,6 +523,13 @@ impl Estimator {
                     }
                 }
             }
+            Body::Voting(v) => {
+                for m in &v.members {
+                    if let Some(est) = &m.estimator {
+                        est.visit_tensor_refs(&format!("{path}/{}", m.name), f);
+                    }
+                }
+            }
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
                 for b in branches {
@@ -768,6 +781,7 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         raw::estimator::Body::FeatureUnion(fu) => Body::FeatureUnion(FeatureUnion {
             members: branches_from_raw(fu.members, path, depth)?,
         }),
+        raw::estimator::Body::Voting(v) => Body::Voting(voting::voting_from_raw(v, path, depth)?),
     };
     Ok(Estimator {
         producer_type: raw.producer_type,
@@ -1197,6 +1211,7 @@ impl From<Estimator> for raw::Estimator {
             Body::FeatureUnion(fu) => raw::estimator::Body::FeatureUnion(raw::FeatureUnion {
                 members: branches_to_raw(fu.members),
             }),
+            Body::Voting(v) => raw::estimator::Body::Voting(voting::voting_to_raw(v)),
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
                     .steps

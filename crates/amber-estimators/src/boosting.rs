@@ -489,6 +489,9 @@ impl Estimator for Boosting {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
+    fn predicts_1d(&self) -> bool {
+        true
+    }
     /// The preprocessor's input kinds, given that the trees read numbers.
     fn input_kinds(&self) -> Vec<ColumnKind> {
         match &self.preprocessor {

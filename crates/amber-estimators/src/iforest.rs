@@ -98,6 +98,9 @@ impl Predict for IsolationForest {
 }
 
 impl Estimator for IsolationForest {
+    fn predicts_1d(&self) -> bool {
+        true
+    }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         // predict: i64 labels -1 and 1, [n]; no predict_proba.
         (!proba).then_some(1)

@@ -225,6 +225,9 @@ impl Estimator for Regressor {
     fn n_features_in(&self) -> usize {
         self.affine.n_features()
     }
+    fn predicts_1d(&self) -> bool {
+        self.one_d
+    }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         match (proba, self.one_d) {
             (true, _) => None,
@@ -380,6 +383,9 @@ impl PredictProba for Classifier {
 impl Estimator for Classifier {
     fn n_features_in(&self) -> usize {
         self.affine.n_features()
+    }
+    fn predicts_1d(&self) -> bool {
+        true
     }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         if proba {

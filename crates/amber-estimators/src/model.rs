@@ -300,18 +300,23 @@ impl Model {
         }
     }
 
-    /// A transformer's output, `[n_samples, n_features_out]`.
+    /// A transformer's output as an f64 matrix, `[n_samples, n_features_out]` (a hard
+    /// `VotingClassifier`'s class indices as floats). [`Model::run`] with
+    /// [`Method::Transform`] gives the output typed and shaped as scikit-learn's (i64 class
+    /// indices; a soft `VotingClassifier`'s `[members, n_samples, n_classes]` without
+    /// `flatten_transform`, which has no matrix form and is `E_METHOD` here).
     ///
     /// # Errors
     /// As [`Model::run`].
     pub fn transform<'a>(&self, x: impl Into<Input<'a>>) -> Result<Array2<f64>> {
+        let e = self.root.as_transform();
+        let e = e.ok_or_else(|| self.no_method(Method::Transform))?;
         match x.into() {
-            Input::Dense(x) => {
-                let e = self.root.as_transform();
-                e.ok_or_else(|| self.no_method(Method::Transform))?
-                    .transform(x)
-            }
-            t @ Input::Table(_) => matrix(self.run_input(Method::Transform, t)?),
+            Input::Dense(x) => e.transform(x),
+            t @ Input::Table(_) => match self.run_input(Method::Transform, t)? {
+                Prediction::Int(a) => matrix(Prediction::Float(a.mapv(|v| v as f64))),
+                other => matrix(other),
+            },
         }
     }
 

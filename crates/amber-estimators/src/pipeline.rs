@@ -17,7 +17,7 @@ use crate::method::{Method, Prediction};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
     DecisionFunction, Estimator, Frame, Predict, PredictProba, RunTable, ScoreSamples,
-    TableTransform, Transform, check_width,
+    TableTransform, Transform, TransformPrediction, check_width,
 };
 
 /// A validated pipeline. `None` steps are passthrough.
@@ -173,6 +173,14 @@ impl ScoreSamples for Pipeline {
     }
 }
 
+impl TransformPrediction for Pipeline {
+    fn transform_prediction(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
+        let last = self.last().and_then(|e| e.as_transform_prediction());
+        let last = last.ok_or_else(|| missing("transform"))?;
+        last.transform_prediction(self.through_head(x)?.view())
+    }
+}
+
 impl Transform for Pipeline {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let xt = self.through_head(x)?;
@@ -218,6 +226,14 @@ impl Estimator for Pipeline {
     }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         self.last()?.numeric_columns(proba)
+    }
+    fn predicts_1d(&self) -> bool {
+        self.last().is_some_and(|e| e.predicts_1d())
+    }
+    fn as_transform_prediction(&self) -> Option<&dyn TransformPrediction> {
+        self.last()?
+            .as_transform_prediction()
+            .map(|_| self as &dyn TransformPrediction)
     }
     fn as_predict(&self) -> Option<&dyn Predict> {
         self.last()?.as_predict().map(|_| self as &dyn Predict)

@@ -80,6 +80,9 @@ fn build_estimator<B: Source>(
         Body::FeatureUnion(fu) => compose::build(&fu.members, leaf_n()?, true, path, |e, p| {
             build_estimator(c, e, p)
         })?,
+        Body::Voting(v) => {
+            compose::voting::build(v, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -104,6 +107,13 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
         // scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
         if let Some(first) = fu.members.iter().find_map(|m| m.estimator.as_ref()) {
             names = &first.feature_names_in;
+        }
+    }
+    if let (true, Body::Voting(v)) = (names.is_empty(), &est.body) {
+        // scikit-learn's Voting*.feature_names_in_ is its last named member's.
+        let mut named = v.members.iter().filter_map(|m| m.estimator.as_ref());
+        if let Some(last) = named.rfind(|e| !e.feature_names_in.is_empty()) {
+            names = &last.feature_names_in;
         }
     }
     if names.is_empty() {
@@ -149,6 +159,14 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
             for (i, m) in fu.members.iter().enumerate() {
                 if let Some(member) = &m.estimator {
                     let at = format!("{path}.feature_union.members[{i}].estimator");
+                    check(member, &mut all(), at)?;
+                }
+            }
+        }
+        Body::Voting(v) => {
+            for (i, m) in v.members.iter().enumerate() {
+                if let Some(member) = &m.estimator {
+                    let at = format!("{path}.voting.members[{i}].estimator");
                     check(member, &mut all(), at)?;
                 }
             }
@@ -470,12 +488,15 @@ fn pipeline<B: Source>(
         width = Some(match runtime.as_transform() {
             Some(t) => t.n_features_out(),
             None if i + 1 < p.steps.len() => {
+                let why = if runtime.as_transform_prediction().is_some() {
+                    // A soft VotingClassifier without flatten_transform: [members, n, classes].
+                    "its transform is not a matrix of rows a next step can read".to_owned()
+                } else {
+                    format!("this one has {}", describe(&runtime.methods()))
+                };
                 return Err(EstimatorError::model(
                     step_path,
-                    format!(
-                        "every step but the last must transform; this one has {}",
-                        describe(&runtime.methods())
-                    ),
+                    format!("every step but the last must transform; {why}"),
                 ));
             }
             None => n_in,

@@ -36,6 +36,11 @@ pub(crate) fn kind_bearing(est: &model::Estimator) -> bool {
         Body::Boosting(b) => {
             b.preprocessor.is_some() || b.init.as_ref().is_some_and(|(e, _)| kind_bearing(e))
         }
+        Body::Voting(v) => v
+            .members
+            .iter()
+            .filter_map(|m| m.estimator.as_ref())
+            .any(kind_bearing),
         _ => false,
     }
 }
@@ -64,6 +69,7 @@ pub(crate) fn check_limit(m: &Manifest, file_length: usize) -> Result<()> {
             | Body::FeatureUnion(model::FeatureUnion { members: branches }) => {
                 stack.extend(branches.iter().filter_map(|b| b.estimator.as_ref()));
             }
+            Body::Voting(v) => stack.extend(v.members.iter().filter_map(|m| m.estimator.as_ref())),
             Body::Boosting(b) => {
                 stack.extend(b.init.as_ref().map(|(e, _)| e.as_ref()));
                 stack.extend(b.preprocessor.as_deref());

@@ -46,6 +46,15 @@ pub(crate) trait Transform {
     fn n_features_out(&self) -> usize;
 }
 
+/// `transform` whose output is not the f64 `[n_samples, n_features_out]` matrix of
+/// [`Transform`]: a hard `VotingClassifier`'s i64 class indices, a soft one's
+/// `[members, n_samples, n_classes]` without `flatten_transform`. Where an estimator has
+/// both, this is what its caller gets and [`Transform`] what a next step reads.
+pub(crate) trait TransformPrediction {
+    /// The output, typed and shaped as scikit-learn's.
+    fn transform_prediction(&self, x: ArrayView2<'_, f64>) -> Result<Prediction>;
+}
+
 /// `score_samples`.
 pub(crate) trait ScoreSamples {
     /// `[n_samples]`: one score per sample.
@@ -153,6 +162,16 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
         None
     }
+    /// `Some` when the estimator's `transform` gives its caller something other than an f64
+    /// matrix (see [`TransformPrediction`]).
+    fn as_transform_prediction(&self) -> Option<&dyn TransformPrediction> {
+        None
+    }
+    /// Whether `predict` gives a 1-D `[n_samples]` array (not `[n_samples, n_outputs]`, even
+    /// with one output): what a `VotingRegressor` member must give.
+    fn predicts_1d(&self) -> bool {
+        false
+    }
     /// What each input column must hold (`spec/format.md` §7): all numeric unless the
     /// estimator reads strings.
     fn input_kinds(&self) -> Vec<ColumnKind> {
@@ -195,7 +214,9 @@ impl dyn Estimator + '_ {
             Method::Predict => self.as_predict().is_some(),
             Method::PredictProba => self.as_predict_proba().is_some(),
             Method::DecisionFunction => self.as_decision_function().is_some(),
-            Method::Transform => self.as_transform().is_some(),
+            Method::Transform => {
+                self.as_transform().is_some() || self.as_transform_prediction().is_some()
+            }
             Method::ScoreSamples => self.as_score_samples().is_some(),
         }
     }
@@ -220,10 +241,13 @@ impl dyn Estimator + '_ {
                 .as_decision_function()?
                 .decision_function(x)
                 .map(Prediction::Float),
-            Method::Transform => self
-                .as_transform()?
-                .transform(x)
-                .map(|t| Prediction::Float(t.into_dyn())),
+            Method::Transform => match self.as_transform_prediction() {
+                Some(t) => t.transform_prediction(x),
+                None => self
+                    .as_transform()?
+                    .transform(x)
+                    .map(|t| Prediction::Float(t.into_dyn())),
+            },
             Method::ScoreSamples => self
                 .as_score_samples()?
                 .score_samples(x)

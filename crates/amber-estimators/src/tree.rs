@@ -944,6 +944,9 @@ impl Estimator for TreeEnsemble {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
+    fn predicts_1d(&self) -> bool {
+        self.n_outputs == 1
+    }
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
         match (&self.kind, proba) {
             (Kind::Regressor, true) => None,

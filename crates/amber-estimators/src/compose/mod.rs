@@ -1,8 +1,10 @@
-//! Compositions over columns: `ColumnTransformer` and `FeatureUnion` (`branches`), built and
+//! Compositions: over columns, `ColumnTransformer` and `FeatureUnion` (`branches`), built and
 //! validated here from their bodies (`spec/estimators.md`, "ColumnTransformer",
-//! "FeatureUnion").
+//! "FeatureUnion"); over predictions, `VotingClassifier` and `VotingRegressor` (`voting`,
+//! "Voting").
 
 mod branches;
+pub(crate) mod voting;
 
 use std::collections::HashSet;
 
@@ -109,10 +111,13 @@ fn action(
         (Some(est), false) => {
             let e = build(est, &format!("{here}.estimator"))?;
             if e.output_kinds().is_none() {
-                return Err(EstimatorError::model(
-                    format!("{here}.estimator"),
-                    "a branch's estimator must transform",
-                ));
+                let why = if e.as_transform_prediction().is_some() {
+                    // A soft VotingClassifier without flatten_transform: [members, n, classes].
+                    "a branch's estimator must transform to a matrix of rows"
+                } else {
+                    "a branch's estimator must transform"
+                };
+                return Err(EstimatorError::model(format!("{here}.estimator"), why));
             }
             if e.n_features_in() != width {
                 return Err(EstimatorError::model(
