@@ -229,6 +229,23 @@ def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
             }
             for s in est.pipeline.steps
         ]
+    elif body == "voting":
+        v = est.voting
+        kind = v.classes.WhichOneof("kind") if v.HasField("classes") else None
+        out["voting"] = {
+            "rule": pb.VotingRule.Name(v.rule),
+            "members": [
+                {
+                    "name": m.name,
+                    "estimator": _estimator_dict(m.estimator) if m.HasField("estimator") else None,
+                    "dropped": not m.HasField("estimator"),
+                    "weight": m.weight.value if m.HasField("weight") else None,
+                }
+                for m in v.members
+            ],
+            "classes": list(getattr(v.classes, kind).values) if kind else None,
+            "flatten_transform": v.flatten_transform,
+        }
     elif body is not None:
         msg = getattr(est, body)
         out[body] = json_format.MessageToDict(msg, preserving_proto_field_name=True)

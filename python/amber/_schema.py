@@ -5,7 +5,8 @@ whose fitted values are strings reads strings in its columns (each family regist
 `register_kinds`); every other body reads numbers; a pipeline's input is its first step's,
 given what the later steps read; a ColumnTransformer's column is what its branches read
 there (a passed-through column: what reads the output position it lands in, `ANY` when
-nothing does; a column no branch outputs from: `UNUSED`). A writer records the derived
+nothing does; a column no branch outputs from: `UNUSED`); a Voting's column is what its
+members read there (each reads every column). A writer records the derived
 schema when some column is not numeric; a reader checks that a recorded schema is the
 derived one (rules 1-3) and that without one every column is numeric (rule 4).
 """
@@ -72,6 +73,8 @@ def input_kinds(
         return demand
     if body in ("column_transformer", "feature_union"):
         return [_fold(r) for r in branch_reads(est, widths, path, demand)]
+    if body == "voting":
+        return [_fold(r) for r in member_reads(est, widths, path)]
     if body == "boosting" and est.boosting.HasField("preprocessor"):
         # The trees read the preprocessor's output, as numbers.
         child = f"{path}preprocessor/"
@@ -135,6 +138,20 @@ def branch_reads(
     return reads
 
 
+def member_reads(est: pb.Estimator, widths: dict[str, int | None], path: str) -> list[list[int]]:
+    """For each input column of a Voting, what each member that is not dropped reads there:
+    every member reads every column (spec/estimators.md section 20). Its output holds
+    predictions, not input columns, so no demand reaches the members."""
+    n = int(est.n_features_in)
+    reads: list[list[int]] = [[] for _ in range(n)]
+    for m in est.voting.members:
+        if m.HasField("estimator"):
+            kinds = input_kinds(m.estimator, widths, f"{path}estimators/{m.name}/", None)
+            for c, k in zip(range(n), kinds):
+                reads[c].append(k)
+    return reads
+
+
 def input_width(est: pb.Estimator) -> int:
     """The input width of `est` (spec/estimators.md section 1): its n_features_in, or for a
     pipeline that leaves it unset, its first non-passthrough step's; 0 when nothing sets it."""
@@ -179,6 +196,8 @@ def _children(est: pb.Estimator):
         return [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
     if body in ("column_transformer", "feature_union"):
         return [b.estimator for b in branches(est) if b.HasField("estimator")]
+    if body == "voting":
+        return [m.estimator for m in est.voting.members if m.HasField("estimator")]
     if body == "boosting":
         b = est.boosting
         out = [b.init] if b.HasField("init") else []

@@ -40,6 +40,8 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     # tensor_refs.
     "column_transformer": (),
     "feature_union": (),
+    # Voting: its members' estimators, see tensor_refs.
+    "voting": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
     "boosting": ("baseline",),
     "isolation_forest": (),
@@ -168,19 +170,26 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
             yield est.boosting.preprocessor
     elif body in ("column_transformer", "feature_union"):
         yield from (b.estimator for b in _branches(est) if b.HasField("estimator"))
+    elif body == "voting":
+        yield from (m.estimator for m in est.voting.members if m.HasField("estimator"))
 
 
 def _member_names(est: pb.Estimator, where: str) -> None:
     """A composition with names gives its members DataFrames of named columns, which
     scikit-learn's members check against their own feature_names_in: a pipeline's first
-    step gets every column, a ColumnTransformer branch its columns, a FeatureUnion member
-    every column. A member that has names must have those (spec/estimators.md section 1)."""
+    step gets every column, a ColumnTransformer branch its columns, a FeatureUnion or Voting
+    member every column. A member that has names must have those (spec/estimators.md
+    section 1; section 20, rule 4)."""
     names = list(est.feature_names_in)
     body = est.WhichOneof("body")
     if not names and body == "feature_union":
         # scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
         first = next((b.estimator for b in _branches(est) if b.HasField("estimator")), None)
         names = list(first.feature_names_in) if first is not None else []
+    if not names and body == "voting":
+        # scikit-learn's Voting*.feature_names_in_ is its last named member's.
+        named = [m.estimator for m in est.voting.members if m.estimator.feature_names_in]
+        names = list(named[-1].feature_names_in) if named else []
     if not names:
         return
     given: list[tuple[str, pb.Estimator, list[str]]] = []
@@ -194,6 +203,10 @@ def _member_names(est: pb.Estimator, where: str) -> None:
             if b.HasField("estimator") and all(c < len(names) for c in b.columns):
                 picked = [names[c] for c in b.columns] if body == "column_transformer" else names
                 given.append((f"{body}[{i}]", b.estimator, picked))
+    elif body == "voting":
+        for i, m in enumerate(est.voting.members):
+            if m.HasField("estimator"):
+                given.append((f"voting.members[{i}]", m.estimator, names))
     for what, member, want in given:
         if member.feature_names_in and list(member.feature_names_in) != want:
             raise ModelError(
@@ -236,6 +249,10 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
                 yield from tensor_refs(b.estimator)
             if b.HasField("selection"):
                 yield from value_refs(b.selection)
+    elif body == "voting":
+        for m in est.voting.members:
+            if m.HasField("estimator"):
+                yield from tensor_refs(m.estimator)
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         yield from _fields(msg.trees, BODY_TENSOR_FIELDS["tree_ensemble"])
@@ -303,6 +320,8 @@ class _Checker:
             out = self.pipeline(est, depth, path)
         if body in ("column_transformer", "feature_union"):
             out = self.branches(est, depth, path)
+        if body == "voting":
+            out = self.voting(est, depth, path)
         # Section 1: empty or exactly n_features_in names (an unset pipeline width, 0,
         # takes none).
         if est.feature_names_in and len(est.feature_names_in) != est.n_features_in:
@@ -560,6 +579,13 @@ class _Checker:
             labels = b.classes
         elif body == "isolation_forest":
             return None if proba else 1  # predict: i64 labels -1 and 1, [n]
+        elif body == "voting":
+            v = est.voting
+            if v.rule == pb.VOTING_RULE_MEAN:
+                return None if proba else 1
+            if proba and v.rule != pb.VOTING_RULE_SOFT:
+                return None  # hard voting has no predict_proba
+            labels = v.classes
         else:
             return None
         kind = labels.WhichOneof("kind")
@@ -1003,6 +1029,124 @@ class _Checker:
                 acc = m
         return n_out
 
+    def voting(self, est: pb.Estimator, depth: int, path: str) -> int:
+        """Voting rules 1-7 (spec/estimators.md section 20). Returns the width of its
+        transform: one column per member that is not dropped (HARD, MEAN), or n_classes per
+        member (SOFT; without flatten_transform that transform is [M, n, K], see
+        `_transforms`)."""
+        v = est.voting
+        where = f"estimator {path or '<root>'}"
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{where}: voting.{message}")
+
+        names: set[str] = set()
+        for i, m in enumerate(v.members):
+            if not m.name or m.name in names:
+                raise fail(f"members[{i}]: member name {m.name!r} is empty or repeated")
+            names.add(m.name)
+        active = [(i, m) for i, m in enumerate(v.members) if m.HasField("estimator")]
+        if not active:
+            raise fail("members: every member is dropped; at least one must predict")
+        weighted = [m.HasField("weight") for m in v.members]
+        if any(weighted) and not all(weighted):
+            raise fail("members: every member has a weight or none does")
+        for i, m in enumerate(v.members):
+            if m.HasField("weight") and not math.isfinite(m.weight.value):
+                raise fail(f"members[{i}].weight: must be finite, is {m.weight.value}")
+        k = 0
+        if v.rule == pb.VOTING_RULE_MEAN:
+            if v.HasField("classes"):
+                raise fail("classes: MEAN (a regressor) has no classes")
+            if v.flatten_transform:
+                raise fail("flatten_transform: must be false for MEAN")
+        else:
+            if not v.HasField("classes"):
+                raise fail(f"classes: {pb.VotingRule.Name(v.rule)} needs classes")
+            labels = list(getattr(v.classes, v.classes.WhichOneof("kind")).values)
+            if not labels:
+                raise fail("classes: needs at least one class")
+            if len(set(labels)) != len(labels):
+                raise fail("classes: repeated class labels")
+            k = len(labels)
+        n = int(est.n_features_in)
+        for i, m in active:
+            here = f"{where}: voting.members[{i}].estimator"
+            self.estimator(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
+            width = _schema.input_width(m.estimator)
+            if width != n:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{here}.n_features_in: is {width}, and the composition's is {n}: every "
+                    "member reads the whole input",
+                )
+            self._voting_member(m.estimator, v.rule, k, here)
+        if all(weighted) and v.rule != pb.VOTING_RULE_HARD:
+            w = np.asarray([m.weight.value for _, m in active], dtype=np.float64)
+            if float(np.sum(w)) == 0.0:
+                raise fail(
+                    "members: the weights of the members that are not dropped sum to 0 "
+                    "(numpy's average divides by that sum)"
+                )
+        for c, readers in enumerate(_schema.member_reads(est, self.widths, path)):
+            acc = _schema.UNUSED
+            for kind in readers:
+                merged = _schema.merge(acc, kind)
+                if merged is None:
+                    raise ModelError(
+                        "E_MODEL",
+                        f"{where}: input column {c} is read as numbers by one member and as "
+                        "strings by another",
+                    )
+                acc = merged
+        return len(active) * k if v.rule == pb.VOTING_RULE_SOFT else len(active)
+
+    def _voting_member(self, member: pb.Estimator, rule: int, k: int, here: str) -> None:
+        """Voting rule 5 for one member that is not dropped."""
+        if rule == pb.VOTING_RULE_MEAN:
+            if _is_classifier(member):
+                raise ModelError(
+                    "E_MODEL", f"{here}: is a classifier; MEAN averages regressors' predictions"
+                )
+            if not self._one_number_per_row(member):
+                raise ModelError(
+                    "E_MODEL",
+                    f"{here}: is not a regressor whose predict returns one number per row ([n]), "
+                    "which MEAN averages",
+                )
+            return
+        labels = _classes_of(member)
+        kind = labels.WhichOneof("kind") if labels is not None else None
+        if kind != "ints" or list(labels.ints.values) != list(range(k)):
+            raise ModelError(
+                "E_MODEL",
+                f"{here}: must be a classifier whose classes are the class indices 0..{k - 1} "
+                "(the composition fits its members on them)",
+            )
+        if rule == pb.VOTING_RULE_SOFT:
+            columns = self._output_columns(member, True)
+            if columns != k:
+                got = "no predict_proba" if columns is None else f"{columns} columns"
+                raise ModelError(
+                    "E_MODEL", f"{here}: SOFT needs predict_proba with {k} columns, it has {got}"
+                )
+
+    def _one_number_per_row(self, est: pb.Estimator) -> bool:
+        """Whether `est`, not a classifier, is a regressor whose predict returns one number
+        per row, shape [n] (an outlier detector's -1/1 does not count: scikit-learn's
+        VotingRegressor takes regressors only)."""
+        body = est.WhichOneof("body")
+        if body == "pipeline":
+            last = _last_step(est)
+            return last is not None and self._one_number_per_row(last)
+        if body == "linear":
+            return len(self.tensors[est.linear.coef].shape) == 1
+        if body == "tree_ensemble":
+            return int(self.tensors[est.tree_ensemble.values].shape[1]) == 1
+        if body == "voting":
+            return est.voting.rule == pb.VOTING_RULE_MEAN
+        return body == "boosting"
+
     def _kinds_chain(self, prev, child: pb.Estimator, child_path: str, where: str, name: str):
         """Pipeline rule 6: a step's output kinds feed the next step (strings never reach a
         step that reads numbers); a passed-through column (ANY) feeds anything."""
@@ -1106,9 +1250,16 @@ def output_kinds(est: pb.Estimator, widths: dict[str, int | None], path: str) ->
 
 
 def _transforms(est: pb.Estimator) -> bool:
+    """Whether `est` has a transform whose output is a table of columns (what a later step
+    or a composition reads)."""
     body = est.WhichOneof("body")
     if body in ("column_transformer", "feature_union"):
         return True
+    if body == "voting":
+        # Soft voting without flatten_transform transforms to [members, n, n_classes]: no
+        # table of columns, so nothing can read it.
+        v = est.voting
+        return v.rule != pb.VOTING_RULE_SOFT or v.flatten_transform
     if body in (
         "standard_scaler",
         "feature_affine",
@@ -1122,6 +1273,46 @@ def _transforms(est: pb.Estimator) -> bool:
         last = est.pipeline.steps[-1]
         return not last.HasField("estimator") or _transforms(last.estimator)
     return False
+
+
+def _last_step(est: pb.Estimator) -> pb.Estimator | None:
+    """A pipeline's last step, None when it is passthrough (or there is none)."""
+    steps = est.pipeline.steps
+    return steps[-1].estimator if steps and steps[-1].HasField("estimator") else None
+
+
+def _is_classifier(est: pb.Estimator) -> bool:
+    """Whether `est`'s body is a classifier's (it has classes), a pipeline's its last step's."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        last = _last_step(est)
+        return last is not None and _is_classifier(last)
+    if body == "linear":
+        return est.linear.link != pb.LINEAR_LINK_IDENTITY
+    if body == "tree_ensemble":
+        return est.tree_ensemble.leaf_values != pb.LEAF_VALUES_REGRESSION
+    if body == "boosting":
+        return est.boosting.HasField("classes")
+    if body == "voting":
+        return est.voting.rule != pb.VOTING_RULE_MEAN
+    return False
+
+
+def _classes_of(est: pb.Estimator) -> pb.Labels | None:
+    """A classifier's one list of classes (spec/estimators.md section 20, rule 5): its
+    body's (Linear, a TreeEnsemble with one output, Boosting, Voting), a pipeline's last
+    step's; None for anything else."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        last = _last_step(est)
+        return _classes_of(last) if last is not None else None
+    if not _is_classifier(est):
+        return None
+    if body == "tree_ensemble":
+        t = est.tree_ensemble
+        return t.classes[0] if len(t.classes) == 1 else None
+    msg = getattr(est, body)
+    return msg.classes if msg.HasField("classes") else None
 
 
 def validate(
@@ -1177,6 +1368,9 @@ _KNOWN_BOOSTING_LINKS = frozenset(
 )
 _KNOWN_INIT_LINKS = frozenset(
     v for v in pb.BoostingInitLink.values() if v != pb.BOOSTING_INIT_LINK_UNSPECIFIED
+)
+_KNOWN_VOTING_RULES = frozenset(
+    v for v in pb.VotingRule.values() if v != pb.VOTING_RULE_UNSPECIFIED
 )
 
 
@@ -1239,6 +1433,15 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
                 _structure(b.estimator, depth + 1, f"{path}{b.name}/")
             if b.HasField("selection"):
                 _value_structure(b.selection, 1, f"{where}, branch {b.name!r} selection")
+    elif body == "voting":
+        v = est.voting
+        if v.rule not in _KNOWN_VOTING_RULES:
+            raise ModelError("E_MODEL", f"{where}: voting.rule {v.rule} is not known")
+        if v.HasField("classes") and v.classes.WhichOneof("kind") is None:
+            raise ModelError("E_MODEL", f"{where}: voting.classes has no kind")
+        for m in v.members:
+            if m.HasField("estimator"):
+                _structure(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         if not msg.HasField("trees"):

@@ -1643,7 +1643,14 @@ def _gb_cases(version: str) -> list[Case]:
 #: `cases(version, generate) -> list[Case]` (written once per scikit-learn version of
 #: CORPUS_VERSIONS, named `<case>-sk<version>`, like the tree cases). A family adds its
 #: module here.
-FAMILY_MODULES = ["gen_compose", "gen_impute", "gen_encoders", "gen_hgb_dtype", "gen_search"]
+FAMILY_MODULES = [
+    "gen_compose",
+    "gen_impute",
+    "gen_encoders",
+    "gen_hgb_dtype",
+    "gen_search",
+    "gen_voting",
+]
 
 
 def _family_modules() -> list[Any]:

@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (registration side effects)
     scaler,
     search,
     tree,
+    voting,
 )
 from ._common import FROM_PROTO, PRODUCERS, TO_PROTO, decode_estimator, encode_estimator
 
