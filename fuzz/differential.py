@@ -280,14 +280,26 @@ def _where(exc: BaseException) -> str:
     return f"{frames[-1].name}" if frames else "?"
 
 
-def _save(result, path: Path, transform: bool = False) -> None:
+def _gives_indices(model) -> bool:
+    """Whether `model`'s transform gives class indices, which the format keeps as i64: a
+    hard VotingClassifier, or a pipeline ending in one (spec/estimators.md section 20)."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+
+    while isinstance(model, Pipeline) and model.steps:
+        model = model.steps[-1][1]
+    return isinstance(model, VotingClassifier) and model.voting == "hard"
+
+
+def _save(result, path: Path, transform: bool = False, indices: bool = False) -> None:
     """A method's output as .npy; a transform's numbers as float64, as the format returns
-    them (a MissingIndicator's bool mask as 1.0/0.0, an int-dtype encoder's codes); a
-    sparse matrix as its dense values (the format's outputs are dense)."""
+    them (a MissingIndicator's bool mask as 1.0/0.0, an int-dtype encoder's codes), except a
+    hard vote's class indices (`indices`), i64 in the format too; a sparse matrix as its
+    dense values (the format's outputs are dense)."""
     if hasattr(result, "toarray"):
         result = result.toarray()
     arr = np.asarray(result)
-    if transform and arr.dtype.kind in "iub":
+    if transform and not indices and arr.dtype.kind in "iub":
         arr = arr.astype(np.float64)
     if arr.dtype.kind in "UOS":
         arr = np.array([str(v) for v in arr.reshape(-1)], dtype=str).reshape(arr.shape)
@@ -380,7 +392,7 @@ def py_run(req: dict) -> dict:
             paths = [str(Path(req["out"]) / f"py-{name}.{k}.npy") for k in range(len(arrays))]
             try:
                 for a, p in zip(arrays, paths):
-                    _save(a, Path(p), transform=name == "transform")
+                    _save(a, Path(p), name == "transform", _gives_indices(model))
             except Exception as exc:
                 results[name] = _py_outcome(exc, "method")
                 continue
