@@ -441,3 +441,36 @@ def test_never_uses_pickle_or_joblib() -> None:
         text = path.read_text(encoding="utf-8")
         for word in ("import pickle", "import joblib", "from joblib", "__import__", "importlib"):
             assert word not in text, f"{path}: {word}"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        LogisticRegression(max_iter=30),  # multinomial: coef_ column-major after fit
+        Ridge(),  # multi-target, the default solver: column-major
+        Ridge(solver="lsqr"),  # row-major
+        LinearRegression(),  # a row-major view into a larger array
+    ],
+    ids=["logistic_multinomial", "ridge_auto", "ridge_lsqr", "linear_regression"],
+)
+def test_coef_memory_layout_is_restored(model: Any) -> None:
+    """The reloaded coef_ runs along the same axis in memory as the fitted one, so that
+    `X @ coef_.T` takes the same BLAS path: for one row numpy calls gemv, whose plain and
+    transposed kernels sum in different orders (issue: one-row outputs off in the last bit)."""
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lbfgs stops at max_iter: the layout is the point
+        model.fit(X, y if isinstance(model, LogisticRegression) else np.c_[y, 2.0 * y, -y])
+    back = amber.loads(amber.dumps(model))
+    unit = [s == model.coef_.itemsize for s in model.coef_.strides]
+    assert [s == back.coef_.itemsize for s in back.coef_.strides] == unit
+    method = "decision_function" if isinstance(model, LogisticRegression) else "predict"
+    for i in range(200):
+        row = X[i : i + 1]
+        want, got = getattr(model, method)(row), getattr(back, method)(row)
+        assert np.array_equal(want, got), f"row {i}: {got - want}"
+    assert amber.dumps(back) == amber.dumps(model)

@@ -36,6 +36,12 @@ from ._common import (
     type_name,
 )
 
+#: An attribute recording that coef_ ran along its first axis in memory (column-major, as
+#: scikit-learn's multinomial LogisticRegression and Ridge's default solvers leave it): the
+#: rebuild restores that layout, so that `X @ coef_.T` takes the same BLAS path (for one
+#: row, numpy calls gemv, whose transposed and plain kernels sum in different orders).
+COEF_ORDER = "coef_/order"
+
 _REGRESSORS = {
     "sklearn.linear_model.LinearRegression": LinearRegression,
     "sklearn.linear_model.Ridge": Ridge,
@@ -108,6 +114,8 @@ def linear_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
                 f"cannot be saved with coef_ of shape {coef.shape}"
             )
         body.intercept = ctx.tensor("intercept_", intercept)
+    if _column_major(coef):
+        msg.attributes.add(name=COEF_ORDER).value.string_value = "F"
     consumed = {"coef_", "intercept_"}
     if isinstance(est, LogisticRegression):
         body.link = logistic_link(est)
@@ -116,6 +124,13 @@ def linear_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     else:
         body.link = pb.LINEAR_LINK_IDENTITY
     return consumed
+
+
+def _column_major(coef: np.ndarray) -> bool:
+    """Whether a 2-D coef_ has unit stride along its first axis and not its second."""
+    if coef.ndim != 2 or coef.shape[0] < 2 or coef.shape[1] < 2:
+        return False
+    return coef.strides[0] == coef.itemsize and coef.strides[1] != coef.itemsize
 
 
 def _class_for(msg: pb.Estimator) -> type:
@@ -146,8 +161,13 @@ def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.linear
     cls = _class_for(msg)
     facts = _facts(msg, ctx)
-    est = build(cls, msg, ctx, read_attributes(cls, msg, ctx, facts))
+    attrs = read_attributes(cls, msg, ctx, facts)
+    est = build(cls, msg, ctx, attrs)
     est.coef_ = ctx.array(body.coef)
+    if attrs.get(COEF_ORDER) == "F":
+        if est.coef_.ndim != 2:
+            raise refuse(type_name(cls), f"{COEF_ORDER} is for a 2-D coef_")
+        est.coef_ = np.asfortranarray(est.coef_)
     if body.intercept:
         intercept = ctx.array(body.intercept)
         est.intercept_ = intercept[()] if intercept.ndim == 0 else intercept
@@ -173,6 +193,7 @@ def linear_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
 allow(
     LinearRegression,
     {
+        COEF_ORDER: string("F"),
         "rank_": integer(0, "n_features", scalar=True),
         "singular_": array("f", (None,)),
     },
@@ -180,11 +201,12 @@ allow(
 allow(
     Ridge,
     {
+        COEF_ORDER: string("F"),
         "n_iter_": optional(array("iu", (None,))),
         "solver_": string("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"),
     },
 )
-allow(LogisticRegression, {"n_iter_": array("iu", (None,))})
+allow(LogisticRegression, {COEF_ORDER: string("F"), "n_iter_": array("iu", (None,))})
 register(
     LinearRegression,
     "sklearn.linear_model.LinearRegression",
