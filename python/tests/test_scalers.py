@@ -146,6 +146,17 @@ def test_minmax_clip_must_be_its_feature_range() -> None:
     assert "feature_range" in _provenance(_edited(MinMaxScaler(clip=True), edit))
 
 
+@pytest.mark.parametrize("clip", [True, False])
+def test_minmax_feature_range_must_be_a_pair(clip: bool) -> None:
+    # scikit-learn's constraint is only `tuple` (1.3.2 accepts a 1-tuple): the rebuild checks
+    # the pair fit and clip unpack (found by the seeded hostile mutants under 1.3.2).
+    def edit(m: pb.Manifest) -> None:
+        (p,) = [p for p in m.estimator.params if p.name == "feature_range"]
+        del p.value.list_value.items[1:]
+
+    assert "not a pair" in _provenance(_edited(MinMaxScaler(clip=clip), edit))
+
+
 def test_minmax_body_clip_sets_the_param() -> None:
     def edit(m: pb.Manifest) -> None:
         m.estimator.feature_affine.clip.lo, m.estimator.feature_affine.clip.hi = 0.0, 1.0

@@ -109,9 +109,13 @@ def minmax_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     est = build(MinMaxScaler, msg, ctx, attrs)
     est.scale_ = ctx.array(steps["mul"])
     est.min_ = ctx.array(steps["add"])
+    pair = est.feature_range
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        # scikit-learn's constraint is only `tuple`: fit (and clip) unpack two numbers.
+        raise refuse(type_name(MinMaxScaler), f"feature_range {pair!r} is not a pair (min, max)")
     clip = _clip(MinMaxScaler, msg)
     if clip is not None:
-        lo, hi = est.feature_range
+        lo, hi = pair
         if (float(lo), float(hi)) != clip:
             raise refuse(
                 type_name(MinMaxScaler),
