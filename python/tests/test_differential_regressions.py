@@ -64,10 +64,36 @@ def test_there_are_hostile_files():
     assert len(FILES) >= 20
 
 
+def _older_than_its_producer(path: Path) -> bool:
+    """Whether the installed scikit-learn is older than the one that trained the corpus case
+    the file was derived from (its JSON note names it; minimizing drops the producer)."""
+    import json
+
+    import sklearn
+
+    def version(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
+
+    note = path.with_suffix(".json")
+    case = json.loads(note.read_text("utf-8")).get("case", "") if note.exists() else ""
+    meta = ROOT / "tests" / "vectors" / str(case) / "case.json"
+    if not case or not meta.is_file():
+        return False
+    wrote = json.loads(meta.read_text("utf-8")).get("library_version", "")
+    return bool(wrote) and version(sklearn.__version__) < version(wrote)
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_both_readers_agree(path: Path, readers, corpus):
     case = differential.case_for(path, corpus, readers.tmp)
     verdict = readers.compare(path.read_bytes(), case)
+    refused_nan = verdict.signature is not None and all(
+        "python E_INPUT, rust ok" in d for d in verdict.differences
+    )
+    if refused_nan and _older_than_its_producer(path):
+        # An older scikit-learn refuses the NaN inputs a newer one's forests take (1.3's
+        # forests have no missing-value support; python/README.md, version notes).
+        pytest.skip("an older scikit-learn refuses NaN inputs that the file's producer takes")
     assert verdict.signature is None, "\n".join(verdict.differences)
 
 

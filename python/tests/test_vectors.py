@@ -41,6 +41,10 @@ def _older(a: str, b: str) -> bool:
 
 
 def test_corpus_is_complete() -> None:
+    if sklearn.__version__ != GENERATOR.PINNED:
+        # The invalid files derive from the pinned version's cases, which only its
+        # scikit-learn can build (1.3.2's MaxAbsScaler has no clip, for one).
+        pytest.skip(f"the corpus list is scikit-learn {GENERATOR.PINNED}'s generator's")
     want = {c.name for c in GENERATOR.LINEAR_CASES}
     for version in GENERATOR.CORPUS_VERSIONS:
         want |= set(GENERATOR.tree_case_names(version))
