@@ -324,6 +324,28 @@ def _py_input(path: str, data: bytes):
         raise AmberError(fail.code, fail.message) from None
 
 
+def _sequential(model) -> None:
+    """n_jobs=None on every estimator inside `model`, fitted members included (a Voting's
+    `estimators_`, a search's `best_estimator_`): each set on the object itself, not through
+    `set_params("<step>__n_jobs")`, which scikit-learn cannot parse for a step name ending in
+    "_" (a name it accepts)."""
+    seen: set[int] = set()
+    stack = [model]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif hasattr(obj, "get_params") and not isinstance(obj, type):
+            if "n_jobs" in obj.get_params(deep=False):
+                obj.set_params(n_jobs=None)
+            stack.extend(vars(obj).values())
+
+
 def py_run(req: dict) -> dict:
     """validate, then loads and methods: what the worker answers for one file."""
     import warnings
@@ -352,8 +374,7 @@ def py_run(req: dict) -> dict:
         # not reproducible in the last bit then. Compare with its sequential order, the one
         # the spec prescribes (spec/estimators.md 5.5).
         try:
-            jobs = {k: None for k in model.get_params(deep=True) if k.split("__")[-1] == "n_jobs"}
-            model.set_params(**jobs)
+            _sequential(model)
         except Exception as exc:
             out["load"] = _py_outcome(exc, "load")
             return out
