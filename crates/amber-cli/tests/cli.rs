@@ -1580,3 +1580,36 @@ fn a_transform_whose_rows_are_not_its_first_axis_is_npy_to_npy_only() {
     assert_error(&out, "E_INPUT");
     assert!(!out_csv.exists(), "no output is written");
 }
+
+/// `inspect --json` shows a `Voting` body: its rule, classes and members (dropped ones too,
+/// with their weights), as `gen_voting.py` built the case.
+#[test]
+fn inspect_json_shows_a_voting_body_and_its_members() {
+    let model = vectors_dir().join("valid/voting_hard_weighted-sk1.9.1/model.amber");
+    if !model.exists() {
+        eprintln!("no voting corpus case; skipped");
+        return;
+    }
+    let out = amber(&[&"inspect", &"--json", &model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let est = &doc["estimator"];
+    assert_eq!(est["body"], "voting");
+    assert_eq!(est["voting"]["rule"], "hard");
+    let members: Vec<(String, String)> = est["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let name = b["name"].as_str().unwrap().to_owned();
+            (name, b["action"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert!(
+        members.contains(&("off".to_owned(), "drop".to_owned())),
+        "{members:?}"
+    );
+    assert!(members.iter().filter(|(_, a)| a == "estimator").count() >= 2);
+    let shown = amber(&[&"inspect", &model]);
+    assert!(text(&shown.stdout).contains("voting:         hard"));
+}
