@@ -48,6 +48,28 @@ FLOATS = (0.0, -1.0, 0.5, 1e308, float("nan"), float("inf"), float("-inf"))
 STRINGS = ("", "x", "deprecated", "auto", "__class__", "sqrt", "log_loss", "\x00", "9" * 50)
 
 
+def _children(est: pb.Estimator) -> Iterator[pb.Estimator]:
+    """The estimators nested in `est`'s body: pipeline steps, ColumnTransformer and
+    FeatureUnion branches, Voting members, a boosting init and preprocessor."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        nested = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
+    elif body in ("column_transformer", "feature_union"):
+        branches = getattr(est, body)
+        members = branches.branches if body == "column_transformer" else branches.members
+        nested = [b.estimator for b in members if b.HasField("estimator")]
+    elif body == "voting":
+        nested = [m.estimator for m in est.voting.members if m.HasField("estimator")]
+    elif body == "boosting":
+        b = est.boosting
+        nested = [
+            e for e, f in ((b.init, "init"), (b.preprocessor, "preprocessor")) if b.HasField(f)
+        ]
+    else:
+        nested = []
+    yield from nested
+
+
 def _values(est: pb.Estimator) -> Iterator[tuple[str, pb.Value]]:
     """Every Value of the estimator tree's params and attributes, nested ones too."""
 
@@ -65,26 +87,16 @@ def _values(est: pb.Estimator) -> Iterator[tuple[str, pb.Value]]:
         yield from walk(f"params/{p.name}", p.value)
     for p in est.attributes:
         yield from walk(f"attributes/{p.name}", p.value)
-    body = est.WhichOneof("body")
-    if body == "pipeline":
-        for s in est.pipeline.steps:
-            if s.HasField("estimator"):
-                yield from _values(s.estimator)
-    elif body == "boosting" and est.boosting.HasField("init"):
-        yield from _values(est.boosting.init)
+    for child in _children(est):
+        yield from _values(child)
 
 
 def _lists(est: pb.Estimator) -> Iterator[Any]:
     """The repeated Param fields of the estimator tree (for removals and duplicates)."""
     yield est.params
     yield est.attributes
-    body = est.WhichOneof("body")
-    if body == "pipeline":
-        for s in est.pipeline.steps:
-            if s.HasField("estimator"):
-                yield from _lists(s.estimator)
-    elif body == "boosting" and est.boosting.HasField("init"):
-        yield from _lists(est.boosting.init)
+    for child in _children(est):
+        yield from _lists(child)
 
 
 def _set_scalar(v: pb.Value, rng: random.Random) -> str:

@@ -511,3 +511,49 @@ def test_spec_lists_every_allow_listed_name() -> None:
         for name in entry.other_params:
             assert f"`{name}`" in text
     assert "MAX_UNBACKED_FEATURES" in text
+
+
+# ---------------------------------------------------------------------------- found by the
+# seeded mutants over the compositions (params and attributes of nested members)
+
+SEARCH = f"grid_search_pipeline-{_SK}"
+
+
+def _entry(d: pb.ValueDict, key: str) -> pb.Value:
+    return next(e.value for e in d.entries if e.key.string_value == key)
+
+
+def _drop_param_grid(m: pb.Manifest) -> None:
+    params = m.estimator.params
+    keep = [p for p in params if p.name != "param_grid"]
+    assert len(keep) < len(params)
+    del params[:]
+    params.extend(keep)
+
+
+def _splitter_class_a_dict(m: pb.Manifest) -> None:
+    _entry(_attr(m.estimator, "cv/splitter").dict_value, "class").dict_value.SetInParent()
+
+
+def _masked_dtype_junk(m: pb.Manifest) -> None:
+    columns = _attr(m.estimator, "cv_results_/columns").dict_value
+    masked = next(
+        e.value
+        for e in columns.entries
+        if e.value.WhichOneof("kind") == "dict_value"
+        and any(k.key.string_value == "dtype" for k in e.value.dict_value.entries)
+    )
+    _entry(masked.dict_value, "dtype").string_value = "__class__"
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (_drop_param_grid, "'param_grid', which the class requires"),
+        (_splitter_class_a_dict, "not a splitter Amber rebuilds"),
+        (_masked_dtype_junk, "not a numpy name"),
+    ],
+    ids=["a required param missing", "a splitter class not a name", "a masked dtype not a name"],
+)
+def test_search_provenance_is_checked_by_a_named_rule(edit, says: str) -> None:
+    assert _code(_edit(SEARCH, edit), match=says) == "E_PROVENANCE"

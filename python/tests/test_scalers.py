@@ -156,6 +156,12 @@ def test_minmax_feature_range_must_be_a_pair(clip: bool) -> None:
 
     assert "not a pair" in _provenance(_edited(MinMaxScaler(clip=clip), edit))
 
+    def not_a_number(m: pb.Manifest) -> None:
+        (p,) = [p for p in m.estimator.params if p.name == "feature_range"]
+        p.value.list_value.items[0].string_value = ""
+
+    assert "not a pair of numbers" in _provenance(_edited(MinMaxScaler(clip=clip), not_a_number))
+
 
 def test_minmax_body_clip_sets_the_param() -> None:
     def edit(m: pb.Manifest) -> None:

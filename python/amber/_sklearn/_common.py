@@ -12,6 +12,7 @@ of the params and attributes a file may carry for it (`allow`), every one with a
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -666,6 +667,18 @@ def build(cls: type, msg: pb.Estimator, ctx: DecodeCtx, attrs: dict[str, Any], *
         if name in params:
             raise refuse(type_name(cls), f"the param {name!r} is in the body, not a param")
         params[name] = value
+    required = [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self"
+        and p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    missing = [name for name in required if name not in params]
+    if missing:
+        raise refuse(
+            type_name(cls), f"the param {missing[0]!r}, which the class requires, is missing"
+        )
     est = cls(**params)
     for name, value in attrs.items():
         if "/" not in name and not name.startswith("_"):

@@ -110,9 +110,15 @@ def minmax_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     est.scale_ = ctx.array(steps["mul"])
     est.min_ = ctx.array(steps["add"])
     pair = est.feature_range
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+    numbers = isinstance(pair, (tuple, list)) and all(
+        isinstance(b, (int, float)) and not isinstance(b, bool) for b in pair
+    )
+    if not (numbers and len(pair) == 2):
         # scikit-learn's constraint is only `tuple`: fit (and clip) unpack two numbers.
-        raise refuse(type_name(MinMaxScaler), f"feature_range {pair!r} is not a pair (min, max)")
+        raise refuse(
+            type_name(MinMaxScaler),
+            f"feature_range {pair!r:.80} is not a pair of numbers (min, max)",
+        )
     clip = _clip(MinMaxScaler, msg)
     if clip is not None:
         lo, hi = pair

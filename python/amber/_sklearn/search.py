@@ -228,12 +228,26 @@ def _flat_dict(v: Any, facts: dict) -> None:
 
 @described("{'class': a splitter's name, 'params': a dict of its params}")
 def _splitter_rule(v: Any, facts: dict) -> None:
-    if type(v) is not dict or set(v) != {"class", "params"} or v["class"] not in SPLITTERS:
+    if (
+        type(v) is not dict
+        or set(v) != {"class", "params"}
+        or type(v["class"]) is not str
+        or v["class"] not in SPLITTERS
+    ):
         raise Bad(f"is {str(v)[:80]}, not a splitter Amber rebuilds")
     _flat_dict(v["params"], facts)
     known = set(inspect.signature(SPLITTERS[v["class"]].__init__).parameters) - {"self"}
     if not set(v["params"]) <= known:
         raise Bad(f"names params {sorted(set(v['params']) - known)} {v['class']} does not take")
+
+
+#: The dtypes of the masked columns scikit-learn builds (`param_*`: the params' values,
+#: object when they mix types): a dtype string is one of these names, never parsed freely.
+_MASKED_DTYPES = frozenset(
+    {"object", "bool"}
+    | {f"{kind}{bits}" for kind in ("int", "uint") for bits in (8, 16, 32, 64)}
+    | {"float16", "float32", "float64"}
+)
 
 
 @described("dict of columns: arrays, {values, mask, dtype} masked columns, params")
@@ -251,6 +265,9 @@ def _columns_rule(v: Any, facts: dict) -> None:
         elif type(column) is dict:
             if set(column) != {"values", "mask", "dtype"} or type(column["dtype"]) is not str:
                 raise Bad(f"[{key!r}] is not a masked column")
+            if column["dtype"] not in _MASKED_DTYPES:
+                raise Bad(f"[{key!r}] has dtype {column['dtype'][:40]!r}, not a numpy name")
+            numeric = column["dtype"] != "object"
             values, mask = column["values"], column["mask"]
             if not isinstance(mask, np.ndarray) or mask.dtype != bool or mask.ndim != 1:
                 raise Bad(f"[{key!r}] mask is not a 1-D bool array")
@@ -261,6 +278,8 @@ def _columns_rule(v: Any, facts: dict) -> None:
                 raise Bad(f"[{key!r}] values do not match its mask")
             elif not all(isinstance(x, _SCALARS) for x in values):
                 raise Bad(f"[{key!r}] holds values that are not scalars")
+            elif numeric and not all(isinstance(x, (bool, int, float)) for x in values):
+                raise Bad(f"[{key!r}] holds values that are not numbers of its dtype")
             lengths.add(mask.size)
         elif isinstance(column, np.ndarray) and column.ndim == 1 and column.dtype.kind in "biuf":
             lengths.add(column.size)
