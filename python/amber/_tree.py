@@ -280,6 +280,22 @@ def _fields(msg, fields: tuple[str, ...]) -> Iterator[str]:
             yield name
 
 
+def _agree(reads, path: str, who: str) -> None:
+    """Rule 5 of ColumnTransformer and FeatureUnion, rule 7 of Voting: the readers of each
+    input column (`reads`: their kinds, per column) never read it as numbers and strings."""
+    for c, readers in enumerate(reads):
+        acc = _schema.UNUSED
+        for kind in readers:
+            merged = _schema.merge(acc, kind)
+            if merged is None:
+                raise ModelError(
+                    "E_MODEL",
+                    f"estimator {path or '<root>'}: input column {c} is read as numbers by one "
+                    f"{who} and as strings by another",
+                )
+            acc = merged
+
+
 class _Checker:
     def __init__(
         self, tensors: Mapping[str, pb.TensorInfo], data: TensorData | None = None
@@ -1016,17 +1032,7 @@ class _Checker:
             if b.HasField("weight") and not math.isfinite(b.weight.value):
                 raise ModelError("E_MODEL", f"{here}.weight: must be finite")
             n_out += out if width else 0
-        for c, readers in enumerate(_schema.branch_reads(est, self.widths, path, None)):
-            acc = _schema.UNUSED
-            for k in readers:
-                m = _schema.merge(acc, k)
-                if m is None:
-                    raise ModelError(
-                        "E_MODEL",
-                        f"estimator {path or '<root>'}: input column {c} is read as numbers by "
-                        "one branch and as strings by another",
-                    )
-                acc = m
+        _agree(_schema.branch_reads(est, self.widths, path, None), path, "branch")
         return n_out
 
     def voting(self, est: pb.Estimator, depth: int, path: str) -> int:
@@ -1088,17 +1094,7 @@ class _Checker:
                     "members: the weights of the members that are not dropped sum to 0 "
                     "(numpy's average divides by that sum)"
                 )
-        for c, readers in enumerate(_schema.member_reads(est, self.widths, path)):
-            acc = _schema.UNUSED
-            for kind in readers:
-                merged = _schema.merge(acc, kind)
-                if merged is None:
-                    raise ModelError(
-                        "E_MODEL",
-                        f"{where}: input column {c} is read as numbers by one member and as "
-                        "strings by another",
-                    )
-                acc = merged
+        _agree(_schema.member_reads(est, self.widths, path), path, "member")
         return len(active) * k if v.rule == pb.VOTING_RULE_SOFT else len(active)
 
     def _voting_member(self, member: pb.Estimator, rule: int, k: int, here: str) -> None:

@@ -22,7 +22,7 @@ use crate::registry::distinct_classes;
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
     Estimator, Predict, PredictProba, RunTable, TableTransform, Transform, TransformPrediction,
-    check_width,
+    check_table_width, check_width,
 };
 
 /// How a validated `Voting` combines its members.
@@ -273,18 +273,31 @@ fn member_classes(est: &model::Estimator) -> Option<&Labels> {
 impl Voting {
     /// Rule 7: the members agree on each column's kind.
     fn check_agreement(&self, field: &str) -> Result<()> {
+        match self.merged_kinds().1 {
+            None => Ok(()),
+            Some(c) => Err(EstimatorError::model(
+                field,
+                format!(
+                    "input column {c} is read as numbers by one member and as strings by another"
+                ),
+            )),
+        }
+    }
+
+    /// Each input column's kind, the members' kinds merged in member order (a conflicting
+    /// kind leaves the column as it was), and the first column where two members conflict.
+    fn merged_kinds(&self) -> (Vec<ColumnKind>, Option<usize>) {
         let mut kinds = vec![ColumnKind::Unused; self.n_features_in];
+        let mut conflict = None;
         for m in &self.members {
             for (c, (acc, k)) in kinds.iter_mut().zip(m.input_kinds()).enumerate() {
-                *acc = merge(*acc, k).ok_or_else(|| {
-                    EstimatorError::model(
-                        field,
-                        format!("input column {c} is read as numbers by one member and as strings by another"),
-                    )
-                })?;
+                match merge(*acc, k) {
+                    Some(merged) => *acc = merged,
+                    None => conflict = conflict.or(Some(c)),
+                }
             }
         }
-        Ok(())
+        (kinds, conflict)
     }
 
     fn n_classes(&self) -> usize {
@@ -309,17 +322,9 @@ impl Voting {
     }
 
     fn check_input(&self, x: Input<'_>) -> Result<()> {
-        let found = match x {
-            Input::Dense(x) => x.ncols(),
-            Input::Table(t) => t.n_columns(),
-        };
-        if found == self.n_features_in {
-            Ok(())
-        } else {
-            Err(EstimatorError::Input {
-                expected: self.n_features_in,
-                found,
-            })
+        match x {
+            Input::Dense(x) => check_width(&x, self.n_features_in),
+            Input::Table(t) => check_table_width(t, self.n_features_in),
         }
     }
 
@@ -510,28 +515,24 @@ fn average(parts: &[Array2<f64>], weights: Option<&[f64]>) -> Array2<f64> {
 
 impl Predict for Voting {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
-        check_width(&x, self.n_features_in)?;
         self.predict_any(Input::Dense(x))
     }
 }
 
 impl PredictProba for Voting {
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        check_width(&x, self.n_features_in)?;
         self.proba_any(Input::Dense(x))
     }
 }
 
 impl TransformPrediction for Voting {
     fn transform_prediction(&self, x: ArrayView2<'_, f64>) -> Result<Prediction> {
-        check_width(&x, self.n_features_in)?;
         self.transform_any(Input::Dense(x))
     }
 }
 
 impl Transform for Voting {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        check_width(&x, self.n_features_in)?;
         self.transform_matrix(Input::Dense(x))
     }
 
@@ -576,13 +577,7 @@ impl Estimator for Voting {
 
     /// Every member reads every column: the members' kinds merged (rule 7 made them agree).
     fn input_kinds(&self) -> Vec<ColumnKind> {
-        let mut kinds = vec![ColumnKind::Unused; self.n_features_in];
-        for m in &self.members {
-            for (acc, k) in kinds.iter_mut().zip(m.input_kinds()) {
-                *acc = merge(*acc, k).unwrap_or(*acc);
-            }
-        }
-        kinds
+        self.merged_kinds().0
     }
 
     fn numeric_columns(&self, proba: bool) -> Option<usize> {
