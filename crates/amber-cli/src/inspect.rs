@@ -8,7 +8,7 @@ use std::path::Path;
 use amber_codec::model::{
     Body, Categories, CategoryKind, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights,
     Labels, LeafValues, LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown,
-    Param, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
+    Param, StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -60,6 +60,10 @@ pub struct BranchReport {
     /// `estimator`, `passthrough` or `drop`.
     action: &'static str,
     weight: Option<f64>,
+    /// A `Stacking` member's stack method (`predict`, `predict_proba`,
+    /// `decision_function`; null for a dropped member); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack_method: Option<Option<&'static str>>,
     estimator: Option<EstimatorReport>,
 }
 
@@ -124,6 +128,18 @@ pub struct EstimatorReport {
     /// A `Voting` body's rule and classes (its members are in `branches`).
     #[serde(skip_serializing_if = "Option::is_none")]
     voting: Option<VotingReport>,
+    /// A `Stacking` body's final estimator, passthrough and classes (its members are in
+    /// `branches`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stacking: Option<StackingReport>,
+}
+
+/// A `Stacking` body (`StackingClassifier`, `StackingRegressor`).
+#[derive(Debug, Serialize)]
+pub struct StackingReport {
+    passthrough: bool,
+    classes: Option<ClassesReport>,
+    final_estimator: Box<EstimatorReport>,
 }
 
 /// A `Voting` body (`VotingClassifier`, `VotingRegressor`).
@@ -439,6 +455,7 @@ fn branch_reports(branches: &[ColumnBranch]) -> Vec<BranchReport> {
                 (None, false) => "passthrough",
             },
             weight: b.weight,
+            stack_method: None,
             estimator: b.estimator.as_ref().map(estimator_report),
         })
         .collect()
@@ -463,6 +480,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::ColumnTransformer(_) => "column_transformer",
         Body::FeatureUnion(_) => "feature_union",
         Body::Voting(_) => "voting",
+        Body::Stacking(_) => "stacking",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -564,6 +582,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         branches: None,
         preprocessor: None,
         voting: None,
+        stacking: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -684,6 +703,35 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                             "drop"
                         },
                         weight: m.weight,
+                        stack_method: None,
+                        estimator: m.estimator.as_ref().map(estimator_report),
+                    })
+                    .collect(),
+            );
+        }
+        Body::Stacking(s) => {
+            report.stacking = Some(StackingReport {
+                passthrough: s.passthrough,
+                classes: s.classes.as_ref().map(classes_report),
+                final_estimator: Box::new(estimator_report(&s.final_estimator)),
+            });
+            report.branches = Some(
+                s.members
+                    .iter()
+                    .map(|m| BranchReport {
+                        name: m.name.clone(),
+                        columns: Vec::new(),
+                        action: if m.estimator.is_some() {
+                            "estimator"
+                        } else {
+                            "drop"
+                        },
+                        weight: None,
+                        stack_method: Some(m.method.map(|k| match k {
+                            StackMethod::Predict => "predict",
+                            StackMethod::PredictProba => "predict_proba",
+                            StackMethod::DecisionFunction => "decision_function",
+                        })),
                         estimator: m.estimator.as_ref().map(estimator_report),
                     })
                     .collect(),
@@ -1099,8 +1147,14 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
         }
     }
+    if let Some(st) = &e.stacking {
+        let _ = writeln!(out, "{pad}stacking:       passthrough {}", st.passthrough);
+        if let Some(classes) = &st.classes {
+            let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
+        }
+    }
     if let Some(branches) = &e.branches {
-        let title = if e.voting.is_some() {
+        let title = if e.voting.is_some() || e.stacking.is_some() {
             "members"
         } else {
             "branches"
@@ -1116,6 +1170,10 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             let weight = b
                 .weight
                 .map_or_else(String::new, |w| format!(", weight {w:?}"));
+            let weight = match b.stack_method {
+                Some(Some(m)) => format!("{weight}, stacked with {m}"),
+                _ => weight,
+            };
             let _ = writeln!(
                 out,
                 "{pad}  [{i}] {}: {}, {cols}{weight}",
@@ -1126,6 +1184,10 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
                 render_estimator(out, inner, c, depth + 2);
             }
         }
+    }
+    if let Some(st) = &e.stacking {
+        let _ = writeln!(out, "{pad}final_estimator:");
+        render_estimator(out, &st.final_estimator, c, depth + 1);
     }
     if let Some(p) = &e.preprocessor {
         let _ = writeln!(out, "{pad}preprocessor:");

@@ -68,7 +68,7 @@ enum Command {
     ///                       "normalizer", "boosting", "column_transformer",
     ///                       "feature_union", "simple_imputer", "missing_indicator",
     ///                       "knn_imputer", "one_hot_encoder", "ordinal_encoder",
-    ///                       "target_encoder" or "voting"
+    ///                       "target_encoder", "voting" or "stacking"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   feature_affine      {sub, div, mul, add}: tensor names or null; clip: [lo, hi]
@@ -85,12 +85,16 @@ enum Command {
     ///                       {kind: "int"|"float"|"str", values: [...]}
     ///   pipeline            {steps: [{name, passthrough, passthrough_is_none, estimator}]},
     ///                       estimator null for a passthrough step
-    ///   branches            (column_transformer, feature_union; voting: its members)
-    ///                       [{name, columns (input indices; empty: every column), action
-    ///                       "estimator"|"passthrough"|"drop", weight (null: none),
+    ///   branches            (column_transformer, feature_union; voting, stacking: their
+    ///                       members) [{name, columns (input indices; empty: every
+    ///                       column), action "estimator"|"passthrough"|"drop", weight
+    ///                       (null: none), stack_method (stacking only: "predict",
+    ///                       "predict_proba", "decision_function", null when dropped),
     ///                       estimator}]
     ///   voting              {rule "hard"|"soft"|"mean", classes (as linear's; null for
     ///                       "mean"), flatten_transform}
+    ///   stacking            {passthrough, classes (as linear's; null for a regressor),
+    ///                       final_estimator (an estimator)}
     ///   preprocessor        (boosting) the estimator that codes categories before the
     ///                       trees, or absent
     ///   tree_ensemble       {nodes, tree_offsets, values, input ("f32"|"f64"), leaf_values

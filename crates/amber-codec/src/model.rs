@@ -20,6 +20,9 @@ pub use encoders::{
 mod voting;
 pub use voting::{Voting, VotingMember, VotingRule};
 
+mod stacking;
+pub use stacking::{StackMethod, Stacking, StackingMember};
+
 mod impute;
 pub use impute::{
     ImputerFill, KnnImputer, KnnWeights, MissingIndicator, MissingValue, SimpleImputer,
@@ -149,6 +152,9 @@ pub enum Body {
     /// Members over the whole input, predictions combined (`VotingClassifier`,
     /// `VotingRegressor`).
     Voting(Voting),
+    /// Members over the whole input whose outputs side by side feed a final estimator
+    /// (`StackingClassifier`, `StackingRegressor`).
+    Stacking(Stacking),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -471,6 +477,41 @@ pub struct PipelineStep {
 }
 
 impl Estimator {
+    /// The estimators directly inside this one (pipeline steps, branches, members, a
+    /// boosting init or preprocessor, a final estimator), in body order.
+    pub fn nested(&self) -> Vec<&Estimator> {
+        match &self.body {
+            Body::Pipeline(p) => p
+                .steps
+                .iter()
+                .filter_map(|s| s.estimator.as_ref())
+                .collect(),
+            Body::ColumnTransformer(ColumnTransformer { branches })
+            | Body::FeatureUnion(FeatureUnion { members: branches }) => branches
+                .iter()
+                .filter_map(|b| b.estimator.as_ref())
+                .collect(),
+            Body::Voting(v) => v
+                .members
+                .iter()
+                .filter_map(|m| m.estimator.as_ref())
+                .collect(),
+            Body::Stacking(s) => s
+                .members
+                .iter()
+                .filter_map(|m| m.estimator.as_ref())
+                .chain([s.final_estimator.as_ref()])
+                .collect(),
+            Body::Boosting(b) => b
+                .init
+                .iter()
+                .map(|(e, _)| e.as_ref())
+                .chain(b.preprocessor.as_deref())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Calls `f(context, name)` for every tensor this estimator (and its children) refers to,
     /// in the canonical order of `spec/format.md` §4.
     pub fn visit_tensor_refs<'a>(&'a self, path: &str, f: &mut dyn FnMut(&str, &'a str)) {
@@ -529,6 +570,15 @@ impl Estimator {
                         est.visit_tensor_refs(&format!("{path}/{}", m.name), f);
                     }
                 }
+            }
+            Body::Stacking(s) => {
+                for m in &s.members {
+                    if let Some(est) = &m.estimator {
+                        est.visit_tensor_refs(&format!("{path}/{}", m.name), f);
+                    }
+                }
+                s.final_estimator
+                    .visit_tensor_refs(&format!("{path}/final_estimator"), f);
             }
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
@@ -782,6 +832,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
             members: branches_from_raw(fu.members, path, depth)?,
         }),
         raw::estimator::Body::Voting(v) => Body::Voting(voting::voting_from_raw(v, path, depth)?),
+        raw::estimator::Body::Stacking(s) => {
+            Body::Stacking(stacking::stacking_from_raw(*s, path, depth)?)
+        }
     };
     Ok(Estimator {
         producer_type: raw.producer_type,
@@ -1212,6 +1265,9 @@ impl From<Estimator> for raw::Estimator {
                 members: branches_to_raw(fu.members),
             }),
             Body::Voting(v) => raw::estimator::Body::Voting(voting::voting_to_raw(v)),
+            Body::Stacking(s) => {
+                raw::estimator::Body::Stacking(Box::new(stacking::stacking_to_raw(s)))
+            }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
                     .steps

@@ -502,12 +502,15 @@ impl Estimator for Boosting {
     fn as_run_table(&self) -> Option<&dyn RunTable> {
         self.preprocessor.as_ref().map(|_| self as &dyn RunTable)
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        match (&self.output, proba) {
-            (Output::Regressor { .. }, false) => Some(1),
-            (Output::Regressor { .. }, true) => None,
-            (Output::Classifier { classes, .. }, false) => classes.is_numeric().then_some(1),
-            (Output::Classifier { classes, .. }, true) => Some(classes.len()),
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        match (&self.output, method) {
+            (Output::Regressor { .. }, Method::Predict) => Some(1),
+            (Output::Classifier { classes, .. }, Method::Predict) => {
+                classes.is_numeric().then_some(1)
+            }
+            (Output::Classifier { classes, .. }, Method::PredictProba) => Some(classes.len()),
+            (Output::Classifier { .. }, Method::DecisionFunction) => Some(self.k),
+            _ => None,
         }
     }
     fn as_predict(&self) -> Option<&dyn Predict> {
@@ -850,7 +853,11 @@ fn init(
         _ if link.binary() => 2,
         _ => k,
     };
-    let got = estimator.numeric_columns(proba);
+    let got = estimator.numeric_columns(if proba {
+        Method::PredictProba
+    } else {
+        Method::Predict
+    });
     if got != Some(want) {
         let method = if proba { "predict_proba" } else { "predict" };
         let found = got.map_or_else(

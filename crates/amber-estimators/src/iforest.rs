@@ -34,7 +34,7 @@ use amber_codec::model;
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
-use crate::method::Prediction;
+use crate::method::{Method, Prediction};
 use crate::traits::{DecisionFunction, Estimator, Predict, ScoreSamples};
 use crate::tree::{self, TreeEnsemble};
 
@@ -101,9 +101,9 @@ impl Estimator for IsolationForest {
     fn predicts_1d(&self) -> bool {
         true
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        // predict: i64 labels -1 and 1, [n]; no predict_proba.
-        (!proba).then_some(1)
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        // predict: i64 labels -1 and 1, [n]; decision_function: [n]; no predict_proba.
+        matches!(method, Method::Predict | Method::DecisionFunction).then_some(1)
     }
     fn n_features_in(&self) -> usize {
         self.trees.n_features_in()

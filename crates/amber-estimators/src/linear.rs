@@ -33,7 +33,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
-use crate::method::Prediction;
+use crate::method::{Method, Prediction};
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
 
 /// `scores = x @ coef.T + intercept`, `coef` as `[n_outputs, n_features]`.
@@ -228,11 +228,11 @@ impl Estimator for Regressor {
     fn predicts_1d(&self) -> bool {
         self.one_d
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        match (proba, self.one_d) {
-            (true, _) => None,
-            (false, true) => Some(1),
-            (false, false) => Some(self.affine.n_outputs()),
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        match (method, self.one_d) {
+            (Method::Predict, true) => Some(1),
+            (Method::Predict, false) => Some(self.affine.n_outputs()),
+            _ => None,
         }
     }
     fn as_predict(&self) -> Option<&dyn Predict> {
@@ -387,11 +387,13 @@ impl Estimator for Classifier {
     fn predicts_1d(&self) -> bool {
         true
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        if proba {
-            Some(self.classes.len())
-        } else {
-            self.classes.is_numeric().then_some(1)
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        match method {
+            Method::Predict => self.classes.is_numeric().then_some(1),
+            Method::PredictProba => Some(self.classes.len()),
+            // One score column ([n]) for two classes, else one per class.
+            Method::DecisionFunction => Some(self.affine.n_outputs()),
+            Method::Transform | Method::ScoreSamples => None,
         }
     }
     fn as_predict(&self) -> Option<&dyn Predict> {

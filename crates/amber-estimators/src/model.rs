@@ -412,8 +412,12 @@ mod tests {
             let model = Model::from_bytes(std::fs::read(dir.join("model.amber")).unwrap()).unwrap();
             let x: ndarray::Array2<f64> = ndarray_npy::read_npy(dir.join("input.npy")).unwrap();
             let x = x.slice(ndarray::s![..1, ..]);
-            for (method, proba) in [(Method::Predict, false), (Method::PredictProba, true)] {
-                let said = model.root.numeric_columns(proba);
+            for method in [
+                Method::Predict,
+                Method::PredictProba,
+                Method::DecisionFunction,
+            ] {
+                let said = model.root.numeric_columns(method);
                 let got = match model.root.run(method, x) {
                     Some(Ok(Prediction::Float(a))) => Some(a.shape().to_vec()),
                     Some(Ok(Prediction::Int(a))) => Some(a.shape().to_vec()),

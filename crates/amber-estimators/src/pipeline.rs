@@ -224,8 +224,8 @@ impl Estimator for Pipeline {
     fn as_run_table(&self) -> Option<&dyn RunTable> {
         Some(self)
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        self.last()?.numeric_columns(proba)
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        self.last()?.numeric_columns(method)
     }
     fn predicts_1d(&self) -> bool {
         self.last().is_some_and(|e| e.predicts_1d())

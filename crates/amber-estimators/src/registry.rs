@@ -83,6 +83,9 @@ fn build_estimator<B: Source>(
         Body::Voting(v) => {
             compose::voting::build(v, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::Stacking(s) => {
+            compose::stacking::build(s, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -109,10 +112,23 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
             names = &first.feature_names_in;
         }
     }
-    if let (true, Body::Voting(v)) = (names.is_empty(), &est.body) {
-        // scikit-learn's Voting*.feature_names_in_ is its last named member's.
-        let mut named = v.members.iter().filter_map(|m| m.estimator.as_ref());
-        if let Some(last) = named.rfind(|e| !e.feature_names_in.is_empty()) {
+    let members: Vec<&model::Estimator> = match &est.body {
+        Body::Voting(v) => v
+            .members
+            .iter()
+            .filter_map(|m| m.estimator.as_ref())
+            .collect(),
+        Body::Stacking(s) => s
+            .members
+            .iter()
+            .filter_map(|m| m.estimator.as_ref())
+            .collect(),
+        _ => Vec::new(),
+    };
+    if names.is_empty() {
+        // scikit-learn's Voting*.feature_names_in_ and Stacking*.feature_names_in_ are their
+        // last named member's.
+        if let Some(last) = members.iter().rfind(|e| !e.feature_names_in.is_empty()) {
             names = &last.feature_names_in;
         }
     }
@@ -167,6 +183,14 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
             for (i, m) in v.members.iter().enumerate() {
                 if let Some(member) = &m.estimator {
                     let at = format!("{path}.voting.members[{i}].estimator");
+                    check(member, &mut all(), at)?;
+                }
+            }
+        }
+        Body::Stacking(s) => {
+            for (i, m) in s.members.iter().enumerate() {
+                if let Some(member) = &m.estimator {
+                    let at = format!("{path}.stacking.members[{i}].estimator");
                     check(member, &mut all(), at)?;
                 }
             }

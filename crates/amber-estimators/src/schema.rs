@@ -36,11 +36,7 @@ pub(crate) fn kind_bearing(est: &model::Estimator) -> bool {
         Body::Boosting(b) => {
             b.preprocessor.is_some() || b.init.as_ref().is_some_and(|(e, _)| kind_bearing(e))
         }
-        Body::Voting(v) => v
-            .members
-            .iter()
-            .filter_map(|m| m.estimator.as_ref())
-            .any(kind_bearing),
+        Body::Voting(_) | Body::Stacking(_) => est.nested().into_iter().any(kind_bearing),
         _ => false,
     }
 }
@@ -63,19 +59,7 @@ pub(crate) fn check_limit(m: &Manifest, file_length: usize) -> Result<()> {
             }
             .into());
         }
-        match &est.body {
-            Body::Pipeline(p) => stack.extend(p.steps.iter().filter_map(|s| s.estimator.as_ref())),
-            Body::ColumnTransformer(model::ColumnTransformer { branches })
-            | Body::FeatureUnion(model::FeatureUnion { members: branches }) => {
-                stack.extend(branches.iter().filter_map(|b| b.estimator.as_ref()));
-            }
-            Body::Voting(v) => stack.extend(v.members.iter().filter_map(|m| m.estimator.as_ref())),
-            Body::Boosting(b) => {
-                stack.extend(b.init.as_ref().map(|(e, _)| e.as_ref()));
-                stack.extend(b.preprocessor.as_deref());
-            }
-            _ => {}
-        }
+        stack.extend(est.nested());
     }
     Ok(())
 }

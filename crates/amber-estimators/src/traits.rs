@@ -196,13 +196,14 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     fn as_run_table(&self) -> Option<&dyn RunTable> {
         None
     }
-    /// The columns of what `predict` (`proba = false`) or `predict_proba` (`true`) returns,
-    /// known from the validated body without running it: `Some(1)` for a `[n]` output,
-    /// `Some(c)` for `[n, c]`; `None` without the method, when it gives strings (`predict`)
-    /// or when it has no single-array output. A boosting init is checked with it, so that
-    /// no probe input of a declared width has to be allocated.
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        let _ = proba;
+    /// The columns of what `predict`, `predict_proba` or `decision_function` returns, known
+    /// from the validated body without running it: `Some(1)` for a `[n]` output, `Some(c)`
+    /// for `[n, c]`; `None` without the method, when it gives strings (`predict`), when it
+    /// has no single-array output, or for another method. A boosting init and a stacking's
+    /// members are checked with it, so that no probe input of a declared width has to be
+    /// allocated.
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        let _ = method;
         None
     }
 }

@@ -51,7 +51,7 @@ use rayon::prelude::*;
 
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax};
-use crate::method::Prediction;
+use crate::method::{Method, Prediction};
 use crate::traits::{Estimator, Predict, PredictProba, check_width};
 
 /// The feature word of a leaf.
@@ -947,15 +947,14 @@ impl Estimator for TreeEnsemble {
     fn predicts_1d(&self) -> bool {
         self.n_outputs == 1
     }
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        match (&self.kind, proba) {
-            (Kind::Regressor, true) => None,
-            (Kind::Regressor, false) => Some(self.n_outputs),
-            (Kind::Classifier(c), true) => match c.columns.as_slice() {
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        match (&self.kind, method) {
+            (Kind::Regressor, Method::Predict) => Some(self.n_outputs),
+            (Kind::Classifier(c), Method::PredictProba) => match c.columns.as_slice() {
                 [(n_classes, _)] => Some(*n_classes),
                 _ => None,
             },
-            (Kind::Classifier(c), false) => {
+            (Kind::Classifier(c), Method::Predict) => {
                 let numeric = c.one_kind && c.classes.first().is_some_and(Classes::is_numeric);
                 numeric.then_some(if self.n_outputs == 1 {
                     1
@@ -963,6 +962,7 @@ impl Estimator for TreeEnsemble {
                     self.n_outputs
                 })
             }
+            _ => None,
         }
     }
     fn as_predict(&self) -> Option<&dyn Predict> {

@@ -1,9 +1,12 @@
 //! Compositions: over columns, `ColumnTransformer` and `FeatureUnion` (`branches`), built and
 //! validated here from their bodies (`spec/estimators.md`, "ColumnTransformer",
 //! "FeatureUnion"); over predictions, `VotingClassifier` and `VotingRegressor` (`voting`,
-//! "Voting").
+//! "Voting") and `StackingClassifier` and `StackingRegressor` (`stacking`, "Stacking"),
+//! which share their members' handling (`members`).
 
 mod branches;
+mod members;
+pub(crate) mod stacking;
 pub(crate) mod voting;
 
 use std::collections::HashSet;

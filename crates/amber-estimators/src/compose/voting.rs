@@ -13,7 +13,10 @@
 use amber_codec::model::{self, Labels, VotingRule};
 use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
 
-use super::branches::merge;
+use super::members::{
+    self, Input, check_agreement, check_names, check_reads_input, has_index_classes, is_regressor,
+    merged_kinds,
+};
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
 use crate::method::{Method, Prediction};
@@ -22,7 +25,6 @@ use crate::registry::distinct_classes;
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
     Estimator, Predict, PredictProba, RunTable, TableTransform, Transform, TransformPrediction,
-    check_table_width, check_width,
 };
 
 /// How a validated `Voting` combines its members.
@@ -45,22 +47,6 @@ pub(crate) struct Voting {
     /// Their weights (`_weights_not_none`), when the `weights` param is set.
     weights: Option<Vec<f64>>,
     rule: Rule,
-}
-
-/// The input as the members take it: a matrix, or a table with the members' columns.
-#[derive(Clone, Copy)]
-enum Input<'a> {
-    Dense(ArrayView2<'a, f64>),
-    Table(&'a Table),
-}
-
-impl Input<'_> {
-    fn n_rows(self) -> usize {
-        match self {
-            Input::Dense(x) => x.nrows(),
-            Input::Table(t) => t.n_rows(),
-        }
-    }
 }
 
 /// Builds a `Voting` from its body, checking rules 1-7 of section 20; `build` builds a
@@ -108,22 +94,16 @@ pub(crate) fn build(
         weights,
         rule,
     };
-    built.check_agreement(&field)?;
+    // Rule 7: the members agree on each column's kind.
+    check_agreement(built.merged_kinds().1, &field)?;
     Ok(Box::new(built))
 }
 
 /// Rules 1 and 2: distinct non-empty names; every member weighted (each weight finite) or
 /// none. The weights returned are those of the members that are not dropped.
 fn weights(v: &model::Voting, field: &str) -> Result<Option<Vec<f64>>> {
-    let mut names = std::collections::HashSet::with_capacity(v.members.len());
-    for (i, m) in v.members.iter().enumerate() {
-        if m.name.is_empty() || !names.insert(m.name.as_str()) {
-            return Err(EstimatorError::model(
-                format!("{field}.members[{i}]"),
-                format!("member name {:?} is empty or repeated", m.name),
-            ));
-        }
-    }
+    let names = v.members.iter().map(|m| m.name.as_str());
+    check_names(names, &format!("{field}.members"))?;
     let weighted = v.members.iter().filter(|m| m.weight.is_some()).count();
     if weighted == 0 {
         return Ok(None);
@@ -194,32 +174,21 @@ fn check_member(
     n_features_in: usize,
     here: &str,
 ) -> Result<()> {
-    if e.n_features_in() != n_features_in {
-        return Err(EstimatorError::model(
-            format!("{here}.n_features_in"),
-            format!(
-                "is {}, and the composition reads {n_features_in} columns",
-                e.n_features_in()
-            ),
-        ));
-    }
+    check_reads_input(e, n_features_in, here)?;
     let bad = |why: &str| Err(EstimatorError::model(here, why.to_owned()));
     if e.as_predict().is_none() {
         return bad("a member must have predict");
     }
-    let classes = member_classes(raw);
     match rule {
         Rule::Hard(_) | Rule::Soft { .. } => {
-            let indices = matches!(classes, Some(Labels::Int(v))
-                if v.len() == n_classes && v.iter().zip(0i64..).all(|(&c, i)| c == i));
-            if !indices {
+            if !has_index_classes(raw, n_classes) {
                 return bad(&format!(
                     "a member's classes must be the class indices 0..{n_classes} \
                      (scikit-learn fits the members on le_.transform(y))"
                 ));
             }
-            let proba_ok =
-                e.as_predict_proba().is_some() && e.numeric_columns(true) == Some(n_classes);
+            let proba_ok = e.as_predict_proba().is_some()
+                && e.numeric_columns(Method::PredictProba) == Some(n_classes);
             if matches!(rule, Rule::Soft { .. }) && !proba_ok {
                 return bad(&format!(
                     "soft voting needs every member's predict_proba, with {n_classes} columns"
@@ -227,7 +196,7 @@ fn check_member(
             }
         }
         Rule::Mean => {
-            let one = e.numeric_columns(false) == Some(1) && e.predicts_1d();
+            let one = e.numeric_columns(Method::Predict) == Some(1) && e.predicts_1d();
             if !is_regressor(raw) || !one {
                 return bad("a VotingRegressor member is a regressor whose predict is [n]");
             }
@@ -236,68 +205,10 @@ fn check_member(
     Ok(())
 }
 
-/// Whether a member is a regressor (scikit-learn's `VotingRegressor` takes no other): a
-/// `Linear`, `TreeEnsemble` or `Boosting` without classes, a `VotingRegressor`, or a pipeline
-/// whose last step is one.
-fn is_regressor(est: &model::Estimator) -> bool {
-    match &est.body {
-        model::Body::Linear(l) => l.classes.is_none(),
-        model::Body::TreeEnsemble(t) => t.classes.is_empty(),
-        model::Body::Boosting(b) => b.classes.is_none(),
-        model::Body::Voting(v) => v.rule == VotingRule::Mean,
-        model::Body::Pipeline(p) => p
-            .steps
-            .last()
-            .and_then(|s| s.estimator.as_ref())
-            .is_some_and(is_regressor),
-        _ => false,
-    }
-}
-
-/// A member's classes: its body's (`Linear`, a one-output `TreeEnsemble`, `Boosting`,
-/// `Voting`) or its pipeline's last step's; `None` for a regressor or a transformer.
-fn member_classes(est: &model::Estimator) -> Option<&Labels> {
-    match &est.body {
-        model::Body::Linear(l) => l.classes.as_ref(),
-        model::Body::TreeEnsemble(t) => match t.classes.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        },
-        model::Body::Boosting(b) => b.classes.as_ref(),
-        model::Body::Voting(v) => v.classes.as_ref(),
-        model::Body::Pipeline(p) => member_classes(p.steps.last()?.estimator.as_ref()?),
-        _ => None,
-    }
-}
-
 impl Voting {
-    /// Rule 7: the members agree on each column's kind.
-    fn check_agreement(&self, field: &str) -> Result<()> {
-        match self.merged_kinds().1 {
-            None => Ok(()),
-            Some(c) => Err(EstimatorError::model(
-                field,
-                format!(
-                    "input column {c} is read as numbers by one member and as strings by another"
-                ),
-            )),
-        }
-    }
-
-    /// Each input column's kind, the members' kinds merged in member order (a conflicting
-    /// kind leaves the column as it was), and the first column where two members conflict.
+    /// Each input column's kind, the members' kinds merged, and the first conflict.
     fn merged_kinds(&self) -> (Vec<ColumnKind>, Option<usize>) {
-        let mut kinds = vec![ColumnKind::Unused; self.n_features_in];
-        let mut conflict = None;
-        for m in &self.members {
-            for (c, (acc, k)) in kinds.iter_mut().zip(m.input_kinds()).enumerate() {
-                match merge(*acc, k) {
-                    Some(merged) => *acc = merged,
-                    None => conflict = conflict.or(Some(c)),
-                }
-            }
-        }
-        (kinds, conflict)
+        merged_kinds(self.members.iter().map(AsRef::as_ref), self.n_features_in)
     }
 
     fn n_classes(&self) -> usize {
@@ -309,23 +220,11 @@ impl Voting {
 
     /// `method` of member `m` on the input.
     fn run_member(m: &dyn Estimator, method: Method, x: Input<'_>) -> Result<Prediction> {
-        let out = match x {
-            Input::Dense(x) => m.run(method, x),
-            Input::Table(t) => m.run_table(method, t),
-        };
-        out.unwrap_or_else(|| {
-            Err(EstimatorError::model(
-                "voting",
-                format!("a member has no {method}"),
-            ))
-        })
+        x.run(m, method, "voting")
     }
 
     fn check_input(&self, x: Input<'_>) -> Result<()> {
-        match x {
-            Input::Dense(x) => check_width(&x, self.n_features_in),
-            Input::Table(t) => check_table_width(t, self.n_features_in),
-        }
+        x.check_width(self.n_features_in)
     }
 
     /// `_predict` of a classifier: `[n, M]` class indices, each checked below `n_classes`.
@@ -478,10 +377,7 @@ impl Voting {
 }
 
 fn member_output(j: usize, want: &str, got: &Prediction) -> EstimatorError {
-    EstimatorError::model(
-        format!("voting member {j}"),
-        format!("gave {} {:?}, not {want}", got.kind(), got.shape()),
-    )
+    members::member_output("voting", j, want, got)
 }
 
 /// `np.average(parts, axis=0, weights)` over `M` arrays of one shape: `0.0` plus the terms
@@ -580,12 +476,14 @@ impl Estimator for Voting {
         self.merged_kinds().0
     }
 
-    fn numeric_columns(&self, proba: bool) -> Option<usize> {
-        match (&self.rule, proba) {
-            (Rule::Hard(c) | Rule::Soft { classes: c, .. }, false) => c.is_numeric().then_some(1),
-            (Rule::Soft { classes, .. }, true) => Some(classes.len()),
-            (Rule::Mean, false) => Some(1),
-            (Rule::Hard(_) | Rule::Mean, true) => None,
+    fn numeric_columns(&self, method: Method) -> Option<usize> {
+        match (&self.rule, method) {
+            (Rule::Hard(c) | Rule::Soft { classes: c, .. }, Method::Predict) => {
+                c.is_numeric().then_some(1)
+            }
+            (Rule::Soft { classes, .. }, Method::PredictProba) => Some(classes.len()),
+            (Rule::Mean, Method::Predict) => Some(1),
+            _ => None,
         }
     }
 

@@ -1,0 +1,166 @@
+//! What the compositions over predictions (`Voting`, `Stacking`) share: members that each
+//! read the whole input, which may be a matrix or a table with strings, and the body-level
+//! questions asked of a member (its classes, whether it is a regressor).
+
+use std::collections::HashSet;
+
+use amber_codec::model::{self, Labels, VotingRule};
+use ndarray::ArrayView2;
+
+use super::branches::merge;
+use crate::error::{EstimatorError, Result};
+use crate::method::{Method, Prediction};
+use crate::table::{ColumnKind, Table};
+use crate::traits::{Estimator, check_table_width, check_width};
+
+/// The input as the members take it: a matrix, or a table with the members' columns.
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Dense(ArrayView2<'a, f64>),
+    Table(&'a Table),
+}
+
+impl Input<'_> {
+    pub(crate) fn n_rows(self) -> usize {
+        match self {
+            Input::Dense(x) => x.nrows(),
+            Input::Table(t) => t.n_rows(),
+        }
+    }
+
+    /// `E_INPUT` unless the input has `expected` columns.
+    pub(crate) fn check_width(self, expected: usize) -> Result<()> {
+        match self {
+            Input::Dense(x) => check_width(&x, expected),
+            Input::Table(t) => check_table_width(t, expected),
+        }
+    }
+
+    /// `method` of member `m` (named `who` in the error) on the input.
+    pub(crate) fn run(self, m: &dyn Estimator, method: Method, who: &str) -> Result<Prediction> {
+        let out = match self {
+            Input::Dense(x) => m.run(method, x),
+            Input::Table(t) => m.run_table(method, t),
+        };
+        out.unwrap_or_else(|| {
+            Err(EstimatorError::model(
+                who,
+                format!("a member has no {method}"),
+            ))
+        })
+    }
+}
+
+/// `E_MODEL` at `at`: member `j` gave `got`, not the `want` its composition needs.
+pub(crate) fn member_output(at: &str, j: usize, want: &str, got: &Prediction) -> EstimatorError {
+    EstimatorError::model(
+        format!("{at} member {j}"),
+        format!("gave {} {:?}, not {want}", got.kind(), got.shape()),
+    )
+}
+
+/// Member names are non-empty and distinct (`field` is the members' list).
+pub(crate) fn check_names<'a>(
+    names: impl ExactSizeIterator<Item = &'a str>,
+    field: &str,
+) -> Result<()> {
+    let mut seen = HashSet::with_capacity(names.len());
+    for (i, name) in names.enumerate() {
+        if name.is_empty() || !seen.insert(name) {
+            return Err(EstimatorError::model(
+                format!("{field}[{i}]"),
+                format!("member name {name:?} is empty or repeated"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A member that is not dropped reads the composition's input: `E_MODEL` unless its
+/// `n_features_in` is the composition's.
+pub(crate) fn check_reads_input(e: &dyn Estimator, n_features_in: usize, here: &str) -> Result<()> {
+    if e.n_features_in() == n_features_in {
+        return Ok(());
+    }
+    Err(EstimatorError::model(
+        format!("{here}.n_features_in"),
+        format!(
+            "is {}, and the composition reads {n_features_in} columns",
+            e.n_features_in()
+        ),
+    ))
+}
+
+/// Each input column's kind, the members' kinds merged in member order (a conflicting kind
+/// leaves the column as it was), and the first column where two members conflict.
+pub(crate) fn merged_kinds<'a>(
+    members: impl IntoIterator<Item = &'a dyn Estimator>,
+    n_features_in: usize,
+) -> (Vec<ColumnKind>, Option<usize>) {
+    let mut kinds = vec![ColumnKind::Unused; n_features_in];
+    let mut conflict = None;
+    for m in members {
+        for (c, (acc, k)) in kinds.iter_mut().zip(m.input_kinds()).enumerate() {
+            match merge(*acc, k) {
+                Some(merged) => *acc = merged,
+                None => conflict = conflict.or(Some(c)),
+            }
+        }
+    }
+    (kinds, conflict)
+}
+
+/// `E_MODEL` at `field` when two members read input column `conflict` as different kinds.
+pub(crate) fn check_agreement(conflict: Option<usize>, field: &str) -> Result<()> {
+    match conflict {
+        None => Ok(()),
+        Some(c) => Err(EstimatorError::model(
+            field,
+            format!("input column {c} is read as numbers by one member and as strings by another"),
+        )),
+    }
+}
+
+/// Whether a member is a regressor (what scikit-learn's `VotingRegressor` and
+/// `StackingRegressor` take): a `Linear`, `TreeEnsemble` or `Boosting` without classes, a
+/// `VotingRegressor` or `StackingRegressor`, or a pipeline whose last step is one.
+pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
+    match &est.body {
+        model::Body::Linear(l) => l.classes.is_none(),
+        model::Body::TreeEnsemble(t) => t.classes.is_empty(),
+        model::Body::Boosting(b) => b.classes.is_none(),
+        model::Body::Voting(v) => v.rule == VotingRule::Mean,
+        model::Body::Stacking(s) => s.classes.is_none(),
+        model::Body::Pipeline(p) => p
+            .steps
+            .last()
+            .and_then(|s| s.estimator.as_ref())
+            .is_some_and(is_regressor),
+        _ => false,
+    }
+}
+
+/// A member's classes: its body's (`Linear`, a one-output `TreeEnsemble`, `Boosting`,
+/// `Voting`, `Stacking`) or its pipeline's last step's; `None` for a regressor or a
+/// transformer.
+pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
+    match &est.body {
+        model::Body::Linear(l) => l.classes.as_ref(),
+        model::Body::TreeEnsemble(t) => match t.classes.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        },
+        model::Body::Boosting(b) => b.classes.as_ref(),
+        model::Body::Voting(v) => v.classes.as_ref(),
+        model::Body::Stacking(s) => s.classes.as_ref(),
+        model::Body::Pipeline(p) => member_classes(p.steps.last()?.estimator.as_ref()?),
+        _ => None,
+    }
+}
+
+/// Whether `est` is a classifier whose classes are the indices `0 .. n_classes` in order
+/// (what scikit-learn's label-encoding compositions fit their members on).
+pub(crate) fn has_index_classes(est: &model::Estimator, n_classes: usize) -> bool {
+    matches!(member_classes(est), Some(Labels::Int(v))
+        if v.len() == n_classes && v.iter().zip(0i64..).all(|(&c, i)| c == i))
+}
