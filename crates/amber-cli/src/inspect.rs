@@ -6,9 +6,10 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Categories, CategoryKind, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights,
-    Labels, LeafValues, LinearLink, MissingValue, NormalizerNorm, OneHotUnknown, OrdinalUnknown,
-    Param, StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
+    Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind, ColumnBranch,
+    ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues, LinearLink, MissingValue,
+    NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param, StackMethod, TensorInfo, TreeEnsemble,
+    TreeInput, Value, VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -132,6 +133,40 @@ pub struct EstimatorReport {
     /// `branches`).
     #[serde(skip_serializing_if = "Option::is_none")]
     stacking: Option<StackingReport>,
+    /// A `Calibration` body's classes and calibrated classifiers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<CalibrationReport>,
+}
+
+/// A `Calibration` body (`CalibratedClassifierCV`).
+#[derive(Debug, Serialize)]
+pub struct CalibrationReport {
+    classes: ClassesReport,
+    classifiers: Vec<CalibratedReport>,
+}
+
+/// One calibrated classifier.
+#[derive(Debug, Serialize)]
+pub struct CalibratedReport {
+    /// `decision_function` or `predict_proba`.
+    response: &'static str,
+    class_indices: Vec<u64>,
+    calibrators: Vec<CalibratorReport>,
+    estimator: EstimatorReport,
+}
+
+/// One calibrator: `sigmoid` with `a`, `b`, or `isotonic` with its threshold tensors.
+#[derive(Debug, Serialize)]
+pub struct CalibratorReport {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x_thresholds: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y_thresholds: Option<String>,
 }
 
 /// A `Stacking` body (`StackingClassifier`, `StackingRegressor`).
@@ -481,6 +516,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::FeatureUnion(_) => "feature_union",
         Body::Voting(_) => "voting",
         Body::Stacking(_) => "stacking",
+        Body::Calibration(_) => "calibration",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -583,6 +619,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         preprocessor: None,
         voting: None,
         stacking: None,
+        calibration: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -737,6 +774,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                     .collect(),
             );
         }
+        Body::Calibration(k) => report.calibration = Some(calibration_report(k)),
         Body::Boosting(b) => {
             report.preprocessor = b
                 .preprocessor
@@ -760,6 +798,44 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         _ => {}
     }
     report
+}
+
+fn calibration_report(k: &Calibration) -> CalibrationReport {
+    let calibrator = |c: &Calibrator| match c {
+        Calibrator::Sigmoid { a, b } => CalibratorReport {
+            kind: "sigmoid",
+            a: Some(*a),
+            b: Some(*b),
+            x_thresholds: None,
+            y_thresholds: None,
+        },
+        Calibrator::Isotonic {
+            x_thresholds,
+            y_thresholds,
+        } => CalibratorReport {
+            kind: "isotonic",
+            a: None,
+            b: None,
+            x_thresholds: Some(x_thresholds.clone()),
+            y_thresholds: Some(y_thresholds.clone()),
+        },
+    };
+    CalibrationReport {
+        classes: classes_report(&k.classes),
+        classifiers: k
+            .classifiers
+            .iter()
+            .map(|c| CalibratedReport {
+                response: match c.response {
+                    CalibrationResponse::DecisionFunction => "decision_function",
+                    CalibrationResponse::PredictProba => "predict_proba",
+                },
+                class_indices: c.class_indices.clone(),
+                calibrators: c.calibrators.iter().map(calibrator).collect(),
+                estimator: estimator_report(&c.estimator),
+            })
+            .collect(),
+    }
 }
 
 /// A [`Value`] as JSON: `null`, `true`/`false`, numbers and strings as themselves (a finite
@@ -1183,6 +1259,29 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             if let Some(inner) = &b.estimator {
                 render_estimator(out, inner, c, depth + 2);
             }
+        }
+    }
+    if let Some(k) = &e.calibration {
+        let _ = writeln!(out, "{pad}classes:        {}", classes_text(&k.classes));
+        let _ = writeln!(out, "{pad}classifiers:");
+        for (i, k) in k.classifiers.iter().enumerate() {
+            let cals: Vec<String> = k
+                .calibrators
+                .iter()
+                .map(|cal| match (cal.a, cal.b, &cal.x_thresholds) {
+                    (Some(a), Some(b), _) => format!("sigmoid(a {a:?}, b {b:?})"),
+                    (_, _, Some(x)) => format!("isotonic({})", tensor_ref(c, x)),
+                    _ => cal.kind.to_owned(),
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{pad}  [{i}] {} -> classes {:?}: {}",
+                k.response,
+                k.class_indices,
+                cals.join(", ")
+            );
+            render_estimator(out, &k.estimator, c, depth + 2);
         }
     }
     if let Some(st) = &e.stacking {

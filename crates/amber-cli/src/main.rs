@@ -68,7 +68,7 @@ enum Command {
     ///                       "normalizer", "boosting", "column_transformer",
     ///                       "feature_union", "simple_imputer", "missing_indicator",
     ///                       "knn_imputer", "one_hot_encoder", "ordinal_encoder",
-    ///                       "target_encoder", "voting" or "stacking"
+    ///                       "target_encoder", "voting", "stacking" or "calibration"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   feature_affine      {sub, div, mul, add}: tensor names or null; clip: [lo, hi]
@@ -95,6 +95,10 @@ enum Command {
     ///                       "mean"), flatten_transform}
     ///   stacking            {passthrough, classes (as linear's; null for a regressor),
     ///                       final_estimator (an estimator)}
+    ///   calibration         {classes (as linear's), classifiers: [{response
+    ///                       "decision_function"|"predict_proba", class_indices,
+    ///                       calibrators: [{kind "sigmoid", a, b} | {kind "isotonic",
+    ///                       x_thresholds, y_thresholds (tensor names)}], estimator}]}
     ///   preprocessor        (boosting) the estimator that codes categories before the
     ///                       trees, or absent
     ///   tree_ensemble       {nodes, tree_offsets, values, input ("f32"|"f64"), leaf_values

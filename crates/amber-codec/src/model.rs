@@ -23,6 +23,9 @@ pub use voting::{Voting, VotingMember, VotingRule};
 mod stacking;
 pub use stacking::{StackMethod, Stacking, StackingMember};
 
+mod calibration;
+pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
+
 mod impute;
 pub use impute::{
     ImputerFill, KnnImputer, KnnWeights, MissingIndicator, MissingValue, SimpleImputer,
@@ -155,6 +158,8 @@ pub enum Body {
     /// Members over the whole input whose outputs side by side feed a final estimator
     /// (`StackingClassifier`, `StackingRegressor`).
     Stacking(Stacking),
+    /// Calibrated classifiers whose probabilities are averaged (`CalibratedClassifierCV`).
+    Calibration(Calibration),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -502,6 +507,7 @@ impl Estimator {
                 .filter_map(|m| m.estimator.as_ref())
                 .chain([s.final_estimator.as_ref()])
                 .collect(),
+            Body::Calibration(c) => c.classifiers.iter().map(|k| &k.estimator).collect(),
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -579,6 +585,22 @@ impl Estimator {
                 }
                 s.final_estimator
                     .visit_tensor_refs(&format!("{path}/final_estimator"), f);
+            }
+            Body::Calibration(c) => {
+                for (i, k) in c.classifiers.iter().enumerate() {
+                    let here = format!("{path}/classifiers/{i}");
+                    k.estimator.visit_tensor_refs(&here, f);
+                    for cal in &k.calibrators {
+                        if let Calibrator::Isotonic {
+                            x_thresholds,
+                            y_thresholds,
+                        } = cal
+                        {
+                            f(&here, x_thresholds);
+                            f(&here, y_thresholds);
+                        }
+                    }
+                }
             }
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
@@ -834,6 +856,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         raw::estimator::Body::Voting(v) => Body::Voting(voting::voting_from_raw(v, path, depth)?),
         raw::estimator::Body::Stacking(s) => {
             Body::Stacking(stacking::stacking_from_raw(*s, path, depth)?)
+        }
+        raw::estimator::Body::Calibration(c) => {
+            Body::Calibration(calibration::calibration_from_raw(c, path, depth)?)
         }
     };
     Ok(Estimator {
@@ -1267,6 +1292,9 @@ impl From<Estimator> for raw::Estimator {
             Body::Voting(v) => raw::estimator::Body::Voting(voting::voting_to_raw(v)),
             Body::Stacking(s) => {
                 raw::estimator::Body::Stacking(Box::new(stacking::stacking_to_raw(s)))
+            }
+            Body::Calibration(c) => {
+                raw::estimator::Body::Calibration(calibration::calibration_to_raw(c))
             }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -86,6 +86,9 @@ fn build_estimator<B: Source>(
         Body::Stacking(s) => {
             compose::stacking::build(s, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::Calibration(k) => {
+            compose::calibration::build(c, k, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -130,6 +133,12 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
         // last named member's.
         if let Some(last) = members.iter().rfind(|e| !e.feature_names_in.is_empty()) {
             names = &last.feature_names_in;
+        }
+    }
+    if let (true, Body::Calibration(k)) = (names.is_empty(), &est.body) {
+        // CalibratedClassifierCV.feature_names_in_ is its first classifier's.
+        if let Some(first) = k.classifiers.first() {
+            names = &first.estimator.feature_names_in;
         }
     }
     if names.is_empty() {
@@ -193,6 +202,12 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
                     let at = format!("{path}.stacking.members[{i}].estimator");
                     check(member, &mut all(), at)?;
                 }
+            }
+        }
+        Body::Calibration(k) => {
+            for (i, member) in k.classifiers.iter().enumerate() {
+                let at = format!("{path}.calibration.classifiers[{i}].estimator");
+                check(&member.estimator, &mut all(), at)?;
             }
         }
         _ => {}
@@ -260,7 +275,7 @@ fn tensor_shape<B: Deref<Target = [u8]>>(
 }
 
 /// The f64 tensor `name`, copied out of the container.
-fn f64_tensor<B: Deref<Target = [u8]>>(
+pub(crate) fn f64_tensor<B: Deref<Target = [u8]>>(
     c: &Container<B>,
     name: &str,
     context: &str,

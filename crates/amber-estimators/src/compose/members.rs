@@ -141,7 +141,7 @@ pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
 }
 
 /// A member's classes: its body's (`Linear`, a one-output `TreeEnsemble`, `Boosting`,
-/// `Voting`, `Stacking`) or its pipeline's last step's; `None` for a regressor or a
+/// `Voting`, `Stacking`, `Calibration`) or its pipeline's last step's; `None` for a regressor or a
 /// transformer.
 pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
     match &est.body {
@@ -153,6 +153,7 @@ pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
         model::Body::Boosting(b) => b.classes.as_ref(),
         model::Body::Voting(v) => v.classes.as_ref(),
         model::Body::Stacking(s) => s.classes.as_ref(),
+        model::Body::Calibration(c) => Some(&c.classes),
         model::Body::Pipeline(p) => member_classes(p.steps.last()?.estimator.as_ref()?),
         _ => None,
     }

@@ -1,10 +1,12 @@
 //! Compositions: over columns, `ColumnTransformer` and `FeatureUnion` (`branches`), built and
 //! validated here from their bodies (`spec/estimators.md`, "ColumnTransformer",
 //! "FeatureUnion"); over predictions, `VotingClassifier` and `VotingRegressor` (`voting`,
-//! "Voting") and `StackingClassifier` and `StackingRegressor` (`stacking`, "Stacking"),
-//! which share their members' handling (`members`).
+//! "Voting"), `StackingClassifier` and `StackingRegressor` (`stacking`, "Stacking") and
+//! `CalibratedClassifierCV` (`calibration`, "Calibration"), which share their members'
+//! handling (`members`).
 
 mod branches;
+pub(crate) mod calibration;
 mod members;
 pub(crate) mod stacking;
 pub(crate) mod voting;
