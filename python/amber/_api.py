@@ -246,6 +246,10 @@ def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
             "classes": list(getattr(v.classes, kind).values) if kind else None,
             "flatten_transform": v.flatten_transform,
         }
+    elif body == "stacking":
+        out["stacking"] = _stacking_dict(est.stacking)
+    elif body == "calibration":
+        out["calibration"] = _calibration_dict(est.calibration)
     elif body is not None:
         msg = getattr(est, body)
         out[body] = json_format.MessageToDict(msg, preserving_proto_field_name=True)
@@ -253,6 +257,46 @@ def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
             kind = msg.classes.WhichOneof("kind")
             out[body]["classes"] = list(getattr(msg.classes, kind).values) if kind else []
     return out
+
+
+def _stacking_dict(s: pb.Stacking) -> dict[str, Any]:
+    kind = s.classes.WhichOneof("kind") if s.HasField("classes") else None
+    return {
+        "members": [
+            {
+                "name": m.name,
+                "estimator": _estimator_dict(m.estimator) if m.HasField("estimator") else None,
+                "dropped": not m.HasField("estimator"),
+                "method": pb.StackMethod.Name(m.method),
+            }
+            for m in s.members
+        ],
+        "final_estimator": _estimator_dict(s.final_estimator),
+        "passthrough": s.passthrough,
+        "classes": list(getattr(s.classes, kind).values) if kind else None,
+    }
+
+
+def _calibration_dict(c: pb.Calibration) -> dict[str, Any]:
+    kind = c.classes.WhichOneof("kind") if c.HasField("classes") else None
+
+    def calibrator(k: pb.Calibrator) -> dict[str, Any]:
+        if k.WhichOneof("kind") == "sigmoid":
+            return {"sigmoid": {"a": k.sigmoid.a, "b": k.sigmoid.b}}
+        return {"isotonic": json_format.MessageToDict(k.isotonic, preserving_proto_field_name=True)}
+
+    return {
+        "classes": list(getattr(c.classes, kind).values) if kind else None,
+        "classifiers": [
+            {
+                "estimator": _estimator_dict(k.estimator),
+                "response": pb.CalibrationResponse.Name(k.response),
+                "class_indices": [int(i) for i in k.class_indices],
+                "calibrators": [calibrator(x) for x in k.calibrators],
+            }
+            for k in c.classifiers
+        ],
+    }
 
 
 def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, Any]:

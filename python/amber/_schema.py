@@ -5,8 +5,11 @@ whose fitted values are strings reads strings in its columns (each family regist
 `register_kinds`); every other body reads numbers; a pipeline's input is its first step's,
 given what the later steps read; a ColumnTransformer's column is what its branches read
 there (a passed-through column: what reads the output position it lands in, `ANY` when
-nothing does; a column no branch outputs from: `UNUSED`); a Voting's column is what its
-members read there (each reads every column). A writer records the derived
+nothing does; a column no branch outputs from: `UNUSED`); a Voting's or a Stacking's column
+is what its members read there (each reads every column), and with a Stacking's
+passthrough every column is numeric (the final estimator reads it as a number); a
+Calibration's column is what its classifiers' estimators read there. A writer
+records the derived
 schema when some column is not numeric; a reader checks that a recorded schema is the
 derived one (rules 1-3) and that without one every column is numeric (rule 4).
 """
@@ -75,6 +78,13 @@ def input_kinds(
         return [_fold(r) for r in branch_reads(est, widths, path, demand)]
     if body == "voting":
         return [_fold(r) for r in member_reads(est, widths, path)]
+    if body == "stacking":
+        if est.stacking.passthrough:
+            # Rule 6 of section 21 holds: no member reads a column as strings.
+            return [NUMERIC] * int(est.n_features_in)
+        return [_fold(r) for r in member_reads(est, widths, path)]
+    if body == "calibration":
+        return [_fold(r) for r in classifier_reads(est, widths, path)]
     if body == "boosting" and est.boosting.HasField("preprocessor"):
         # The trees read the preprocessor's output, as numbers.
         child = f"{path}preprocessor/"
@@ -139,16 +149,31 @@ def branch_reads(
 
 
 def member_reads(est: pb.Estimator, widths: dict[str, int | None], path: str) -> list[list[int]]:
-    """For each input column of a Voting, what each member that is not dropped reads there:
-    every member reads every column (spec/estimators.md section 20). Its output holds
-    predictions, not input columns, so no demand reaches the members."""
+    """For each input column of a Voting or a Stacking, what each member that is not dropped
+    reads there: every member reads every column (spec/estimators.md sections 20, 21). Its
+    output holds predictions, not input columns, so no demand reaches the members."""
     n = int(est.n_features_in)
     reads: list[list[int]] = [[] for _ in range(n)]
-    for m in est.voting.members:
+    for m in getattr(est, est.WhichOneof("body")).members:
         if m.HasField("estimator"):
             kinds = input_kinds(m.estimator, widths, f"{path}estimators/{m.name}/", None)
             for c, k in zip(range(n), kinds):
                 reads[c].append(k)
+    return reads
+
+
+def classifier_reads(
+    est: pb.Estimator, widths: dict[str, int | None], path: str
+) -> list[list[int]]:
+    """For each input column of a Calibration, what each calibrated classifier's estimator
+    reads there: each reads every column (spec/estimators.md section 22), as a Voting's
+    members do."""
+    n = int(est.n_features_in)
+    reads: list[list[int]] = [[] for _ in range(n)]
+    for i, c in enumerate(est.calibration.classifiers):
+        kinds = input_kinds(c.estimator, widths, f"{path}classifiers/{i}/", None)
+        for col, k in zip(range(n), kinds):
+            reads[col].append(k)
     return reads
 
 
@@ -196,8 +221,12 @@ def _children(est: pb.Estimator):
         return [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
     if body in ("column_transformer", "feature_union"):
         return [b.estimator for b in branches(est) if b.HasField("estimator")]
-    if body == "voting":
-        return [m.estimator for m in est.voting.members if m.HasField("estimator")]
+    if body in ("voting", "stacking"):
+        members = getattr(est, body).members
+        out = [m.estimator for m in members if m.HasField("estimator")]
+        return [*out, est.stacking.final_estimator] if body == "stacking" else out
+    if body == "calibration":
+        return [c.estimator for c in est.calibration.classifiers]
     if body == "boosting":
         b = est.boosting
         out = [b.init] if b.HasField("init") else []

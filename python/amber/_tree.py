@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from . import _schema
-from ._errors import ModelError
+from ._errors import AmberError, ModelError
 from ._proto.amber.v1 import amber_pb2 as pb
 
 #: Default 32. Stops deeply nested estimators or values from exhausting a recursive
@@ -40,8 +40,13 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     # tensor_refs.
     "column_transformer": (),
     "feature_union": (),
-    # Voting: its members' estimators, see tensor_refs.
+    # Voting: its members' estimators; Stacking: its members' then its final estimator, see
+    # tensor_refs.
     "voting": (),
+    "stacking": (),
+    # Calibration: per classifier its estimator's, then its calibrators' thresholds (x, y),
+    # see tensor_refs.
+    "calibration": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
     "boosting": ("baseline",),
     "isolation_forest": (),
@@ -170,26 +175,38 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
             yield est.boosting.preprocessor
     elif body in ("column_transformer", "feature_union"):
         yield from (b.estimator for b in _branches(est) if b.HasField("estimator"))
-    elif body == "voting":
-        yield from (m.estimator for m in est.voting.members if m.HasField("estimator"))
+    elif body in ("voting", "stacking"):
+        yield from (m.estimator for m in _members(est) if m.HasField("estimator"))
+        if body == "stacking":
+            yield est.stacking.final_estimator
+    elif body == "calibration":
+        yield from (c.estimator for c in est.calibration.classifiers)
+
+
+def _members(est: pb.Estimator):
+    """The members of a composition over predictions (a Voting or a Stacking body)."""
+    return getattr(est, est.WhichOneof("body")).members
 
 
 def _member_names(est: pb.Estimator, where: str) -> None:
     """A composition with names gives its members DataFrames of named columns, which
     scikit-learn's members check against their own feature_names_in: a pipeline's first
-    step gets every column, a ColumnTransformer branch its columns, a FeatureUnion or Voting
-    member every column. A member that has names must have those (spec/estimators.md
-    section 1; section 20, rule 4)."""
+    step gets every column, a ColumnTransformer branch its columns, a FeatureUnion, Voting or
+    Stacking member every column. A member that has names must have those (spec/estimators.md
+    section 1; section 20, rule 4; section 21, rule 2)."""
     names = list(est.feature_names_in)
     body = est.WhichOneof("body")
     if not names and body == "feature_union":
         # scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
         first = next((b.estimator for b in _branches(est) if b.HasField("estimator")), None)
         names = list(first.feature_names_in) if first is not None else []
-    if not names and body == "voting":
-        # scikit-learn's Voting*.feature_names_in_ is its last named member's.
-        named = [m.estimator for m in est.voting.members if m.estimator.feature_names_in]
+    if not names and body in ("voting", "stacking"):
+        # scikit-learn's Voting*.feature_names_in_ and Stacking*'s are the last named member's.
+        named = [m.estimator for m in _members(est) if m.estimator.feature_names_in]
         names = list(named[-1].feature_names_in) if named else []
+    if not names and body == "calibration" and est.calibration.classifiers:
+        # scikit-learn's CalibratedClassifierCV.feature_names_in_ is its first classifier's.
+        names = list(est.calibration.classifiers[0].estimator.feature_names_in)
     if not names:
         return
     given: list[tuple[str, pb.Estimator, list[str]]] = []
@@ -203,10 +220,13 @@ def _member_names(est: pb.Estimator, where: str) -> None:
             if b.HasField("estimator") and all(c < len(names) for c in b.columns):
                 picked = [names[c] for c in b.columns] if body == "column_transformer" else names
                 given.append((f"{body}[{i}]", b.estimator, picked))
-    elif body == "voting":
-        for i, m in enumerate(est.voting.members):
+    elif body in ("voting", "stacking"):
+        for i, m in enumerate(_members(est)):
             if m.HasField("estimator"):
-                given.append((f"voting.members[{i}]", m.estimator, names))
+                given.append((f"{body}.members[{i}]", m.estimator, names))
+    elif body == "calibration":
+        for i, c in enumerate(est.calibration.classifiers):
+            given.append((f"calibration.classifiers[{i}].estimator", c.estimator, names))
     for what, member, want in given:
         if member.feature_names_in and list(member.feature_names_in) != want:
             raise ModelError(
@@ -249,10 +269,20 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
                 yield from tensor_refs(b.estimator)
             if b.HasField("selection"):
                 yield from value_refs(b.selection)
-    elif body == "voting":
-        for m in est.voting.members:
+    elif body in ("voting", "stacking"):
+        for m in _members(est):
             if m.HasField("estimator"):
                 yield from tensor_refs(m.estimator)
+        if body == "stacking":
+            yield from tensor_refs(est.stacking.final_estimator)
+    elif body == "calibration":
+        for c in est.calibration.classifiers:
+            yield from tensor_refs(c.estimator)
+            for k in c.calibrators:
+                if k.WhichOneof("kind") == "isotonic":
+                    # Both named even when empty: an isotonic calibrator has both tensors.
+                    yield k.isotonic.x_thresholds
+                    yield k.isotonic.y_thresholds
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         yield from _fields(msg.trees, BODY_TENSOR_FIELDS["tree_ensemble"])
@@ -281,8 +311,9 @@ def _fields(msg, fields: tuple[str, ...]) -> Iterator[str]:
 
 
 def _agree(reads, path: str, who: str) -> None:
-    """Rule 5 of ColumnTransformer and FeatureUnion, rule 7 of Voting: the readers of each
-    input column (`reads`: their kinds, per column) never read it as numbers and strings."""
+    """Rule 5 of ColumnTransformer and FeatureUnion, rule 7 of Voting and Stacking: the
+    readers of each input column (`reads`: their kinds, per column) never read it as numbers
+    and strings."""
     for c, readers in enumerate(reads):
         acc = _schema.UNUSED
         for kind in readers:
@@ -338,6 +369,10 @@ class _Checker:
             out = self.branches(est, depth, path)
         if body == "voting":
             out = self.voting(est, depth, path)
+        if body == "stacking":
+            out = self.stacking(est, depth, path)
+        if body == "calibration":
+            self.calibration(est, depth, path)
         # Section 1: empty or exactly n_features_in names (an unset pipeline width, 0,
         # takes none).
         if est.feature_names_in and len(est.feature_names_in) != est.n_features_in:
@@ -500,7 +535,9 @@ class _Checker:
                 f"model's is {est.n_features_in}",
             )
         self.estimator(init, depth + 1, f"{path}init/")
-        columns = self._output_columns(init, link != pb.BOOSTING_INIT_LINK_PREDICT)
+        columns = self._output_columns(
+            init, PREDICT if link == pb.BOOSTING_INIT_LINK_PREDICT else PREDICT_PROBA
+        )
         want = 1 if link == pb.BOOSTING_INIT_LINK_PREDICT else (2 if binary else k)
         if columns != want:
             method = "predict" if link == pb.BOOSTING_INIT_LINK_PREDICT else "predict_proba"
@@ -562,52 +599,62 @@ class _Checker:
             )
         return int(out)
 
-    def _output_columns(self, est: pb.Estimator, proba: bool) -> int | None:
-        """Columns of `est`'s predict_proba (`proba`) or predict (a 1-D output counts as
-        one), None without that method or, for predict, without numeric outputs."""
+    def _output_columns(self, est: pb.Estimator, method: str) -> int | None:
+        """Columns of what `est`'s `method` (PREDICT, PREDICT_PROBA or DECISION_FUNCTION)
+        returns as one array of numbers, a 1-D output counting as one; None without that
+        method, or when it gives strings (a classifier's predict) or one array per output (a
+        multi-output classifier's predict_proba). Known from the body without running it."""
         body = est.WhichOneof("body")
         if body == "pipeline":
-            steps = est.pipeline.steps
-            if not steps or not steps[-1].HasField("estimator"):
-                return None
-            return self._output_columns(steps[-1].estimator, proba)
-        labels: pb.Labels | None = None
-        if body == "linear":
-            lin = est.linear
-            if lin.link == pb.LINEAR_LINK_IDENTITY:
-                if proba:
-                    return None
-                coef = self.tensors[lin.coef].shape
-                return 1 if len(coef) == 1 else int(coef[0])
-            labels = lin.classes
-        elif body == "tree_ensemble":
-            t = est.tree_ensemble
-            n_outputs = int(self.tensors[t.values].shape[1])
-            if t.leaf_values == pb.LEAF_VALUES_REGRESSION:
-                return None if proba else n_outputs
-            if n_outputs != 1:
-                return None if proba else n_outputs
-            labels = t.classes[0]
-        elif body == "boosting":
-            b = est.boosting
-            if not b.HasField("classes"):
-                return None if proba else 1
-            labels = b.classes
-        elif body == "isolation_forest":
-            return None if proba else 1  # predict: i64 labels -1 and 1, [n]
-        elif body == "voting":
-            v = est.voting
-            if v.rule == pb.VOTING_RULE_MEAN:
-                return None if proba else 1
-            if proba and v.rule != pb.VOTING_RULE_SOFT:
-                return None  # hard voting has no predict_proba
-            labels = v.classes
-        else:
+            last = _last_step(est)
+            return None if last is None else self._output_columns(last, method)
+        if body == "stacking":
+            return self._stacking_columns(est, method)
+        if _is_classifier(est):
+            return self._classifier_columns(est, method)
+        if body == "isolation_forest" and method == DECISION_FUNCTION:
+            return 1
+        if method != PREDICT:
             return None
+        if body == "linear":
+            coef = self.tensors[est.linear.coef].shape
+            return 1 if len(coef) == 1 else int(coef[0])
+        if body == "tree_ensemble":
+            return int(self.tensors[est.tree_ensemble.values].shape[1])
+        # a boosting regressor, IsolationForest's labels -1 and 1, a MEAN vote: [n]
+        return 1 if body in ("boosting", "isolation_forest", "voting") else None
+
+    def _classifier_columns(self, est: pb.Estimator, method: str) -> int | None:
+        """`_output_columns` of a Linear, TreeEnsemble, Boosting or Voting classifier."""
+        body = est.WhichOneof("body")
+        if body == "tree_ensemble" and len(est.tree_ensemble.classes) != 1:
+            if method != PREDICT:
+                return None  # predict_proba is a list of arrays, one per output
+            kinds = {c.WhichOneof("kind") for c in est.tree_ensemble.classes}
+            numeric = len(kinds) == 1 and "strings" not in kinds
+            return int(self.tensors[est.tree_ensemble.values].shape[1]) if numeric else None
+        labels = _classes_of(est)
         kind = labels.WhichOneof("kind")
-        if not proba:
+        if method == PREDICT:
             return None if kind == "strings" else 1
-        return len(getattr(labels, kind).values)
+        if method == PREDICT_PROBA:
+            if body == "voting" and est.voting.rule != pb.VOTING_RULE_SOFT:
+                return None  # hard voting has no predict_proba
+            return len(getattr(labels, kind).values)
+        if body == "linear":
+            coef = self.tensors[est.linear.coef].shape
+            return 1 if len(coef) == 1 else int(coef[0])
+        return int(est.boosting.n_columns) if body == "boosting" else None
+
+    def _stacking_columns(self, est: pb.Estimator, method: str) -> int | None:
+        """`_output_columns` of a Stacking: a classifier's labels, else the final
+        estimator's output (spec/estimators.md section 21)."""
+        s = est.stacking
+        if not s.HasField("classes"):
+            return self._output_columns(s.final_estimator, method) if method == PREDICT else None
+        if method == PREDICT:
+            return None if s.classes.WhichOneof("kind") == "strings" else 1
+        return self._output_columns(s.final_estimator, method)
 
     def isolation_forest(self, est: pb.Estimator, where: str) -> None:
         """spec/estimators.md, "IsolationForest": the trees' rules, a finite denominator
@@ -1046,14 +1093,7 @@ class _Checker:
         def fail(message: str) -> ModelError:
             return ModelError("E_MODEL", f"{where}: voting.{message}")
 
-        names: set[str] = set()
-        for i, m in enumerate(v.members):
-            if not m.name or m.name in names:
-                raise fail(f"members[{i}]: member name {m.name!r} is empty or repeated")
-            names.add(m.name)
-        active = [(i, m) for i, m in enumerate(v.members) if m.HasField("estimator")]
-        if not active:
-            raise fail("members: every member is dropped; at least one must predict")
+        active = _active_members(v.members, fail)
         weighted = [m.HasField("weight") for m in v.members]
         if any(weighted) and not all(weighted):
             raise fail("members: every member has a weight or none does")
@@ -1069,23 +1109,10 @@ class _Checker:
         else:
             if not v.HasField("classes"):
                 raise fail(f"classes: {pb.VotingRule.Name(v.rule)} needs classes")
-            labels = list(getattr(v.classes, v.classes.WhichOneof("kind")).values)
-            if not labels:
-                raise fail("classes: needs at least one class")
-            if len(set(labels)) != len(labels):
-                raise fail("classes: repeated class labels")
-            k = len(labels)
-        n = int(est.n_features_in)
+            k = _n_classes(v.classes, fail)
         for i, m in active:
             here = f"{where}: voting.members[{i}].estimator"
-            self.estimator(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
-            width = _schema.input_width(m.estimator)
-            if width != n:
-                raise ModelError(
-                    "E_MODEL",
-                    f"{here}.n_features_in: is {width}, and the composition's is {n}: every "
-                    "member reads the whole input",
-                )
+            self._member(m, est, depth, path, here)
             self._voting_member(m.estimator, v.rule, k, here)
         if all(weighted) and v.rule != pb.VOTING_RULE_HARD:
             w = np.asarray([m.weight.value for _, m in active], dtype=np.float64)
@@ -1097,6 +1124,19 @@ class _Checker:
         _agree(_schema.member_reads(est, self.widths, path), path, "member")
         return len(active) * k if v.rule == pb.VOTING_RULE_SOFT else len(active)
 
+    def _member(self, m, est: pb.Estimator, depth: int, path: str, here: str) -> None:
+        """A Voting or Stacking member that is not dropped: its own rules, and it reads the
+        composition's whole input (section 20 rule 4, section 21 rule 2)."""
+        self.estimator(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
+        width = _schema.input_width(m.estimator)
+        n = int(est.n_features_in)
+        if width != n:
+            raise ModelError(
+                "E_MODEL",
+                f"{here}.n_features_in: is {width}, and the composition's is {n}: every "
+                "member reads the whole input",
+            )
+
     def _voting_member(self, member: pb.Estimator, rule: int, k: int, here: str) -> None:
         """Voting rule 5 for one member that is not dropped."""
         if rule == pb.VOTING_RULE_MEAN:
@@ -1104,23 +1144,21 @@ class _Checker:
                 raise ModelError(
                     "E_MODEL", f"{here}: is a classifier; MEAN averages regressors' predictions"
                 )
-            if not self._one_number_per_row(member):
+            if not _is_regressor(member) or not self._one_number_per_row(member):
                 raise ModelError(
                     "E_MODEL",
                     f"{here}: is not a regressor whose predict returns one number per row ([n]), "
                     "which MEAN averages",
                 )
             return
-        labels = _classes_of(member)
-        kind = labels.WhichOneof("kind") if labels is not None else None
-        if kind != "ints" or list(labels.ints.values) != list(range(k)):
+        if not _has_index_classes(member, k):
             raise ModelError(
                 "E_MODEL",
                 f"{here}: must be a classifier whose classes are the class indices 0..{k - 1} "
                 "(the composition fits its members on them)",
             )
         if rule == pb.VOTING_RULE_SOFT:
-            columns = self._output_columns(member, True)
+            columns = self._output_columns(member, PREDICT_PROBA)
             if columns != k:
                 got = "no predict_proba" if columns is None else f"{columns} columns"
                 raise ModelError(
@@ -1128,9 +1166,8 @@ class _Checker:
                 )
 
     def _one_number_per_row(self, est: pb.Estimator) -> bool:
-        """Whether `est`, not a classifier, is a regressor whose predict returns one number
-        per row, shape [n] (an outlier detector's -1/1 does not count: scikit-learn's
-        VotingRegressor takes regressors only)."""
+        """Whether the regressor `est`'s predict returns one number per row, shape [n] (not
+        a Linear with a 2-D coef nor a TreeEnsemble with several outputs)."""
         body = est.WhichOneof("body")
         if body == "pipeline":
             last = _last_step(est)
@@ -1139,9 +1176,203 @@ class _Checker:
             return len(self.tensors[est.linear.coef].shape) == 1
         if body == "tree_ensemble":
             return int(self.tensors[est.tree_ensemble.values].shape[1]) == 1
-        if body == "voting":
-            return est.voting.rule == pb.VOTING_RULE_MEAN
-        return body == "boosting"
+        if body == "stacking":
+            return self._one_number_per_row(est.stacking.final_estimator)
+        return body in ("voting", "boosting")
+
+    def stacking(self, est: pb.Estimator, depth: int, path: str) -> int:
+        """Stacking rules 1-7 (spec/estimators.md section 21). Returns the width of its
+        transform: the members' output widths w_m, plus n_features_in with passthrough."""
+        s = est.stacking
+        where = f"estimator {path or '<root>'}"
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{where}: stacking.{message}")
+
+        active = _active_members(s.members, fail)
+        for i, m in enumerate(s.members):
+            if not m.HasField("estimator") and m.method != pb.STACK_METHOD_UNSPECIFIED:
+                raise fail(f"members[{i}].method: a dropped member's method is UNSPECIFIED")
+        k = _n_classes(s.classes, fail) if s.HasField("classes") else 0
+        width = 0
+        for i, m in active:
+            here = f"{where}: stacking.members[{i}]"
+            self._member(m, est, depth, path, f"{here}.estimator")
+            width += self._stacked_width(m, k, here)
+        reads = _schema.member_reads(est, self.widths, path)
+        _agree(reads, path, "stacking member")
+        if s.passthrough:
+            strings = [c for c, readers in enumerate(reads) if _schema.STRING in readers]
+            if strings:
+                raise fail(
+                    f"passthrough: input column {strings[0]} is read as strings, and "
+                    "passthrough gives every input column to the final estimator as a number"
+                )
+            width += int(est.n_features_in)
+        self._final_estimator(s, width, k, depth, f"{path}final_estimator/", fail)
+        return width
+
+    def _stacked_width(self, m: pb.StackingMember, k: int, here: str) -> int:
+        """Stacking rules 1, 3 and 4 for a member that is not dropped (`k` classes, 0 for a
+        regressor): w_m, the columns its method adds to the final estimator's input."""
+        method = STACK_METHODS.get(m.method)
+        if method is None:
+            raise ModelError(
+                "E_MODEL",
+                f"{here}.method: is UNSPECIFIED; a member is stacked with predict, "
+                "predict_proba or decision_function",
+            )
+        if not k and (method != PREDICT or not _is_regressor(m.estimator)):
+            raise ModelError(
+                "E_MODEL",
+                f"{here}: a regressor's member is a regressor stacked with predict (rule 4)",
+            )
+        if not _has_method(m.estimator, method):
+            raise ModelError("E_MODEL", f"{here}.method: the member has no {method}")
+        width = self.stacked_columns(m.estimator, method, k)
+        if width is None:
+            raise ModelError(
+                "E_MODEL",
+                f"{here}.method: the member's {method} does not give one array of numbers "
+                "(string labels, or one array per output)",
+            )
+        return width
+
+    def stacked_columns(self, member: pb.Estimator, method: str | None, k: int) -> int | None:
+        """Stacking rule 3: w_m, the columns `member`'s `method` adds to the final
+        estimator's input in a Stacking of `k` classes (0: a regressor), None when it gives
+        no single array of numbers. The drop: a binary classifier's probabilities lose their
+        first column."""
+        columns = None if method is None else self._output_columns(member, method)
+        if columns is not None and method == PREDICT_PROBA and k == 2:
+            return columns - 1
+        return columns
+
+    def _final_estimator(
+        self, s: pb.Stacking, width: int, k: int, depth: int, path: str, fail
+    ) -> None:
+        """Stacking rule 5: the final estimator reads the `width` numeric columns of the
+        members' outputs (and the input), without names, has predict, and predicts the class
+        indices (a classifier with `k` classes) or is a regressor."""
+        final = s.final_estimator
+        if final.feature_names_in:
+            raise fail(
+                "final_estimator.feature_names_in: must be empty (scikit-learn fits the final "
+                "estimator on a numpy array)"
+            )
+        self.estimator(final, depth + 1, path)
+        got = _schema.input_width(final)
+        if got != width:
+            also = " and the input" if s.passthrough else ""
+            raise fail(
+                f"final_estimator.n_features_in: is {got}, and the members' outputs{also} are "
+                f"{width} columns"
+            )
+        kinds = _schema.input_kinds(final, self.widths, path, None)
+        if _schema.STRING in kinds:
+            raise fail(
+                f"final_estimator: reads column {kinds.index(_schema.STRING)} as strings, and "
+                "it is given numbers"
+            )
+        if not _has_method(final, PREDICT):
+            raise fail("final_estimator: must have predict")
+        if k and not _has_index_classes(final, k):
+            raise fail(
+                f"final_estimator: must be a classifier whose classes are the class indices "
+                f"0..{k - 1} (scikit-learn fits it on _label_encoder.transform(y))"
+            )
+        if not k and not _is_regressor(final):
+            raise fail("final_estimator: a regressor's final estimator is a regressor")
+
+    def calibration(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """Calibration rules 1-4 (spec/estimators.md section 22). It has no transform."""
+        c = est.calibration
+        at = f"estimator {path or '<root>'}: calibration"
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{at}.{message}")
+
+        k = _n_classes(c.classes, fail)
+        if k < 2:
+            raise fail("classes: a calibrated classifier has at least two classes")
+        if not c.classifiers:
+            raise fail("classifiers: there is at least one calibrated classifier")
+        n = int(est.n_features_in)
+        for i, cc in enumerate(c.classifiers):
+            here = f"{at}.classifiers[{i}]"
+            self.estimator(cc.estimator, depth + 1, f"{path}classifiers/{i}/")
+            width = _schema.input_width(cc.estimator)
+            if width != n:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{here}.estimator.n_features_in: is {width}, and the composition's is "
+                    f"{n}: every calibrated classifier reads the whole input",
+                )
+            self._calibrated(cc, k, here)
+        reads = _schema.classifier_reads(est, self.widths, path)
+        _agree(reads, path, "calibrated classifier")
+
+    def _calibrated(self, cc: pb.CalibratedClassifier, k: int, here: str) -> None:
+        """Rules 2 (the response method) and 3 (class indices, columns, calibrators) of
+        section 22 for one calibrated classifier of `k` classes, then rule 4."""
+
+        def fail(field: str, message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{here}.{field}: {message}")
+
+        method = CALIBRATION_RESPONSES[cc.response]  # known: pass 1
+        if _classes_of(cc.estimator) is None:
+            raise fail("estimator", "must be a classifier (scikit-learn reads its classes_)")
+        if not _has_method(cc.estimator, method):
+            raise fail("response", f"the estimator has no {method}")
+        idx = [int(i) for i in cc.class_indices]
+        if any(b <= a for a, b in zip(idx, idx[1:])) or any(i >= k for i in idx):
+            raise fail("class_indices", f"must be strictly increasing and below {k}")
+        if k == 2:
+            if idx != [0, 1]:
+                raise fail("class_indices", "must be [0, 1] for two classes")
+            want, n_calibrators = (2 if method == PREDICT_PROBA else 1), 1
+        else:
+            want = n_calibrators = len(idx)
+        columns = self._output_columns(cc.estimator, method)
+        if columns != want:
+            got = "no single array" if columns is None else f"{columns} column(s)"
+            raise fail("response", f"the estimator's {method} gives {got}, and needs {want}")
+        if len(cc.calibrators) != n_calibrators:
+            raise fail(
+                "calibrators",
+                f"has {len(cc.calibrators)} entries, and needs {n_calibrators} (one per "
+                "response column read)",
+            )
+        for j, cal in enumerate(cc.calibrators):
+            self._calibrator(cal, f"{here}.calibrators[{j}]")
+
+    def _calibrator(self, cal: pb.Calibrator, at: str) -> None:
+        """Rule 4 of section 22: finite a and b; f64 [m] thresholds, m >= 1, finite, x
+        strictly increasing (contents checked given the tensors' data)."""
+        if cal.WhichOneof("kind") == "sigmoid":
+            a, b = cal.sigmoid.a, cal.sigmoid.b
+            if not (math.isfinite(a) and math.isfinite(b)):
+                raise ModelError("E_MODEL", f"{at}.sigmoid: a and b must be finite, are {a}, {b}")
+            return
+        iso = cal.isotonic
+        shapes = [
+            self.tensor(getattr(iso, f), f"{at}.isotonic.{f}", (pb.DTYPE_F64,), (1,))
+            for f in ("x_thresholds", "y_thresholds")
+        ]
+        if shapes[0][0] < 1 or shapes[0] != shapes[1]:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.isotonic: x_thresholds and y_thresholds must both be f64 [m], m >= 1, "
+                f"are {list(shapes[0])} and {list(shapes[1])}",
+            )
+        if self.data is None:
+            return
+        x, y = self.data(iso.x_thresholds), self.data(iso.y_thresholds)
+        for f, v in (("x_thresholds", x), ("y_thresholds", y)):
+            if not np.all(np.isfinite(v)):
+                raise ModelError("E_MODEL", f"{at}.isotonic.{f}: every value must be finite")
+        if not np.all(x[1:] > x[:-1]):
+            raise ModelError("E_MODEL", f"{at}.isotonic.x_thresholds: must be strictly increasing")
 
     def _kinds_chain(self, prev, child: pb.Estimator, child_path: str, where: str, name: str):
         """Pipeline rule 6: a step's output kinds feed the next step (strings never reach a
@@ -1249,7 +1480,7 @@ def _transforms(est: pb.Estimator) -> bool:
     """Whether `est` has a transform whose output is a table of columns (what a later step
     or a composition reads)."""
     body = est.WhichOneof("body")
-    if body in ("column_transformer", "feature_union"):
+    if body in ("column_transformer", "feature_union", "stacking"):
         return True
     if body == "voting":
         # Soft voting without flatten_transform transforms to [members, n, n_classes]: no
@@ -1277,6 +1508,93 @@ def _last_step(est: pb.Estimator) -> pb.Estimator | None:
     return steps[-1].estimator if steps and steps[-1].HasField("estimator") else None
 
 
+#: The methods a Stacking member is stacked with, and a composition asks of its members.
+PREDICT, PREDICT_PROBA, DECISION_FUNCTION = "predict", "predict_proba", "decision_function"
+STACK_METHODS = {
+    pb.STACK_METHOD_PREDICT: PREDICT,
+    pb.STACK_METHOD_PREDICT_PROBA: PREDICT_PROBA,
+    pb.STACK_METHOD_DECISION_FUNCTION: DECISION_FUNCTION,
+}
+#: Bodies that predict (spec/estimators.md section 8); a pipeline as its last step.
+_PREDICTORS = frozenset(
+    ("linear", "tree_ensemble", "boosting", "isolation_forest", "voting", "stacking", "calibration")
+)
+#: What a Calibration's calibrators read (spec/estimators.md section 22).
+CALIBRATION_RESPONSES = {
+    pb.CALIBRATION_RESPONSE_DECISION_FUNCTION: DECISION_FUNCTION,
+    pb.CALIBRATION_RESPONSE_PREDICT_PROBA: PREDICT_PROBA,
+}
+
+
+def _active_members(members, fail) -> list:
+    """Rule 1 of Voting and Stacking: member names are non-empty and distinct, and at least
+    one member is not dropped. Returns (index, member) of those that are not dropped."""
+    names: set[str] = set()
+    for i, m in enumerate(members):
+        if not m.name or m.name in names:
+            raise fail(f"members[{i}]: member name {m.name!r} is empty or repeated")
+        names.add(m.name)
+    active = [(i, m) for i, m in enumerate(members) if m.HasField("estimator")]
+    if not active:
+        raise fail("members: every member is dropped; at least one must predict")
+    return active
+
+
+def _n_classes(labels: pb.Labels, fail) -> int:
+    """A composition's classes: at least one, distinct (section 3 rule 7)."""
+    values = list(getattr(labels, labels.WhichOneof("kind")).values)
+    if not values:
+        raise fail("classes: needs at least one class")
+    if len(set(values)) != len(values):
+        raise fail("classes: repeated class labels")
+    return len(values)
+
+
+def _has_method(est: pb.Estimator, method: str) -> bool:
+    """Whether `est`'s body has `method` (PREDICT, PREDICT_PROBA, DECISION_FUNCTION;
+    spec/estimators.md section 8), whatever its output's shape."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        last = _last_step(est)
+        return last is not None and _has_method(last, method)
+    if method == PREDICT:
+        return body in _PREDICTORS
+    if body == "stacking":
+        s = est.stacking
+        return s.HasField("classes") and _has_method(s.final_estimator, method)
+    if method == PREDICT_PROBA:
+        hard = body == "voting" and est.voting.rule == pb.VOTING_RULE_HARD
+        return _is_classifier(est) and not hard
+    return body == "isolation_forest" or (_is_classifier(est) and body in ("linear", "boosting"))
+
+
+def _has_index_classes(est: pb.Estimator, k: int) -> bool:
+    """Whether `est` is a classifier whose classes are the integers 0 .. k - 1 in order (what
+    the label-encoding compositions fit their members and final estimators on)."""
+    labels = _classes_of(est)
+    kind = labels.WhichOneof("kind") if labels is not None else None
+    return kind == "ints" and list(labels.ints.values) == list(range(k))
+
+
+def _is_regressor(est: pb.Estimator) -> bool:
+    """Whether `est` is a regressor (spec/estimators.md section 20 rule 5, section 21 rule 4):
+    a Linear, TreeEnsemble or Boosting without classes, a MEAN Voting, a Stacking without
+    classes, or a pipeline whose last step is one."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        last = _last_step(est)
+        return last is not None and _is_regressor(last)
+    if body == "linear":
+        return est.linear.link == pb.LINEAR_LINK_IDENTITY
+    if body == "tree_ensemble":
+        return est.tree_ensemble.leaf_values == pb.LEAF_VALUES_REGRESSION
+    if body == "voting":
+        return est.voting.rule == pb.VOTING_RULE_MEAN
+    if body in ("boosting", "stacking"):
+        return not getattr(est, body).HasField("classes")
+    return False
+
+
 def _is_classifier(est: pb.Estimator) -> bool:
     """Whether `est`'s body is a classifier's (it has classes), a pipeline's its last step's."""
     body = est.WhichOneof("body")
@@ -1291,13 +1609,15 @@ def _is_classifier(est: pb.Estimator) -> bool:
         return est.boosting.HasField("classes")
     if body == "voting":
         return est.voting.rule != pb.VOTING_RULE_MEAN
-    return False
+    if body == "stacking":
+        return est.stacking.HasField("classes")
+    return body == "calibration"
 
 
 def _classes_of(est: pb.Estimator) -> pb.Labels | None:
     """A classifier's one list of classes (spec/estimators.md section 20, rule 5): its
-    body's (Linear, a TreeEnsemble with one output, Boosting, Voting), a pipeline's last
-    step's; None for anything else."""
+    body's (Linear, a TreeEnsemble with one output, Boosting, Voting, Stacking), a
+    pipeline's last step's; None for anything else."""
     body = est.WhichOneof("body")
     if body == "pipeline":
         last = _last_step(est)
@@ -1309,6 +1629,70 @@ def _classes_of(est: pb.Estimator) -> pb.Labels | None:
         return t.classes[0] if len(t.classes) == 1 else None
     msg = getattr(est, body)
     return msg.classes if msg.HasField("classes") else None
+
+
+def stack_widths(est: pb.Estimator, tensors: Mapping[str, pb.TensorInfo]) -> list[int | None]:
+    """w_m of each member of a Stacking `est` that is not dropped, in body order (rule 3 of
+    spec/estimators.md section 21; scikit-learn's `_n_feature_outs`), None where its method
+    gives no single array of numbers. The members' own rules are taken to hold."""
+    s = est.stacking
+    k = len(getattr(s.classes, s.classes.WhichOneof("kind")).values) if s.HasField("classes") else 0
+    checker = _Checker(tensors, None)
+    return [
+        checker.stacked_columns(m.estimator, STACK_METHODS.get(m.method), k)
+        for m in s.members
+        if m.HasField("estimator")
+    ]
+
+
+def stacking_transform(body: pb.Stacking, outputs: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    """A Stacking's `transform` (spec/estimators.md section 21; scikit-learn's
+    `_BaseStacking._concatenate_predictions`), from its body and `outputs`, the method of
+    each member that is not dropped on `x`, in body order: the pieces side by side, a [n]
+    output as one column, PREDICT_PROBA without its first column in a classifier of exactly
+    two classes, then `x` with passthrough; i64 when every piece is, else f64 (an i64 to the
+    nearest f64). The composition's only arithmetic: its other outputs are the final
+    estimator's on this (`stacking_predict` maps a classifier's back to its labels)."""
+    labels = body.classes
+    binary = (
+        body.HasField("classes") and len(getattr(labels, labels.WhichOneof("kind")).values) == 2
+    )
+    active = [m for m in body.members if m.HasField("estimator")]
+    pieces = []
+    for m, out in zip(active, outputs, strict=True):
+        out = np.asarray(out)
+        out = out.reshape(-1, 1) if out.ndim == 1 else out
+        pieces.append(out[:, 1:] if binary and m.method == pb.STACK_METHOD_PREDICT_PROBA else out)
+    if body.passthrough:
+        pieces.append(np.asarray(x, dtype=np.float64))
+    if all(p.dtype == np.int64 for p in pieces):
+        return np.concatenate(pieces, axis=1)
+    out = np.empty((len(pieces[0]), sum(p.shape[1] for p in pieces)), dtype=np.float64)
+    at = 0
+    for p in pieces:
+        out[:, at : at + p.shape[1]] = p  # an int64 to the nearest float64, as numpy casts
+        at += p.shape[1]
+    return out
+
+
+def stacking_predict(body: pb.Stacking, final: np.ndarray) -> np.ndarray:
+    """A Stacking's `predict` from its final estimator's `final`: a classifier's classes at
+    those indices (rule 5 makes them the class indices), a regressor's `final` itself."""
+    if not body.HasField("classes"):
+        return final
+    labels = body.classes
+    return np.asarray(list(getattr(labels, labels.WhichOneof("kind")).values))[final]
+
+
+def string_columns(est: pb.Estimator, tensors: Mapping[str, pb.TensorInfo]) -> list[int]:
+    """The input columns of a Voting or Stacking `est` that some member reads as strings
+    (its members' bodies checked on the way, without tensor contents)."""
+    checker = _Checker(tensors, None)
+    for m in _members(est):
+        if m.HasField("estimator"):
+            checker.estimator(m.estimator, 2, f"estimators/{m.name}/")
+    reads = _schema.member_reads(est, checker.widths, "")
+    return [c for c, readers in enumerate(reads) if _schema.STRING in readers]
 
 
 def validate(
@@ -1368,6 +1752,8 @@ _KNOWN_INIT_LINKS = frozenset(
 _KNOWN_VOTING_RULES = frozenset(
     v for v in pb.VotingRule.values() if v != pb.VOTING_RULE_UNSPECIFIED
 )
+#: UNSPECIFIED included: a dropped member's method.
+_KNOWNSTACK_METHODS = frozenset(pb.StackMethod.values())
 
 
 def _value_structure(value: pb.Value, depth: int, where: str) -> None:
@@ -1438,6 +1824,10 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
         for m in v.members:
             if m.HasField("estimator"):
                 _structure(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
+    elif body == "stacking":
+        _stacking_structure(est.stacking, depth, path, where)
+    elif body == "calibration":
+        _calibration_structure(est.calibration, depth, path, where)
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         if not msg.HasField("trees"):
@@ -1459,6 +1849,110 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
                 _structure(b.init, depth + 1, f"{path}init/")
             if b.HasField("preprocessor"):
                 _structure(b.preprocessor, depth + 1, f"{path}preprocessor/")
+
+
+def _stacking_structure(s: pb.Stacking, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a Stacking: its methods known, its classes of a kind, a final estimator;
+    then its members' and its final estimator's structure."""
+    for i, m in enumerate(s.members):
+        if m.method not in _KNOWNSTACK_METHODS:
+            raise ModelError(
+                "E_MODEL", f"{where}: stacking.members[{i}].method {m.method} is not known"
+            )
+    if s.HasField("classes") and s.classes.WhichOneof("kind") is None:
+        raise ModelError("E_MODEL", f"{where}: stacking.classes has no kind")
+    if not s.HasField("final_estimator"):
+        raise ModelError("E_MODEL", f"{where}: stacking.final_estimator is absent")
+    for m in s.members:
+        if m.HasField("estimator"):
+            _structure(m.estimator, depth + 1, f"{path}estimators/{m.name}/")
+    _structure(s.final_estimator, depth + 1, f"{path}final_estimator/")
+
+
+def _calibration_structure(c: pb.Calibration, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a Calibration: classes of a kind, each classifier's estimator present, its
+    response known and not UNSPECIFIED (rule 2), each calibrator sigmoid or isotonic; then
+    the estimators' structure."""
+    at = f"{where}: calibration"
+    if not c.HasField("classes") or c.classes.WhichOneof("kind") is None:
+        raise ModelError("E_MODEL", f"{at}.classes: a classifier has classes")
+    for i, cc in enumerate(c.classifiers):
+        here = f"{at}.classifiers[{i}]"
+        if not cc.HasField("estimator"):
+            raise ModelError("E_MODEL", f"{here}.estimator is absent")
+        if cc.response not in CALIBRATION_RESPONSES:
+            raise ModelError("E_MODEL", f"{here}.response: {cc.response} is unspecified or unknown")
+        for j, cal in enumerate(cc.calibrators):
+            kind = cal.WhichOneof("kind")
+            if kind is None:
+                raise ModelError(
+                    "E_MODEL", f"{here}.calibrators[{j}]: a calibrator is sigmoid or isotonic"
+                )
+        _structure(cc.estimator, depth + 1, f"{path}classifiers/{i}/")
+
+
+# ---------------------------------------------------------------------------- Calibration
+#
+# The arithmetic of section 22 from the body alone, given each calibrated classifier's
+# response (its estimator's decision_function or predict_proba on the input): a second
+# implementation of the spec beside scikit-learn's (sklearn/calibration.py,
+# sklearn/isotonic.py) and Rust's.
+
+
+def calibration_proba(
+    body: pb.Calibration, data: TensorData, responses: list[np.ndarray]
+) -> np.ndarray:
+    """`predict_proba`, f64 [n, K]: 0.0 plus each classifier's probabilities, classifier
+    after classifier, divided by their count M."""
+    k = len(getattr(body.classes, body.classes.WhichOneof("kind")).values)
+    n = np.asarray(responses[0]).shape[0]
+    total = np.zeros((n, k), dtype=np.float64)
+    for c, r in zip(body.classifiers, responses, strict=True):
+        total += _calibrated_proba(c, data, np.asarray(r, dtype=np.float64), k)
+    return total / float(len(body.classifiers))
+
+
+def calibration_predict(body: pb.Calibration, proba: np.ndarray) -> np.ndarray:
+    """`predict`: the class of the first largest probability (NaN counts as the largest)."""
+    labels = body.classes
+    values = np.asarray(list(getattr(labels, labels.WhichOneof("kind")).values))
+    return values[np.argmax(proba, axis=1)]
+
+
+def _calibrated_proba(c: pb.CalibratedClassifier, data: TensorData, r: np.ndarray, k: int):
+    """One classifier: each calibrator's values at its class's position (with two classes,
+    column 1, the binary estimator's probabilities read in their column 1), then the
+    complement (K = 2) or the row normalization, then values in (1, 1 + 1e-5] set to 1."""
+    r = r.reshape(r.shape[0], -1)
+    if k == 2 and c.response == pb.CALIBRATION_RESPONSE_PREDICT_PROBA:
+        r = r[:, 1:]
+    targets = [1] if k == 2 else [int(i) for i in c.class_indices]
+    proba = np.zeros((r.shape[0], k), dtype=np.float64)
+    for j, (cal, target) in enumerate(zip(c.calibrators, targets, strict=True)):
+        proba[:, target] = _calibrate(cal, data, r[:, j])
+    if k == 2:
+        proba[:, 0] = 1.0 - proba[:, 1]
+    else:
+        d = np.sum(proba, axis=1)[:, np.newaxis]
+        proba = np.divide(proba, d, out=np.full_like(proba, 1.0 / k), where=d != 0)
+    proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+    return proba
+
+
+def _calibrate(cal: pb.Calibrator, data: TensorData, t: np.ndarray) -> np.ndarray:
+    """SIGMOID: expit(-(a t + b)) = 1 / (1 + exp(a t + b)). ISOTONIC: np.interp of t clipped
+    to the thresholds; a value that is not finite is E_INPUT (scikit-learn's check_array)."""
+    if cal.WhichOneof("kind") == "sigmoid":
+        with np.errstate(over="ignore"):  # exp overflows to inf: the value is 0.0, as expit's
+            return 1.0 / (1.0 + np.exp(cal.sigmoid.a * t + cal.sigmoid.b))
+    if not np.all(np.isfinite(t)):
+        raise AmberError(
+            "E_INPUT",
+            "an isotonic calibrator is given a value that is not finite (scikit-learn raises: "
+            "Input contains NaN or infinity)",
+        )
+    x, y = data(cal.isotonic.x_thresholds), data(cal.isotonic.y_thresholds)
+    return np.interp(np.clip(t, x[0], x[-1]), x, y)
 
 
 def _missing_structure(m: pb.MissingValue, where: str) -> None:

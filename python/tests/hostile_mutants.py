@@ -50,7 +50,8 @@ STRINGS = ("", "x", "deprecated", "auto", "__class__", "sqrt", "log_loss", "\x00
 
 def _children(est: pb.Estimator) -> Iterator[pb.Estimator]:
     """The estimators nested in `est`'s body: pipeline steps, ColumnTransformer and
-    FeatureUnion branches, Voting members, a boosting init and preprocessor."""
+    FeatureUnion branches, Voting and Stacking members, a Stacking's final estimator, a
+    Calibration's classifiers' estimators, a boosting init and preprocessor."""
     body = est.WhichOneof("body")
     if body == "pipeline":
         nested = [s.estimator for s in est.pipeline.steps if s.HasField("estimator")]
@@ -58,8 +59,12 @@ def _children(est: pb.Estimator) -> Iterator[pb.Estimator]:
         branches = getattr(est, body)
         members = branches.branches if body == "column_transformer" else branches.members
         nested = [b.estimator for b in members if b.HasField("estimator")]
-    elif body == "voting":
-        nested = [m.estimator for m in est.voting.members if m.HasField("estimator")]
+    elif body in ("voting", "stacking"):
+        nested = [m.estimator for m in getattr(est, body).members if m.HasField("estimator")]
+        if body == "stacking":
+            nested.append(est.stacking.final_estimator)
+    elif body == "calibration":
+        nested = [c.estimator for c in est.calibration.classifiers]
     elif body == "boosting":
         b = est.boosting
         nested = [

@@ -1650,6 +1650,8 @@ FAMILY_MODULES = [
     "gen_hgb_dtype",
     "gen_search",
     "gen_voting",
+    "gen_stacking",
+    "gen_calibration",
 ]
 
 

@@ -1613,3 +1613,53 @@ fn inspect_json_shows_a_voting_body_and_its_members() {
     let shown = amber(&[&"inspect", &model]);
     assert!(text(&shown.stdout).contains("voting:         hard"));
 }
+
+/// `inspect --json` shows a `Stacking` body: its members with their stack methods (a dropped
+/// one too), passthrough, classes and final estimator, as `gen_stacking.py` built the case.
+#[test]
+fn inspect_json_shows_a_stacking_body_and_its_final_estimator() {
+    let model = vectors_dir().join("valid/stacking_binary_passthrough-sk1.9.1/model.amber");
+    if !model.exists() {
+        eprintln!("no stacking corpus case; skipped");
+        return;
+    }
+    let out = amber(&[&"inspect", &"--json", &model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let est = &doc["estimator"];
+    assert_eq!(est["body"], "stacking");
+    assert_eq!(est["stacking"]["passthrough"], true);
+    assert_eq!(
+        est["stacking"]["classes"]["values"],
+        serde_json::json!(["neg", "pos"])
+    );
+    assert_eq!(est["stacking"]["final_estimator"]["body"], "linear");
+    let members: Vec<(String, serde_json::Value)> = est["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_owned(),
+                b["stack_method"].clone(),
+            )
+        })
+        .collect();
+    let want = |n: &str, m: serde_json::Value| (n.to_owned(), m);
+    assert_eq!(
+        members,
+        vec![
+            want("tree", "predict_proba".into()),
+            want("off", serde_json::Value::Null),
+            want("hgb", "predict_proba".into()),
+            want("forest", "predict_proba".into()),
+        ]
+    );
+    let shown = text(&amber(&[&"inspect", &model]).stdout);
+    assert!(
+        shown.contains("stacking:       passthrough true"),
+        "{shown}"
+    );
+    assert!(shown.contains("stacked with predict_proba"), "{shown}");
+    assert!(shown.contains("final_estimator:"), "{shown}");
+}

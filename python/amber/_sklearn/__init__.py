@@ -4,6 +4,7 @@
 # `boosting` loader hands the bodies that are not its own to the one registered before it.
 from . import (  # noqa: F401  (registration side effects)
     binarizer,
+    calibration,
     compose,
     encoders,
     feature_affine,
@@ -16,6 +17,7 @@ from . import (  # noqa: F401  (registration side effects)
     pipeline,
     scaler,
     search,
+    stacking,
     tree,
     voting,
 )

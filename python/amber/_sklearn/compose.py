@@ -313,12 +313,18 @@ def _in_place(est: Any) -> bool:
     return est.get_params(deep=False).get("copy", True) is False
 
 
-def _check_union_copies(members: list, fail) -> None:
-    for name, member in members[:-1]:
+def _check_union_copies(members: list, fail, *, read_after: bool = False) -> None:
+    """No member but the last transforms in place: every one is handed the same array.
+    `read_after`: the input is read again after the last member (a Stacking's passthrough
+    appends it to the members' outputs), so the last may not either."""
+    for name, member in members if read_after else members[:-1]:
         if _in_place(member):
+            readers = "the members after it"
+            if read_after:
+                readers += " and the final estimator (passthrough=True)"
             raise fail(
-                f"member {name!r} transforms in place (copy=False), so the members after it "
-                "read its output as their input; set copy=True"
+                f"member {name!r} transforms in place (copy=False), so {readers} read its "
+                "output as their input; set copy=True"
             )
 
 

@@ -70,6 +70,8 @@ from ._common import (
 
 #: The one step's name.
 STEP = "best_estimator_"
+#: The attribute holding a `cv` splitter.
+SPLITTER = "cv/splitter"
 
 #: Splitters a `cv` param may hold, by class name (their params are ints, floats, bools,
 #: None: a RandomState instance is refused).
@@ -205,13 +207,19 @@ def search_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         value=encode_value(_template_params(est), "attributes/estimator/params", ctx),
     )
     consumed = {"estimator", "best_estimator_", "cv_results_", "scorer_"}
-    if est.cv is not None and type(est.cv) is not int:
-        msg.attributes.add(
-            name="cv/splitter", value=encode_value(_splitter(est, est.cv), "cv", ctx)
-        )
-        consumed.add("cv")
+    consumed |= encode_splitter(est, msg, ctx)
     msg.attributes.add(name="cv_results_/columns", value=_results(est, ctx))
     return consumed
+
+
+def encode_splitter(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
+    """A `cv` splitter as the attribute `cv/splitter` (a search's, a stacking's); an int,
+    None or a string (a stacking's "prefit") stays a param. Returns the names it consumed."""
+    cv = est.cv
+    if cv is None or type(cv) in (int, str):
+        return set()
+    msg.attributes.add(name=SPLITTER, value=encode_value(_splitter(est, cv), "cv", ctx))
+    return {"cv"}
 
 
 # ---------------------------------------------------------------------------- loading
@@ -227,7 +235,7 @@ def _flat_dict(v: Any, facts: dict) -> None:
 
 
 @described("{'class': a splitter's name, 'params': a dict of its params}")
-def _splitter_rule(v: Any, facts: dict) -> None:
+def splitter_rule(v: Any, facts: dict) -> None:
     if (
         type(v) is not dict
         or set(v) != {"class", "params"}
@@ -353,6 +361,17 @@ def _check_template_params(template: Any, params: dict[str, Any], name: str) -> 
             raise refuse(name, f"estimator/params[{key!r}] {e}") from None
 
 
+def decode_splitter(name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """{"cv": the splitter} rebuilt from the checked attribute `cv/splitter`, {} without."""
+    if SPLITTER not in attrs:
+        return {}
+    spec = attrs[SPLITTER]
+    try:
+        return {"cv": SPLITTERS[spec["class"]](**spec["params"])}
+    except (TypeError, ValueError) as e:
+        raise refuse(name, f"{SPLITTER}: {e}") from None
+
+
 def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
     name = type_name(cls)
     steps = msg.pipeline.steps
@@ -367,12 +386,7 @@ def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
     _check_template_params(template, attrs["estimator/params"], name)
     template.set_params(**attrs["estimator/params"])
     extra: dict[str, Any] = {"estimator": template}
-    if "cv/splitter" in attrs:
-        spec = attrs["cv/splitter"]
-        try:
-            extra["cv"] = SPLITTERS[spec["class"]](**spec["params"])
-        except (TypeError, ValueError) as e:
-            raise refuse(name, f"cv/splitter: {e}") from None
+    extra.update(decode_splitter(name, attrs))
     est = build(cls, msg, ctx, attrs, **extra)
     est.best_estimator_ = best
     columns = attrs["cv_results_/columns"]
@@ -395,7 +409,7 @@ def search_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
 
 _SEARCH_ATTRIBUTES = {
     "estimator/params": _flat_dict,
-    "cv/splitter": _splitter_rule,
+    SPLITTER: splitter_rule,
     "cv_results_/columns": _columns_rule,
     "best_index_": integer(0, scalar=True),
     "best_score_": number(finite=False),

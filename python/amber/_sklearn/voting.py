@@ -23,13 +23,10 @@ import math
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Bunch
 
 from .. import _schema
-from .._errors import UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
 from ._common import (
     DecodeCtx,
@@ -37,7 +34,6 @@ from ._common import (
     allow,
     build,
     check_names,
-    decode_estimator,
     encode_estimator,
     read_attributes,
     refuse,
@@ -46,52 +42,16 @@ from ._common import (
 )
 from .compose import _check_union_copies
 from .linear import _classes, _labels
+from .members import (
+    fitted_members,
+    is_drop,
+    rebuild_members,
+    refuse_save,
+    restore_feature_names,
+)
 
 _RULES = {"hard": pb.VOTING_RULE_HARD, "soft": pb.VOTING_RULE_SOFT}
 _VOTING = {rule: name for name, rule in _RULES.items()}
-
-
-def _is_drop(est: Any) -> bool:
-    return isinstance(est, str) and est == "drop"
-
-
-def _refuse_save(est: Any, what: str) -> UnsupportedError:
-    return UnsupportedError(f"cannot save this {type_name(est)}: {what}")
-
-
-def _fitted_members(est: Any) -> list[tuple[str, Any]]:
-    """(name, fitted estimator or "drop") per entry of the `estimators` param, checked to be
-    what fit made of it: `predict` reads `estimators_` and the current `weights`, so a
-    param changed after fit (set_params) would pair them wrongly."""
-    if not hasattr(est, "estimators_"):
-        raise _refuse_save(est, "it is not fitted; fit it first")
-    spec = list(est.estimators)
-    fitted = iter(est.estimators_)
-    named = getattr(est, "named_estimators_", {})
-    out = []
-    for name, member in spec:
-        got = named.get(name) if isinstance(name, str) else None
-        if _is_drop(member):
-            if not _is_drop(got):
-                raise _changed(est, name)
-            out.append((name, "drop"))
-            continue
-        fit = next(fitted, None)
-        if fit is None or got is not fit or type(member) is not type(fit):
-            raise _changed(est, name)
-        out.append((name, fit))
-    if next(fitted, None) is not None or list(named) != [n for n, _ in spec]:
-        raise _changed(est, None)
-    return out
-
-
-def _changed(est: Any, name: Any) -> UnsupportedError:
-    which = f" (member {name!r})" if name is not None else ""
-    return _refuse_save(
-        est,
-        f"its estimators param does not match the fitted estimators_{which}: it was changed "
-        "after fit (set_params); fit it again",
-    )
 
 
 def _weights(est: Any, members: list[tuple[str, Any]]) -> list[float] | None:
@@ -104,26 +64,26 @@ def _weights(est: Any, members: list[tuple[str, Any]]) -> list[float] | None:
         raw = list(est.weights)
         weights = [float(w) for w in raw]
     except (TypeError, ValueError):
-        raise _refuse_save(
+        raise refuse_save(
             est, "its weights are not a list of numbers; give one float per member"
         ) from None
     if any(isinstance(w, (str, bytes, complex, np.complexfloating)) for w in raw):
-        raise _refuse_save(est, "its weights are not real numbers; give one float per member")
+        raise refuse_save(est, "its weights are not real numbers; give one float per member")
     if len(weights) != len(members):
-        raise _refuse_save(
+        raise refuse_save(
             est,
             f"it has {len(weights)} weights for {len(members)} estimators; give one per "
             "estimator (dropped ones included)",
         )
     for i, w in enumerate(weights):
         if not math.isfinite(w):
-            raise _refuse_save(
+            raise refuse_save(
                 est, f"weights[{i}] is {w}, not finite; give every member a finite weight"
             )
     hard = isinstance(est, VotingClassifier) and est.voting == "hard"
-    kept = np.asarray([w for w, (_, m) in zip(weights, members) if not _is_drop(m)])
+    kept = np.asarray([w for w, (_, m) in zip(weights, members) if not is_drop(m)])
     if not hard and float(np.sum(kept)) == 0.0:
-        raise _refuse_save(
+        raise refuse_save(
             est,
             "the weights of the members that are not dropped sum to 0, so numpy's average "
             "raises ZeroDivisionError on every prediction; change the weights",
@@ -133,21 +93,21 @@ def _weights(est: Any, members: list[tuple[str, Any]]) -> list[float] | None:
 
 def voting_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     classifier = isinstance(est, VotingClassifier)
-    members = _fitted_members(est)
+    members = fitted_members(est)
     # scikit-learn hands every member the same X: one that transforms it in place changes
     # what the members after it read (as in a FeatureUnion, spec/sklearn.md section 3).
-    _check_union_copies(members, lambda why: _refuse_save(est, why))
+    _check_union_copies(members, lambda why: refuse_save(est, why))
     weights = _weights(est, members)
     body = msg.voting
     body.SetInParent()
     if classifier:
         if est.voting not in _RULES:
-            raise _refuse_save(est, f"voting is {est.voting!r}, not 'hard' or 'soft'")
+            raise refuse_save(est, f"voting is {est.voting!r}, not 'hard' or 'soft'")
         body.rule = _RULES[est.voting]
         if est.voting == "soft":
             for name, member in members:
-                if not _is_drop(member) and not hasattr(member, "predict_proba"):
-                    raise _refuse_save(
+                if not is_drop(member) and not hasattr(member, "predict_proba"):
+                    raise refuse_save(
                         est,
                         f"member {name!r} ({type_name(member)}) has no predict_proba, which "
                         "soft voting averages (so its predict fails in scikit-learn too); "
@@ -159,7 +119,7 @@ def voting_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         body.rule = pb.VOTING_RULE_MEAN
     for i, (name, member) in enumerate(members):
         out = body.members.add(name=name)
-        if not _is_drop(member):
+        if not is_drop(member):
             out.estimator.CopyFrom(encode_estimator(member, ctx.child(f"estimators/{name}/")))
         if weights is not None:
             out.weight.value = weights[i]
@@ -185,18 +145,7 @@ def voting_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
             f"rule {pb.VotingRule.Name(body.rule)}",
         )
     check_names(cls, [m.name for m in body.members])
-    estimators: list[tuple[str, Any]] = []
-    fitted: list[Any] = []
-    named = Bunch()
-    for m in body.members:
-        if m.HasField("estimator"):
-            member = decode_estimator(m.estimator, ctx)
-            estimators.append((m.name, clone(member)))
-            fitted.append(member)
-            named[m.name] = member
-        else:
-            estimators.append((m.name, "drop"))
-            named[m.name] = "drop"
+    estimators, fitted, named = rebuild_members(body.members, ctx)
     _check_union_copies(estimators, lambda why: refuse(name, why))
     weights = [m.weight.value for m in body.members if m.HasField("weight")]
     extra: dict[str, Any] = {"estimators": estimators, "weights": weights or None}
@@ -216,9 +165,7 @@ def voting_from_proto(msg: pb.Estimator, ctx: DecodeCtx, cls: type) -> Any:
         est.le_ = LabelEncoder()
         est.le_.classes_ = _classes(body.classes)
         est.classes_ = est.le_.classes_
-    if msg.feature_names_in:
-        # fit sets it from the members (scikit-learn's n_features_in_ is a property).
-        est.feature_names_in_ = np.asarray(list(msg.feature_names_in), dtype=object)
+    restore_feature_names(est, msg.feature_names_in)
     return est
 
 
