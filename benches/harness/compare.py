@@ -175,7 +175,37 @@ def _specs() -> list[ModelSpec]:
             ),
             trees=True,
         ),
+        ModelSpec(
+            "stacking",
+            "make_classification",
+            dict(n_samples=20_000, n_features=20, n_informative=10, n_classes=2, random_state=1),
+            'StackingClassifier([("rf", RandomForestClassifier(n_estimators=50, random_state=0)), '
+            '("hgb", HistGradientBoostingClassifier(max_iter=100, random_state=0)), '
+            '("lr", Pipeline([StandardScaler(), LogisticRegression()]))], '
+            "final_estimator=LogisticRegression())",
+            lambda q: _stacking(n_est(50, q), 10 if q else 100),
+            forest=True,
+        ),
     ]
+
+
+def _stacking(n_trees: int, max_iter: int) -> Any:
+    """The `stacking` model of bench-models.md: forest, booster and scaled logistic members."""
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+        StackingClassifier,
+    )
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    members = [
+        ("rf", RandomForestClassifier(n_estimators=n_trees, random_state=0, n_jobs=-1)),
+        ("hgb", HistGradientBoostingClassifier(max_iter=max_iter, random_state=0)),
+        ("lr", make_pipeline(StandardScaler(), LogisticRegression())),
+    ]
+    return StackingClassifier(members, final_estimator=LogisticRegression())
 
 
 def _tabular_pipeline(numeric: list[str], categorical: list[str]) -> Any:
@@ -1068,6 +1098,26 @@ def make_data(spec: ModelSpec, cfg: Config) -> tuple[Any, np.ndarray, dict[str, 
     return np.ascontiguousarray(x, dtype=np.float64), y, data
 
 
+def sequential(model: Any) -> None:
+    """n_jobs=None on every estimator inside `model`, fitted members included (a stacking's
+    `estimators_` are clones of its `estimators` param, which set_params would reach)."""
+    seen: set[int] = set()
+    stack = [model]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif hasattr(obj, "get_params") and not isinstance(obj, type):
+            if "n_jobs" in obj.get_params(deep=False):
+                obj.set_params(n_jobs=None)
+            stack.extend(vars(obj).values())
+
+
 def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: list[Impl]) -> dict:
     log(f"{spec.name}: fitting {spec.estimator}" + (" (quick: smaller)" if cfg.quick else ""))
     x, y, data = make_data(spec, cfg)
@@ -1076,7 +1126,7 @@ def run_model(spec: ModelSpec, args: argparse.Namespace, cfg: Config, impls: lis
     model.fit(x, y)
     fit_s = time.perf_counter() - fit_start
     if spec.forest:
-        model.set_params(n_jobs=None)  # predict single-job (bench-models.md)
+        sequential(model)  # predict single-job (bench-models.md)
     log(f"{spec.name}: fitted in {fit_s:.1f}s")
 
     # The evaluation rows: the training rows, repeated when there are fewer than eval_rows.
@@ -1472,7 +1522,7 @@ def render_markdown(results: dict) -> str:
             body.append(f"- {k}: {note}")
         body.append("")
         body += big_csv_section(model.get("big_csv"))
-    targets = targets_section(results) + targets_issue9(results)
+    targets = targets_section(results) + targets_issue9(results) + targets_issue12(results)
     return "\n".join(lines + summary + [""] + targets + body)
 
 
@@ -1638,6 +1688,39 @@ def targets_issue9(results: dict) -> list[str]:
             f"| {target} | {model} | {'–' if a is None else f(a)} | "
             f"{'–' if p is None else f(p)} | {met} |"
         )
+    return [*out, ""]
+
+
+def targets_issue12(results: dict) -> list[str]:
+    """The speed targets of issue #12 on the `stacking` model, measured in this run: single
+    row and batch faster than every peer (ONNX Runtime included)."""
+    model = results["models"].get("stacking")
+    if not model:
+        return []
+    impls = model["implementations"]
+    rust = impls.get("amber_rust")
+    out = [
+        "## Targets of issue #12, measured in this run",
+        "",
+        "| target | model | Amber | best peer | met |",
+        "|---|---|---|---|---|",
+    ]
+    for key, what, fmt, lower in (
+        ("single_row_median_s", "single row faster than every peer", fmt_time, True),
+        ("batch_rows_per_s", "batch rows/s (1 thread) above every peer's", fmt_rate, False),
+    ):
+        peers = [
+            (v, k)
+            for k, r in impls.items()
+            if not r.get("amber")
+            if (v := _best(r, key)) is not None
+        ]
+        best = (min if lower else max)(peers) if peers else None
+        a = _best(rust, key)
+        ok = None if a is None or best is None else (a < best[0] if lower else a > best[0])
+        met = "–" if ok is None else ("yes" if ok else "**no**")
+        peer = "–" if best is None else f"{fmt(best[0])} ({best[1]})"
+        out.append(f"| {what} | stacking | {'–' if a is None else fmt(a)} | {peer} | {met} |")
     return [*out, ""]
 
 
