@@ -20,7 +20,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     Binarizer,
@@ -44,6 +44,12 @@ from conftest import GENERATOR
 METHODS = ("predict", "predict_proba", "decision_function", "transform", "score_samples")
 
 
+#: RidgeCV's leave-one-out storage param: store_cv_results from 1.5, store_cv_values before.
+_RIDGECV_STORE = next(
+    p for p in ("store_cv_results", "store_cv_values") if p in RidgeCV().get_params()
+)
+
+
 def _extra_cases() -> list[tuple[str, Any]]:
     g = GENERATOR
 
@@ -63,6 +69,10 @@ def _extra_cases() -> list[tuple[str, Any]]:
         ("scaler_dataframe", scaler(StandardScaler(), frame=True)),
         ("ridge_no_intercept_two_targets", reg(Ridge(fit_intercept=False), 2)),
         ("ridge_column_target", reg(Ridge(), 1)),
+        ("ridgecv_gcv", reg(RidgeCV(), 1)),
+        ("ridgecv_per_target_alphas", reg(RidgeCV(alpha_per_target=True), 2)),
+        ("ridgecv_kfold", reg(RidgeCV(alphas=np.array([0.3, 3.0]), cv=3))),
+        ("ridgecv_stored_cv_values", reg(RidgeCV(**{_RIDGECV_STORE: True}), 2)),
         (
             "logistic_no_intercept_multiclass",
             clf(LogisticRegression(fit_intercept=False), [0, 1, 2]),
@@ -331,6 +341,7 @@ GENERATOR_PRODUCERS = {
     Normalizer: "sklearn.preprocessing.Normalizer",
     LinearRegression: "sklearn.linear_model.LinearRegression",
     Ridge: "sklearn.linear_model.Ridge",
+    RidgeCV: "sklearn.linear_model.RidgeCV",
     LogisticRegression: "sklearn.linear_model.LogisticRegression",
     Pipeline: "sklearn.pipeline.Pipeline",
     DecisionTreeClassifier: "sklearn.tree.DecisionTreeClassifier",

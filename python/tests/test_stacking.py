@@ -28,7 +28,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier
 from test_body_rules import CLI, _rust_code
 from test_roundtrip import assert_same
@@ -554,9 +554,18 @@ def test_a_member_or_final_estimator_amber_cannot_save_is_named() -> None:
     y = _classes(X_TRAIN, [0, 1], 2)
     est = StackingClassifier([("svc", SVC()), THREE[1]]).fit(X_TRAIN, y)
     assert "estimators/svc: sklearn.svm.SVC is not supported" in _refusal(est)
-    # scikit-learn's default final estimator of a regressor is RidgeCV
+    reg = StackingRegressor(REGRESSORS[:2], final_estimator=SVR()).fit(X_TRAIN, _target(X_TRAIN))
+    assert "final_estimator: sklearn.svm.SVR is not supported" in _refusal(reg)
+
+
+def test_the_default_stacking_regressor_round_trips() -> None:
+    """scikit-learn's default final estimator of a regressor is RidgeCV."""
     reg = StackingRegressor(REGRESSORS[:2]).fit(X_TRAIN, _target(X_TRAIN))
-    assert "final_estimator: sklearn.linear_model.RidgeCV is not supported" in _refusal(reg)
+    back = amber.loads(amber.dumps(reg))
+    assert type(back.final_estimator_).__name__ == "RidgeCV"
+    assert back.final_estimator_.alpha_ == reg.final_estimator_.alpha_
+    for rows in (X_TEST, X_TEST[:1]):
+        assert np.array_equal(back.predict(rows), reg.predict(rows))
 
 
 def test_an_unfitted_or_changed_stacking_is_refused() -> None:

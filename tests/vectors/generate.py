@@ -44,7 +44,7 @@ from sklearn.ensemble import (  # noqa: E402
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     Binarizer,
@@ -211,6 +211,16 @@ LINEAR_CASES = [
         "Ridge fitted on a pandas DataFrame: feature_names_in_ is set.",
         lambda: _fit(Ridge(alpha=2.0), *_xy_regression(SEED + 22, frame=True)),
         feature_names=True,
+    ),
+    Case(
+        "ridgecv",
+        "RidgeCV over three alphas (leave-one-out): predicts as Ridge with the chosen alpha_.",
+        lambda: _fit(RidgeCV(alphas=(0.1, 1.0, 10.0)), *_xy_regression(SEED + 23)),
+    ),
+    Case(
+        "ridgecv_per_target",
+        "RidgeCV(alpha_per_target=True), two targets: alpha_ is an array, coef_ [2, n].",
+        lambda: _fit(RidgeCV(alpha_per_target=True), *_xy_regression(SEED + 24, 2)),
     ),
     Case(
         "logistic_binary",

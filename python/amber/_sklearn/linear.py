@@ -1,8 +1,8 @@
-"""Linear family: LinearRegression, Ridge, LogisticRegression <-> the `Linear` body.
+"""Linear family: LinearRegression, Ridge, RidgeCV, LogisticRegression <-> the `Linear` body.
 
 scores = X @ coef.T + intercept (sklearn.linear_model._base.LinearModel._decision_function
 and LinearClassifierMixin.decision_function), then the link:
-- LinearRegression, Ridge: IDENTITY;
+- LinearRegression, Ridge, RidgeCV: IDENTITY;
 - LogisticRegression, binary: LOGISTIC (LinearClassifierMixin._predict_proba_lr);
 - LogisticRegression, multiclass: SOFTMAX (multinomial, every solver but liblinear), or
   OVR_LOGISTIC on scikit-learn versions that still have multi_class='ovr' (or liblinear).
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeCV
 
 from .._errors import AmberError, UnsupportedError
 from .._proto.amber.v1 import amber_pb2 as pb
@@ -28,6 +28,8 @@ from ._common import (
     array,
     build,
     integer,
+    number,
+    one_of,
     optional,
     read_attributes,
     refuse,
@@ -45,6 +47,7 @@ COEF_ORDER = "coef_/order"
 _REGRESSORS = {
     "sklearn.linear_model.LinearRegression": LinearRegression,
     "sklearn.linear_model.Ridge": Ridge,
+    "sklearn.linear_model.RidgeCV": RidgeCV,
 }
 _CLASSIFIERS = {"sklearn.linear_model.LogisticRegression": LogisticRegression}
 
@@ -206,6 +209,21 @@ allow(
         "solver_": string("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"),
     },
 )
+# RidgeCV predicts as Ridge (LinearModel._decision_function); what its search found stays as
+# attributes: the chosen alpha_ (one per target with alpha_per_target), best_score_, and the
+# leave-one-out values with store_cv_results (1.5+; store_cv_values, cv_values_ before).
+_PER_TARGET = one_of(number(finite=False), array("f", (None,)))
+_CV_VALUES = optional(one_of(array("f", (None, None)), array("f", (None, None, None))))
+allow(
+    RidgeCV,
+    {
+        COEF_ORDER: string("F"),
+        "alpha_": one_of(number(0.0, None), array("f", (None,), finite=True)),
+        "best_score_": _PER_TARGET,
+        "cv_results_": _CV_VALUES,
+        "cv_values_": _CV_VALUES,
+    },
+)
 allow(LogisticRegression, {COEF_ORDER: string("F"), "n_iter_": array("iu", (None,))})
 register(
     LinearRegression,
@@ -215,6 +233,7 @@ register(
     linear_from_proto,
 )
 register(Ridge, "sklearn.linear_model.Ridge", "linear", linear_to_proto, linear_from_proto)
+register(RidgeCV, "sklearn.linear_model.RidgeCV", "linear", linear_to_proto, linear_from_proto)
 register(
     LogisticRegression,
     "sklearn.linear_model.LogisticRegression",
