@@ -281,13 +281,17 @@ def _where(exc: BaseException) -> str:
 
 
 def _gives_indices(model) -> bool:
-    """Whether `model`'s transform gives class indices, which the format keeps as i64: a
-    hard VotingClassifier, or a pipeline ending in one (spec/estimators.md section 20)."""
-    from sklearn.ensemble import VotingClassifier
+    """Whether `model`'s transform keeps scikit-learn's integers, as the format does (i64): a
+    hard VotingClassifier's class indices (spec/estimators.md section 20), a Stacking's
+    members' integer labels (section 21: i64 exactly when every piece is), or a pipeline
+    ending in one."""
+    from sklearn.ensemble import StackingClassifier, StackingRegressor, VotingClassifier
     from sklearn.pipeline import Pipeline
 
     while isinstance(model, Pipeline) and model.steps:
         model = model.steps[-1][1]
+    if isinstance(model, (StackingClassifier, StackingRegressor)):
+        return True
     return isinstance(model, VotingClassifier) and model.voting == "hard"
 
 
