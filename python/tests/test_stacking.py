@@ -27,12 +27,21 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier
 from test_body_rules import CLI, _rust_code
 from test_roundtrip import assert_same
-from test_voting import NAMES, X_TEST, X_TRAIN, _classes, _reframe, _refusal, _tabular, _target
+from test_voting import (
+    NAMES,
+    X_TEST,
+    X_TRAIN,
+    _classes,
+    _reframe,
+    _refusal,
+    _tabular_members,
+    _target,
+)
 
 import amber
 from amber import _container, _tree
@@ -395,58 +404,12 @@ def test_a_stacking_is_a_voting_member() -> None:
 
 
 def _tabular_stacking(passthrough: bool = False, final: Any = None) -> tuple[Any, pd.DataFrame]:
-    X = _tabular(200, 0)
-    y = np.where((X["x"] > 0) ^ (X["city"] == "Oslo"), "up", "down")
-    onehot = Pipeline(
-        [
-            (
-                "ct",
-                ColumnTransformer(
-                    [
-                        ("num", StandardScaler(), ["x"]),
-                        (
-                            "cat",
-                            make_pipeline(
-                                SimpleImputer(strategy="constant", fill_value="none"),
-                                OneHotEncoder(handle_unknown="ignore"),
-                            ),
-                            ["city", "plan"],
-                        ),
-                    ]
-                ),
-            ),
-            ("lr", LogisticRegression()),
-        ]
-    )
-    ordinal = Pipeline(
-        [
-            (
-                "ct",
-                ColumnTransformer(
-                    [
-                        (
-                            "cat",
-                            OrdinalEncoder(
-                                handle_unknown="use_encoded_value",
-                                unknown_value=-1,
-                                encoded_missing_value=-2,
-                            ),
-                            ["city"],
-                        ),
-                        ("num", "passthrough", ["x"]),
-                    ]
-                ),
-            ),
-            ("tree", DecisionTreeClassifier(max_depth=4, random_state=0)),
-        ]
-    )
+    X, y, members, test = _tabular_members()
     est = StackingClassifier(
-        [("onehot", onehot), ("ordinal", ordinal)],
+        members,
         final_estimator=final if final is not None else LogisticRegression(),
         passthrough=passthrough,
     ).fit(X, y)
-    test = _tabular(40, 1)
-    test.loc[0, "city"] = "Rome"  # unseen: ignored by one member, -1 for the other
     return est, test
 
 

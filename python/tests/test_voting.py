@@ -293,7 +293,9 @@ def _tabular(n: int, seed: int) -> pd.DataFrame:
     )
 
 
-def _tabular_voting(voting: str) -> tuple[Any, pd.DataFrame]:
+def _tabular_members() -> tuple[pd.DataFrame, np.ndarray, list[tuple[str, Any]], pd.DataFrame]:
+    """Training rows, labels, two member pipelines over strings with missing values (one-hot
+    + LogisticRegression, ordinal + a tree) and test rows with an unseen city."""
     X = _tabular(200, 0)
     y = np.where((X["x"] > 0) ^ (X["city"] == "Oslo"), "up", "down")
     onehot = Pipeline(
@@ -339,10 +341,14 @@ def _tabular_voting(voting: str) -> tuple[Any, pd.DataFrame]:
             ("tree", DecisionTreeClassifier(max_depth=4, random_state=0)),
         ]
     )
-    est = VotingClassifier([("onehot", onehot), ("ordinal", ordinal)], voting=voting).fit(X, y)
     test = _tabular(40, 1)
     test.loc[0, "city"] = "Rome"  # unseen: ignored by one member, -1 for the other
-    return est, test
+    return X, y, [("onehot", onehot), ("ordinal", ordinal)], test
+
+
+def _tabular_voting(voting: str) -> tuple[Any, pd.DataFrame]:
+    X, y, members, test = _tabular_members()
+    return VotingClassifier(members, voting=voting).fit(X, y), test
 
 
 @pytest.mark.parametrize("voting", ["hard", "soft"])

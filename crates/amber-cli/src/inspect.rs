@@ -732,16 +732,8 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 v.members
                     .iter()
                     .map(|m| BranchReport {
-                        name: m.name.clone(),
-                        columns: Vec::new(),
-                        action: if m.estimator.is_some() {
-                            "estimator"
-                        } else {
-                            "drop"
-                        },
                         weight: m.weight,
-                        stack_method: None,
-                        estimator: m.estimator.as_ref().map(estimator_report),
+                        ..member_report(&m.name, m.estimator.as_ref())
                     })
                     .collect(),
             );
@@ -756,20 +748,12 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 s.members
                     .iter()
                     .map(|m| BranchReport {
-                        name: m.name.clone(),
-                        columns: Vec::new(),
-                        action: if m.estimator.is_some() {
-                            "estimator"
-                        } else {
-                            "drop"
-                        },
-                        weight: None,
                         stack_method: Some(m.method.map(|k| match k {
                             StackMethod::Predict => "predict",
                             StackMethod::PredictProba => "predict_proba",
                             StackMethod::DecisionFunction => "decision_function",
                         })),
-                        estimator: m.estimator.as_ref().map(estimator_report),
+                        ..member_report(&m.name, m.estimator.as_ref())
                     })
                     .collect(),
             );
@@ -798,6 +782,23 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         _ => {}
     }
     report
+}
+
+/// A member of a composition over the whole input (`Voting`, `Stacking`): every column, an
+/// estimator or dropped, no weight and no stack method unless the caller sets them.
+fn member_report(name: &str, estimator: Option<&Estimator>) -> BranchReport {
+    BranchReport {
+        name: name.to_owned(),
+        columns: Vec::new(),
+        action: if estimator.is_some() {
+            "estimator"
+        } else {
+            "drop"
+        },
+        weight: None,
+        stack_method: None,
+        estimator: estimator.map(estimator_report),
+    }
 }
 
 fn calibration_report(k: &Calibration) -> CalibrationReport {

@@ -108,37 +108,20 @@ fn build_estimator<B: Source>(
 /// gets every column, a `ColumnTransformer` branch its own columns, a `FeatureUnion` member
 /// every column. A member that has names must have those (`spec/estimators.md` section 1).
 fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
+    let members = whole_input_members(est, path);
     let mut names = &est.feature_names_in;
-    if let (true, Body::FeatureUnion(fu)) = (names.is_empty(), &est.body) {
-        // scikit-learn's FeatureUnion.feature_names_in_ is its first member's.
-        if let Some(first) = fu.members.iter().find_map(|m| m.estimator.as_ref()) {
-            names = &first.feature_names_in;
-        }
-    }
-    let members: Vec<&model::Estimator> = match &est.body {
-        Body::Voting(v) => v
-            .members
-            .iter()
-            .filter_map(|m| m.estimator.as_ref())
-            .collect(),
-        Body::Stacking(s) => s
-            .members
-            .iter()
-            .filter_map(|m| m.estimator.as_ref())
-            .collect(),
-        _ => Vec::new(),
-    };
     if names.is_empty() {
-        // scikit-learn's Voting*.feature_names_in_ and Stacking*.feature_names_in_ are their
-        // last named member's.
-        if let Some(last) = members.iter().rfind(|e| !e.feature_names_in.is_empty()) {
-            names = &last.feature_names_in;
-        }
-    }
-    if let (true, Body::Calibration(k)) = (names.is_empty(), &est.body) {
-        // CalibratedClassifierCV.feature_names_in_ is its first classifier's.
-        if let Some(first) = k.classifiers.first() {
-            names = &first.estimator.feature_names_in;
+        // scikit-learn's feature_names_in_ of a composition over the whole input: a
+        // FeatureUnion's and a CalibratedClassifierCV's are their first member's, a Voting*'s
+        // and a Stacking*'s their last named member's.
+        let inherited = match &est.body {
+            Body::Voting(_) | Body::Stacking(_) => members
+                .iter()
+                .rfind(|(_, e)| !e.feature_names_in.is_empty()),
+            _ => members.first(),
+        };
+        if let Some(e) = inherited.map(|(_, e)| *e) {
+            names = &e.feature_names_in;
         }
     }
     if names.is_empty() {
@@ -180,39 +163,48 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
                 }
             }
         }
-        Body::FeatureUnion(fu) => {
-            for (i, m) in fu.members.iter().enumerate() {
-                if let Some(member) = &m.estimator {
-                    let at = format!("{path}.feature_union.members[{i}].estimator");
-                    check(member, &mut all(), at)?;
-                }
+        _ => {
+            for (at, member) in members {
+                check(member, &mut all(), at)?;
             }
         }
-        Body::Voting(v) => {
-            for (i, m) in v.members.iter().enumerate() {
-                if let Some(member) = &m.estimator {
-                    let at = format!("{path}.voting.members[{i}].estimator");
-                    check(member, &mut all(), at)?;
-                }
-            }
-        }
-        Body::Stacking(s) => {
-            for (i, m) in s.members.iter().enumerate() {
-                if let Some(member) = &m.estimator {
-                    let at = format!("{path}.stacking.members[{i}].estimator");
-                    check(member, &mut all(), at)?;
-                }
-            }
-        }
-        Body::Calibration(k) => {
-            for (i, member) in k.classifiers.iter().enumerate() {
-                let at = format!("{path}.calibration.classifiers[{i}].estimator");
-                check(&member.estimator, &mut all(), at)?;
-            }
-        }
-        _ => {}
     }
     Ok(())
+}
+
+/// The members of a composition that hands each of them the whole input (`FeatureUnion`,
+/// `Voting`, `Stacking`, `Calibration`), with the field path of each, dropped ones left out;
+/// empty for any other body.
+fn whole_input_members<'a>(
+    est: &'a model::Estimator,
+    path: &str,
+) -> Vec<(String, &'a model::Estimator)> {
+    let listed = |field: &str, members: Vec<Option<&'a model::Estimator>>| {
+        members
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((format!("{path}.{field}[{i}].estimator"), m?)))
+            .collect()
+    };
+    match &est.body {
+        Body::FeatureUnion(fu) => listed(
+            "feature_union.members",
+            fu.members.iter().map(|m| m.estimator.as_ref()).collect(),
+        ),
+        Body::Voting(v) => listed(
+            "voting.members",
+            v.members.iter().map(|m| m.estimator.as_ref()).collect(),
+        ),
+        Body::Stacking(s) => listed(
+            "stacking.members",
+            s.members.iter().map(|m| m.estimator.as_ref()).collect(),
+        ),
+        Body::Calibration(k) => listed(
+            "calibration.classifiers",
+            k.classifiers.iter().map(|c| Some(&c.estimator)).collect(),
+        ),
+        _ => Vec::new(),
+    }
 }
 
 /// The labels as runtime classes, refusing a label listed twice (rule 7 of

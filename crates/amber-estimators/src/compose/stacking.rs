@@ -288,7 +288,12 @@ impl Stacking {
 
     /// `_concatenate_predictions` as the f64 matrix the final estimator reads.
     fn meta(&self, x: Input<'_>) -> Result<Array2<f64>> {
-        let pieces = self.pieces(x)?;
+        self.meta_of(self.pieces(x)?, x)
+    }
+
+    /// The f64 matrix of `pieces` (the members' outputs on `x`), `x` after them with
+    /// `passthrough`.
+    fn meta_of(&self, pieces: Vec<Piece>, x: Input<'_>) -> Result<Array2<f64>> {
         let mut parts: Vec<Array2<f64>> = pieces
             .into_iter()
             .map(|p| match p {
@@ -306,22 +311,23 @@ impl Stacking {
         concatenate(&parts)
     }
 
-    /// `transform` as scikit-learn returns it: i64 when every piece is, else f64.
+    /// `transform` as scikit-learn returns it: i64 when every piece is (never with
+    /// `passthrough`: the input is f64), else f64.
     fn transform_any(&self, x: Input<'_>) -> Result<Prediction> {
-        if !self.passthrough {
-            let pieces = self.pieces(x)?;
-            if pieces.iter().all(|p| matches!(p, Piece::Int(_))) {
-                let ints: Vec<Array2<i64>> = pieces
-                    .into_iter()
-                    .filter_map(|p| match p {
-                        Piece::Int(a) => Some(a),
-                        Piece::Float(_) => None,
-                    })
-                    .collect();
-                return concatenate(&ints).map(|a| Prediction::Int(a.into_dyn()));
-            }
+        let pieces = self.pieces(x)?;
+        let all_int = pieces.iter().all(|p| matches!(p, Piece::Int(_)));
+        if all_int && !self.passthrough {
+            let ints: Vec<Array2<i64>> = pieces
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Int(a) => Some(a),
+                    Piece::Float(_) => None,
+                })
+                .collect();
+            return concatenate(&ints).map(|a| Prediction::Int(a.into_dyn()));
         }
-        self.meta(x).map(|m| Prediction::Float(m.into_dyn()))
+        self.meta_of(pieces, x)
+            .map(|m| Prediction::Float(m.into_dyn()))
     }
 
     /// `method` of the final estimator on the members' outputs.
