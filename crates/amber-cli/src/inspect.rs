@@ -6,10 +6,11 @@ use std::io;
 use std::path::Path;
 
 use amber_codec::model::{
-    Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind, ColumnBranch,
-    ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues, LinearLink, MissingValue,
-    NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param, StackMethod, TensorInfo, TreeEnsemble,
-    TreeInput, Value, VotingRule,
+    BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
+    ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues, LinearLink,
+    MissingValue, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies, NormalizerNorm,
+    OneHotUnknown, OrdinalUnknown, Param, StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value,
+    VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -136,6 +137,37 @@ pub struct EstimatorReport {
     /// A `Calibration` body's classes and calibrated classifiers.
     #[serde(skip_serializing_if = "Option::is_none")]
     calibration: Option<CalibrationReport>,
+    /// A `Multiclass` body's strategy, classes and members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multiclass: Option<MulticlassReport>,
+}
+
+/// A `Multiclass` body (`OneVsRestClassifier`, `OneVsOneClassifier`,
+/// `OutputCodeClassifier`).
+#[derive(Debug, Serialize)]
+pub struct MulticlassReport {
+    /// `one_vs_rest`, `one_vs_one` or `output_code`.
+    strategy: &'static str,
+    classes: ClassesReport,
+    multilabel: bool,
+    threshold: f64,
+    /// One-vs-rest: `first` or `last`.
+    ties: Option<&'static str>,
+    /// Output code: the code book tensor.
+    code_book: Option<String>,
+    members: Vec<MulticlassMemberReport>,
+}
+
+/// One member of a `Multiclass` body.
+#[derive(Debug, Serialize)]
+pub struct MulticlassMemberReport {
+    /// `decision_function`, `predict_proba`, `predict` or `constant`.
+    score: &'static str,
+    /// A constant member's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimator: Option<EstimatorReport>,
 }
 
 /// A `Calibration` body (`CalibratedClassifierCV`).
@@ -517,6 +549,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::Voting(_) => "voting",
         Body::Stacking(_) => "stacking",
         Body::Calibration(_) => "calibration",
+        Body::Multiclass(_) => "multiclass",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -620,6 +653,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         voting: None,
         stacking: None,
         calibration: None,
+        multiclass: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -759,6 +793,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             );
         }
         Body::Calibration(k) => report.calibration = Some(calibration_report(k)),
+        Body::Multiclass(m) => report.multiclass = Some(multiclass_report(m)),
         Body::Boosting(b) => {
             report.preprocessor = b
                 .preprocessor
@@ -798,6 +833,41 @@ fn member_report(name: &str, estimator: Option<&Estimator>) -> BranchReport {
         weight: None,
         stack_method: None,
         estimator: estimator.map(estimator_report),
+    }
+}
+
+fn multiclass_report(m: &Multiclass) -> MulticlassReport {
+    let member = |m: &MulticlassMember| match m {
+        MulticlassMember::Fitted { estimator, score } => MulticlassMemberReport {
+            score: match score {
+                BinaryScore::DecisionFunction => "decision_function",
+                BinaryScore::Proba => "predict_proba",
+                BinaryScore::Predict => "predict",
+            },
+            constant: None,
+            estimator: Some(estimator_report(estimator)),
+        },
+        MulticlassMember::Constant(c) => MulticlassMemberReport {
+            score: "constant",
+            constant: Some(*c),
+            estimator: None,
+        },
+    };
+    MulticlassReport {
+        strategy: match m.strategy {
+            MulticlassStrategy::OneVsRest => "one_vs_rest",
+            MulticlassStrategy::OneVsOne => "one_vs_one",
+            MulticlassStrategy::OutputCode => "output_code",
+        },
+        classes: classes_report(&m.classes),
+        multilabel: m.multilabel,
+        threshold: m.threshold,
+        ties: m.ties.map(|t| match t {
+            MulticlassTies::First => "first",
+            MulticlassTies::Last => "last",
+        }),
+        code_book: m.code_book.clone(),
+        members: m.members.iter().map(member).collect(),
     }
 }
 
@@ -1285,6 +1355,9 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             render_estimator(out, &k.estimator, c, depth + 2);
         }
     }
+    if let Some(m) = &e.multiclass {
+        render_multiclass(out, m, c, depth);
+    }
     if let Some(st) = &e.stacking {
         let _ = writeln!(out, "{pad}final_estimator:");
         render_estimator(out, &st.final_estimator, c, depth + 1);
@@ -1366,6 +1439,43 @@ fn value_text(v: &serde_json::Value, c: &Container<FileBytes>) -> String {
 }
 
 /// `<tensor NAME: dtype [shape]>`, plus ` = [values]` for small tensors.
+fn render_multiclass(
+    out: &mut String,
+    m: &MulticlassReport,
+    c: &Container<FileBytes>,
+    depth: usize,
+) {
+    let pad = "  ".repeat(depth);
+    let _ = writeln!(out, "{pad}strategy:       {}", m.strategy);
+    let _ = writeln!(out, "{pad}classes:        {}", classes_text(&m.classes));
+    if m.multilabel {
+        let _ = writeln!(
+            out,
+            "{pad}multilabel:     true (threshold {:?})",
+            m.threshold
+        );
+    }
+    if let Some(t) = m.ties {
+        let _ = writeln!(out, "{pad}ties:           {t} member wins");
+    }
+    if let Some(book) = &m.code_book {
+        let _ = writeln!(out, "{pad}code_book:      {}", tensor_ref(c, book));
+    }
+    let _ = writeln!(out, "{pad}members:");
+    for (i, member) in m.members.iter().enumerate() {
+        match (&member.estimator, member.constant) {
+            (Some(inner), _) => {
+                let _ = writeln!(out, "{pad}  [{i}] scored by {}", member.score);
+                render_estimator(out, inner, c, depth + 2);
+            }
+            (None, Some(k)) => {
+                let _ = writeln!(out, "{pad}  [{i}] constant {k}");
+            }
+            (None, None) => {}
+        }
+    }
+}
+
 fn tensor_ref(c: &Container<FileBytes>, name: &str) -> String {
     let Ok(view) = c.tensor(name) else {
         return format!("<tensor {name:?}: not in the table>");

@@ -24,7 +24,11 @@ mod stacking;
 pub use stacking::{StackMethod, Stacking, StackingMember};
 
 mod calibration;
+mod multiclass;
 pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
+pub use multiclass::{
+    BinaryScore, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies,
+};
 
 mod impute;
 pub use impute::{
@@ -160,6 +164,9 @@ pub enum Body {
     Stacking(Stacking),
     /// Calibrated classifiers whose probabilities are averaged (`CalibratedClassifierCV`).
     Calibration(Calibration),
+    /// Binary members whose scores are combined (`OneVsRestClassifier`,
+    /// `OneVsOneClassifier`, `OutputCodeClassifier`).
+    Multiclass(Multiclass),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -508,6 +515,11 @@ impl Estimator {
                 .chain([s.final_estimator.as_ref()])
                 .collect(),
             Body::Calibration(c) => c.classifiers.iter().map(|k| &k.estimator).collect(),
+            Body::Multiclass(m) => m
+                .members
+                .iter()
+                .filter_map(MulticlassMember::estimator)
+                .collect(),
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -600,6 +612,16 @@ impl Estimator {
                             f(&here, y_thresholds);
                         }
                     }
+                }
+            }
+            Body::Multiclass(m) => {
+                for (i, member) in m.members.iter().enumerate() {
+                    if let Some(estimator) = member.estimator() {
+                        estimator.visit_tensor_refs(&format!("{path}/estimators/{i}"), f);
+                    }
+                }
+                if let Some(name) = &m.code_book {
+                    f(path, name);
                 }
             }
             Body::ColumnTransformer(ColumnTransformer { branches })
@@ -859,6 +881,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         }
         raw::estimator::Body::Calibration(c) => {
             Body::Calibration(calibration::calibration_from_raw(c, path, depth)?)
+        }
+        raw::estimator::Body::Multiclass(m) => {
+            Body::Multiclass(multiclass::multiclass_from_raw(m, path, depth)?)
         }
     };
     Ok(Estimator {
@@ -1295,6 +1320,9 @@ impl From<Estimator> for raw::Estimator {
             }
             Body::Calibration(c) => {
                 raw::estimator::Body::Calibration(calibration::calibration_to_raw(c))
+            }
+            Body::Multiclass(m) => {
+                raw::estimator::Body::Multiclass(multiclass::multiclass_to_raw(m))
             }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -89,6 +89,9 @@ fn build_estimator<B: Source>(
         Body::Calibration(k) => {
             compose::calibration::build(c, k, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::Multiclass(m) => {
+            compose::multiclass::build(c, m, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -112,7 +115,8 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
     let mut names = &est.feature_names_in;
     if names.is_empty() {
         // scikit-learn's feature_names_in_ of a composition over the whole input: a
-        // FeatureUnion's and a CalibratedClassifierCV's are their first member's, a Voting*'s
+        // FeatureUnion's, a CalibratedClassifierCV's and a OneVsRest/OneVsOne/OutputCode
+        // classifier's are their first member's, a Voting*'s
         // and a Stacking*'s their last named member's.
         let inherited = match &est.body {
             Body::Voting(_) | Body::Stacking(_) => members
@@ -173,7 +177,7 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
 }
 
 /// The members of a composition that hands each of them the whole input (`FeatureUnion`,
-/// `Voting`, `Stacking`, `Calibration`), with the field path of each, dropped ones left out;
+/// `Voting`, `Stacking`, `Calibration`, `Multiclass`), with the field path of each, dropped ones left out;
 /// empty for any other body.
 fn whole_input_members<'a>(
     est: &'a model::Estimator,
@@ -202,6 +206,13 @@ fn whole_input_members<'a>(
         Body::Calibration(k) => listed(
             "calibration.classifiers",
             k.classifiers.iter().map(|c| Some(&c.estimator)).collect(),
+        ),
+        Body::Multiclass(m) => listed(
+            "multiclass.members",
+            m.members
+                .iter()
+                .map(model::MulticlassMember::estimator)
+                .collect(),
         ),
         _ => Vec::new(),
     }

@@ -2,12 +2,14 @@
 //! validated here from their bodies (`spec/estimators.md`, "ColumnTransformer",
 //! "FeatureUnion"); over predictions, `VotingClassifier` and `VotingRegressor` (`voting`,
 //! "Voting"), `StackingClassifier` and `StackingRegressor` (`stacking`, "Stacking") and
-//! `CalibratedClassifierCV` (`calibration`, "Calibration"), which share their members'
-//! handling (`members`).
+//! `CalibratedClassifierCV` (`calibration`, "Calibration") and `OneVsRestClassifier`,
+//! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass"), which share
+//! their members' handling (`members`).
 
 mod branches;
 pub(crate) mod calibration;
 mod members;
+pub(crate) mod multiclass;
 pub(crate) mod stacking;
 pub(crate) mod voting;
 
