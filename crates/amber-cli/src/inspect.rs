@@ -7,10 +7,10 @@ use std::path::Path;
 
 use amber_codec::model::{
     BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
-    ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues, LinearLink,
-    MissingValue, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies, NormalizerNorm,
-    OneHotUnknown, OrdinalUnknown, Param, StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value,
-    VotingRule,
+    ChainMethod, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues,
+    LinearLink, MissingValue, MultiOutput, MultiOutputKind, Multiclass, MulticlassMember,
+    MulticlassStrategy, MulticlassTies, NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param,
+    StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -140,6 +140,24 @@ pub struct EstimatorReport {
     /// A `Multiclass` body's strategy, classes and members.
     #[serde(skip_serializing_if = "Option::is_none")]
     multiclass: Option<MulticlassReport>,
+    /// A `MultiOutput` body's class, chain and members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_output: Option<MultiOutputReport>,
+}
+
+/// A `MultiOutput` body (`MultiOutputClassifier`, `MultiOutputRegressor`,
+/// `ClassifierChain`, `RegressorChain`).
+#[derive(Debug, Serialize)]
+pub struct MultiOutputReport {
+    /// `classifier`, `regressor`, `classifier_chain` or `regressor_chain`.
+    kind: &'static str,
+    /// Chains: the output each member predicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<Vec<u64>>,
+    /// Chains: `predict`, `predict_proba`, `predict_log_proba` or `decision_function`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain_method: Option<&'static str>,
+    members: Vec<EstimatorReport>,
 }
 
 /// A `Multiclass` body (`OneVsRestClassifier`, `OneVsOneClassifier`,
@@ -550,6 +568,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::Stacking(_) => "stacking",
         Body::Calibration(_) => "calibration",
         Body::Multiclass(_) => "multiclass",
+        Body::MultiOutput(_) => "multi_output",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -654,6 +673,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         stacking: None,
         calibration: None,
         multiclass: None,
+        multi_output: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -794,6 +814,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         }
         Body::Calibration(k) => report.calibration = Some(calibration_report(k)),
         Body::Multiclass(m) => report.multiclass = Some(multiclass_report(m)),
+        Body::MultiOutput(m) => report.multi_output = Some(multi_output_report(m)),
         Body::Boosting(b) => {
             report.preprocessor = b
                 .preprocessor
@@ -868,6 +889,25 @@ fn multiclass_report(m: &Multiclass) -> MulticlassReport {
         }),
         code_book: m.code_book.clone(),
         members: m.members.iter().map(member).collect(),
+    }
+}
+
+fn multi_output_report(m: &MultiOutput) -> MultiOutputReport {
+    MultiOutputReport {
+        kind: match m.kind {
+            MultiOutputKind::Classifier => "classifier",
+            MultiOutputKind::Regressor => "regressor",
+            MultiOutputKind::ClassifierChain => "classifier_chain",
+            MultiOutputKind::RegressorChain => "regressor_chain",
+        },
+        order: m.kind.is_chain().then(|| m.order.clone()),
+        chain_method: m.chain_method.map(|c| match c {
+            ChainMethod::Predict => "predict",
+            ChainMethod::PredictProba => "predict_proba",
+            ChainMethod::PredictLogProba => "predict_log_proba",
+            ChainMethod::DecisionFunction => "decision_function",
+        }),
+        members: m.members.iter().map(estimator_report).collect(),
     }
 }
 
@@ -1357,6 +1397,20 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     }
     if let Some(m) = &e.multiclass {
         render_multiclass(out, m, c, depth);
+    }
+    if let Some(m) = &e.multi_output {
+        let _ = writeln!(out, "{pad}kind:           {}", m.kind);
+        if let (Some(order), Some(method)) = (&m.order, m.chain_method) {
+            let _ = writeln!(
+                out,
+                "{pad}chain:          order {order:?}, each member adds its {method}"
+            );
+        }
+        let _ = writeln!(out, "{pad}members:");
+        for (i, member) in m.members.iter().enumerate() {
+            let _ = writeln!(out, "{pad}  [{i}]");
+            render_estimator(out, member, c, depth + 2);
+        }
     }
     if let Some(st) = &e.stacking {
         let _ = writeln!(out, "{pad}final_estimator:");

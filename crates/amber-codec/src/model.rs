@@ -24,8 +24,10 @@ mod stacking;
 pub use stacking::{StackMethod, Stacking, StackingMember};
 
 mod calibration;
+mod multi_output;
 mod multiclass;
 pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
+pub use multi_output::{ChainMethod, MultiOutput, MultiOutputKind};
 pub use multiclass::{
     BinaryScore, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies,
 };
@@ -167,6 +169,9 @@ pub enum Body {
     /// Binary members whose scores are combined (`OneVsRestClassifier`,
     /// `OneVsOneClassifier`, `OutputCodeClassifier`).
     Multiclass(Multiclass),
+    /// One member per output (`MultiOutputClassifier`, `MultiOutputRegressor`,
+    /// `ClassifierChain`, `RegressorChain`).
+    MultiOutput(MultiOutput),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -520,6 +525,7 @@ impl Estimator {
                 .iter()
                 .filter_map(MulticlassMember::estimator)
                 .collect(),
+            Body::MultiOutput(m) => m.members.iter().collect(),
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -622,6 +628,11 @@ impl Estimator {
                 }
                 if let Some(name) = &m.code_book {
                     f(path, name);
+                }
+            }
+            Body::MultiOutput(m) => {
+                for (i, estimator) in m.members.iter().enumerate() {
+                    estimator.visit_tensor_refs(&format!("{path}/estimators/{i}"), f);
                 }
             }
             Body::ColumnTransformer(ColumnTransformer { branches })
@@ -884,6 +895,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         }
         raw::estimator::Body::Multiclass(m) => {
             Body::Multiclass(multiclass::multiclass_from_raw(m, path, depth)?)
+        }
+        raw::estimator::Body::MultiOutput(m) => {
+            Body::MultiOutput(multi_output::multi_output_from_raw(m, path, depth)?)
         }
     };
     Ok(Estimator {
@@ -1323,6 +1337,9 @@ impl From<Estimator> for raw::Estimator {
             }
             Body::Multiclass(m) => {
                 raw::estimator::Body::Multiclass(multiclass::multiclass_to_raw(m))
+            }
+            Body::MultiOutput(m) => {
+                raw::estimator::Body::MultiOutput(multi_output::multi_output_to_raw(m))
             }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -278,8 +278,17 @@ impl Model {
             Input::Dense(x) => e.predict_proba_multi(x),
             Input::Table(t) => match self.dense_of(t)? {
                 Some(x) => e.predict_proba_multi(x.view()),
-                // Strings go through the table path, which gives one probability array.
-                None => Ok(vec![matrix(self.run_table(Method::PredictProba, t)?)?]),
+                // Strings go through the table path: a router (pipeline, multi-output
+                // classifier) gives one array per output, anything else its one array.
+                None => match self.root.as_run_table() {
+                    Some(router) => {
+                        let x = schema::resolve(&self.input_columns()?, t)?;
+                        router
+                            .proba_multi_table(&x)
+                            .unwrap_or_else(|| Err(self.no_method(Method::PredictProba)))
+                    }
+                    None => Ok(vec![matrix(self.run_table(Method::PredictProba, t)?)?]),
+                },
             },
         }
     }

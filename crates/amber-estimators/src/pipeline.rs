@@ -17,7 +17,7 @@ use crate::method::{Method, Prediction};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
     DecisionFunction, Estimator, Frame, Predict, PredictProba, RunTable, ScoreSamples,
-    TableTransform, Transform, TransformPrediction, check_width,
+    TableTransform, Transform, TransformPrediction, check_table_width, check_width,
 };
 
 /// A validated pipeline. `None` steps are passthrough.
@@ -106,6 +106,26 @@ impl RunTable for Pipeline {
         match self.last() {
             None => Some(Ok(xt.into_prediction())),
             Some(last) => last.run_frame(method, xt),
+        }
+    }
+
+    fn proba_multi_table(&self, x: &Table) -> Option<Result<Vec<Array2<f64>>>> {
+        let last = self.last()?;
+        let proba = last.as_predict_proba()?;
+        let xt = match self.frame_through_head(Frame::Table(x.clone())) {
+            Ok(xt) => xt,
+            Err(e) => return Some(Err(e)),
+        };
+        match xt {
+            Frame::Dense(d) => Some(proba.predict_proba_multi(d.view())),
+            Frame::Table(t) => match last.as_run_table() {
+                Some(r) => r.proba_multi_table(&t),
+                None => Some(
+                    check_table_width(&t, last.n_features_in())
+                        .and_then(|()| t.to_dense())
+                        .and_then(|d| proba.predict_proba_multi(d.view())),
+                ),
+            },
         }
     }
 }

@@ -92,6 +92,9 @@ fn build_estimator<B: Source>(
         Body::Multiclass(m) => {
             compose::multiclass::build(c, m, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::MultiOutput(m) => {
+            compose::multi_output::build(m, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -116,7 +119,7 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
     if names.is_empty() {
         // scikit-learn's feature_names_in_ of a composition over the whole input: a
         // FeatureUnion's, a CalibratedClassifierCV's and a OneVsRest/OneVsOne/OutputCode
-        // classifier's are their first member's, a Voting*'s
+        // classifier's and a MultiOutput*'s are their first member's, a Voting*'s
         // and a Stacking*'s their last named member's.
         let inherited = match &est.body {
             Body::Voting(_) | Body::Stacking(_) => members
@@ -177,7 +180,7 @@ fn check_member_names(est: &model::Estimator, path: &str) -> Result<()> {
 }
 
 /// The members of a composition that hands each of them the whole input (`FeatureUnion`,
-/// `Voting`, `Stacking`, `Calibration`, `Multiclass`), with the field path of each, dropped ones left out;
+/// `Voting`, `Stacking`, `Calibration`, `Multiclass`, `MultiOutput*`), with the field path of each, dropped ones left out;
 /// empty for any other body.
 fn whole_input_members<'a>(
     est: &'a model::Estimator,
@@ -214,6 +217,10 @@ fn whole_input_members<'a>(
                 .map(model::MulticlassMember::estimator)
                 .collect(),
         ),
+        // A chain's members read the input and earlier outputs, without names (rule 3).
+        Body::MultiOutput(m) if !m.kind.is_chain() => {
+            listed("multi_output.members", m.members.iter().map(Some).collect())
+        }
         _ => Vec::new(),
     }
 }

@@ -36,9 +36,11 @@ pub(crate) fn kind_bearing(est: &model::Estimator) -> bool {
         Body::Boosting(b) => {
             b.preprocessor.is_some() || b.init.as_ref().is_some_and(|(e, _)| kind_bearing(e))
         }
-        Body::Voting(_) | Body::Stacking(_) | Body::Calibration(_) | Body::Multiclass(_) => {
-            est.nested().into_iter().any(kind_bearing)
-        }
+        Body::Voting(_)
+        | Body::Stacking(_)
+        | Body::Calibration(_)
+        | Body::Multiclass(_)
+        | Body::MultiOutput(_) => est.nested().into_iter().any(kind_bearing),
         _ => false,
     }
 }

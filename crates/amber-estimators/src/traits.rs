@@ -136,6 +136,23 @@ impl Frame {
 pub(crate) trait RunTable {
     /// Runs `method` on `x`; `None` when the estimator does not have it.
     fn run_table(&self, method: Method, x: &Table) -> Option<Result<Prediction>>;
+    /// `predict_proba` on `x` as one array per output ([`PredictProba::predict_proba_multi`]
+    /// for a table); by default the one array of [`RunTable::run_table`].
+    fn proba_multi_table(&self, x: &Table) -> Option<Result<Vec<Array2<f64>>>> {
+        let p = self.run_table(Method::PredictProba, x)?;
+        Some(p.and_then(|p| {
+            match p {
+                Prediction::Float(a) => a
+                    .into_dimensionality()
+                    .map(|m| vec![m])
+                    .map_err(|e| EstimatorError::model("predict_proba", e.to_string())),
+                other => Err(EstimatorError::model(
+                    "predict_proba",
+                    format!("gave {}, not probabilities", other.kind()),
+                )),
+            }
+        }))
+    }
 }
 
 /// A runtime estimator: its input width and the methods it has.

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use amber_codec::model::{self, Labels, VotingRule};
-use ndarray::ArrayView2;
+use ndarray::{Array1, ArrayView2, Axis};
 
 use super::branches::merge;
 use crate::error::{EstimatorError, Result};
@@ -48,6 +48,31 @@ impl Input<'_> {
                 format!("a member has no {method}"),
             ))
         })
+    }
+}
+
+/// One float column of member `j` (of the composition `who`)'s `method` output on `x`: a `[n]` output (labels as f64:
+/// exact below 2^53 in magnitude, as numpy's cast), or column `col` of an `[n, k]` one.
+/// `E_MODEL` for any other shape.
+pub(crate) fn score_column(
+    m: &dyn Estimator,
+    method: Method,
+    col: Option<usize>,
+    x: Input<'_>,
+    (who, j): (&str, usize),
+) -> Result<Array1<f64>> {
+    let n = x.n_rows();
+    let out = x.run(m, method, who)?;
+    match (&out, col) {
+        (Prediction::Float(p), None) if p.shape() == [n] => Ok(p.iter().copied().collect()),
+        (Prediction::Int(p), None) if p.shape() == [n] => Ok(p.iter().map(|&v| v as f64).collect()),
+        (Prediction::Float(p), Some(c)) if p.ndim() == 2 && p.shape().first() == Some(&n) => {
+            if c >= p.shape().get(1).copied().unwrap_or(0) {
+                return Err(member_output(who, j, "one score per row", &out));
+            }
+            Ok(p.index_axis(Axis(1), c).iter().copied().collect())
+        }
+        _ => Err(member_output(who, j, "one score per row", &out)),
     }
 }
 

@@ -3,12 +3,14 @@
 //! "FeatureUnion"); over predictions, `VotingClassifier` and `VotingRegressor` (`voting`,
 //! "Voting"), `StackingClassifier` and `StackingRegressor` (`stacking`, "Stacking") and
 //! `CalibratedClassifierCV` (`calibration`, "Calibration") and `OneVsRestClassifier`,
-//! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass"), which share
-//! their members' handling (`members`).
+//! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass") and
+//! `MultiOutputClassifier`, `MultiOutputRegressor`, `ClassifierChain`, `RegressorChain`
+//! (`multi_output`, "MultiOutput"), which share their members' handling (`members`).
 
 mod branches;
 pub(crate) mod calibration;
 mod members;
+pub(crate) mod multi_output;
 pub(crate) mod multiclass;
 pub(crate) mod stacking;
 pub(crate) mod voting;

@@ -11,9 +11,11 @@
 //! `s / (3 * (|s| + 1))`), and `OutputCodeClassifier.predict` (the nearest code word).
 
 use amber_codec::model::{self, BinaryScore, Labels, MulticlassStrategy, MulticlassTies};
-use ndarray::{Array1, Array2, ArrayD, ArrayView2, Axis, Ix2};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, Ix2};
 
-use super::members::{self, Input, check_agreement, check_reads_input, is_regressor, merged_kinds};
+use super::members::{
+    self, Input, check_agreement, check_reads_input, is_regressor, merged_kinds, score_column,
+};
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
 use crate::method::{Method, Prediction};
@@ -311,37 +313,6 @@ impl Multiclass {
         )
     }
 
-    /// One float column of member `j`'s `method` output: `[n]`, or column `col` of `[n, k]`.
-    fn column(
-        m: &dyn Estimator,
-        method: Method,
-        col: Option<usize>,
-        x: Input<'_>,
-        j: usize,
-    ) -> Result<Array1<f64>> {
-        let n = x.n_rows();
-        let out = x.run(m, method, "multiclass")?;
-        let got = |p: &Prediction| members::member_output("multiclass", j, "one score per row", p);
-        match (&out, col) {
-            (Prediction::Float(p), None) if p.shape() == [n] => {
-                Ok(p.iter().copied().collect::<Array1<f64>>())
-            }
-            (Prediction::Int(p), None) if p.shape() == [n] => {
-                // Labels below 2^53 in magnitude are exact as f64 (numpy's comparison with
-                // 0 and 1 casts them the same way).
-                Ok(p.iter().map(|&v| v as f64).collect())
-            }
-            (Prediction::Float(p), Some(c)) if p.ndim() == 2 && p.shape().first() == Some(&n) => p
-                .index_axis(Axis(1), c)
-                .iter()
-                .copied()
-                .collect::<Array1<f64>>()
-                .into_shape_with_order(n)
-                .map_err(|e| EstimatorError::model("multiclass", e.to_string())),
-            _ => Err(got(&out)),
-        }
-    }
-
     /// `_predict_binary`: member `j`'s score on every row.
     fn score(&self, j: usize, m: &Member, x: Input<'_>) -> Result<Array1<f64>> {
         match m {
@@ -350,10 +321,14 @@ impl Multiclass {
                 let e = estimator.as_ref();
                 match score {
                     BinaryScore::DecisionFunction => {
-                        Self::column(e, Method::DecisionFunction, None, x, j)
+                        score_column(e, Method::DecisionFunction, None, x, ("multiclass", j))
                     }
-                    BinaryScore::Proba => Self::column(e, Method::PredictProba, Some(1), x, j),
-                    BinaryScore::Predict => Self::column(e, Method::Predict, None, x, j),
+                    BinaryScore::Proba => {
+                        score_column(e, Method::PredictProba, Some(1), x, ("multiclass", j))
+                    }
+                    BinaryScore::Predict => {
+                        score_column(e, Method::Predict, None, x, ("multiclass", j))
+                    }
                 }
             }
         }
@@ -366,7 +341,7 @@ impl Multiclass {
             Member::Constant(c) => Ok(Array1::from_elem(x.n_rows(), *c as f64)),
             Member::Fitted { estimator, .. } => {
                 let col = (method == Method::PredictProba).then_some(1);
-                Self::column(estimator.as_ref(), method, col, x, j)
+                score_column(estimator.as_ref(), method, col, x, ("multiclass", j))
             }
         }
     }
