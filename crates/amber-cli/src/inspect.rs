@@ -7,10 +7,10 @@ use std::path::Path;
 
 use amber_codec::model::{
     BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
-    ChainMethod, ColumnBranch, ColumnKind, Estimator, ImputerFill, KnnWeights, Labels, LeafValues,
-    LinearLink, MissingValue, MultiOutput, MultiOutputKind, Multiclass, MulticlassMember,
-    MulticlassStrategy, MulticlassTies, NormalizerNorm, OneHotUnknown, OrdinalUnknown, Param,
-    StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
+    ChainMethod, ColumnBranch, ColumnKind, ElementwiseFunction, Estimator, ImputerFill, KnnWeights,
+    Labels, LeafValues, LinearLink, MissingValue, MultiOutput, MultiOutputKind, Multiclass,
+    MulticlassMember, MulticlassStrategy, MulticlassTies, NormalizerNorm, OneHotUnknown,
+    OrdinalUnknown, Param, StackMethod, TensorInfo, TreeEnsemble, TreeInput, Value, VotingRule,
 };
 use amber_codec::{Container, DType, FileBytes};
 use serde::Serialize;
@@ -143,6 +143,28 @@ pub struct EstimatorReport {
     /// A `MultiOutput` body's class, chain and members.
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_output: Option<MultiOutputReport>,
+    /// A `TransformedTarget` body's regressor and transformer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transformed_target: Option<TransformedTargetReport>,
+    /// A `FunctionTransformer` body's functions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_transformer: Option<FunctionTransformerReport>,
+}
+
+/// A `TransformedTarget` body (`TransformedTargetRegressor`).
+#[derive(Debug, Serialize)]
+pub struct TransformedTargetReport {
+    squeeze: bool,
+    regressor: Box<EstimatorReport>,
+    transformer: Box<EstimatorReport>,
+}
+
+/// A `FunctionTransformer` body: numpy's names of its functions (`None` for the identity).
+#[derive(Debug, Serialize)]
+pub struct FunctionTransformerReport {
+    func: &'static str,
+    inverse_func: &'static str,
+    validate: bool,
 }
 
 /// A `MultiOutput` body (`MultiOutputClassifier`, `MultiOutputRegressor`,
@@ -569,6 +591,8 @@ fn body_kind(body: &Body) -> &'static str {
         Body::Calibration(_) => "calibration",
         Body::Multiclass(_) => "multiclass",
         Body::MultiOutput(_) => "multi_output",
+        Body::TransformedTarget(_) => "transformed_target",
+        Body::FunctionTransformer(_) => "function_transformer",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -674,6 +698,8 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         calibration: None,
         multiclass: None,
         multi_output: None,
+        transformed_target: None,
+        function_transformer: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -815,6 +841,20 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         Body::Calibration(k) => report.calibration = Some(calibration_report(k)),
         Body::Multiclass(m) => report.multiclass = Some(multiclass_report(m)),
         Body::MultiOutput(m) => report.multi_output = Some(multi_output_report(m)),
+        Body::TransformedTarget(t) => {
+            report.transformed_target = Some(TransformedTargetReport {
+                squeeze: t.squeeze,
+                regressor: Box::new(estimator_report(&t.regressor)),
+                transformer: Box::new(estimator_report(&t.transformer)),
+            });
+        }
+        Body::FunctionTransformer(f) => {
+            report.function_transformer = Some(FunctionTransformerReport {
+                func: numpy_name(f.func),
+                inverse_func: numpy_name(f.inverse_func),
+                validate: f.validate,
+            });
+        }
         Body::Boosting(b) => {
             report.preprocessor = b
                 .preprocessor
@@ -889,6 +929,28 @@ fn multiclass_report(m: &Multiclass) -> MulticlassReport {
         }),
         code_book: m.code_book.clone(),
         members: m.members.iter().map(member).collect(),
+    }
+}
+
+/// numpy's name of an elementwise function (`None` for the identity).
+fn numpy_name(f: ElementwiseFunction) -> &'static str {
+    match f {
+        ElementwiseFunction::Identity => "None",
+        ElementwiseFunction::Log => "numpy.log",
+        ElementwiseFunction::Log1p => "numpy.log1p",
+        ElementwiseFunction::Log2 => "numpy.log2",
+        ElementwiseFunction::Log10 => "numpy.log10",
+        ElementwiseFunction::Exp => "numpy.exp",
+        ElementwiseFunction::Expm1 => "numpy.expm1",
+        ElementwiseFunction::Exp2 => "numpy.exp2",
+        ElementwiseFunction::Sqrt => "numpy.sqrt",
+        ElementwiseFunction::Cbrt => "numpy.cbrt",
+        ElementwiseFunction::Square => "numpy.square",
+        ElementwiseFunction::Reciprocal => "numpy.reciprocal",
+        ElementwiseFunction::Negative => "numpy.negative",
+        ElementwiseFunction::Absolute => "numpy.absolute",
+        ElementwiseFunction::Sinh => "numpy.sinh",
+        ElementwiseFunction::Arcsinh => "numpy.arcsinh",
     }
 }
 
@@ -1397,6 +1459,25 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     }
     if let Some(m) = &e.multiclass {
         render_multiclass(out, m, c, depth);
+    }
+    if let Some(f) = &e.function_transformer {
+        let _ = writeln!(
+            out,
+            "{pad}func:           {} (inverse {}){}",
+            f.func,
+            f.inverse_func,
+            if f.validate { ", validate" } else { "" }
+        );
+    }
+    if let Some(t) = &e.transformed_target {
+        let _ = writeln!(out, "{pad}regressor:");
+        render_estimator(out, &t.regressor, c, depth + 1);
+        let _ = writeln!(
+            out,
+            "{pad}transformer (its inverse_transform maps the predictions back{}):",
+            if t.squeeze { ", [n, 1] to [n]" } else { "" }
+        );
+        render_estimator(out, &t.transformer, c, depth + 1);
     }
     if let Some(m) = &e.multi_output {
         let _ = writeln!(out, "{pad}kind:           {}", m.kind);

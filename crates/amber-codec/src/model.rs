@@ -24,9 +24,11 @@ mod stacking;
 pub use stacking::{StackMethod, Stacking, StackingMember};
 
 mod calibration;
+mod function;
 mod multi_output;
 mod multiclass;
 pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
+pub use function::{ElementwiseFunction, FunctionTransformer, TransformedTarget};
 pub use multi_output::{ChainMethod, MultiOutput, MultiOutputKind};
 pub use multiclass::{
     BinaryScore, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies,
@@ -172,6 +174,11 @@ pub enum Body {
     /// One member per output (`MultiOutputClassifier`, `MultiOutputRegressor`,
     /// `ClassifierChain`, `RegressorChain`).
     MultiOutput(MultiOutput),
+    /// A regressor whose predictions go through a target transformer's inverse
+    /// (`TransformedTargetRegressor`).
+    TransformedTarget(TransformedTarget),
+    /// A numpy function applied to every value (`FunctionTransformer`).
+    FunctionTransformer(FunctionTransformer),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -526,6 +533,7 @@ impl Estimator {
                 .filter_map(MulticlassMember::estimator)
                 .collect(),
             Body::MultiOutput(m) => m.members.iter().collect(),
+            Body::TransformedTarget(t) => vec![t.regressor.as_ref(), t.transformer.as_ref()],
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -635,6 +643,13 @@ impl Estimator {
                     estimator.visit_tensor_refs(&format!("{path}/estimators/{i}"), f);
                 }
             }
+            Body::TransformedTarget(t) => {
+                t.regressor
+                    .visit_tensor_refs(&format!("{path}/regressor"), f);
+                t.transformer
+                    .visit_tensor_refs(&format!("{path}/transformer"), f);
+            }
+            Body::FunctionTransformer(_) => {}
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
                 for b in branches {
@@ -898,6 +913,12 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         }
         raw::estimator::Body::MultiOutput(m) => {
             Body::MultiOutput(multi_output::multi_output_from_raw(m, path, depth)?)
+        }
+        raw::estimator::Body::TransformedTarget(t) => {
+            Body::TransformedTarget(function::transformed_target_from_raw(*t, path, depth)?)
+        }
+        raw::estimator::Body::FunctionTransformer(f) => {
+            Body::FunctionTransformer(function::function_transformer_from_raw(f, path)?)
         }
     };
     Ok(Estimator {
@@ -1340,6 +1361,12 @@ impl From<Estimator> for raw::Estimator {
             }
             Body::MultiOutput(m) => {
                 raw::estimator::Body::MultiOutput(multi_output::multi_output_to_raw(m))
+            }
+            Body::TransformedTarget(t) => raw::estimator::Body::TransformedTarget(Box::new(
+                function::transformed_target_to_raw(t),
+            )),
+            Body::FunctionTransformer(f) => {
+                raw::estimator::Body::FunctionTransformer(function::function_transformer_to_raw(f))
             }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -51,6 +51,32 @@ pub(crate) fn np_maximum(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The numpy ufunc `f` on one float64: IEEE operations for the exact ones (`square` is
+/// `x * x`, `reciprocal` `1.0 / x`, `sqrt` correctly rounded), the platform C library's
+/// function for the others, which is what numpy calls for float64 on a machine without
+/// AVX-512F (`spec/estimators.md`, "FunctionTransformer", gives their tolerance).
+pub(crate) fn elementwise(f: amber_codec::model::ElementwiseFunction, x: f64) -> f64 {
+    use amber_codec::model::ElementwiseFunction as F;
+    match f {
+        F::Identity => x,
+        F::Log => x.ln(),
+        F::Log1p => x.ln_1p(),
+        F::Log2 => x.log2(),
+        F::Log10 => x.log10(),
+        F::Exp => x.exp(),
+        F::Expm1 => x.exp_m1(),
+        F::Exp2 => x.exp2(),
+        F::Sqrt => x.sqrt(),
+        F::Cbrt => x.cbrt(),
+        F::Square => x * x,
+        F::Reciprocal => 1.0 / x,
+        F::Negative => -x,
+        F::Absolute => x.abs(),
+        F::Sinh => x.sinh(),
+        F::Arcsinh => x.asinh(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,8 +16,8 @@ use crate::error::{EstimatorError, Result};
 use crate::method::{Method, Prediction};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{
-    DecisionFunction, Estimator, Frame, Predict, PredictProba, RunTable, ScoreSamples,
-    TableTransform, Transform, TransformPrediction, check_table_width, check_width,
+    DecisionFunction, Estimator, Frame, InverseTransform, Predict, PredictProba, RunTable,
+    ScoreSamples, TableTransform, Transform, TransformPrediction, check_table_width, check_width,
 };
 
 /// A validated pipeline. `None` steps are passthrough.
@@ -278,6 +278,36 @@ impl Estimator for Pipeline {
         self.last()?
             .as_score_samples()
             .map(|_| self as &dyn ScoreSamples)
+    }
+    fn as_inverse_transform(&self) -> Option<&dyn InverseTransform> {
+        self.steps()
+            .flatten()
+            .all(|e| e.as_inverse_transform().is_some())
+            .then_some(self as &dyn InverseTransform)
+    }
+}
+
+/// `Pipeline.inverse_transform`: every step's that is not passthrough, last step first.
+impl InverseTransform for Pipeline {
+    fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let mut z = x.to_owned();
+        for step in self.steps().rev().flatten() {
+            let inverse = step
+                .as_inverse_transform()
+                .ok_or_else(|| missing("inverse_transform"))?;
+            z = inverse.inverse_transform(z.view())?;
+        }
+        if z.ncols() != self.n_features_in {
+            return Err(EstimatorError::model(
+                "pipeline",
+                format!(
+                    "inverse_transform gave {} columns, not {}",
+                    z.ncols(),
+                    self.n_features_in
+                ),
+            ));
+        }
+        Ok(z)
     }
 }
 

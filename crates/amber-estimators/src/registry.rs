@@ -26,6 +26,7 @@ use crate::impute;
 use crate::linear::{Affine, ClassLink, Classes, Classifier, Regressor};
 use crate::pipeline::Pipeline;
 use crate::preprocessing::StandardScaler;
+use crate::preprocessing::function_transformer::FunctionTransformer;
 use crate::preprocessing::{binarizer, feature_affine, normalizer};
 use crate::traits::{Estimator, check_kinds_chain};
 use crate::tree;
@@ -95,6 +96,10 @@ fn build_estimator<B: Source>(
         Body::MultiOutput(m) => {
             compose::multi_output::build(m, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::TransformedTarget(t) => {
+            compose::transformed_target::build(t, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
+        Body::FunctionTransformer(f) => Box::new(FunctionTransformer::new(f, leaf_n()?)),
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -217,6 +222,10 @@ fn whole_input_members<'a>(
                 .map(model::MulticlassMember::estimator)
                 .collect(),
         ),
+        Body::TransformedTarget(t) => vec![(
+            format!("{path}.transformed_target.regressor"),
+            t.regressor.as_ref(),
+        )],
         // A chain's members read the input and earlier outputs, without names (rule 3).
         Body::MultiOutput(m) if !m.kind.is_chain() => {
             listed("multi_output.members", m.members.iter().map(Some).collect())

@@ -55,6 +55,13 @@ pub(crate) trait TransformPrediction {
     fn transform_prediction(&self, x: ArrayView2<'_, f64>) -> Result<Prediction>;
 }
 
+/// `inverse_transform`, for what reads it (a `TransformedTargetRegressor`'s transformer):
+/// not one of the five methods a caller runs.
+pub(crate) trait InverseTransform {
+    /// `[n_samples, n_features_in]`: the input `transform` would have mapped to `x`.
+    fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>>;
+}
+
 /// `score_samples`.
 pub(crate) trait ScoreSamples {
     /// `[n_samples]`: one score per sample.
@@ -177,6 +184,10 @@ pub(crate) trait Estimator: Debug + Send + Sync {
     }
     /// `Some` when the estimator has `score_samples`.
     fn as_score_samples(&self) -> Option<&dyn ScoreSamples> {
+        None
+    }
+    /// `Some` when the estimator has `inverse_transform` of numbers.
+    fn as_inverse_transform(&self) -> Option<&dyn InverseTransform> {
         None
     }
     /// `Some` when the estimator's `transform` gives its caller something other than an f64

@@ -148,7 +148,8 @@ pub(crate) fn check_agreement(conflict: Option<usize>, field: &str) -> Result<()
 
 /// Whether a member is a regressor (what scikit-learn's `VotingRegressor` and
 /// `StackingRegressor` take): a `Linear`, `TreeEnsemble` or `Boosting` without classes, a
-/// `VotingRegressor` or `StackingRegressor`, or a pipeline whose last step is one.
+/// `VotingRegressor`, `StackingRegressor`, `TransformedTargetRegressor`,
+/// `MultiOutputRegressor` or `RegressorChain`, or a pipeline whose last step is one.
 pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
     match &est.body {
         model::Body::Linear(l) => l.classes.is_none(),
@@ -156,6 +157,11 @@ pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
         model::Body::Boosting(b) => b.classes.is_none(),
         model::Body::Voting(v) => v.rule == VotingRule::Mean,
         model::Body::Stacking(s) => s.classes.is_none(),
+        model::Body::TransformedTarget(_) => true,
+        model::Body::MultiOutput(m) => matches!(
+            m.kind,
+            model::MultiOutputKind::Regressor | model::MultiOutputKind::RegressorChain
+        ),
         model::Body::Pipeline(p) => p
             .steps
             .last()

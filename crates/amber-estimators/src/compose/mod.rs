@@ -5,7 +5,9 @@
 //! `CalibratedClassifierCV` (`calibration`, "Calibration") and `OneVsRestClassifier`,
 //! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass") and
 //! `MultiOutputClassifier`, `MultiOutputRegressor`, `ClassifierChain`, `RegressorChain`
-//! (`multi_output`, "MultiOutput"), which share their members' handling (`members`).
+//! (`multi_output`, "MultiOutput"); over a target, `TransformedTargetRegressor`
+//! (`transformed_target`, "TransformedTarget"). They share their members' handling
+//! (`members`).
 
 mod branches;
 pub(crate) mod calibration;
@@ -13,6 +15,7 @@ mod members;
 pub(crate) mod multi_output;
 pub(crate) mod multiclass;
 pub(crate) mod stacking;
+pub(crate) mod transformed_target;
 pub(crate) mod voting;
 
 use std::collections::HashSet;

@@ -19,7 +19,7 @@ use super::members::{
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
 use crate::method::{Method, Prediction};
-use crate::numerics::numpy_sum;
+use crate::numerics::{np_maximum, numpy_sum};
 use crate::registry::{Source, distinct_classes, f64_tensor};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, RunTable};
@@ -512,11 +512,7 @@ fn one_vs_rest_winners(scores: &Array2<f64>, ties: MulticlassTies) -> Vec<usize>
             let mut winner = 0;
             for &j in &order {
                 let Some(&s) = row.get(j) else { continue };
-                maxima = if maxima.is_nan() || s.is_nan() {
-                    f64::NAN
-                } else {
-                    maxima.max(s)
-                };
+                maxima = np_maximum(maxima, s);
                 if maxima == s {
                     winner = j;
                 }

@@ -20,7 +20,7 @@ use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::error::{EstimatorError, Result};
 use crate::registry::f64_vector;
-use crate::traits::{Estimator, Transform, check_width};
+use crate::traits::{Estimator, InverseTransform, Transform, check_width};
 
 /// A validated per-feature affine map.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,11 +74,39 @@ impl Transform for FeatureAffine {
     }
 }
 
+/// The producers' `inverse_transform` (dense), the steps undone in reverse order:
+/// `MinMaxScaler`'s `X -= min_; X /= scale_`, `MaxAbsScaler`'s `X *= scale_`,
+/// `RobustScaler`'s `X *= scale_; X += center_`. The clip is not undone (scikit-learn's
+/// inverse ignores it).
+impl InverseTransform for FeatureAffine {
+    fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        check_width(&x, self.n_features)?;
+        let mut z = x.to_owned();
+        if let Some(v) = &self.add {
+            Zip::from(z.rows_mut()).for_each(|mut row| row -= v);
+        }
+        if let Some(v) = &self.mul {
+            Zip::from(z.rows_mut()).for_each(|mut row| row /= v);
+        }
+        if let Some(v) = &self.div {
+            Zip::from(z.rows_mut()).for_each(|mut row| row *= v);
+        }
+        if let Some(v) = &self.sub {
+            Zip::from(z.rows_mut()).for_each(|mut row| row += v);
+        }
+        Ok(z)
+    }
+}
+
 impl Estimator for FeatureAffine {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
     fn as_transform(&self) -> Option<&dyn Transform> {
+        Some(self)
+    }
+
+    fn as_inverse_transform(&self) -> Option<&dyn InverseTransform> {
         Some(self)
     }
 }

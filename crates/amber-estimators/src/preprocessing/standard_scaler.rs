@@ -12,7 +12,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::error::Result;
-use crate::traits::{Estimator, Transform, check_width};
+use crate::traits::{Estimator, InverseTransform, Transform, check_width};
 
 /// A validated standard scaler: `z = (x - mean) / scale`, each part optional.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,11 +58,30 @@ impl Transform for StandardScaler {
     }
 }
 
+/// `StandardScaler.inverse_transform` (dense): `X *= scale_` when scaled, then
+/// `X += mean_` when centred.
+impl InverseTransform for StandardScaler {
+    fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        check_width(&x, self.n_features)?;
+        let mut z = x.to_owned();
+        if let Some(scale) = &self.scale {
+            Zip::from(z.rows_mut()).for_each(|mut row| row *= scale);
+        }
+        if let Some(mean) = &self.mean {
+            Zip::from(z.rows_mut()).for_each(|mut row| row += mean);
+        }
+        Ok(z)
+    }
+}
+
 impl Estimator for StandardScaler {
     fn n_features_in(&self) -> usize {
         self.n_features
     }
     fn as_transform(&self) -> Option<&dyn Transform> {
+        Some(self)
+    }
+    fn as_inverse_transform(&self) -> Option<&dyn InverseTransform> {
         Some(self)
     }
 }
