@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use amber_codec::model::ThresholdScore;
 use amber_codec::model::{
     BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
     ChainMethod, ColumnBranch, ColumnKind, ElementwiseFunction, Estimator, ImputerFill, KnnWeights,
@@ -149,6 +150,20 @@ pub struct EstimatorReport {
     /// A `FunctionTransformer` body's functions.
     #[serde(skip_serializing_if = "Option::is_none")]
     function_transformer: Option<FunctionTransformerReport>,
+    /// A `ThresholdClassifier` body's score, positive class, threshold and estimator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold_classifier: Option<ThresholdReport>,
+}
+
+/// A `ThresholdClassifier` body (`FixedThresholdClassifier`, `TunedThresholdClassifierCV`).
+#[derive(Debug, Serialize)]
+pub struct ThresholdReport {
+    /// `predict_proba` or `decision_function`.
+    score: &'static str,
+    /// The positive class's index in the estimator's classes.
+    positive: u32,
+    threshold: f64,
+    estimator: Box<EstimatorReport>,
 }
 
 /// A `TransformedTarget` body (`TransformedTargetRegressor`).
@@ -593,6 +608,7 @@ fn body_kind(body: &Body) -> &'static str {
         Body::MultiOutput(_) => "multi_output",
         Body::TransformedTarget(_) => "transformed_target",
         Body::FunctionTransformer(_) => "function_transformer",
+        Body::ThresholdClassifier(_) => "threshold_classifier",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -700,6 +716,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         multi_output: None,
         transformed_target: None,
         function_transformer: None,
+        threshold_classifier: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -846,6 +863,17 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 squeeze: t.squeeze,
                 regressor: Box::new(estimator_report(&t.regressor)),
                 transformer: Box::new(estimator_report(&t.transformer)),
+            });
+        }
+        Body::ThresholdClassifier(t) => {
+            report.threshold_classifier = Some(ThresholdReport {
+                score: match t.score {
+                    ThresholdScore::PredictProba => "predict_proba",
+                    ThresholdScore::DecisionFunction => "decision_function",
+                },
+                positive: t.positive,
+                threshold: t.threshold,
+                estimator: Box::new(estimator_report(&t.estimator)),
             });
         }
         Body::FunctionTransformer(f) => {
@@ -1468,6 +1496,15 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             f.inverse_func,
             if f.validate { ", validate" } else { "" }
         );
+    }
+    if let Some(t) = &e.threshold_classifier {
+        let _ = writeln!(
+            out,
+            "{pad}predicts class [{}] where its {} >= {:?}, else the other",
+            t.positive, t.score, t.threshold
+        );
+        let _ = writeln!(out, "{pad}estimator:");
+        render_estimator(out, &t.estimator, c, depth + 1);
     }
     if let Some(t) = &e.transformed_target {
         let _ = writeln!(out, "{pad}regressor:");

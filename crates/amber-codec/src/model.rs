@@ -27,12 +27,14 @@ mod calibration;
 mod function;
 mod multi_output;
 mod multiclass;
+mod threshold;
 pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
 pub use function::{ElementwiseFunction, FunctionTransformer, TransformedTarget};
 pub use multi_output::{ChainMethod, MultiOutput, MultiOutputKind};
 pub use multiclass::{
     BinaryScore, Multiclass, MulticlassMember, MulticlassStrategy, MulticlassTies,
 };
+pub use threshold::{ThresholdClassifier, ThresholdScore};
 
 mod impute;
 pub use impute::{
@@ -179,6 +181,9 @@ pub enum Body {
     TransformedTarget(TransformedTarget),
     /// A numpy function applied to every value (`FunctionTransformer`).
     FunctionTransformer(FunctionTransformer),
+    /// A binary classifier whose score is compared with a threshold
+    /// (`FixedThresholdClassifier`, `TunedThresholdClassifierCV`).
+    ThresholdClassifier(ThresholdClassifier),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -534,6 +539,7 @@ impl Estimator {
                 .collect(),
             Body::MultiOutput(m) => m.members.iter().collect(),
             Body::TransformedTarget(t) => vec![t.regressor.as_ref(), t.transformer.as_ref()],
+            Body::ThresholdClassifier(t) => vec![t.estimator.as_ref()],
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -650,6 +656,10 @@ impl Estimator {
                     .visit_tensor_refs(&format!("{path}/transformer"), f);
             }
             Body::FunctionTransformer(_) => {}
+            Body::ThresholdClassifier(t) => {
+                t.estimator
+                    .visit_tensor_refs(&format!("{path}/estimator"), f);
+            }
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
                 for b in branches {
@@ -919,6 +929,9 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         }
         raw::estimator::Body::FunctionTransformer(f) => {
             Body::FunctionTransformer(function::function_transformer_from_raw(f, path)?)
+        }
+        raw::estimator::Body::ThresholdClassifier(t) => {
+            Body::ThresholdClassifier(threshold::threshold_from_raw(*t, path, depth)?)
         }
     };
     Ok(Estimator {
@@ -1367,6 +1380,9 @@ impl From<Estimator> for raw::Estimator {
             )),
             Body::FunctionTransformer(f) => {
                 raw::estimator::Body::FunctionTransformer(function::function_transformer_to_raw(f))
+            }
+            Body::ThresholdClassifier(t) => {
+                raw::estimator::Body::ThresholdClassifier(Box::new(threshold::threshold_to_raw(t)))
             }
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p

@@ -100,6 +100,9 @@ fn build_estimator<B: Source>(
             compose::transformed_target::build(t, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
         Body::FunctionTransformer(f) => Box::new(FunctionTransformer::new(f, leaf_n()?)),
+        Body::ThresholdClassifier(t) => {
+            compose::threshold::build(t, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),
@@ -225,6 +228,10 @@ fn whole_input_members<'a>(
         Body::TransformedTarget(t) => vec![(
             format!("{path}.transformed_target.regressor"),
             t.regressor.as_ref(),
+        )],
+        Body::ThresholdClassifier(t) => vec![(
+            format!("{path}.threshold_classifier.estimator"),
+            t.estimator.as_ref(),
         )],
         // A chain's members read the input and earlier outputs, without names (rule 3).
         Body::MultiOutput(m) if !m.kind.is_chain() => {

@@ -172,8 +172,9 @@ pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
 }
 
 /// A member's classes: its body's (`Linear`, a one-output `TreeEnsemble`, `Boosting`,
-/// `Voting`, `Stacking`, `Calibration`, a `Multiclass` that is not multilabel) or its
-/// pipeline's last step's; `None` for a regressor or a transformer.
+/// `Voting`, `Stacking`, `Calibration`, a `Multiclass` that is not multilabel, a
+/// `ThresholdClassifier`'s estimator's) or its pipeline's last step's; `None` for a regressor
+/// or a transformer.
 pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
     match &est.body {
         model::Body::Linear(l) => l.classes.as_ref(),
@@ -186,6 +187,7 @@ pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
         model::Body::Stacking(s) => s.classes.as_ref(),
         model::Body::Calibration(c) => Some(&c.classes),
         model::Body::Multiclass(m) if !m.multilabel => Some(&m.classes),
+        model::Body::ThresholdClassifier(t) => member_classes(&t.estimator),
         model::Body::Pipeline(p) => member_classes(p.steps.last()?.estimator.as_ref()?),
         _ => None,
     }

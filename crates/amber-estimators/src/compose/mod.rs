@@ -5,9 +5,10 @@
 //! `CalibratedClassifierCV` (`calibration`, "Calibration") and `OneVsRestClassifier`,
 //! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass") and
 //! `MultiOutputClassifier`, `MultiOutputRegressor`, `ClassifierChain`, `RegressorChain`
-//! (`multi_output`, "MultiOutput"); over a target, `TransformedTargetRegressor`
-//! (`transformed_target`, "TransformedTarget"). They share their members' handling
-//! (`members`).
+//! (`multi_output`, "MultiOutput"), `FixedThresholdClassifier` and
+//! `TunedThresholdClassifierCV` (`threshold`, "ThresholdClassifier"); over a target,
+//! `TransformedTargetRegressor` (`transformed_target`, "TransformedTarget"). They share their
+//! members' handling (`members`).
 
 mod branches;
 pub(crate) mod calibration;
@@ -15,6 +16,7 @@ mod members;
 pub(crate) mod multi_output;
 pub(crate) mod multiclass;
 pub(crate) mod stacking;
+pub(crate) mod threshold;
 pub(crate) mod transformed_target;
 pub(crate) mod voting;
 
