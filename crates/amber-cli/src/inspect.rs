@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use amber_codec::model::ThresholdScore;
+use amber_codec::model::{AdaBoostAlgorithm, ThresholdScore};
 use amber_codec::model::{
     BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
     ChainMethod, ColumnBranch, ColumnKind, ElementwiseFunction, Estimator, ImputerFill, KnnWeights,
@@ -153,6 +153,37 @@ pub struct EstimatorReport {
     /// A `ThresholdClassifier` body's score, positive class, threshold and estimator.
     #[serde(skip_serializing_if = "Option::is_none")]
     threshold_classifier: Option<ThresholdReport>,
+    /// A `Bagging` body's classes and members with their features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bagging: Option<BaggingReport>,
+    /// An `AdaBoost` body's algorithm, classes, weights and members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ada_boost: Option<AdaBoostReport>,
+}
+
+/// A `Bagging` body (`BaggingClassifier`, `BaggingRegressor`).
+#[derive(Debug, Serialize)]
+pub struct BaggingReport {
+    classes: Option<ClassesReport>,
+    members: Vec<BaggingMemberReport>,
+}
+
+/// One `Bagging` member: the input columns it reads and the estimator.
+#[derive(Debug, Serialize)]
+pub struct BaggingMemberReport {
+    features: Vec<u64>,
+    estimator: EstimatorReport,
+}
+
+/// An `AdaBoost` body (`AdaBoostClassifier`, `AdaBoostRegressor`).
+#[derive(Debug, Serialize)]
+pub struct AdaBoostReport {
+    /// `samme`, `samme_r`, or null for a regressor (weighted median).
+    algorithm: Option<&'static str>,
+    classes: Option<ClassesReport>,
+    /// The `estimator_weights_` tensor.
+    weights: String,
+    members: Vec<EstimatorReport>,
 }
 
 /// A `ThresholdClassifier` body (`FixedThresholdClassifier`, `TunedThresholdClassifierCV`).
@@ -609,6 +640,8 @@ fn body_kind(body: &Body) -> &'static str {
         Body::TransformedTarget(_) => "transformed_target",
         Body::FunctionTransformer(_) => "function_transformer",
         Body::ThresholdClassifier(_) => "threshold_classifier",
+        Body::Bagging(_) => "bagging",
+        Body::AdaBoost(_) => "ada_boost",
         Body::Boosting(_) => "boosting",
         _ => "unknown",
     }
@@ -717,6 +750,8 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         transformed_target: None,
         function_transformer: None,
         threshold_classifier: None,
+        bagging: None,
+        ada_boost: None,
     };
     match &e.body {
         Body::StandardScaler(s) => {
@@ -863,6 +898,30 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
                 squeeze: t.squeeze,
                 regressor: Box::new(estimator_report(&t.regressor)),
                 transformer: Box::new(estimator_report(&t.transformer)),
+            });
+        }
+        Body::Bagging(b) => {
+            report.bagging = Some(BaggingReport {
+                classes: b.classes.as_ref().map(classes_report),
+                members: b
+                    .members
+                    .iter()
+                    .map(|m| BaggingMemberReport {
+                        features: m.features.clone(),
+                        estimator: estimator_report(&m.estimator),
+                    })
+                    .collect(),
+            });
+        }
+        Body::AdaBoost(a) => {
+            report.ada_boost = Some(AdaBoostReport {
+                algorithm: a.algorithm.map(|k| match k {
+                    AdaBoostAlgorithm::Samme => "samme",
+                    AdaBoostAlgorithm::SammeR => "samme_r",
+                }),
+                classes: a.classes.as_ref().map(classes_report),
+                weights: a.weights.clone(),
+                members: a.members.iter().map(estimator_report).collect(),
             });
         }
         Body::ThresholdClassifier(t) => {
@@ -1496,6 +1555,29 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
             f.inverse_func,
             if f.validate { ", validate" } else { "" }
         );
+    }
+    if let Some(b) = &e.bagging {
+        if let Some(classes) = &b.classes {
+            let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
+        }
+        let _ = writeln!(out, "{pad}members (their mean):");
+        for (i, m) in b.members.iter().enumerate() {
+            let _ = writeln!(out, "{pad}  [{i}] reads columns {:?}", m.features);
+            render_estimator(out, &m.estimator, c, depth + 2);
+        }
+    }
+    if let Some(a) = &e.ada_boost {
+        let rule = a.algorithm.unwrap_or("weighted median");
+        let _ = writeln!(out, "{pad}algorithm:      {rule}");
+        if let Some(classes) = &a.classes {
+            let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
+        }
+        let _ = writeln!(out, "{pad}weights:        {}", tensor_ref(c, &a.weights));
+        let _ = writeln!(out, "{pad}members:");
+        for (i, m) in a.members.iter().enumerate() {
+            let _ = writeln!(out, "{pad}  [{i}]");
+            render_estimator(out, m, c, depth + 2);
+        }
     }
     if let Some(t) = &e.threshold_classifier {
         let _ = writeln!(

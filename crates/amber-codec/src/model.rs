@@ -24,11 +24,13 @@ mod stacking;
 pub use stacking::{StackMethod, Stacking, StackingMember};
 
 mod calibration;
+mod ensemble;
 mod function;
 mod multi_output;
 mod multiclass;
 mod threshold;
 pub use calibration::{CalibratedClassifier, Calibration, CalibrationResponse, Calibrator};
+pub use ensemble::{AdaBoost, AdaBoostAlgorithm, Bagging, BaggingMember};
 pub use function::{ElementwiseFunction, FunctionTransformer, TransformedTarget};
 pub use multi_output::{ChainMethod, MultiOutput, MultiOutputKind};
 pub use multiclass::{
@@ -184,6 +186,11 @@ pub enum Body {
     /// A binary classifier whose score is compared with a threshold
     /// (`FixedThresholdClassifier`, `TunedThresholdClassifierCV`).
     ThresholdClassifier(ThresholdClassifier),
+    /// Members on samples of the rows and features, averaged (`BaggingClassifier`,
+    /// `BaggingRegressor`).
+    Bagging(Bagging),
+    /// Members combined by boosting weights (`AdaBoostClassifier`, `AdaBoostRegressor`).
+    AdaBoost(AdaBoost),
     /// An affine model with a link.
     Linear(Linear),
     /// Steps applied in order.
@@ -540,6 +547,8 @@ impl Estimator {
             Body::MultiOutput(m) => m.members.iter().collect(),
             Body::TransformedTarget(t) => vec![t.regressor.as_ref(), t.transformer.as_ref()],
             Body::ThresholdClassifier(t) => vec![t.estimator.as_ref()],
+            Body::Bagging(b) => b.members.iter().map(|m| &m.estimator).collect(),
+            Body::AdaBoost(a) => a.members.iter().collect(),
             Body::Boosting(b) => b
                 .init
                 .iter()
@@ -659,6 +668,18 @@ impl Estimator {
             Body::ThresholdClassifier(t) => {
                 t.estimator
                     .visit_tensor_refs(&format!("{path}/estimator"), f);
+            }
+            Body::Bagging(b) => {
+                for (i, m) in b.members.iter().enumerate() {
+                    m.estimator
+                        .visit_tensor_refs(&format!("{path}/estimators/{i}"), f);
+                }
+            }
+            Body::AdaBoost(a) => {
+                for (i, estimator) in a.members.iter().enumerate() {
+                    estimator.visit_tensor_refs(&format!("{path}/estimators/{i}"), f);
+                }
+                f(path, &a.weights);
             }
             Body::ColumnTransformer(ColumnTransformer { branches })
             | Body::FeatureUnion(FeatureUnion { members: branches }) => {
@@ -932,6 +953,12 @@ fn estimator_from_raw(raw: raw::Estimator, path: &str, depth: usize) -> Result<E
         }
         raw::estimator::Body::ThresholdClassifier(t) => {
             Body::ThresholdClassifier(threshold::threshold_from_raw(*t, path, depth)?)
+        }
+        raw::estimator::Body::Bagging(b) => {
+            Body::Bagging(ensemble::bagging_from_raw(b, path, depth)?)
+        }
+        raw::estimator::Body::AdaBoost(a) => {
+            Body::AdaBoost(ensemble::ada_boost_from_raw(a, path, depth)?)
         }
     };
     Ok(Estimator {
@@ -1384,6 +1411,8 @@ impl From<Estimator> for raw::Estimator {
             Body::ThresholdClassifier(t) => {
                 raw::estimator::Body::ThresholdClassifier(Box::new(threshold::threshold_to_raw(t)))
             }
+            Body::Bagging(b) => raw::estimator::Body::Bagging(ensemble::bagging_to_raw(b)),
+            Body::AdaBoost(a) => raw::estimator::Body::AdaBoost(ensemble::ada_boost_to_raw(a)),
             Body::Pipeline(p) => raw::estimator::Body::Pipeline(raw::Pipeline {
                 steps: p
                     .steps

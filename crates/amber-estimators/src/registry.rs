@@ -103,6 +103,12 @@ fn build_estimator<B: Source>(
         Body::ThresholdClassifier(t) => {
             compose::threshold::build(t, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
         }
+        Body::Bagging(b) => {
+            compose::bagging::build(b, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
+        Body::AdaBoost(a) => {
+            compose::ada_boost::build(c, a, leaf_n()?, path, |e, p| build_estimator(c, e, p))?
+        }
         Body::Boosting(b) => Box::new(boosting::build(c, b, leaf_n()?, path, |e, p| {
             build_estimator(c, e, p)
         })?),

@@ -149,7 +149,8 @@ pub(crate) fn check_agreement(conflict: Option<usize>, field: &str) -> Result<()
 /// Whether a member is a regressor (what scikit-learn's `VotingRegressor` and
 /// `StackingRegressor` take): a `Linear`, `TreeEnsemble` or `Boosting` without classes, a
 /// `VotingRegressor`, `StackingRegressor`, `TransformedTargetRegressor`,
-/// `MultiOutputRegressor` or `RegressorChain`, or a pipeline whose last step is one.
+/// `MultiOutputRegressor`, `RegressorChain`, `BaggingRegressor` or `AdaBoostRegressor`, or a
+/// pipeline whose last step is one.
 pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
     match &est.body {
         model::Body::Linear(l) => l.classes.is_none(),
@@ -158,6 +159,8 @@ pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
         model::Body::Voting(v) => v.rule == VotingRule::Mean,
         model::Body::Stacking(s) => s.classes.is_none(),
         model::Body::TransformedTarget(_) => true,
+        model::Body::Bagging(b) => b.classes.is_none(),
+        model::Body::AdaBoost(a) => a.classes.is_none(),
         model::Body::MultiOutput(m) => matches!(
             m.kind,
             model::MultiOutputKind::Regressor | model::MultiOutputKind::RegressorChain
@@ -173,7 +176,7 @@ pub(crate) fn is_regressor(est: &model::Estimator) -> bool {
 
 /// A member's classes: its body's (`Linear`, a one-output `TreeEnsemble`, `Boosting`,
 /// `Voting`, `Stacking`, `Calibration`, a `Multiclass` that is not multilabel, a
-/// `ThresholdClassifier`'s estimator's) or its pipeline's last step's; `None` for a regressor
+/// `ThresholdClassifier`'s estimator's, `Bagging`, `AdaBoost`) or its pipeline's last step's; `None` for a regressor
 /// or a transformer.
 pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
     match &est.body {
@@ -188,6 +191,8 @@ pub(crate) fn member_classes(est: &model::Estimator) -> Option<&Labels> {
         model::Body::Calibration(c) => Some(&c.classes),
         model::Body::Multiclass(m) if !m.multilabel => Some(&m.classes),
         model::Body::ThresholdClassifier(t) => member_classes(&t.estimator),
+        model::Body::Bagging(b) => b.classes.as_ref(),
+        model::Body::AdaBoost(a) => a.classes.as_ref(),
         model::Body::Pipeline(p) => member_classes(p.steps.last()?.estimator.as_ref()?),
         _ => None,
     }

@@ -6,10 +6,14 @@
 //! `OneVsOneClassifier`, `OutputCodeClassifier` (`multiclass`, "Multiclass") and
 //! `MultiOutputClassifier`, `MultiOutputRegressor`, `ClassifierChain`, `RegressorChain`
 //! (`multi_output`, "MultiOutput"), `FixedThresholdClassifier` and
-//! `TunedThresholdClassifierCV` (`threshold`, "ThresholdClassifier"); over a target,
+//! `TunedThresholdClassifierCV` (`threshold`, "ThresholdClassifier"), `BaggingClassifier`,
+//! `BaggingRegressor` (`bagging`, "Bagging"), `AdaBoostClassifier`, `AdaBoostRegressor`
+//! (`ada_boost`, "AdaBoost"); over a target,
 //! `TransformedTargetRegressor` (`transformed_target`, "TransformedTarget"). They share their
 //! members' handling (`members`).
 
+pub(crate) mod ada_boost;
+pub(crate) mod bagging;
 mod branches;
 pub(crate) mod calibration;
 mod members;
