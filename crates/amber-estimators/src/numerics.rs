@@ -51,6 +51,19 @@ pub(crate) fn np_maximum(a: f64, b: f64) -> f64 {
     }
 }
 
+/// numpy's `sum(axis=1)` of one row of an F-ordered `[n_rows, k]` array (columns stacked
+/// with `np.array(...).T`, or `np.where` over a transposed comparison): the row's values
+/// added left to right from the first, except when the array has one row, which is also
+/// C-contiguous and summed pairwise ([`numpy_sum`]).
+pub(crate) fn f_order_row_sum(row: &[f64], n_rows: usize) -> f64 {
+    if n_rows == 1 {
+        return numpy_sum(row);
+    }
+    let mut it = row.iter();
+    let first = it.next().copied().unwrap_or(0.0);
+    it.fold(first, |s, &v| s + v)
+}
+
 /// The numpy ufunc `f` on one float64: IEEE operations for the exact ones (`square` is
 /// `x * x`, `reciprocal` `1.0 / x`, `sqrt` correctly rounded), the platform C library's
 /// function for the others, which is what numpy calls for float64 on a machine without

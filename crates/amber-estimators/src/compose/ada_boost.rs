@@ -19,7 +19,7 @@ use super::members::{self, Input, check_reads_input, is_regressor};
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, nan_max, take};
 use crate::method::{Method, Prediction};
-use crate::numerics::numpy_sum;
+use crate::numerics::{f_order_row_sum, numpy_sum};
 use crate::registry::{Source, distinct_classes, f64_vector};
 use crate::table::ColumnKind;
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba};
@@ -179,16 +179,16 @@ fn label_indices(pred: &Prediction, classes: &Classes) -> Result<Vec<Option<usiz
     })
 }
 
-/// `extmath.softmax` of one row, in place; `pairwise` says how numpy sums it.
-fn softmax_row(mut row: ndarray::ArrayViewMut1<'_, f64>, pairwise: bool) {
+/// `extmath.softmax` of one row of an `[n, K]` array, in place: C-ordered (`f_order` false)
+/// rows are summed pairwise, F-ordered ones as numpy reduces them ([`f_order_row_sum`]).
+fn softmax_row(mut row: ndarray::ArrayViewMut1<'_, f64>, f_order: bool, n: usize) {
     let max = nan_max(row.view());
     row.mapv_inplace(|v| (v - max).exp());
-    let sum = if pairwise {
-        numpy_sum(&row.to_vec())
+    let values = row.to_vec();
+    let sum = if f_order {
+        f_order_row_sum(&values, n)
     } else {
-        let mut it = row.iter();
-        let first = it.next().copied().unwrap_or(0.0);
-        it.fold(first, |s, &v| s + v)
+        numpy_sum(&values)
     };
     row.mapv_inplace(|v| v / sum);
 }
@@ -311,11 +311,10 @@ impl AdaBoost {
                 .map_err(|e| EstimatorError::model("ada_boost", e.to_string()))?
                 .mapv(|v| v / k1)
         };
-        // SAMME's decision is F-ordered (summed left to right unless one row), SAMME.R's
-        // C-ordered (pairwise).
-        let pairwise = algorithm == AdaBoostAlgorithm::SammeR || n == 1;
+        // SAMME's decision is F-ordered, SAMME.R's C-ordered.
+        let f_order = algorithm == AdaBoostAlgorithm::Samme;
         for row in p.rows_mut() {
-            softmax_row(row, pairwise);
+            softmax_row(row, f_order, n);
         }
         Ok(p)
     }

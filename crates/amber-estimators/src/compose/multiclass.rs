@@ -19,7 +19,7 @@ use super::members::{
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
 use crate::method::{Method, Prediction};
-use crate::numerics::{np_maximum, numpy_sum};
+use crate::numerics::{f_order_row_sum, np_maximum};
 use crate::registry::{Source, distinct_classes, f64_tensor};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, RunTable};
@@ -451,18 +451,10 @@ impl Multiclass {
             y = two;
         }
         if !self.multilabel() {
-            let one_row = y.nrows() == 1;
+            let n = y.nrows();
             for mut row in y.rows_mut() {
-                // np.sum over axis 1 of the members' stacked (F-ordered) columns: member
-                // after member from the first, except over a single row, which is
-                // contiguous and summed pairwise.
-                let sum = if one_row {
-                    numpy_sum(&row.to_vec())
-                } else {
-                    let mut it = row.iter();
-                    let first = it.next().copied().unwrap_or(0.0);
-                    it.fold(first, |s, &v| s + v)
-                };
+                // np.sum over axis 1 of the members' stacked (F-ordered) columns.
+                let sum = f_order_row_sum(&row.to_vec(), n);
                 if sum != 0.0 {
                     row.mapv_inplace(|v| v / sum);
                 }
