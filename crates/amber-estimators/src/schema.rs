@@ -40,7 +40,11 @@ pub(crate) fn kind_bearing(est: &model::Estimator) -> bool {
         | Body::Stacking(_)
         | Body::Calibration(_)
         | Body::Multiclass(_)
-        | Body::MultiOutput(_) => est.nested().into_iter().any(kind_bearing),
+        | Body::MultiOutput(_)
+        | Body::TransformedTarget(_)
+        | Body::ThresholdClassifier(_)
+        | Body::Bagging(_)
+        | Body::AdaBoost(_) => est.nested().into_iter().any(kind_bearing),
         _ => false,
     }
 }

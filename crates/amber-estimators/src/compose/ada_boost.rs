@@ -35,7 +35,7 @@ pub(crate) struct AdaBoost {
     classifier: Option<(Classes, AdaBoostAlgorithm)>,
 }
 
-/// Builds an `AdaBoost` from its body, checking rules 1-4 of section 29; `build` builds a
+/// Builds an `AdaBoost` from its body, checking rules 1-3 of section 29; `build` builds a
 /// member's estimator at a path.
 pub(crate) fn build<B: Source>(
     c: &Container<B>,
@@ -119,8 +119,12 @@ fn check_member(
 ) -> Result<()> {
     check_reads_input(e, n_features_in, here)?;
     let bad = |why: &str| Err(EstimatorError::model(here, why.to_owned()));
-    // Rule 4: scikit-learn gives the members an array of the input's values.
-    if !raw.feature_names_in.is_empty() || e.input_kinds().contains(&ColumnKind::String) {
+    // scikit-learn gives the members an array of the input's values. An estimator that is
+    // not kind-bearing reads numbers by construction: its kinds (one per declared feature,
+    // which no tensor need back) are not listed.
+    if !raw.feature_names_in.is_empty()
+        || (crate::schema::kind_bearing(raw) && e.input_kinds().contains(&ColumnKind::String))
+    {
         return bad("a member reads numbers without feature names (it is fitted on an array)");
     }
     match classifier {

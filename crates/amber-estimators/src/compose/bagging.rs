@@ -112,11 +112,14 @@ fn member(
     let at = format!("{here}.estimator");
     let estimator = build(&m.estimator, &at)?;
     members::check_reads_input(estimator.as_ref(), features.len(), &at)?;
-    // scikit-learn gives the members an array of the input's values.
+    // scikit-learn gives the members an array of the input's values. An estimator that is
+    // not kind-bearing reads numbers by construction: its kinds (one per declared feature,
+    // which no tensor need back) are not listed.
     if !m.estimator.feature_names_in.is_empty()
-        || estimator
-            .input_kinds()
-            .contains(&crate::table::ColumnKind::String)
+        || (crate::schema::kind_bearing(&m.estimator)
+            && estimator
+                .input_kinds()
+                .contains(&crate::table::ColumnKind::String))
     {
         return Err(EstimatorError::model(
             &at,

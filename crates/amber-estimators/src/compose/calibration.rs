@@ -92,7 +92,6 @@ pub(crate) struct Calibration {
     n_features_in: usize,
     classes: Classes,
     classifiers: Vec<Calibrated>,
-    kinds: Vec<ColumnKind>,
 }
 
 /// Builds a `Calibration` from its body, checking rules 1-4 of section 22; `build` builds a
@@ -132,16 +131,20 @@ pub(crate) fn build<B: Deref<Target = [u8]>>(
             &here,
         )?);
     }
-    let kinds = merged_kinds(
-        classifiers.iter().map(|k| k.estimator.as_ref()),
-        n_features_in,
-    );
-    super::members::check_agreement(kinds.1, &field)?;
+    super::members::check_members_agree(
+        body.classifiers.iter().map(|k| &k.estimator),
+        || {
+            merged_kinds(
+                classifiers.iter().map(|k| k.estimator.as_ref()),
+                n_features_in,
+            )
+        },
+        &field,
+    )?;
     Ok(Box::new(Calibration {
         n_features_in,
         classes,
         classifiers,
-        kinds: kinds.0,
     }))
 }
 
@@ -423,8 +426,13 @@ impl Estimator for Calibration {
         self.n_features_in
     }
 
+    /// Every estimator reads every column: their kinds merged (rule 2 made them agree).
     fn input_kinds(&self) -> Vec<ColumnKind> {
-        self.kinds.clone()
+        merged_kinds(
+            self.classifiers.iter().map(|k| k.estimator.as_ref()),
+            self.n_features_in,
+        )
+        .0
     }
 
     fn numeric_columns(&self, method: Method) -> Option<usize> {
@@ -521,7 +529,6 @@ mod tests {
             n_features_in: 1,
             classes: Classes::Str(vec!["a".into(), "b".into()]),
             classifiers: vec![calibrated(2.0, -1.5, 0.25), calibrated(-1.0, -0.5, 0.0)],
-            kinds: vec![ColumnKind::Numeric],
         };
         let x = array![[0.5], [-2.0]];
         let p = c.predict_proba(x.view()).unwrap();

@@ -135,6 +135,21 @@ pub(crate) fn merged_kinds<'a>(
     (kinds, conflict)
 }
 
+/// Rule "the members agree on each column's kind", checked only where a member reads
+/// columns by kind (`schema::kind_bearing`): members that read numbers only agree by
+/// construction, and listing their kinds (one per declared feature, which no tensor need
+/// back) could allocate without bound. `E_MODEL` at `field` on a conflict.
+pub(crate) fn check_members_agree<'a>(
+    raw: impl IntoIterator<Item = &'a model::Estimator>,
+    merged: impl FnOnce() -> (Vec<ColumnKind>, Option<usize>),
+    field: &str,
+) -> Result<()> {
+    if !raw.into_iter().any(crate::schema::kind_bearing) {
+        return Ok(());
+    }
+    check_agreement(merged().1, field)
+}
+
 /// `E_MODEL` at `field` when two members read input column `conflict` as different kinds.
 pub(crate) fn check_agreement(conflict: Option<usize>, field: &str) -> Result<()> {
     match conflict {

@@ -13,7 +13,7 @@ use amber_codec::model::{self, ChainMethod, MultiOutputKind};
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, s};
 
 use super::members::{
-    Input, check_agreement, check_reads_input, is_regressor, member_classes, merged_kinds,
+    Input, check_members_agree, check_reads_input, is_regressor, member_classes, merged_kinds,
     score_column,
 };
 use crate::error::{EstimatorError, Result};
@@ -105,7 +105,7 @@ pub(crate) fn build(
     };
     // Rule 5.
     if !body.kind.is_chain() {
-        check_agreement(built.merged_kinds().1, &field)?;
+        check_members_agree(&body.members, || built.merged_kinds(), &field)?;
     }
     Ok(Box::new(built))
 }

@@ -14,7 +14,7 @@ use amber_codec::model::{self, BinaryScore, Labels, MulticlassStrategy, Multicla
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, Ix2};
 
 use super::members::{
-    self, Input, check_agreement, check_reads_input, is_regressor, merged_kinds, score_column,
+    self, Input, check_members_agree, check_reads_input, is_regressor, merged_kinds, score_column,
 };
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
@@ -126,7 +126,11 @@ pub(crate) fn build<B: Source>(
         has_decision,
     };
     // Rule 6.
-    check_agreement(built.merged_kinds().1, &field)?;
+    let raw = body
+        .members
+        .iter()
+        .filter_map(model::MulticlassMember::estimator);
+    check_members_agree(raw, || built.merged_kinds(), &field)?;
     Ok(Box::new(built))
 }
 

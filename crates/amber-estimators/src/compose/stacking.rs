@@ -48,8 +48,10 @@ pub(crate) struct Stacking {
     final_estimator: Box<dyn Estimator>,
     /// `classes_` of a classifier (the final estimator predicts their indices).
     classes: Option<Classes>,
-    /// Each input column's kind, the members' kinds merged (numeric with `passthrough`).
-    kinds: Vec<ColumnKind>,
+    /// Each input column's kind, the members' kinds merged (numeric with `passthrough`);
+    /// `None` when every member reads numbers only (not listed: one kind per declared
+    /// feature, which no tensor need back).
+    kinds: Option<Vec<ColumnKind>>,
 }
 
 /// Builds a `Stacking` from its body, checking rules 1-7 of section 21; `build` builds a
@@ -99,13 +101,24 @@ pub(crate) fn build(
             "every member is dropped (scikit-learn needs at least one)",
         ));
     }
-    let (mut kinds, conflict) =
-        merged_kinds(members.iter().map(|m| m.estimator.as_ref()), n_features_in);
-    // Rule 7: the members agree on each column's kind.
-    check_agreement(conflict, &field)?;
-    if s.passthrough {
-        kinds = passthrough_kinds(kinds, &field)?;
-    }
+    // Rule 7: the members agree on each column's kind (only members that read columns by
+    // kind can disagree, or read strings that passthrough would refuse).
+    let bearing = s
+        .members
+        .iter()
+        .filter_map(|m| m.estimator.as_ref())
+        .any(crate::schema::kind_bearing);
+    let kinds = if bearing {
+        let (mut kinds, conflict) =
+            merged_kinds(members.iter().map(|m| m.estimator.as_ref()), n_features_in);
+        check_agreement(conflict, &field)?;
+        if s.passthrough {
+            kinds = passthrough_kinds(kinds, &field)?;
+        }
+        Some(kinds)
+    } else {
+        None
+    };
     let meta_width = members
         .iter()
         .try_fold(0usize, |acc, m| acc.checked_add(m.width))
@@ -485,7 +498,9 @@ impl Estimator for Stacking {
     }
 
     fn input_kinds(&self) -> Vec<ColumnKind> {
-        self.kinds.clone()
+        self.kinds
+            .clone()
+            .unwrap_or_else(|| vec![ColumnKind::Numeric; self.n_features_in])
     }
 
     fn numeric_columns(&self, method: Method) -> Option<usize> {
@@ -578,7 +593,7 @@ mod tests {
             passthrough,
             final_estimator: logistic(weights, -0.25, idx()),
             classes: Some(Classes::Str(vec!["no".into(), "yes".into()])),
-            kinds: vec![ColumnKind::Numeric],
+            kinds: None,
         }
     }
 
@@ -692,7 +707,7 @@ mod tests {
                 true,
             )),
             classes: None,
-            kinds: vec![ColumnKind::Numeric],
+            kinds: None,
         };
         let e: &dyn Estimator = &s;
         assert_eq!(e.methods(), vec![Method::Predict, Method::Transform]);

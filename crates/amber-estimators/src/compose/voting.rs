@@ -14,8 +14,8 @@ use amber_codec::model::{self, Labels, VotingRule};
 use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
 
 use super::members::{
-    self, Input, check_agreement, check_names, check_reads_input, has_index_classes, is_regressor,
-    merged_kinds,
+    self, Input, check_members_agree, check_names, check_reads_input, has_index_classes,
+    is_regressor, merged_kinds,
 };
 use crate::error::{EstimatorError, Result};
 use crate::linear::{Classes, argmax, take};
@@ -95,7 +95,8 @@ pub(crate) fn build(
         rule,
     };
     // Rule 7: the members agree on each column's kind.
-    check_agreement(built.merged_kinds().1, &field)?;
+    let raw = v.members.iter().filter_map(|m| m.estimator.as_ref());
+    check_members_agree(raw, || built.merged_kinds(), &field)?;
     Ok(Box::new(built))
 }
 

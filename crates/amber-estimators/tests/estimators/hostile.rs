@@ -98,3 +98,32 @@ fn fuzzed_categorical_boosting_does_not_abort() {
         .expect_err("a 3-column input is not this model's");
     assert_eq!(err.code(), "E_INPUT");
 }
+
+// Compositions over trees declaring 2^40 features (every member too): building one listed
+// its members' column kinds, one per declared feature, and aborted on a 1 TiB allocation.
+// Members that read numbers only are now not listed (`check_members_agree`).
+
+#[test]
+fn calibration_of_forests_2p40_features_does_not_abort() {
+    opens_and_refuses_a_narrow_input("nfeat_2p40_calibration.amber", 1 << 40);
+}
+
+#[test]
+fn one_vs_rest_of_forests_2p40_features_does_not_abort() {
+    opens_and_refuses_a_narrow_input("nfeat_2p40_multiclass.amber", 1 << 40);
+}
+
+#[test]
+fn multi_output_of_boosting_2p40_features_does_not_abort() {
+    opens_and_refuses_a_narrow_input("nfeat_2p40_multi_output.amber", 1 << 40);
+}
+
+#[test]
+fn stacking_of_trees_2p40_features_is_a_model_error() {
+    // Its final estimator then declares 2^40 features too, not the members' output width.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/hostile/nfeat_2p40_stacking.amber");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let err = Model::from_bytes(bytes).expect_err("the final estimator's width is wrong");
+    assert_eq!(err.code(), "E_MODEL", "{err}");
+}
