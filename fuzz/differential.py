@@ -422,8 +422,53 @@ def py_run(req: dict) -> dict:
                 results[name] = _py_outcome(exc, "method")
                 continue
             results[name] = {"ok": paths, "list": isinstance(result, list)}
+            if name == "predict":
+                try:
+                    undecided = _code_near_ties(model, x.copy())
+                except Exception:  # the model's own predict ran: the scores do too
+                    undecided = None
+                if undecided is not None:
+                    at = str(Path(req["out"]) / "py-predict.undecided.npy")
+                    np.save(at, undecided)
+                    results[name]["undecided"] = at
         out["methods"] = results
     return out
+
+
+def _code_near_ties(model, x) -> np.ndarray | None:
+    """For an OutputCodeClassifier (or a pipeline ending in one): the rows whose squared
+    distances to the nearest code word and the nearest other one are within
+    `CODE_MARGIN (1 + d)` (or not finite), where the spec does not decide the label
+    (spec/estimators.md section 23, Exactness: scikit-learn computes the distances with BLAS
+    as |s|^2 - 2 s.c + |c|^2). None for any other model."""
+    from sklearn.multiclass import OutputCodeClassifier, _predict_binary
+    from sklearn.pipeline import Pipeline
+
+    while isinstance(model, Pipeline) and model.steps:
+        x = model[:-1].transform(x) if len(model.steps) > 1 else x
+        model = model.steps[-1][1]
+    if not isinstance(model, OutputCodeClassifier):
+        return None
+    s = np.array([_predict_binary(e, x) for e in model.estimators_], dtype=np.float64).T
+    book = np.asarray(model.code_book_, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        d = ((s[:, None, :] - book[None, :, :]) ** 2).sum(axis=2)
+    undecided = np.zeros(len(s), dtype=bool)
+    for i in range(len(s)):
+        if not np.all(np.isfinite(d[i])):
+            undecided[i] = True
+            continue
+        k1 = int(np.argmin(d[i]))
+        other = [k for k in range(len(book)) if not np.array_equal(book[k], book[k1])]
+        if other:
+            d2 = min(d[i, k] for k in other)
+            undecided[i] = not d2 - d[i, k1] > CODE_MARGIN * (1 + d2)
+    return undecided
+
+
+#: spec/estimators.md section 23: output-code labels are exact away from a relative tie of
+#: the code words' squared distances.
+CODE_MARGIN = 1e-9
 
 
 def worker_main() -> int:
@@ -503,6 +548,7 @@ _BODY_TOLERANCE = {
     "normalizer/l2": 1e-15,  # numpy's einsum order for the squares (Normalizer)
     "knn_imputer": 1e-12,  # reordered means of k values (KnnImputer, "Tolerance")
     "knn_imputer/distance": 1e-10,  # and the distances' rounding in the 1/d weights
+    "ada_boost": 1e-12,  # numpy's exp (probabilities) and SAMME.R's log (AdaBoost, Exactness)
 }
 
 
@@ -758,6 +804,9 @@ class Readers:
             undecided = None
             if _decides_on_probabilities(data, name):
                 undecided = self._rust_near_ties(model, case)
+            if p.get("undecided"):
+                # an output code's near ties (spec section 23): the label is not decided
+                undecided = np.load(p["undecided"], allow_pickle=False)
             for k, (pp, rp) in enumerate(zip(p["ok"], outs)):
                 py_out = np.load(pp, allow_pickle=False)
                 rust_out = np.load(rp, allow_pickle=False)

@@ -250,6 +250,14 @@ def _estimator_dict(est: pb.Estimator) -> dict[str, Any]:
         out["stacking"] = _stacking_dict(est.stacking)
     elif body == "calibration":
         out["calibration"] = _calibration_dict(est.calibration)
+    elif body == "multiclass":
+        out["multiclass"] = _multiclass_dict(est.multiclass)
+    elif body == "multi_output":
+        out["multi_output"] = _multi_output_dict(est.multi_output)
+    elif body in _TARGET_DICTS:
+        out[body] = _TARGET_DICTS[body](getattr(est, body))
+    elif body in _ENSEMBLE_DICTS:
+        out[body] = _ENSEMBLE_DICTS[body](getattr(est, body))
     elif body is not None:
         msg = getattr(est, body)
         out[body] = json_format.MessageToDict(msg, preserving_proto_field_name=True)
@@ -297,6 +305,93 @@ def _calibration_dict(c: pb.Calibration) -> dict[str, Any]:
             for k in c.classifiers
         ],
     }
+
+
+def _multiclass_dict(m: pb.Multiclass) -> dict[str, Any]:
+    kind = m.classes.WhichOneof("kind") if m.HasField("classes") else None
+    return {
+        "strategy": pb.MulticlassStrategy.Name(m.strategy),
+        "classes": list(getattr(m.classes, kind).values) if kind else None,
+        "multilabel": m.multilabel,
+        "threshold": m.threshold,
+        "ties": pb.MulticlassTies.Name(m.ties),
+        "code_book": m.code_book or None,
+        "members": [
+            {
+                "score": pb.BinaryScore.Name(x.score),
+                "estimator": _estimator_dict(x.estimator) if x.HasField("estimator") else None,
+                "constant": x.constant if x.score == pb.BINARY_SCORE_CONSTANT else None,
+            }
+            for x in m.members
+        ],
+    }
+
+
+def _multi_output_dict(m: pb.MultiOutput) -> dict[str, Any]:
+    return {
+        "kind": pb.MultiOutputKind.Name(m.kind),
+        "members": [_estimator_dict(e) for e in m.members],
+        "order": [int(o) for o in m.order],
+        "chain_method": pb.ChainMethod.Name(m.chain_method),
+    }
+
+
+def _function_transformer_dict(f: pb.FunctionTransformer) -> dict[str, Any]:
+    return {
+        "func": pb.ElementwiseFunction.Name(f.func),
+        "inverse_func": pb.ElementwiseFunction.Name(f.inverse_func),
+        "validate": f.validate,
+    }
+
+
+def _transformed_target_dict(t: pb.TransformedTarget) -> dict[str, Any]:
+    return {
+        "regressor": _estimator_dict(t.regressor),
+        "transformer": _estimator_dict(t.transformer),
+        "squeeze": t.squeeze,
+    }
+
+
+def _threshold_dict(t: pb.ThresholdClassifier) -> dict[str, Any]:
+    return {
+        "estimator": _estimator_dict(t.estimator),
+        "score": pb.ThresholdScore.Name(t.score),
+        "positive": t.positive,
+        "threshold": t.threshold,
+    }
+
+
+#: FunctionTransformer, TransformedTarget, ThresholdClassifier (spec/estimators.md 25-27).
+_TARGET_DICTS: dict[str, Any] = {
+    "function_transformer": _function_transformer_dict,
+    "transformed_target": _transformed_target_dict,
+    "threshold_classifier": _threshold_dict,
+}
+
+
+def _bagging_dict(b: pb.Bagging) -> dict[str, Any]:
+    kind = b.classes.WhichOneof("kind") if b.HasField("classes") else None
+    return {
+        "classes": list(getattr(b.classes, kind).values) if kind else None,
+        "members": [
+            {"features": [int(f) for f in m.features], "estimator": _estimator_dict(m.estimator)}
+            for m in b.members
+        ],
+    }
+
+
+def _ada_boost_dict(a: pb.AdaBoost) -> dict[str, Any]:
+    kind = a.classes.WhichOneof("kind") if a.HasField("classes") else None
+    return {
+        "algorithm": pb.AdaBoostAlgorithm.Name(a.algorithm),
+        "classes": list(getattr(a.classes, kind).values) if kind else None,
+        "weights": a.weights,
+        "members": [_estimator_dict(e) for e in a.members],
+    }
+
+
+#: Bagging and AdaBoost (spec/estimators.md 28-29).
+_ENSEMBLE_DICTS: dict[str, Any] = {"bagging": _bagging_dict, "ada_boost": _ada_boost_dict}
 
 
 def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, Any]:

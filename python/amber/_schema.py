@@ -8,10 +8,13 @@ there (a passed-through column: what reads the output position it lands in, `ANY
 nothing does; a column no branch outputs from: `UNUSED`); a Voting's or a Stacking's column
 is what its members read there (each reads every column), and with a Stacking's
 passthrough every column is numeric (the final estimator reads it as a number); a
-Calibration's column is what its classifiers' estimators read there. A writer
-records the derived
-schema when some column is not numeric; a reader checks that a recorded schema is the
-derived one (rules 1-3) and that without one every column is numeric (rule 4).
+Calibration's column is what its classifiers' estimators read there, a Multiclass's what its
+members with an estimator read there, a MultiOutput*'s what its members read there (a
+chain's is numeric), a TransformedTarget's what its regressor reads, a ThresholdClassifier's
+what its estimator reads; a Bagging's and an AdaBoost's columns are numeric (their members
+read an array of numbers). A writer records the derived schema when some column
+is not numeric; a reader checks that a recorded schema is the derived one (rules 1-3) and
+that without one every column is numeric (rule 4).
 """
 
 from __future__ import annotations
@@ -85,6 +88,24 @@ def input_kinds(
         return [_fold(r) for r in member_reads(est, widths, path)]
     if body == "calibration":
         return [_fold(r) for r in classifier_reads(est, widths, path)]
+    if body == "multiclass":
+        return [_fold(r) for r in multiclass_reads(est, widths, path)]
+    if body == "multi_output":
+        if est.multi_output.kind in (
+            pb.MULTI_OUTPUT_KIND_CLASSIFIER_CHAIN,
+            pb.MULTI_OUTPUT_KIND_REGRESSOR_CHAIN,
+        ):
+            # A chain reads numbers (validate_data), its members the input and earlier
+            # outputs (spec/estimators.md section 24, rule 3).
+            return [NUMERIC] * int(est.n_features_in)
+        return [_fold(r) for r in multi_output_reads(est, widths, path)]
+    if body == "transformed_target":
+        # Its regressor reads the input (its transformer reads targets).
+        child = f"{path}regressor/"
+        return input_kinds(est.transformed_target.regressor, widths, child, None)
+    if body == "threshold_classifier":
+        child = f"{path}estimator/"
+        return input_kinds(est.threshold_classifier.estimator, widths, child, None)
     if body == "boosting" and est.boosting.HasField("preprocessor"):
         # The trees read the preprocessor's output, as numbers.
         child = f"{path}preprocessor/"
@@ -177,6 +198,37 @@ def classifier_reads(
     return reads
 
 
+def multiclass_reads(
+    est: pb.Estimator, widths: dict[str, int | None], path: str
+) -> list[list[int]]:
+    """For each input column of a Multiclass, what each member with an estimator reads there
+    (constant members read nothing): each reads every column (spec/estimators.md section
+    23), as a Voting's members do."""
+    n = int(est.n_features_in)
+    reads: list[list[int]] = [[] for _ in range(n)]
+    for i, m in enumerate(est.multiclass.members):
+        if m.HasField("estimator"):
+            kinds = input_kinds(m.estimator, widths, f"{path}estimators/{i}/", None)
+            for col, k in zip(range(n), kinds):
+                reads[col].append(k)
+    return reads
+
+
+def multi_output_reads(
+    est: pb.Estimator, widths: dict[str, int | None], path: str
+) -> list[list[int]]:
+    """For each input column of a MultiOutputClassifier or MultiOutputRegressor, what each
+    member reads there: each reads every column (spec/estimators.md section 24), as a
+    Voting's members do."""
+    n = int(est.n_features_in)
+    reads: list[list[int]] = [[] for _ in range(n)]
+    for i, e in enumerate(est.multi_output.members):
+        kinds = input_kinds(e, widths, f"{path}estimators/{i}/", None)
+        for col, k in zip(range(n), kinds):
+            reads[col].append(k)
+    return reads
+
+
 def input_width(est: pb.Estimator) -> int:
     """The input width of `est` (spec/estimators.md section 1): its n_features_in, or for a
     pipeline that leaves it unset, its first non-passthrough step's; 0 when nothing sets it."""
@@ -227,6 +279,20 @@ def _children(est: pb.Estimator):
         return [*out, est.stacking.final_estimator] if body == "stacking" else out
     if body == "calibration":
         return [c.estimator for c in est.calibration.classifiers]
+    if body == "multiclass":
+        return [m.estimator for m in est.multiclass.members if m.HasField("estimator")]
+    if body == "multi_output":
+        return list(est.multi_output.members)
+    if body == "transformed_target":
+        t = est.transformed_target
+        return [getattr(t, f) for f in ("regressor", "transformer") if t.HasField(f)]
+    if body == "threshold_classifier":
+        t = est.threshold_classifier
+        return [t.estimator] if t.HasField("estimator") else []
+    if body == "bagging":
+        return [m.estimator for m in est.bagging.members if m.HasField("estimator")]
+    if body == "ada_boost":
+        return list(est.ada_boost.members)
     if body == "boosting":
         b = est.boosting
         out = [b.init] if b.HasField("init") else []

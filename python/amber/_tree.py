@@ -47,6 +47,19 @@ BODY_TENSOR_FIELDS: dict[str, tuple[str, ...]] = {
     # Calibration: per classifier its estimator's, then its calibrators' thresholds (x, y),
     # see tensor_refs.
     "calibration": (),
+    # Multiclass: its members' estimators in order, then its code_book, see tensor_refs.
+    "multiclass": (),
+    # MultiOutput: its members' estimators in order, see tensor_refs.
+    "multi_output": (),
+    # TransformedTarget: its regressor's, then its transformer's; ThresholdClassifier: its
+    # estimator's, see tensor_refs.
+    "transformed_target": (),
+    "function_transformer": (),
+    "threshold_classifier": (),
+    # Bagging: its members' estimators in order; AdaBoost: its members', then its weights,
+    # see tensor_refs.
+    "bagging": (),
+    "ada_boost": (),
     # Boosting and IsolationForest: their `trees` (a TreeEnsemble) first, see tensor_refs.
     "boosting": ("baseline",),
     "isolation_forest": (),
@@ -181,6 +194,30 @@ def children(est: pb.Estimator) -> Iterator[pb.Estimator]:
             yield est.stacking.final_estimator
     elif body == "calibration":
         yield from (c.estimator for c in est.calibration.classifiers)
+    elif body == "multiclass":
+        yield from _fitted_members(est.multiclass)
+    elif body == "multi_output":
+        yield from est.multi_output.members
+    elif body in ("transformed_target", "threshold_classifier"):
+        yield from _nested(est)
+    elif body == "bagging":
+        yield from (m.estimator for m in est.bagging.members)
+    elif body == "ada_boost":
+        yield from est.ada_boost.members
+
+
+def _nested(est: pb.Estimator) -> list[pb.Estimator]:
+    """A TransformedTarget's regressor and transformer, a ThresholdClassifier's estimator,
+    in order (those present)."""
+    body = est.WhichOneof("body")
+    msg = getattr(est, body)
+    fields = ("regressor", "transformer") if body == "transformed_target" else ("estimator",)
+    return [getattr(msg, f) for f in fields if msg.HasField(f)]
+
+
+def _fitted_members(m: pb.Multiclass) -> list[pb.Estimator]:
+    """A Multiclass body's members' estimators, in order (constant members have none)."""
+    return [x.estimator for x in m.members if x.HasField("estimator")]
 
 
 def _members(est: pb.Estimator):
@@ -207,6 +244,18 @@ def _member_names(est: pb.Estimator, where: str) -> None:
     if not names and body == "calibration" and est.calibration.classifiers:
         # scikit-learn's CalibratedClassifierCV.feature_names_in_ is its first classifier's.
         names = list(est.calibration.classifiers[0].estimator.feature_names_in)
+    if not names and body == "multiclass":
+        # OneVsRest's and OutputCode's feature_names_in_ is their first member's.
+        fitted = _fitted_members(est.multiclass)
+        names = list(fitted[0].feature_names_in) if fitted else []
+    if not names and body == "multi_output" and est.multi_output.members:
+        # MultiOutput*'s feature_names_in_ is its first member's (a chain's is its own).
+        names = list(est.multi_output.members[0].feature_names_in)
+    reader = _whole_input_reader(est)
+    if not names and reader is not None:
+        # TransformedTargetRegressor's and the threshold classifiers' are their regressor's
+        # or estimator's.
+        names = list(reader[1].feature_names_in)
     if not names:
         return
     given: list[tuple[str, pb.Estimator, list[str]]] = []
@@ -227,6 +276,16 @@ def _member_names(est: pb.Estimator, where: str) -> None:
     elif body == "calibration":
         for i, c in enumerate(est.calibration.classifiers):
             given.append((f"calibration.classifiers[{i}].estimator", c.estimator, names))
+    elif body == "multiclass":
+        for i, m in enumerate(est.multiclass.members):
+            if m.HasField("estimator"):
+                given.append((f"multiclass.members[{i}].estimator", m.estimator, names))
+    elif body == "multi_output" and not is_chain(est.multi_output):
+        # A chain's members read arrays, without names (section 24, rule 3).
+        for i, e in enumerate(est.multi_output.members):
+            given.append((f"multi_output.members[{i}].estimator", e, names))
+    elif reader is not None:
+        given.append((reader[0], reader[1], names))
     for what, member, want in given:
         if member.feature_names_in and list(member.feature_names_in) != want:
             raise ModelError(
@@ -234,6 +293,18 @@ def _member_names(est: pb.Estimator, where: str) -> None:
                 f"{where}: {what}: feature_names_in are not the names of the columns the "
                 "composition gives it",
             )
+
+
+def _whole_input_reader(est: pb.Estimator) -> tuple[str, pb.Estimator] | None:
+    """The estimator a TransformedTarget (its regressor) or a ThresholdClassifier (its
+    estimator) hands its whole input to, with its field; None for other bodies (the
+    transformer of a TransformedTarget reads targets, not the input)."""
+    body = est.WhichOneof("body")
+    if body == "transformed_target" and est.transformed_target.HasField("regressor"):
+        return "transformed_target.regressor", est.transformed_target.regressor
+    if body == "threshold_classifier" and est.threshold_classifier.HasField("estimator"):
+        return "threshold_classifier.estimator", est.threshold_classifier.estimator
+    return None
 
 
 def _branches(est: pb.Estimator):
@@ -283,6 +354,26 @@ def tensor_refs(est: pb.Estimator) -> Iterator[str]:
                     # Both named even when empty: an isotonic calibrator has both tensors.
                     yield k.isotonic.x_thresholds
                     yield k.isotonic.y_thresholds
+    elif body == "multiclass":
+        for e in _fitted_members(est.multiclass):
+            yield from tensor_refs(e)
+        if est.multiclass.code_book:
+            yield est.multiclass.code_book
+    elif body == "multi_output":
+        for e in est.multi_output.members:
+            yield from tensor_refs(e)
+    elif body in ("transformed_target", "threshold_classifier"):
+        for e in _nested(est):
+            yield from tensor_refs(e)
+    elif body == "bagging":
+        for m in est.bagging.members:
+            yield from tensor_refs(m.estimator)
+    elif body == "ada_boost":
+        for e in est.ada_boost.members:
+            yield from tensor_refs(e)
+        # Named even when empty: the body always has its weights (an empty name refers to
+        # no tensor, E_TENSOR_REF, as in the Rust codec).
+        yield est.ada_boost.weights
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         yield from _fields(msg.trees, BODY_TENSOR_FIELDS["tree_ensemble"])
@@ -373,6 +464,18 @@ class _Checker:
             out = self.stacking(est, depth, path)
         if body == "calibration":
             self.calibration(est, depth, path)
+        if body == "multiclass":
+            self.multiclass(est, depth, path)
+        if body == "multi_output":
+            self.multi_output(est, depth, path)
+        if body == "transformed_target":
+            self.transformed_target(est, depth, path)
+        if body == "threshold_classifier":
+            self.threshold_classifier(est, depth, path)
+        if body == "bagging":
+            _check_bagging(self, est, depth, path)
+        if body == "ada_boost":
+            _check_ada_boost(self, est, depth, path)
         # Section 1: empty or exactly n_features_in names (an unset pipeline width, 0,
         # takes none).
         if est.feature_names_in and len(est.feature_names_in) != est.n_features_in:
@@ -403,6 +506,13 @@ class _Checker:
                 "simple_imputer",
                 "missing_indicator",
                 "knn_imputer",
+                "multiclass",
+                "multi_output",
+                "transformed_target",
+                "function_transformer",
+                "threshold_classifier",
+                "bagging",
+                "ada_boost",
             )
             and est.n_features_in == 0
         ):
@@ -429,7 +539,7 @@ class _Checker:
             return self.isolation_forest(est, where)
         if body == "feature_affine":
             return self.feature_affine(est, where)
-        if body == "normalizer":
+        if body in ("normalizer", "function_transformer"):
             return est.n_features_in
         if body in _ENCODERS:
             return _ENCODERS[body](est, where)
@@ -610,6 +720,21 @@ class _Checker:
             return None if last is None else self._output_columns(last, method)
         if body == "stacking":
             return self._stacking_columns(est, method)
+        if body == "multiclass":
+            return self._multiclass_columns(est, method)
+        if body == "multi_output":
+            return self._multi_output_columns(est, method)
+        if body == "transformed_target":
+            # the inverse keeps the regressor's width (rule 2)
+            regressor = est.transformed_target.regressor
+            return self._output_columns(regressor, PREDICT) if method == PREDICT else None
+        if body == "threshold_classifier":
+            # predict gives the estimator's labels; the other methods are the estimator's
+            e = est.threshold_classifier.estimator
+            if method != PREDICT:
+                return self._output_columns(e, method) if _has_method(e, method) else None
+            labels = _classes_of(e)
+            return None if labels is None or labels.WhichOneof("kind") == "strings" else 1
         if _is_classifier(est):
             return self._classifier_columns(est, method)
         if body == "isolation_forest" and method == DECISION_FUNCTION:
@@ -621,8 +746,10 @@ class _Checker:
             return 1 if len(coef) == 1 else int(coef[0])
         if body == "tree_ensemble":
             return int(self.tensors[est.tree_ensemble.values].shape[1])
-        # a boosting regressor, IsolationForest's labels -1 and 1, a MEAN vote: [n]
-        return 1 if body in ("boosting", "isolation_forest", "voting") else None
+        # a boosting regressor, IsolationForest's labels -1 and 1, a MEAN vote, a bagging or
+        # AdaBoost regressor: [n]
+        one = ("boosting", "isolation_forest", "voting", "bagging", "ada_boost")
+        return 1 if body in one else None
 
     def _classifier_columns(self, est: pb.Estimator, method: str) -> int | None:
         """`_output_columns` of a Linear, TreeEnsemble, Boosting or Voting classifier."""
@@ -644,6 +771,8 @@ class _Checker:
         if body == "linear":
             coef = self.tensors[est.linear.coef].shape
             return 1 if len(coef) == 1 else int(coef[0])
+        if body in ("bagging", "ada_boost"):
+            return _ensemble_decision_columns(self, est)
         return int(est.boosting.n_columns) if body == "boosting" else None
 
     def _stacking_columns(self, est: pb.Estimator, method: str) -> int | None:
@@ -1121,7 +1250,8 @@ class _Checker:
                     "members: the weights of the members that are not dropped sum to 0 "
                     "(numpy's average divides by that sum)"
                 )
-        _agree(_schema.member_reads(est, self.widths, path), path, "member")
+        if _schema.kind_bearing(est):
+            _agree(_schema.member_reads(est, self.widths, path), path, "member")
         return len(active) * k if v.rule == pb.VOTING_RULE_SOFT else len(active)
 
     def _member(self, m, est: pb.Estimator, depth: int, path: str, here: str) -> None:
@@ -1178,7 +1308,9 @@ class _Checker:
             return int(self.tensors[est.tree_ensemble.values].shape[1]) == 1
         if body == "stacking":
             return self._one_number_per_row(est.stacking.final_estimator)
-        return body in ("voting", "boosting")
+        if body == "transformed_target":
+            return est.transformed_target.squeeze  # [n] exactly when fitted on a 1-D target
+        return body in ("voting", "boosting", "bagging", "ada_boost")
 
     def stacking(self, est: pb.Estimator, depth: int, path: str) -> int:
         """Stacking rules 1-7 (spec/estimators.md section 21). Returns the width of its
@@ -1199,7 +1331,9 @@ class _Checker:
             here = f"{where}: stacking.members[{i}]"
             self._member(m, est, depth, path, f"{here}.estimator")
             width += self._stacked_width(m, k, here)
-        reads = _schema.member_reads(est, self.widths, path)
+        # Members that read numbers only agree by construction; listing their kinds (one per
+        # declared feature, which no tensor need back) could take any amount of memory.
+        reads = _schema.member_reads(est, self.widths, path) if _schema.kind_bearing(est) else []
         _agree(reads, path, "stacking member")
         if s.passthrough:
             strings = [c for c, readers in enumerate(reads) if _schema.STRING in readers]
@@ -1309,8 +1443,8 @@ class _Checker:
                     f"{n}: every calibrated classifier reads the whole input",
                 )
             self._calibrated(cc, k, here)
-        reads = _schema.classifier_reads(est, self.widths, path)
-        _agree(reads, path, "calibrated classifier")
+        if _schema.kind_bearing(est):
+            _agree(_schema.classifier_reads(est, self.widths, path), path, "calibrated classifier")
 
     def _calibrated(self, cc: pb.CalibratedClassifier, k: int, here: str) -> None:
         """Rules 2 (the response method) and 3 (class indices, columns, calibrators) of
@@ -1373,6 +1507,306 @@ class _Checker:
                 raise ModelError("E_MODEL", f"{at}.isotonic.{f}: every value must be finite")
         if not np.all(x[1:] > x[:-1]):
             raise ModelError("E_MODEL", f"{at}.isotonic.x_thresholds: must be strictly increasing")
+
+    def multiclass(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """Multiclass rules 1-6 (spec/estimators.md section 23), in the Rust reader's order:
+        the classes, the strategy's own fields, the member count, the threshold, each member,
+        the members' column kinds. It has no transform."""
+        m = est.multiclass
+        at = f"estimator {path or '<root>'}: multiclass"
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{at}.{message}")
+
+        kind = m.classes.WhichOneof("kind")  # set: pass 1
+        labels = list(getattr(m.classes, kind).values)
+        k = len(labels)
+        if k < 2:
+            raise fail("classes: a multiclass model has at least two classes")
+        if m.multilabel and (kind != "ints" or labels != list(range(k))):
+            raise fail("classes: a multilabel model's classes are the label indices 0..n_labels")
+        if len(set(labels)) != k:
+            raise fail("classes: repeated class labels")
+        self._multiclass_fields(m, k, at, fail)
+        want = multiclass_member_count(m, k)
+        if len(m.members) != want:
+            raise fail(
+                f"members: has {len(m.members)} members, and this strategy over {k} classes "
+                f"has {want}"
+            )
+        if not math.isfinite(m.threshold):
+            raise fail(f"threshold: must be finite, is {m.threshold}")
+        output_code = m.strategy == pb.MULTICLASS_STRATEGY_OUTPUT_CODE
+        for i, member in enumerate(m.members):
+            here = f"{at}.members[{i}]"
+            self._multiclass_member(member, output_code, est, depth, f"{path}estimators/{i}/", here)
+        if _schema.kind_bearing(est):
+            _agree(_schema.multiclass_reads(est, self.widths, path), path, "multiclass member")
+
+    def _multiclass_fields(self, m: pb.Multiclass, k: int, at: str, fail) -> None:
+        """Rule 5: multilabel and ties of one-vs-rest only (which has ties), a code book of
+        output codes only (which has one): f64 [n_classes, M], M >= 1, every entry finite."""
+        ovr = m.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_REST
+        code = m.strategy == pb.MULTICLASS_STRATEGY_OUTPUT_CODE
+        if not ovr:
+            if m.multilabel:
+                raise fail("multilabel: only a one-vs-rest model is multilabel")
+            if m.ties != pb.MULTICLASS_TIES_UNSPECIFIED:
+                raise fail("ties: only a one-vs-rest model has a tie rule")
+        if not code and m.code_book:
+            raise fail("code_book: only an output-code model has a code book")
+        if ovr and m.ties == pb.MULTICLASS_TIES_UNSPECIFIED:
+            raise fail("ties: a one-vs-rest model has a tie rule")
+        if not code:
+            return
+        if not m.code_book:
+            raise fail("code_book: an output-code model has a code book")
+        info = self.tensors[m.code_book]
+        if info.dtype != pb.DTYPE_F64:
+            raise ModelError("E_MODEL", f"{at}.code_book: tensor {m.code_book!r} must be DTYPE_F64")
+        shape = [int(d) for d in info.shape]
+        if shape != [k, len(m.members)] or not m.members:
+            raise fail(
+                f"code_book: tensor {m.code_book!r} has shape {shape}, expected "
+                f"[{k}, {len(m.members)}] with at least one column"
+            )
+        if self.data is not None and not np.all(np.isfinite(self.data(m.code_book))):
+            raise fail("code_book: every entry must be finite")
+
+    def _multiclass_member(
+        self,
+        member: pb.MulticlassMember,
+        output_code: bool,
+        est: pb.Estimator,
+        depth: int,
+        child: str,
+        here: str,
+    ) -> None:
+        """Rule 3 for one member: a constant's label, or an estimator that reads the
+        composition's input and gives the member's score, one number per row."""
+        if member.score == pb.BINARY_SCORE_CONSTANT:  # pass 1: it has no estimator
+            c = member.constant
+            if not ((-1 if output_code else 0) <= c <= 1):
+                raise ModelError(
+                    "E_MODEL",
+                    f"{here}.constant: is {c}, not a label this strategy fits its members on",
+                )
+            return
+        e = member.estimator
+        at = f"{here}.estimator"
+        self.estimator(e, depth + 1, child)
+        width = _schema.input_width(e)
+        n = int(est.n_features_in)
+        if width != n:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.n_features_in: is {width}, and the composition reads {n} columns",
+            )
+
+        def bad(why: str) -> ModelError:
+            return ModelError("E_MODEL", f"{at}: {why}")
+
+        if member.score == pb.BINARY_SCORE_PREDICT:
+            if not (
+                _is_regressor(e)
+                and self._one_number_per_row(e)
+                and self._output_columns(e, PREDICT) == 1
+            ):
+                raise bad("a PREDICT member is a regressor whose predict is [n]")
+            return
+        labels = _classes_of(e)
+        binary = labels is not None and len(getattr(labels, labels.WhichOneof("kind")).values) == 2
+        if not (_has_index_classes(e, 2) or (output_code and binary)):
+            raise bad(
+                "a classifier member has two classes"
+                if output_code
+                else "a classifier member's classes are 0 and 1 (scikit-learn fits it on a 0/1 "
+                "column)"
+            )
+        method = MULTICLASS_SCORES[member.score]
+        width = 1 if method == DECISION_FUNCTION else 2
+        name = "decision_function [n]" if width == 1 else "predict_proba [n, 2]"
+        if not _has_method(e, method) or self._output_columns(e, method) != width:
+            raise bad(f"the member's score needs its {name}")
+        if self._output_columns(e, PREDICT) != 1:
+            raise bad("a classifier member predicts numeric labels [n]")
+
+    def _multiclass_columns(self, est: pb.Estimator, method: str) -> int | None:
+        """`_output_columns` of a Multiclass: predict gives a label per row (numeric classes)
+        or a multilabel indicator [n, L]; predict_proba [n, K]; decision_function [n] with one
+        member (one-vs-one: two classes), else [n, K] (section 23, Methods)."""
+        m = est.multiclass
+        kind = m.classes.WhichOneof("kind")
+        k = len(getattr(m.classes, kind).values)
+        if method == PREDICT:
+            if m.multilabel:
+                return k
+            return None if kind == "strings" else 1
+        if not _multiclass_has(m, method):
+            return None
+        if method == PREDICT_PROBA:
+            return k
+        one = k == 2 if m.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_ONE else len(m.members) == 1
+        return 1 if one else k
+
+    def multi_output(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """MultiOutput rules 1-5 (spec/estimators.md section 24), in the Rust reader's order:
+        at least one member, a chain's order and chain method, each member (what it reads,
+        then what it is), the members' column kinds. It has no transform."""
+        m = est.multi_output
+        at = f"estimator {path or '<root>'}: multi_output"
+
+        def fail(message: str) -> ModelError:
+            return ModelError("E_MODEL", f"{at}.{message}")
+
+        if not m.members:
+            raise fail("members: there is at least one member")
+        chain = is_chain(m)
+        _multi_output_chain(m, chain, fail)
+        n = int(est.n_features_in)
+        for i, member in enumerate(m.members):
+            here = f"{at}.members[{i}]"
+            child = f"{path}estimators/{i}/"
+            self.estimator(member, depth + 1, child)
+            width = n + i if chain else n  # a chain member also reads the earlier outputs
+            got = _schema.input_width(member)
+            if got != width:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{here}.n_features_in: is {got}, and the composition reads {width} columns",
+                )
+            self._multi_output_member(member, m, child, here)
+        if not chain and _schema.kind_bearing(est):
+            _agree(_schema.multi_output_reads(est, self.widths, path), path, "multi-output member")
+
+    def _multi_output_member(
+        self, e: pb.Estimator, m: pb.MultiOutput, child: str, here: str
+    ) -> None:
+        """Rules 3 (a chain member's input) and 4 (what a member is) of section 24."""
+
+        def bad(why: str) -> ModelError:
+            return ModelError("E_MODEL", f"{here}: {why}")
+
+        if is_chain(m):
+            if e.feature_names_in:
+                raise bad("a chain member has no feature names (it is fitted on an array)")
+            if _schema.STRING in _schema.input_kinds(e, self.widths, child, None):
+                raise bad("a chain member reads numbers")
+        if m.kind in (pb.MULTI_OUTPUT_KIND_REGRESSOR, pb.MULTI_OUTPUT_KIND_REGRESSOR_CHAIN):
+            one = self._one_number_per_row(e) and self._output_columns(e, PREDICT) == 1
+            if not (_is_regressor(e) and one):
+                raise bad("a member is a regressor whose predict is [n]")
+            return
+        if m.kind == pb.MULTI_OUTPUT_KIND_CLASSIFIER:
+            if _classes_of(e) is None:
+                raise bad("a member is a classifier whose predict is [n]")
+            return
+        if _classes_of(e) is None or self._output_columns(e, PREDICT) != 1:
+            raise bad("a chain member is a classifier with numeric labels, predict [n]")
+        method = CHAIN_METHODS[m.chain_method]
+        if method == PREDICT:
+            return
+        need, width, what = (
+            (DECISION_FUNCTION, 1, "decision_function [n]")
+            if method == DECISION_FUNCTION
+            else (PREDICT_PROBA, 2, "predict_proba [n, 2]")
+        )
+        if not _has_method(e, need) or self._output_columns(e, need) != width:
+            raise bad(f"the chain method needs every member's {what}")
+
+    def _multi_output_columns(self, est: pb.Estimator, method: str) -> int | None:
+        """`_output_columns` of a MultiOutput (section 24, Methods): predict [n, M] of numbers
+        (not string labels); a chain's predict_proba and decision_function [n, M]; a
+        MultiOutputClassifier's predict_proba one array per output, a single array only with
+        one member."""
+        m = est.multi_output
+        k = len(m.members)
+        if method == PREDICT:
+            return k if multi_output_labels(m) in ("ints", "floats") else None
+        if not _multi_output_has(m, method):
+            return None
+        if method == PREDICT_PROBA and not is_chain(m):
+            return self._output_columns(m.members[0], method) if k == 1 else None
+        width = 2 if method == PREDICT_PROBA else 1
+        return k if all(self._output_columns(e, method) == width for e in m.members) else None
+
+    def transformed_target(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """TransformedTarget rules 1-3 (spec/estimators.md section 26), in the Rust reader's
+        order: the regressor (what it reads, then what it is), the transformer (an inverse,
+        of the regressor's width), the squeeze. It has no transform."""
+        t = est.transformed_target
+        at = f"estimator {path or '<root>'}: transformed_target"
+        regressor = t.regressor  # present: pass 1
+        self.estimator(regressor, depth + 1, f"{path}regressor/")
+        width, n = _schema.input_width(regressor), int(est.n_features_in)
+        if width != n:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.regressor.n_features_in: is {width}, and the composition reads {n} columns",
+            )
+        k = self._output_columns(regressor, PREDICT) if _is_regressor(regressor) else None
+        if k is None:
+            raise ModelError(
+                "E_MODEL", f"{at}.regressor: the regressor is a regressor with a numeric predict"
+            )
+        transformer = t.transformer
+        self.estimator(transformer, depth + 1, f"{path}transformer/")
+        if not has_inverse(transformer):
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.transformer: the transformer has inverse_transform (a "
+                "FunctionTransformer, a scaler, or a pipeline of them)",
+            )
+        width = _schema.input_width(transformer)
+        if width != k:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.transformer.n_features_in: is {width}, and the regressor predicts {k} "
+                "values per row",
+            )
+        if t.squeeze and k != 1:
+            raise ModelError(
+                "E_MODEL", f"{at}.squeeze: a target of {k} columns is not squeezed to one"
+            )
+
+    def threshold_classifier(self, est: pb.Estimator, depth: int, path: str) -> None:
+        """ThresholdClassifier rules 1-3 (spec/estimators.md section 27), in the Rust
+        reader's order: the estimator (what it reads, two distinct classes, predict), its
+        score method, the positive class and the threshold. It has no transform."""
+        t = est.threshold_classifier
+        at = f"estimator {path or '<root>'}: threshold_classifier"
+        e = t.estimator  # present: pass 1
+        self.estimator(e, depth + 1, f"{path}estimator/")
+        width, n = _schema.input_width(e), int(est.n_features_in)
+        if width != n:
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.estimator.n_features_in: is {width}, and the composition reads {n} columns",
+            )
+        labels = _classes_of(e)
+        values = list(getattr(labels, labels.WhichOneof("kind")).values) if labels else []
+        if len(values) != 2:
+            raise ModelError(
+                "E_MODEL", f"{at}.estimator: the estimator is a binary classifier (two classes)"
+            )
+        if values[0] == values[1]:
+            raise ModelError("E_MODEL", f"{at}.estimator.classes: class {values[0]!r} is twice")
+        if not _has_method(e, PREDICT):
+            raise ModelError("E_MODEL", f"{at}.estimator: the estimator has predict")
+        method = THRESHOLD_SCORES[t.score]  # known: pass 1
+        columns = 2 if method == PREDICT_PROBA else 1
+        if not _has_method(e, method) or self._output_columns(e, method) != columns:
+            shape = "[n, 2]" if columns == 2 else "[n]"
+            raise ModelError(
+                "E_MODEL", f"{at}.estimator: the score needs the estimator's {method} {shape}"
+            )
+        if t.positive not in (0, 1):
+            raise ModelError(
+                "E_MODEL",
+                f"{at}.positive: is {t.positive}, not a class index of a binary classifier",
+            )
+        if math.isnan(t.threshold):
+            raise ModelError("E_MODEL", f"{at}.threshold: is NaN (no score is at or above it)")
 
     def _kinds_chain(self, prev, child: pb.Estimator, child_path: str, where: str, name: str):
         """Pipeline rule 6: a step's output kinds feed the next step (strings never reach a
@@ -1492,6 +1926,7 @@ def _transforms(est: pb.Estimator) -> bool:
         "feature_affine",
         "binarizer",
         "normalizer",
+        "function_transformer",
         *_ENCODERS,
         *_IMPUTERS,
     ):
@@ -1508,6 +1943,28 @@ def _last_step(est: pb.Estimator) -> pb.Estimator | None:
     return steps[-1].estimator if steps and steps[-1].HasField("estimator") else None
 
 
+#: Bodies with an inverse_transform (spec/estimators.md section 26, rule 2).
+_INVERTIBLE = frozenset(("function_transformer", "standard_scaler", "feature_affine"))
+
+
+def has_inverse(est: pb.Estimator) -> bool:
+    """TransformedTarget rule 2: `est` is a FunctionTransformer, a StandardScaler, a
+    FeatureAffine, or a pipeline whose every step that is not passthrough has an inverse."""
+    body = est.WhichOneof("body")
+    if body == "pipeline":
+        return all(has_inverse(s.estimator) for s in est.pipeline.steps if s.HasField("estimator"))
+    return body in _INVERTIBLE
+
+
+def regressor_width(est: pb.Estimator, tensors: Mapping[str, pb.TensorInfo]) -> int | None:
+    """The numbers per row of a regressor's predict (TransformedTarget rule 1); None when
+    `est` is not a regressor or its predict does not give numbers. Its own rules are taken
+    to hold."""
+    if not _is_regressor(est):
+        return None
+    return _Checker(tensors, None)._output_columns(est, PREDICT)
+
+
 #: The methods a Stacking member is stacked with, and a composition asks of its members.
 PREDICT, PREDICT_PROBA, DECISION_FUNCTION = "predict", "predict_proba", "decision_function"
 STACK_METHODS = {
@@ -1517,13 +1974,140 @@ STACK_METHODS = {
 }
 #: Bodies that predict (spec/estimators.md section 8); a pipeline as its last step.
 _PREDICTORS = frozenset(
-    ("linear", "tree_ensemble", "boosting", "isolation_forest", "voting", "stacking", "calibration")
+    (
+        "linear",
+        "tree_ensemble",
+        "boosting",
+        "isolation_forest",
+        "voting",
+        "stacking",
+        "calibration",
+        "multiclass",
+        "transformed_target",
+        "threshold_classifier",
+        "bagging",
+        "ada_boost",
+    )
 )
+#: What a ThresholdClassifier compares with its threshold (spec/estimators.md section 27).
+THRESHOLD_SCORES = {
+    pb.THRESHOLD_SCORE_PREDICT_PROBA: PREDICT_PROBA,
+    pb.THRESHOLD_SCORE_DECISION_FUNCTION: DECISION_FUNCTION,
+}
 #: What a Calibration's calibrators read (spec/estimators.md section 22).
 CALIBRATION_RESPONSES = {
     pb.CALIBRATION_RESPONSE_DECISION_FUNCTION: DECISION_FUNCTION,
     pb.CALIBRATION_RESPONSE_PREDICT_PROBA: PREDICT_PROBA,
 }
+#: The method a Multiclass member's score reads (spec/estimators.md section 23,
+#: `_predict_binary`): its decision_function, column 1 of its predict_proba, or a regressor's
+#: predict; a CONSTANT member has none.
+MULTICLASS_SCORES = {
+    pb.BINARY_SCORE_DECISION_FUNCTION: DECISION_FUNCTION,
+    pb.BINARY_SCORE_PROBA: PREDICT_PROBA,
+    pb.BINARY_SCORE_PREDICT: PREDICT,
+}
+
+
+def multiclass_member_count(m: pb.Multiclass, k: int) -> int:
+    """Rule 2 of section 23: the members a strategy has over `k` classes (an output code's
+    are its code book's columns, checked with it)."""
+    if m.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_REST:
+        return 1 if k == 2 and not m.multilabel else k
+    if m.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_ONE:
+        return k * (k - 1) // 2
+    return len(m.members)
+
+
+def _multiclass_has(m: pb.Multiclass, method: str) -> bool:
+    """Whether a Multiclass offers `method` (section 23, Methods): predict always;
+    one-vs-rest predict_proba or decision_function when every member with an estimator has
+    it; one-vs-one decision_function; nothing else."""
+    if method == PREDICT:
+        return True
+    if m.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_ONE:
+        return method == DECISION_FUNCTION
+    if m.strategy != pb.MULTICLASS_STRATEGY_ONE_VS_REST:
+        return False
+    return all(_has_method(e, method) for e in _fitted_members(m))
+
+
+#: What a chain member adds to the next members' input (spec/estimators.md section 24): the
+#: method read, PREDICT_LOG_PROBA being the log of column 1 of predict_proba.
+PREDICT_LOG_PROBA = "predict_log_proba"
+CHAIN_METHODS = {
+    pb.CHAIN_METHOD_PREDICT: PREDICT,
+    pb.CHAIN_METHOD_PREDICT_PROBA: PREDICT_PROBA,
+    pb.CHAIN_METHOD_PREDICT_LOG_PROBA: PREDICT_LOG_PROBA,
+    pb.CHAIN_METHOD_DECISION_FUNCTION: DECISION_FUNCTION,
+}
+_CHAINS = frozenset((pb.MULTI_OUTPUT_KIND_CLASSIFIER_CHAIN, pb.MULTI_OUTPUT_KIND_REGRESSOR_CHAIN))
+_KNOWN_MULTI_OUTPUT_KINDS = frozenset(
+    v for v in pb.MultiOutputKind.values() if v != pb.MULTI_OUTPUT_KIND_UNSPECIFIED
+)
+
+
+def is_chain(m: pb.MultiOutput) -> bool:
+    """Whether a MultiOutput body is a ClassifierChain's or a RegressorChain's."""
+    return m.kind in _CHAINS
+
+
+def multi_output_labels(m: pb.MultiOutput) -> str:
+    """What a MultiOutput's predict holds (section 24, Methods), as `np.asarray` stacks its
+    members' outputs: "ints", "floats" or "strings" when every member's classes are of that
+    kind, "floats" when ints meet floats, and "mixed" (no predict) when strings meet
+    numbers. A regressor's and a chain's outputs are floats."""
+    if m.kind != pb.MULTI_OUTPUT_KIND_CLASSIFIER:
+        return "floats"
+    kinds = set()
+    for e in m.members:
+        labels = _classes_of(e)
+        kinds.add("floats" if labels is None else labels.WhichOneof("kind"))
+    if len(kinds) == 1:
+        return kinds.pop()
+    return "mixed" if "strings" in kinds else "floats"
+
+
+def _multi_output_has(m: pb.MultiOutput, method: str) -> bool:
+    """Whether a MultiOutput offers `method` (section 24, Methods), whatever its shape:
+    predict unless its labels mix strings and numbers; a classifier's (or a classifier
+    chain's) predict_proba when every member has it; a classifier chain's
+    decision_function when every member has it (`_multi_output_columns` adds the chain's
+    widths)."""
+    if method == PREDICT:
+        return multi_output_labels(m) != "mixed"
+    members = list(m.members)
+    if method == PREDICT_PROBA:
+        classifier = m.kind in (
+            pb.MULTI_OUTPUT_KIND_CLASSIFIER,
+            pb.MULTI_OUTPUT_KIND_CLASSIFIER_CHAIN,
+        )
+        return classifier and all(_has_method(e, method) for e in members)
+    if method == DECISION_FUNCTION:
+        chain = m.kind == pb.MULTI_OUTPUT_KIND_CLASSIFIER_CHAIN
+        return chain and all(_has_method(e, method) for e in members)
+    return False
+
+
+def _multi_output_chain(m: pb.MultiOutput, chain: bool, fail) -> None:
+    """Rule 2 of section 24: a chain's order is a permutation of its members and it has a
+    chain method (PREDICT for a regressor chain); the other kinds have neither."""
+    if not chain:
+        if m.order or m.chain_method != pb.CHAIN_METHOD_UNSPECIFIED:
+            raise fail("order: only a chain has an order and a chain method")
+        return
+    k = len(m.members)
+    seen: set[int] = set()
+    for o in m.order:
+        if o >= k or o in seen:
+            raise fail(f"order: is not a permutation of 0..{k} (at {o})")
+        seen.add(o)
+    if len(m.order) != k:
+        raise fail(f"order: has {len(m.order)} entries for {k} members")
+    if m.chain_method == pb.CHAIN_METHOD_UNSPECIFIED:
+        raise fail("chain_method: a chain has a chain method")
+    if m.kind == pb.MULTI_OUTPUT_KIND_REGRESSOR_CHAIN and m.chain_method != pb.CHAIN_METHOD_PREDICT:
+        raise fail("chain_method: a regressor chain's chain method is PREDICT")
 
 
 def _active_members(members, fail) -> list:
@@ -1557,15 +2141,26 @@ def _has_method(est: pb.Estimator, method: str) -> bool:
     if body == "pipeline":
         last = _last_step(est)
         return last is not None and _has_method(last, method)
+    if body == "multi_output":
+        return _multi_output_has(est.multi_output, method)
     if method == PREDICT:
         return body in _PREDICTORS
+    if body == "threshold_classifier":
+        # predict_proba and decision_function are its estimator's, delegated
+        return _has_method(est.threshold_classifier.estimator, method)
+    if body == "multiclass":
+        return _multiclass_has(est.multiclass, method)
     if body == "stacking":
         s = est.stacking
         return s.HasField("classes") and _has_method(s.final_estimator, method)
+    if body == "bagging" and method == DECISION_FUNCTION:
+        return _bagging_has_decision(est.bagging)
     if method == PREDICT_PROBA:
         hard = body == "voting" and est.voting.rule == pb.VOTING_RULE_HARD
         return _is_classifier(est) and not hard
-    return body == "isolation_forest" or (_is_classifier(est) and body in ("linear", "boosting"))
+    return body == "isolation_forest" or (
+        _is_classifier(est) and body in ("linear", "boosting", "ada_boost")
+    )
 
 
 def _has_index_classes(est: pb.Estimator, k: int) -> bool:
@@ -1590,9 +2185,14 @@ def _is_regressor(est: pb.Estimator) -> bool:
         return est.tree_ensemble.leaf_values == pb.LEAF_VALUES_REGRESSION
     if body == "voting":
         return est.voting.rule == pb.VOTING_RULE_MEAN
-    if body in ("boosting", "stacking"):
+    if body in ("boosting", "stacking", "bagging", "ada_boost"):
         return not getattr(est, body).HasField("classes")
-    return False
+    if body == "multi_output":  # as the Rust reader's `is_regressor`
+        return est.multi_output.kind in (
+            pb.MULTI_OUTPUT_KIND_REGRESSOR,
+            pb.MULTI_OUTPUT_KIND_REGRESSOR_CHAIN,
+        )
+    return body == "transformed_target"
 
 
 def _is_classifier(est: pb.Estimator) -> bool:
@@ -1609,9 +2209,9 @@ def _is_classifier(est: pb.Estimator) -> bool:
         return est.boosting.HasField("classes")
     if body == "voting":
         return est.voting.rule != pb.VOTING_RULE_MEAN
-    if body == "stacking":
-        return est.stacking.HasField("classes")
-    return body == "calibration"
+    if body in ("stacking", "bagging", "ada_boost"):
+        return getattr(est, body).HasField("classes")
+    return body in ("calibration", "multiclass", "threshold_classifier")
 
 
 def _classes_of(est: pb.Estimator) -> pb.Labels | None:
@@ -1627,6 +2227,10 @@ def _classes_of(est: pb.Estimator) -> pb.Labels | None:
     if body == "tree_ensemble":
         t = est.tree_ensemble
         return t.classes[0] if len(t.classes) == 1 else None
+    if body == "multiclass" and est.multiclass.multilabel:
+        return None  # predict returns a label indicator matrix, not classes
+    if body == "threshold_classifier":
+        return _classes_of(est.threshold_classifier.estimator)  # classes_ is delegated
     msg = getattr(est, body)
     return msg.classes if msg.HasField("classes") else None
 
@@ -1828,6 +2432,14 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
         _stacking_structure(est.stacking, depth, path, where)
     elif body == "calibration":
         _calibration_structure(est.calibration, depth, path, where)
+    elif body == "multiclass":
+        _multiclass_structure(est.multiclass, depth, path, where)
+    elif body == "multi_output":
+        _multi_output_structure(est.multi_output, depth, path, where)
+    elif body in ("transformed_target", "function_transformer", "threshold_classifier"):
+        _target_structure(est, body, depth, path, where)
+    elif body in ("bagging", "ada_boost"):
+        _ensemble_structure(est, body, depth, path, where)
     elif body in ("boosting", "isolation_forest"):
         msg = getattr(est, body)
         if not msg.HasField("trees"):
@@ -1889,6 +2501,152 @@ def _calibration_structure(c: pb.Calibration, depth: int, path: str, where: str)
                     "E_MODEL", f"{here}.calibrators[{j}]: a calibrator is sigmoid or isotonic"
                 )
         _structure(cc.estimator, depth + 1, f"{path}classifiers/{i}/")
+
+
+_KNOWN_MULTICLASS_STRATEGIES = frozenset(
+    v for v in pb.MulticlassStrategy.values() if v != pb.MULTICLASS_STRATEGY_UNSPECIFIED
+)
+
+
+def _multiclass_structure(m: pb.Multiclass, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a Multiclass, in the Rust codec's order: the strategy known and not
+    UNSPECIFIED (rule 2), the tie rule known, classes of a kind; then member after member,
+    its score known and not UNSPECIFIED, an estimator exactly when it is not CONSTANT (a
+    constant only on a CONSTANT member, rule 3), and the estimator's structure."""
+    at = f"{where}: multiclass"
+    if m.strategy not in _KNOWN_MULTICLASS_STRATEGIES:
+        raise ModelError("E_MODEL", f"{at}.strategy: {m.strategy} is unspecified or unknown")
+    if m.ties not in pb.MulticlassTies.values():
+        raise ModelError("E_MODEL", f"{at}.ties: tie rule {m.ties} is unknown")
+    if not m.HasField("classes") or m.classes.WhichOneof("kind") is None:
+        raise ModelError("E_MODEL", f"{at}.classes: a classifier has classes")
+    for i, member in enumerate(m.members):
+        here = f"{at}.members[{i}]"
+        constant = member.score == pb.BINARY_SCORE_CONSTANT
+        if not constant and member.score not in MULTICLASS_SCORES:
+            raise ModelError("E_MODEL", f"{here}.score: {member.score} is unspecified or unknown")
+        has = member.HasField("estimator")
+        if not constant and has and member.constant != 0:
+            raise ModelError("E_MODEL", f"{here}.constant: only a CONSTANT member has a constant")
+        if not constant and not has:
+            raise ModelError(
+                "E_MODEL", f"{here}.estimator: is absent, and only a CONSTANT member has none"
+            )
+        if constant and has:
+            raise ModelError("E_MODEL", f"{here}.estimator: a CONSTANT member has no estimator")
+        if has:
+            _structure(member.estimator, depth + 1, f"{path}estimators/{i}/")
+
+
+def _multi_output_structure(m: pb.MultiOutput, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a MultiOutput, in the Rust codec's order: the kind known and not
+    UNSPECIFIED (rule 1), the chain method known (UNSPECIFIED is the non-chains'); then the
+    members' structure."""
+    at = f"{where}: multi_output"
+    if m.kind not in _KNOWN_MULTI_OUTPUT_KINDS:
+        raise ModelError("E_MODEL", f"{at}.kind: kind {m.kind} is unspecified or unknown")
+    if m.chain_method not in pb.ChainMethod.values():
+        raise ModelError("E_MODEL", f"{at}.chain_method: chain method {m.chain_method} is unknown")
+    for i, e in enumerate(m.members):
+        _structure(e, depth + 1, f"{path}estimators/{i}/")
+
+
+# ---------------------------------------------------------------------------- Multiclass
+#
+# The arithmetic of section 23 from the body alone, given the members' outputs on the input:
+# a second implementation of the spec beside scikit-learn's (sklearn/multiclass.py,
+# sklearn/utils/multiclass.py `_ovr_decision_function`) and Rust's.
+
+
+def _labels_of(body: pb.Multiclass) -> np.ndarray:
+    return np.asarray(list(getattr(body.classes, body.classes.WhichOneof("kind")).values))
+
+
+def multiclass_predict(
+    body: pb.Multiclass,
+    scores: np.ndarray,
+    data: TensorData | None = None,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """`predict` from the members' scores S, f64 [n, M] (a CONSTANT member's column its
+    constant); one-vs-one also needs its members' predict, `labels` [n, M]; an output code
+    its code book (`data`)."""
+    classes = _labels_of(body)
+    s = np.asarray(scores, dtype=np.float64)
+    if body.strategy == pb.MULTICLASS_STRATEGY_ONE_VS_ONE:
+        y = multiclass_ovo_decision(body, labels, s)
+        if len(classes) == 2:
+            return classes[(y[:, 1] > body.threshold).astype(np.int64)]
+        return classes[np.argmax(y, axis=1)]
+    if body.strategy == pb.MULTICLASS_STRATEGY_OUTPUT_CODE:
+        return classes[_nearest_code(s, data(body.code_book))]
+    if body.multilabel:
+        return (s > body.threshold).astype(np.int64)
+    if s.shape[1] == 1:
+        return classes[(s[:, 0] > body.threshold).astype(np.int64)]
+    order = range(s.shape[1])
+    if body.ties == pb.MULTICLASS_TIES_FIRST:
+        order = reversed(order)
+    maxima = np.full(len(s), -np.inf)
+    winner = np.zeros(len(s), dtype=np.int64)
+    for j in order:
+        maxima = np.maximum(maxima, s[:, j])  # NaN when either is
+        winner[maxima == s[:, j]] = j
+    return classes[winner]
+
+
+def _nearest_code(s: np.ndarray, book: np.ndarray) -> np.ndarray:
+    """Per row, the first code word at the least squared distance, summed term by term."""
+    best = np.zeros(len(s), dtype=np.int64)
+    least = np.full(len(s), np.inf)
+    for k in range(book.shape[0]):
+        d = np.zeros(len(s))
+        for j in range(book.shape[1]):
+            d = d + (s[:, j] - book[k, j]) * (s[:, j] - book[k, j])
+        closer = d < least
+        best[closer], least[closer] = k, d[closer]
+    return best
+
+
+def multiclass_proba(body: pb.Multiclass, positive: np.ndarray) -> np.ndarray:
+    """One-vs-rest `predict_proba` from `positive` [n, M], column 1 of each member's
+    predict_proba: one member gives [1 - p, p]; unless multilabel, each row divided by its
+    sum where that is not 0, the sum taken left to right (numpy_sum for a single row)."""
+    y = np.array(positive, dtype=np.float64)
+    if y.shape[1] == 1:
+        y = np.concatenate([1.0 - y, y], axis=1)
+    if body.multilabel:
+        return y
+    for i in range(len(y)):
+        if len(y) == 1:
+            d = np.sum(y[i])  # one contiguous row: numpy's pairwise sum (section 5.4)
+        else:
+            d = y[i, 0]
+            for v in y[i, 1:]:
+                d = d + v
+        if d != 0:
+            y[i] = y[i] / d
+    return y
+
+
+def multiclass_ovo_decision(
+    body: pb.Multiclass, labels: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
+    """One-vs-one `decision_function` [n, K] (`_ovr_decision_function`) from the pair
+    members' predict `labels` and scores, both [n, M]: votes plus sums / (3 (|sums| + 1))."""
+    k = len(_labels_of(body))
+    n = len(scores)
+    votes, sums = np.zeros((n, k)), np.zeros((n, k))
+    m = 0
+    for i in range(k):
+        for j in range(i + 1, k):
+            p, c = np.asarray(labels[:, m], dtype=np.float64), scores[:, m]
+            sums[:, i] -= c
+            sums[:, j] += c
+            votes[p == 0, i] += 1
+            votes[p == 1, j] += 1
+            m += 1
+    return votes + sums / (3 * (np.abs(sums) + 1))
 
 
 # ---------------------------------------------------------------------------- Calibration
@@ -1953,6 +2711,306 @@ def _calibrate(cal: pb.Calibrator, data: TensorData, t: np.ndarray) -> np.ndarra
         )
     x, y = data(cal.isotonic.x_thresholds), data(cal.isotonic.y_thresholds)
     return np.interp(np.clip(t, x[0], x[-1]), x, y)
+
+
+# ---------------------------------------------------------------------------- Bagging, AdaBoost
+#
+# Sections 28 and 29: the rules, in the Rust reader's order, and the arithmetic from the body
+# alone given the members' outputs: a second implementation of the spec beside
+# scikit-learn's (sklearn/ensemble/_bagging.py, _weight_boosting.py) and Rust's.
+
+_KNOWN_ADA_BOOST_ALGORITHMS = frozenset(pb.AdaBoostAlgorithm.values())
+
+
+def _ensemble_structure(est: pb.Estimator, body: str, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a Bagging or an AdaBoost, in the Rust codec's order: classes of a kind, an
+    AdaBoost's algorithm known (UNSPECIFIED is a regressor's); then member after member, a
+    Bagging member's estimator present, and its structure."""
+    msg = getattr(est, body)
+    at = f"{where}: {body}"
+    if msg.HasField("classes") and msg.classes.WhichOneof("kind") is None:
+        raise ModelError("E_MODEL", f"{at}.classes: labels have no kind")
+    if body == "ada_boost":
+        if msg.algorithm not in _KNOWN_ADA_BOOST_ALGORITHMS:
+            raise ModelError("E_MODEL", f"{at}.algorithm: algorithm {msg.algorithm} is unknown")
+        for i, e in enumerate(msg.members):
+            _structure(e, depth + 1, f"{path}estimators/{i}/")
+        return
+    for i, m in enumerate(msg.members):
+        if not m.HasField("estimator"):
+            raise ModelError("E_MODEL", f"{at}.members[{i}].estimator is absent")
+        _structure(m.estimator, depth + 1, f"{path}estimators/{i}/")
+
+
+def _labels_list(labels: pb.Labels | None) -> tuple[str | None, list]:
+    if labels is None:
+        return None, []
+    kind = labels.WhichOneof("kind")
+    return kind, list(getattr(labels, kind).values) if kind else []
+
+
+def _array_member(c: _Checker, e: pb.Estimator, child: str, at: str) -> None:
+    """Bagging rule 3 and AdaBoost rule 3: scikit-learn fits the members on the validated
+    array of the input (and X[:, features]), so a member has no feature names and reads
+    numbers (an estimator that is not kind-bearing reads numbers by construction)."""
+    reads_strings = _schema.kind_bearing(e) and _schema.STRING in _schema.input_kinds(
+        e, c.widths, child, None
+    )
+    if e.feature_names_in or reads_strings:
+        raise ModelError(
+            "E_MODEL",
+            f"{at}: a member reads numbers without feature names (it is fitted on an array)",
+        )
+
+
+def _one_regressor_output(c: _Checker, e: pb.Estimator) -> bool:
+    """A regressor whose predict is [n] (section 20, rule 5)."""
+    return _is_regressor(e) and c._one_number_per_row(e) and c._output_columns(e, PREDICT) == 1
+
+
+def _check_bagging(c: _Checker, est: pb.Estimator, depth: int, path: str) -> None:
+    """Bagging rules 1-4 (spec/estimators.md section 28), in the Rust reader's order: at
+    least one member, the classes; then member after member its features, its own rules,
+    what it reads, what it is. It has no transform."""
+    b = est.bagging
+    at = f"estimator {path or '<root>'}: bagging"
+
+    def fail(message: str) -> ModelError:
+        return ModelError("E_MODEL", f"{at}.{message}")
+
+    if not b.members:
+        raise fail("members: there is at least one member")
+    k = _n_classes(b.classes, fail) if b.HasField("classes") else 0
+    n = int(est.n_features_in)
+    for i, m in enumerate(b.members):
+        here = f"{at}.members[{i}]"
+        outside = [f for f in m.features if f >= n]
+        if outside:
+            raise fail(
+                f"members[{i}].features: feature {outside[0]} is not below n_features_in {n}"
+            )
+        e, child = m.estimator, f"{path}estimators/{i}/"
+        c.estimator(e, depth + 1, child)
+        width = _schema.input_width(e)
+        if width != len(m.features):
+            raise fail(
+                f"members[{i}].estimator.n_features_in: is {width}, and the member reads "
+                f"{len(m.features)} columns"
+            )
+        _array_member(c, e, child, f"{here}.estimator")
+        if not k:
+            if not _one_regressor_output(c, e):
+                raise fail(
+                    f"members[{i}].estimator: a BaggingRegressor member is a regressor whose "
+                    "predict is [n]"
+                )
+            continue
+        kind, classes = _labels_list(_classes_of(e))
+        indices = kind == "ints" and all(0 <= v < k for v in classes)
+        if not indices or any(x >= y for x, y in zip(classes, classes[1:])):
+            raise fail(
+                f"members[{i}].estimator: a member's classes are increasing class indices "
+                f"below {k} (scikit-learn fits the members on np.unique(y, "
+                "return_inverse=True)'s indices)"
+            )
+        if _has_method(e, PREDICT_PROBA) and c._output_columns(e, PREDICT_PROBA) != len(classes):
+            raise fail(
+                f"members[{i}].estimator: a member's predict_proba has one column per class it has"
+            )
+
+
+def _bagging_has_decision(b: pb.Bagging) -> bool:
+    """Whether a Bagging classifier has decision_function (section 28, Methods): every member
+    has one and every class (its width is checked with the tensors, see
+    `_ensemble_decision_columns`)."""
+    if not b.HasField("classes"):
+        return False
+    k = len(_labels_list(b.classes)[1])
+    return k > 0 and all(
+        _has_method(m.estimator, DECISION_FUNCTION)
+        and len(_labels_list(_classes_of(m.estimator))[1]) == k
+        for m in b.members
+    )
+
+
+def _ensemble_decision_columns(c: _Checker, est: pb.Estimator) -> int | None:
+    """decision_function's columns of a Bagging or AdaBoost classifier of K classes: 1 for
+    two, else K; a Bagging's only when every member's decision_function has that width."""
+    body = est.WhichOneof("body")
+    k = len(_labels_list(getattr(est, body).classes)[1])
+    width = 1 if k == 2 else k
+    if body == "ada_boost":
+        return width
+    b = est.bagging
+    if not _bagging_has_decision(b):
+        return None
+    ok = all(c._output_columns(m.estimator, DECISION_FUNCTION) == width for m in b.members)
+    return width if ok else None
+
+
+def _check_ada_boost(c: _Checker, est: pb.Estimator, depth: int, path: str) -> None:
+    """AdaBoost rules 1-3 (spec/estimators.md section 29), in the Rust reader's order: at
+    least one member, classes and algorithm, the weights; then member after member its own
+    rules, what it reads, what it is. It has no transform."""
+    a = est.ada_boost
+    at = f"estimator {path or '<root>'}: ada_boost"
+
+    def fail(message: str) -> ModelError:
+        return ModelError("E_MODEL", f"{at}.{message}")
+
+    if not a.members:
+        raise fail("members: there is at least one member")
+    has_classes = a.HasField("classes")
+    has_algorithm = a.algorithm != pb.ADA_BOOST_ALGORITHM_UNSPECIFIED
+    if has_classes != has_algorithm:
+        raise fail("algorithm: a classifier has classes and an algorithm, a regressor neither")
+    kind, classes = _labels_list(a.classes if has_classes else None)
+    if has_classes:
+        if len(classes) < 2:
+            raise fail("classes: a classifier has at least two classes")
+        if len(set(classes)) != len(classes):
+            raise fail("classes: repeated class labels")
+    k = len(classes)
+    shape = c.tensor(a.weights, f"{at}.weights", (pb.DTYPE_F64,), (0, 1, 2, 3, 4, 5, 6, 7, 8))
+    if len(shape) != 1 or shape[0] < len(a.members):
+        raise fail(
+            f"weights: tensor {a.weights!r} has shape {list(shape)}, expected [W] with W >= "
+            f"{len(a.members)} members"
+        )
+    if c.data is not None and not np.all(np.isfinite(c.data(a.weights))):
+        raise fail("weights: every weight must be finite")
+    n = int(est.n_features_in)
+    for i, e in enumerate(a.members):
+        here = f"{at}.members[{i}]"
+        child = f"{path}estimators/{i}/"
+        c.estimator(e, depth + 1, child)
+        width = _schema.input_width(e)
+        if width != n:
+            raise fail(
+                f"members[{i}].n_features_in: is {width}, and the composition reads {n} columns"
+            )
+        _array_member(c, e, child, here)
+        if not k:
+            if not _one_regressor_output(c, e):
+                raise fail(
+                    f"members[{i}]: an AdaBoostRegressor member is a regressor whose predict is [n]"
+                )
+            continue
+        if _labels_list(_classes_of(e)) != (kind, classes):
+            raise fail(
+                f"members[{i}]: an AdaBoostClassifier member is a classifier with the "
+                "composition's classes (scikit-learn fits it on the same labels) whose predict "
+                "is [n]"
+            )
+        samme_r = a.algorithm == pb.ADA_BOOST_ALGORITHM_SAMME_R
+        if samme_r and not (
+            _has_method(e, PREDICT_PROBA) and c._output_columns(e, PREDICT_PROBA) == k
+        ):
+            raise fail(f"members[{i}]: a SAMME.R member has predict_proba [n, {k}]")
+
+
+def _classes_array(labels: pb.Labels) -> np.ndarray:
+    return np.asarray(_labels_list(labels)[1])
+
+
+def bagging_proba(body: pb.Bagging, outputs: list[np.ndarray]) -> np.ndarray:
+    """A Bagging classifier's `predict_proba`, f64 [n, K], from each member's output on its
+    columns `X[:, features]`: its predict_proba [n, k_m] (column j added into column
+    `classes_m[j]`) or, for a member without one, its predict (class indices [n]: a vote);
+    the sum, from zeros member after member, divided by the member count M."""
+    k = len(_labels_list(body.classes)[1])
+    n = np.asarray(outputs[0]).shape[0]
+    total = np.zeros((n, k), dtype=np.float64)
+    for m, out in zip(body.members, outputs, strict=True):
+        out = np.asarray(out)
+        if out.ndim == 2:
+            for j, cls in enumerate(_labels_list(_classes_of(m.estimator))[1]):
+                total[:, cls] += out[:, j]
+        else:
+            for i, cls in enumerate(out):
+                total[i, cls] += 1.0
+    return total / float(len(body.members))
+
+
+def bagging_predict(body: pb.Bagging, proba: np.ndarray) -> np.ndarray:
+    """A Bagging classifier's `predict`: the class of the first largest probability."""
+    return _classes_array(body.classes)[np.argmax(proba, axis=1)]
+
+
+def bagging_mean(body: pb.Bagging, outputs: list[np.ndarray]) -> np.ndarray:
+    """`decision_function`, or a BaggingRegressor's `predict`: 0.0 plus each member's output,
+    member after member, divided by M."""
+    total = np.zeros_like(np.asarray(outputs[0], dtype=np.float64))
+    for out in outputs:
+        total = total + np.asarray(out, dtype=np.float64)
+    return total / float(len(body.members))
+
+
+def ada_boost_decision(
+    body: pb.AdaBoost, weights: np.ndarray, outputs: list[np.ndarray]
+) -> np.ndarray:
+    """An AdaBoost classifier's `decision_function` from its members' outputs (SAMME: their
+    predict; SAMME_R: their predict_proba) and `weights` [W]: the members' terms from zeros,
+    member after member, divided by `numpy_sum(weights)`; two classes `-P[:, 0] + P[:, 1]`."""
+    classes = _classes_array(body.classes)
+    k = len(classes)
+    n = np.asarray(outputs[0]).shape[0]
+    pred = np.zeros((n, k), dtype=np.float64)
+    for out, w in zip(outputs, weights):  # the first M weights
+        if body.algorithm == pb.ADA_BOOST_ALGORITHM_SAMME:
+            hit = np.asarray(out)[:, None] == classes[None, :]
+            pred = pred + np.where(hit, w, -1 / (k - 1) * w)
+        else:
+            p = np.array(out, dtype=np.float64)
+            p[p < np.finfo(np.float64).eps] = np.finfo(np.float64).eps
+            log = np.log(p)
+            s = np.array([np.sum(np.ascontiguousarray(r)) for r in log])  # pairwise per row
+            pred = pred + (k - 1) * (log - (1.0 / k) * s[:, None])
+    pred = pred / np.sum(weights)
+    return -pred[:, 0] + pred[:, 1] if k == 2 else pred
+
+
+def ada_boost_proba(body: pb.AdaBoost, decision: np.ndarray) -> np.ndarray:
+    """An AdaBoost classifier's `predict_proba` from its decision: the softmax of
+    `[-d / 2, d / 2]` (two classes) or `d / (K - 1)`, each row's exponentials summed left to
+    right (SAMME, more than one row) or pairwise (SAMME_R, and a call with one row)."""
+    k = len(_labels_list(body.classes)[1])
+    d = np.asarray(decision, dtype=np.float64)
+    v = np.stack([-d / 2, d / 2], axis=1) if k == 2 else d / (k - 1)
+    e = np.exp(v - np.max(v, axis=1)[:, None])
+    in_order = body.algorithm == pb.ADA_BOOST_ALGORITHM_SAMME and len(e) > 1
+    out = np.empty_like(e)
+    for i, row in enumerate(e):
+        if in_order:
+            t = row[0]
+            for x in row[1:]:
+                t = t + x
+        else:
+            t = np.sum(np.ascontiguousarray(row))
+        out[i] = row / t
+    return out
+
+
+def ada_boost_predict(body: pb.AdaBoost, decision: np.ndarray) -> np.ndarray:
+    """Two classes: `classes[1]` where the decision is > 0; else the first largest's class."""
+    classes = _classes_array(body.classes)
+    if len(classes) == 2:
+        return classes[(np.asarray(decision) > 0).astype(np.int64)]
+    return classes[np.argmax(decision, axis=1)]
+
+
+def ada_boost_median(weights: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """An AdaBoostRegressor's `predict` from its members' predictions [n, M]: per row, the
+    predictions sorted ascending (NaN last, equal ones in member order), the running sum of
+    their weights, and the prediction where it first reaches half its total."""
+    p = np.asarray(predictions, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)[: p.shape[1]]
+    out = np.empty(p.shape[0], dtype=np.float64)
+    for i, row in enumerate(p):
+        order = np.argsort(row, kind="stable")
+        cdf = np.cumsum(w[order])
+        out[i] = row[order[int(np.argmax(cdf >= 0.5 * cdf[-1]))]]
+    return out
 
 
 def _missing_structure(m: pb.MissingValue, where: str) -> None:
@@ -2091,6 +3149,109 @@ _IMPUTERS = {
     "missing_indicator": _check_missing_indicator,
     "knn_imputer": _check_knn_imputer,
 }
+
+
+_KNOWN_FUNCTIONS = frozenset(
+    v for v in pb.ElementwiseFunction.values() if v != pb.ELEMENTWISE_FUNCTION_UNSPECIFIED
+)
+
+
+def _target_structure(est: pb.Estimator, body: str, depth: int, path: str, where: str) -> None:
+    """Pass 1 for a TransformedTarget (its regressor present, its structure, then its
+    transformer's), a FunctionTransformer (both functions known and not UNSPECIFIED) and a
+    ThresholdClassifier (its score known and not UNSPECIFIED, its estimator present), in
+    the Rust codec's order."""
+    at = f"{where}: {body}"
+    msg = getattr(est, body)
+    if body == "function_transformer":
+        for field in ("func", "inverse_func"):
+            if getattr(msg, field) not in _KNOWN_FUNCTIONS:
+                raise ModelError(
+                    "E_MODEL",
+                    f"{at}.{field}: function {getattr(msg, field)} is unspecified or unknown",
+                )
+        return
+    if body == "threshold_classifier" and msg.score not in THRESHOLD_SCORES:
+        raise ModelError("E_MODEL", f"{at}.score: score {msg.score} is unspecified or unknown")
+    fields = ("regressor", "transformer") if body == "transformed_target" else ("estimator",)
+    for field in fields:
+        if not msg.HasField(field):
+            raise ModelError("E_MODEL", f"{at}.{field}: is absent")
+        _structure(getattr(msg, field), depth + 1, f"{path}{field}/")
+
+
+# ---------------------------------------------------------------------------- sections 25-27
+#
+# FunctionTransformer, TransformedTarget, ThresholdClassifier: their arithmetic from the body
+# alone, given the nested estimators' outputs: a second implementation of the spec beside
+# scikit-learn's and Rust's.
+
+#: ElementwiseFunction -> the function of one f64 array (section 25's table), numpy's ufuncs.
+ELEMENTWISE: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    pb.ELEMENTWISE_FUNCTION_IDENTITY: lambda x: x,
+    pb.ELEMENTWISE_FUNCTION_LOG: np.log,
+    pb.ELEMENTWISE_FUNCTION_LOG1P: np.log1p,
+    pb.ELEMENTWISE_FUNCTION_LOG2: np.log2,
+    pb.ELEMENTWISE_FUNCTION_LOG10: np.log10,
+    pb.ELEMENTWISE_FUNCTION_EXP: np.exp,
+    pb.ELEMENTWISE_FUNCTION_EXPM1: np.expm1,
+    pb.ELEMENTWISE_FUNCTION_EXP2: np.exp2,
+    pb.ELEMENTWISE_FUNCTION_SQRT: np.sqrt,
+    pb.ELEMENTWISE_FUNCTION_CBRT: np.cbrt,
+    pb.ELEMENTWISE_FUNCTION_SQUARE: lambda x: x * x,
+    pb.ELEMENTWISE_FUNCTION_RECIPROCAL: lambda x: 1.0 / x,
+    pb.ELEMENTWISE_FUNCTION_NEGATIVE: lambda x: -x,
+    pb.ELEMENTWISE_FUNCTION_ABSOLUTE: np.abs,
+    pb.ELEMENTWISE_FUNCTION_SINH: np.sinh,
+    pb.ELEMENTWISE_FUNCTION_ARCSINH: np.arcsinh,
+}
+#: The functions whose value section 25 states within its tolerance (C's libm), not exactly.
+TRANSCENDENTAL = frozenset(
+    (
+        pb.ELEMENTWISE_FUNCTION_LOG,
+        pb.ELEMENTWISE_FUNCTION_LOG1P,
+        pb.ELEMENTWISE_FUNCTION_LOG2,
+        pb.ELEMENTWISE_FUNCTION_LOG10,
+        pb.ELEMENTWISE_FUNCTION_EXP,
+        pb.ELEMENTWISE_FUNCTION_EXPM1,
+        pb.ELEMENTWISE_FUNCTION_EXP2,
+        pb.ELEMENTWISE_FUNCTION_CBRT,
+        pb.ELEMENTWISE_FUNCTION_SINH,
+        pb.ELEMENTWISE_FUNCTION_ARCSINH,
+    )
+)
+
+
+def elementwise(f: int, x: np.ndarray, validate: bool = False) -> np.ndarray:
+    """Section 25: `f` of every value of the f64 matrix `x`; with `validate`, E_INPUT at the
+    first NaN or infinity in row-major order (scikit-learn's check_array raises)."""
+    x = np.asarray(x, dtype=np.float64)
+    if validate:
+        bad = np.flatnonzero(~np.isfinite(x.reshape(-1)))
+        if bad.size:
+            row, col = divmod(int(bad[0]), x.shape[1] if x.ndim == 2 else 1)
+            raise AmberError(
+                "E_INPUT",
+                f"input row {row}, column {col} is {x.reshape(-1)[bad[0]]}: a "
+                "FunctionTransformer with validate=True refuses NaN and infinity",
+            )
+    with np.errstate(all="ignore"):
+        return ELEMENTWISE[f](x)
+
+
+def threshold_predict(
+    body: pb.ThresholdClassifier, classes: np.ndarray, response: np.ndarray
+) -> np.ndarray:
+    """Section 27's predict from the estimator's `response` to the body's score method
+    (predict_proba [n, 2] or decision_function [n]) and its `classes`: the positive class
+    where the score is at or above the threshold (NaN: the other)."""
+    r = np.asarray(response, dtype=np.float64)
+    if body.score == pb.THRESHOLD_SCORE_PREDICT_PROBA:
+        s = r[:, body.positive]
+    else:
+        s = r if body.positive == 1 else -1 * r
+    picks = np.where(s >= body.threshold, body.positive, 1 - body.positive)
+    return np.asarray(classes)[picks]
 
 
 def _tree_structure(t: pb.TreeEnsemble, where: str) -> None:

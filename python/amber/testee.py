@@ -40,7 +40,9 @@ def _write_output(result: Any, path: str) -> None:
     try:
         if arr.dtype.kind in "UO":
             with open(path, "w", encoding="utf-8") as f:
-                json.dump([str(v) for v in arr.tolist()], f)
+                # Nested lists for more than one axis (a multi-output classifier's labels).
+                labels = np.vectorize(str, otypes=[object])(arr).tolist()
+                json.dump(labels if arr.ndim > 1 else [str(v) for v in arr.tolist()], f)
             return
         if arr.dtype.kind in "iub":
             arr = arr.astype(np.int64)

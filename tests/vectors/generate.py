@@ -1662,6 +1662,10 @@ FAMILY_MODULES = [
     "gen_voting",
     "gen_stacking",
     "gen_calibration",
+    "gen_target",
+    "gen_multiclass",
+    "gen_multi_output",
+    "gen_ensembles",
 ]
 
 
@@ -1836,7 +1840,12 @@ class Writer:
 def _expected(arr: Any) -> tuple[str, bytes | np.ndarray]:
     arr = np.asarray(arr)
     if arr.dtype.kind in "UO":
-        return ".json", (json.dumps([str(v) for v in arr.tolist()], ensure_ascii=False) + "\n")
+        # Nested lists for more than one axis (a multi-output classifier's labels [n, k]).
+        if arr.ndim > 1:
+            labels = np.vectorize(str, otypes=[object])(arr).tolist()
+        else:
+            labels = [str(v) for v in arr.tolist()]
+        return ".json", (json.dumps(labels, ensure_ascii=False) + "\n")
     if arr.dtype.kind in "iub":
         return ".npy", arr.astype(np.int64)
     return ".npy", arr.astype(np.float64)
@@ -1973,13 +1982,21 @@ def write_table_case(w: Writer, case: Case, est: Any, test: pd.DataFrame) -> byt
     frame = read_table_csv(data, est)[list(est.feature_names_in_)]
     methods = case.methods(est, frame) if case.methods else {}
     for method, spec in methods.items():
-        ext, value = _expected(getattr(est, method)(frame))
-        rel = f"expected/{method}{ext}"
-        if ext == ".json":
-            w.write(f"{base}/{rel}", value.encode())  # type: ignore[union-attr]
-        else:
-            w.npy(f"{base}/{rel}", value)  # type: ignore[arg-type]
-        methods[method] = {"expected": rel, **spec}
+        result = getattr(est, method)(frame)
+        # A multi-output predict_proba is a list of arrays: one file per output.
+        parts = [(f"{method}.{i}", r) for i, r in enumerate(result)]
+        if not isinstance(result, list):
+            parts = [(method, result)]
+        rels = []
+        for stem, part in parts:
+            ext, value = _expected(part)
+            rel = f"expected/{stem}{ext}"
+            if ext == ".json":
+                w.write(f"{base}/{rel}", value.encode())  # type: ignore[union-attr]
+            else:
+                w.npy(f"{base}/{rel}", value)  # type: ignore[arg-type]
+            rels.append(rel)
+        methods[method] = {"expected": rels if isinstance(result, list) else rels[0], **spec}
     meta = {
         "name": case.name,
         "description": case.description,
