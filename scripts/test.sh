@@ -24,6 +24,8 @@ step "ruff (lint + format)"
 
 step "cargo test"
 cargo test --workspace --quiet
+step "release build of the CLI and the conformance runner (the CLI tests in pytest use it)"
+cargo build --release --quiet -p amber-cli -p amber-conformance
 step "pytest"
 "$py" -m pytest -q python/tests
 
@@ -34,7 +36,6 @@ step "benchmark harness smoke test (--quick on an array model, a forest and both
 benches/harness/run.sh --quick --models linear,rf_clf,tabular,tabular_hgb --out target/bench-smoke
 
 step "conformance: Rust, in-process"
-cargo build --release --quiet -p amber-cli -p amber-conformance
 target/release/amber-conformance --vectors tests/vectors
 step "conformance: Rust, through the testee protocol (amber testee)"
 target/release/amber-conformance --vectors tests/vectors --testee "$root/target/release/amber testee"

@@ -70,29 +70,6 @@ def test_corpus_is_complete() -> None:
         assert p.with_suffix(".amber").read_bytes() == blob, p.name
 
 
-def _not_computed(model: str) -> str | None:
-    """Why the installed scikit-learn cannot rebuild a valid case, when that is because it no
-    longer computes what the case's body does (spec/estimators.md section 29: SAMME.R, gone
-    in scikit-learn 1.6)."""
-    from sklearn.ensemble import AdaBoostClassifier
-
-    from amber import _container, _tree
-    from amber._proto.amber.v1 import amber_pb2 as pb
-
-    if hasattr(AdaBoostClassifier, "_boost_real"):
-        return None
-    todo = [_container.read_container(Path(model).read_bytes()).manifest.estimator]
-    while todo:
-        est = todo.pop()
-        if (
-            est.WhichOneof("body") == "ada_boost"
-            and est.ada_boost.algorithm == pb.ADA_BOOST_ALGORITHM_SAMME_R
-        ):
-            return f"scikit-learn {sklearn.__version__} no longer computes SAMME.R"
-        todo.extend(_tree.children(est))
-    return None
-
-
 @pytest.mark.parametrize("case_dir", VALID, ids=[p.name for p in VALID])
 def test_valid_case(case_dir: Path, tmp_path: Path) -> None:
     case = json.loads((case_dir / "case.json").read_text("utf-8"))
@@ -105,12 +82,6 @@ def test_valid_case(case_dir: Path, tmp_path: Path) -> None:
         # An older scikit-learn re-normalises a newer one's leaf fractions (not bitwise) and
         # refuses NaN inputs that newer versions accept (python/README.md, version notes).
         pytest.skip(f"predictions of a scikit-learn {case['library_version']} case")
-    why = _not_computed(model)
-    if why:
-        # The testee predicts through amber.load: a valid body the installed scikit-learn no
-        # longer computes (1.3.2's SAMME.R) is refused with E_PROVENANCE; the body-only
-        # readers (Rust's conformance run) still predict it.
-        pytest.skip(why)
     for method, spec in case["methods"].items():
         # `expected` is one path, or a list of paths for a list of arrays (one per output).
         many = isinstance(spec["expected"], list)
