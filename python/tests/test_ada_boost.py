@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from test_bagging import _refusal, _rust_run
+from test_bagging import _labels, _refusal, _rust_run
 from test_body_rules import CLI, _rust_code
 from test_roundtrip import assert_same_estimator
 
@@ -54,12 +54,6 @@ pytestmark = [
 
 def _x(n: int, seed: int, d: int = 5) -> np.ndarray:
     return np.random.RandomState(seed).normal(size=(n, d))
-
-
-def _labels(X: np.ndarray, k: int, seed: int = 9) -> np.ndarray:
-    rng = np.random.RandomState(seed)
-    w = rng.normal(size=(X.shape[1], k))
-    return np.argmax(X @ w + 0.6 * rng.normal(size=(len(X), k)), axis=1)
 
 
 X_TRAIN, X_TEST = _x(400, 0), _x(120, 1)

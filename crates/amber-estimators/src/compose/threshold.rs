@@ -142,7 +142,7 @@ impl Predict for ThresholdClassifier {
 
 impl PredictProba for ThresholdClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        check_width_then(self, x)?;
+        crate::traits::check_width(&x, self.n_features_in)?;
         self.estimator
             .as_predict_proba()
             .ok_or_else(|| EstimatorError::model("threshold_classifier", "no predict_proba"))?
@@ -152,16 +152,12 @@ impl PredictProba for ThresholdClassifier {
 
 impl DecisionFunction for ThresholdClassifier {
     fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<ArrayD<f64>> {
-        check_width_then(self, x)?;
+        crate::traits::check_width(&x, self.n_features_in)?;
         self.estimator
             .as_decision_function()
             .ok_or_else(|| EstimatorError::model("threshold_classifier", "no decision_function"))?
             .decision_function(x)
     }
-}
-
-fn check_width_then(t: &ThresholdClassifier, x: ArrayView2<'_, f64>) -> Result<()> {
-    crate::traits::check_width(&x, t.n_features_in)
 }
 
 impl RunTable for ThresholdClassifier {
