@@ -2,7 +2,8 @@
 //! arbitrary text. Four bytes describe the model, the rest is the file:
 //! - byte 0: the number of input columns (0..=8);
 //! - byte 1: bit 0, whether the columns have names (`a`, `b`, ...); bits 1-3, the batch size
-//!   in rows (1..=7; 0 reads everything as one batch);
+//!   in rows (1..=7; 0 reads everything as one batch); bits 4-5, the header rule (detect,
+//!   present, absent); bits 6-7, the delimiter (`,`, `;`, tab, `"`, which must be refused);
 //! - bytes 2-3 (little-endian): two bits per column, its kind (numeric, string, any, unused).
 //!
 //! The streaming reader must reject with `E_INPUT` only, and every batch it gives has one
@@ -14,6 +15,7 @@
 use std::path::Path;
 
 use amber::ColumnKind;
+use amber::csv::{CsvOptions, Header};
 use amber_cli::input::{Expect, open_csv_from, read_csv_from, table_error};
 use libfuzzer_sys::fuzz_target;
 
@@ -36,6 +38,21 @@ fuzz_target!(|data: &[u8]| {
         0 => usize::MAX,
         b => usize::from(b),
     };
+    let header = match (flags >> 4) & 3 {
+        1 => Header::Present,
+        2 => Header::Absent,
+        _ => Header::Detect,
+    };
+    let delimiter = match flags >> 6 {
+        0 => b',',
+        1 => b';',
+        2 => b'\t',
+        _ => b'"',
+    };
+    let options = CsvOptions::default()
+        .batch_rows(batch)
+        .header(header)
+        .delimiter(delimiter);
     let bits = u16::from_le_bytes([*k0, *k1]);
     let names: Vec<String> = (b'a'..)
         .take(n)
@@ -51,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let path = Path::new("fuzz.csv");
 
-    match open_csv_from(path, text, &columns, batch) {
+    match open_csv_from(path, text, &columns, options) {
         Err(e) => assert_eq!(e.code(), "E_INPUT", "{e}"),
         Ok(mut reader) => loop {
             match reader.next_batch() {

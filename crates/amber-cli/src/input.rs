@@ -59,23 +59,25 @@ pub fn npy_from_bytes(path: &Path, bytes: &[u8]) -> Result<Array2<f64>, CliError
 }
 
 /// Opens a CSV input for streaming: the header (or first line) read and matched to the
-/// model's input `columns` by `amber_estimators::csv`'s rules, batches of `batch_rows` rows.
-/// A model whose every column is numeric refuses columns it does not read (as scikit-learn's
-/// estimators do); others ignore them (as `ColumnTransformer` does).
+/// model's input `columns` by `amber_estimators::csv`'s rules, with `options`' batch size,
+/// delimiter and header rule (`amber predict --batch-rows`, `--delimiter`, `--header`,
+/// `--no-header`). A model whose every column is numeric refuses columns it does not read
+/// (as scikit-learn's estimators do); others ignore them (as `ColumnTransformer` does).
 ///
 /// # Errors
-/// `E_IO` when the file cannot be read; `E_INPUT` when its first line does not fit the model.
+/// `E_IO` when the file cannot be read; `E_INPUT` when it has no line or its first line does
+/// not fit the model.
 pub fn open_csv(
     path: &Path,
     columns: &[(String, ColumnKind)],
-    batch_rows: usize,
+    options: CsvOptions,
 ) -> Result<TableReader<BufReader<File>>, CliError> {
     let file = File::open(path).map_err(|e| CliError::io(path, e))?;
     open_csv_from(
         path,
         BufReader::with_capacity(1 << 20, file),
         columns,
-        batch_rows,
+        options,
     )
 }
 
@@ -87,15 +89,14 @@ pub fn open_csv_from<R: Read>(
     path: &Path,
     source: R,
     columns: &[(String, ColumnKind)],
-    batch_rows: usize,
+    options: CsvOptions,
 ) -> Result<TableReader<R>, CliError> {
     let extra = if columns.iter().all(|(_, k)| *k == ColumnKind::Numeric) {
         ExtraColumns::Refuse
     } else {
         ExtraColumns::Ignore
     };
-    CsvOptions::default()
-        .batch_rows(batch_rows)
+    options
         .extra_columns(extra)
         .open(source, columns)
         .map_err(|e| table_error(path, e))
@@ -125,14 +126,18 @@ fn columns_of(expect: &Expect<'_>) -> Vec<(String, ColumnKind)> {
 }
 
 /// Reads a CSV file as a float matrix, with the columns in the model's feature order, by
-/// the rules of `amber_estimators::csv` for a model whose columns are all numeric:
+/// the rules of `amber_estimators::csv` (default options) for a model whose columns are all
+/// numeric:
 ///
-/// - If any cell of the first line is not a number, that line is a header.
-/// - With a header and a model fitted with feature names, columns are matched by name, in
-///   any order; a missing or an extra column is an error naming it.
+/// - The first line is a header when it names the model's features or when one of its
+///   cells is not a number; otherwise it is data.
+/// - With a header and a model fitted with feature names, columns are matched by name
+///   (exactly), in any order; a missing or an extra column is an error naming it.
 /// - With a header and a model without names, or without a header, columns are taken in
 ///   order and only their count is checked.
-/// - Every line must have as many fields as the first; empty cells and `nan` are NaN.
+/// - Every line must have as many fields as the first; empty cells, `nan`, `NA`, `null` and
+///   pandas' other missing strings are NaN.
+/// - A file without a data row is an error.
 ///
 /// # Errors
 /// `E_IO` when the file cannot be read; `E_INPUT` for everything the rules above refuse.
@@ -152,7 +157,12 @@ pub fn read_csv_from(
     expect: &Expect<'_>,
 ) -> Result<Array2<f64>, CliError> {
     let columns = columns_of(expect);
-    let reader = open_csv_from(path, source, &columns, usize::MAX)?;
+    let reader = open_csv_from(
+        path,
+        source,
+        &columns,
+        CsvOptions::default().batch_rows(usize::MAX),
+    )?;
     let table = reader.read_all().map_err(|e| table_error(path, e))?;
     table.to_dense().map_err(|e| table_error(path, e))
 }
@@ -238,9 +248,19 @@ mod tests {
     }
 
     #[test]
-    fn empty_inputs_have_no_rows() {
-        assert_eq!(csv("", 3, None).unwrap().shape(), &[0, 3]);
-        assert_eq!(csv("a,b\n", 2, Some(&["a", "b"])).unwrap().shape(), &[0, 2]);
+    fn inputs_without_rows_are_refused() {
+        for (text, names) in [("", None), ("a,b\n", Some(&["a", "b"][..]))] {
+            let e = csv(text, 2, names).unwrap_err();
+            assert!(e.contains("E_INPUT") && e.contains("no data rows"), "{e}");
+        }
+    }
+
+    #[test]
+    fn pandas_missing_strings_are_nan_and_a_header_of_the_names_is_a_header() {
+        let x = csv("NA,null,N/A\n#N/A,None,\n", 3, None).unwrap();
+        assert!(x.iter().all(|v| v.is_nan()) && x.nrows() == 2);
+        let x = csv("2,1\n5,6\n", 2, Some(&["1", "2"])).unwrap();
+        assert_eq!(x, arr2(&[[6.0, 5.0]]));
     }
 
     #[test]

@@ -564,7 +564,7 @@ fn predict_npy_and_csv_agree() {
     );
     let shuffled = f.put(
         "s.csv",
-        b"height , income,age\n180,42000,35\n160.5,81000,52\n170,50000,40\n",
+        b"height,income,age\n180,42000,35\n160.5,81000,52\n170,50000,40\n",
     );
     let bare = f.put("b.csv", b"35,42000,180\n52,81000,160.5\n40,50000,170\n");
     for method in ["predict", "predict_proba", "decision_function"] {
