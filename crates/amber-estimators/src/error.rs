@@ -10,8 +10,10 @@ pub type Result<T, E = EstimatorError> = std::result::Result<T, E>;
 /// Why a model could not be loaded, or a prediction could not be made.
 ///
 /// [`code`](EstimatorError::code) gives the spec's stable error code; the message starts with
-/// it too.
-#[derive(Debug, thiserror::Error)]
+/// it too. `Debug` prints the message as `Display` does (`E_INPUT: ...`), because that is what
+/// Rust shows for an error returned from `main` (`Error: {:?}`) or unwrapped; the structured
+/// form is the variant itself, its fields public.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum EstimatorError {
     /// The container was rejected; the code is the codec's.
@@ -44,19 +46,21 @@ pub enum EstimatorError {
         /// Columns of the input.
         found: usize,
     },
-    /// A value the body cannot take (`spec/estimators.md` says which bodies need finite
-    /// input, as scikit-learn's input check does): `E_INPUT`.
+    /// A NaN, an infinity or a value beyond float32's range where the body's scikit-learn
+    /// input check refuses it (`spec/estimators.md` gives each body's rule): `E_INPUT`.
     #[error(
-        "E_INPUT: the input's row {row}, column {column} is {value}, and {body} needs finite values (scikit-learn refuses NaN and infinity here)"
+        "E_INPUT: the input's row {row}, column {column} is {value:?}, and {body}, as scikit-learn does"
     )]
     NotFinite {
         /// 0-based row of the first such value, in row-major order.
         row: usize,
-        /// 0-based column.
+        /// 0-based column of the input of the body that refuses it (for a composition's
+        /// member reading a subset of its input, mapped back to the composition's column).
         column: usize,
         /// The value.
         value: f64,
-        /// The body that refuses it.
+        /// Who refuses it and what it refuses, a clause (e.g. "a linear model refuses NaN and
+        /// infinities").
         body: &'static str,
     },
     /// A cell the model cannot take: a string in a numeric column, a category unseen in
@@ -108,6 +112,12 @@ pub enum EstimatorError {
     },
 }
 
+impl std::fmt::Debug for EstimatorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 impl EstimatorError {
     /// The error of rows starting at `offset` of a larger input, with its row numbers made
     /// the larger input's.
@@ -133,6 +143,26 @@ impl EstimatorError {
             } => Self::NotFinite {
                 row: row + offset,
                 column,
+                value,
+                body,
+            },
+            other => other,
+        }
+    }
+
+    /// The error of a member that reads a subset of a composition's input columns (a
+    /// `ColumnTransformer` branch, a bagging member), with a refused value's column made
+    /// the composition's: `columns[j]` for the member's column `j`.
+    pub(crate) fn member_columns(self, columns: &[usize]) -> Self {
+        match self {
+            Self::NotFinite {
+                row,
+                column,
+                value,
+                body,
+            } => Self::NotFinite {
+                row,
+                column: columns.get(column).copied().unwrap_or(column),
                 value,
                 body,
             },
@@ -195,7 +225,7 @@ mod tests {
                     row: 0,
                     column: 1,
                     value: f64::INFINITY,
-                    body: "a linear model",
+                    body: "a linear model refuses NaN and infinities",
                 },
                 "E_INPUT",
             ),
@@ -209,6 +239,52 @@ mod tests {
             assert_eq!(error.code(), code);
             assert!(error.to_string().starts_with(code), "{error}");
         }
+    }
+
+    #[test]
+    fn debug_reads_as_the_message_with_its_code() {
+        // What `fn main() -> amber::Result<()>` prints after `Error: `.
+        let e = EstimatorError::Input {
+            expected: 3,
+            found: 2,
+        };
+        assert_eq!(
+            format!("{e:?}"),
+            "E_INPUT: the model expects 3 features, the input has 2"
+        );
+        assert_eq!(format!("{e:#?}"), format!("{e:?}"));
+        let e = EstimatorError::from(CodecError::Truncated {
+            expected: 64,
+            found: 3,
+        });
+        assert_eq!(
+            format!("{e:?}"),
+            "E_TRUNCATED: file is 3 bytes, expected at least 64"
+        );
+        let r: Result<()> = Err(EstimatorError::model("estimator.linear", "no coef"));
+        assert_eq!(format!("{r:?}"), "Err(E_MODEL: estimator.linear: no coef)");
+    }
+
+    #[test]
+    fn a_member_column_is_mapped_to_the_composition_column() {
+        let e = EstimatorError::NotFinite {
+            row: 3,
+            column: 1,
+            value: f64::NAN,
+            body: "b",
+        };
+        match e.member_columns(&[4, 7, 9]) {
+            EstimatorError::NotFinite { row, column, .. } => assert_eq!((row, column), (3, 7)),
+            other => panic!("{other:?}"),
+        }
+        let other = EstimatorError::Input {
+            expected: 2,
+            found: 1,
+        };
+        assert!(matches!(
+            other.member_columns(&[5]),
+            EstimatorError::Input { .. }
+        ));
     }
 
     #[test]

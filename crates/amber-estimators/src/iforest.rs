@@ -9,7 +9,10 @@
 //!   with the producer's own floats, and the trees' split features are input columns (each
 //!   tree's `estimators_features_` subset resolved). The trees traverse as every
 //!   `TREE_INPUT_F32` tree does (the `tree` module: `(x as f32) as f64 <= threshold`, NaN
-//!   following the missing-goes-left bit), so `depths` is bit-exact;
+//!   following the missing-goes-left bit), so `depths` is bit-exact. No value is refused:
+//!   1.9.1's `score_samples` validates with `ensure_all_finite=False`, so an infinity or a
+//!   value beyond float32's range compares as its float32 rounding, an infinity (1.3.2
+//!   refused them; `spec/estimators.md`, IsolationForest rule on inputs);
 //! - then `score_samples = -(2^(-(depths / denominator)))`, where a zero denominator (one
 //!   training sample) makes the quotient 1 (`np.divide(..., out=np.ones_like(depths),
 //!   where=denominator != 0)`), so every score is `-0.5`;

@@ -38,6 +38,7 @@ mod compose;
 pub mod csv;
 mod encoders;
 mod error;
+mod finite;
 mod iforest;
 mod impute;
 mod linear;

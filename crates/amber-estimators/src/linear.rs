@@ -33,6 +33,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::method::{Method, Prediction};
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, check_width};
 
@@ -88,14 +89,11 @@ impl Affine {
         };
         // scikit-learn's check_array refuses NaN and infinity before any linear model
         // (spec/estimators.md, Linear rule on inputs).
-        if let Some(i) = xs.iter().position(|v| !v.is_finite()) {
-            return Err(EstimatorError::NotFinite {
-                row: i / f.max(1),
-                column: i % f.max(1),
-                value: xs.get(i).copied().unwrap_or(f64::NAN),
-                body: "a linear model",
-            });
-        }
+        finite::check(
+            x.view(),
+            Refuse::NonFinite,
+            "a linear model refuses NaN and infinities",
+        )?;
         if f == 0 || k == 0 {
             for o in os.chunks_exact_mut(k.max(1)) {
                 o.iter_mut()

@@ -7,7 +7,8 @@
 //! - traversal: `sklearn/tree/_tree.pyx`, `Tree._apply_dense`: `X` was cast to float32 by
 //!   `_validate_X_predict` (`TREE_INPUT_F32`), so a split compares `(x as f32) as f64 <=
 //!   threshold`; a NaN input follows the record's missing-goes-left bit; a value exactly at the
-//!   threshold goes left;
+//!   threshold goes left; an input whose float32 rounding is infinite (an infinity, or a
+//!   value beyond float32's range) is `E_INPUT`, as the cast's `check_array` refuses it;
 //! - one tree: `sklearn/tree/_classes.py`, `BaseDecisionTree.predict` (the argmax of the
 //!   leaf's raw value row for classifiers, numpy's argmax: ties to the lowest index; the value
 //!   itself for regressors) and `DecisionTreeClassifier.predict_proba` (the value row as is for
@@ -50,6 +51,7 @@ use ndarray::{Array2, ArrayD, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::linear::{Classes, argmax};
 use crate::method::{Method, Prediction};
 use crate::traits::{Estimator, Predict, PredictProba, check_width};
@@ -685,6 +687,17 @@ impl TreeEnsemble {
     /// `[n_samples, width]`: each row's contributions, sequentially for small batches and in
     /// parallel over row chunks for large ones (same per-row code, same results).
     fn fill(&self, x: ArrayView2<'_, f64>, what: Leaf, width: usize) -> Result<Array2<f64>> {
+        check_width(&x, self.n_features)?;
+        // scikit-learn's tree and forest `_validate_X_predict` cast to float32 and refuse
+        // infinities ("allow-nan"): spec/estimators.md, TreeEnsemble rule on inputs.
+        if self.f32_input {
+            finite::check(
+                x,
+                Refuse::Float32Infinite,
+                "a tree ensemble refuses infinities and values beyond float32's range (it \
+                 reads its input as float32)",
+            )?;
+        }
         let n = x.nrows();
         let len = n.checked_mul(width).ok_or_else(|| {
             EstimatorError::model(
@@ -729,6 +742,11 @@ impl TreeEnsemble {
                 "a node record points out of range (the file changed after it was validated)",
             ))
         }
+    }
+
+    /// Whether the trees compare the float32 rounding of the input (`TREE_INPUT_F32`).
+    pub(crate) fn reads_f32(&self) -> bool {
+        self.f32_input
     }
 
     /// The number of trees.
@@ -1945,9 +1963,28 @@ mod tests {
     }
 
     #[test]
-    fn infinities_compare_as_ieee_says() {
+    fn float32_trees_refuse_what_the_cast_makes_infinite_and_take_nan() {
         let e = stump_regressor(1e30, false);
-        // 1e300 overflows float32 to +inf: right. -inf: left.
+        // scikit-learn's float32 cast, then `ensure_all_finite="allow-nan"`: infinities and
+        // values beyond float32's range are E_INPUT at their row and column.
+        for bad in [f64::INFINITY, f64::NEG_INFINITY, 1e39, -1e300] {
+            match e.predict(array![[0.0, 0.0], [0.0, bad]].view()) {
+                Err(EstimatorError::NotFinite {
+                    row: 1, column: 1, ..
+                }) => {}
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // float32's largest value is kept, and NaN follows the missing-values bit.
+        let x = array![[f64::from(f32::MAX), 0.0], [f64::NAN, 0.0]];
+        assert_eq!(predict_f64(&e, x), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn float64_trees_compare_infinities_as_ieee_says() {
+        let mut e = stump_regressor(1e30, false);
+        e.f32_input = false;
+        // 1e300 is above 1e30: right. -inf: left.
         assert_eq!(
             predict_f64(&e, array![[1e300, 0.0], [f64::NEG_INFINITY, 0.0]]),
             [1.0, -1.0]

@@ -17,6 +17,7 @@ use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2};
 
 use super::members::{self, Input, check_reads_input, is_regressor};
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::linear::{Classes, argmax, nan_max, take};
 use crate::method::{Method, Prediction};
 use crate::numerics::{f_order_row_sum, numpy_sum};
@@ -197,6 +198,16 @@ fn softmax_row(mut row: ndarray::ArrayViewMut1<'_, f64>, f_order: bool, n: usize
     row.mapv_inplace(|v| v / sum);
 }
 
+/// `_check_X`: `validate_data` with `dtype=None` and the default `ensure_all_finite=True`,
+/// before any member runs (spec/estimators.md, AdaBoost rule on inputs).
+fn check_input(x: Input<'_>) -> Result<()> {
+    const BODY: &str = "an AdaBoost model refuses NaN and infinities";
+    match x {
+        Input::Dense(d) => finite::check(d, Refuse::NonFinite, BODY),
+        Input::Table(t) => finite::check_table(t, Refuse::NonFinite, BODY),
+    }
+}
+
 impl AdaBoost {
     fn classes(&self) -> Result<(&Classes, AdaBoostAlgorithm)> {
         self.classifier
@@ -209,6 +220,7 @@ impl AdaBoost {
     /// summed from `0.0` member after member, divided by `numpy_sum(weights)`.
     fn scores(&self, x: Input<'_>) -> Result<Array2<f64>> {
         x.check_width(self.n_features_in)?;
+        check_input(x)?;
         let (classes, algorithm) = self.classes()?;
         let (n, k) = (x.n_rows(), classes.len());
         let mut pred = Array2::<f64>::zeros((n, k));
@@ -328,6 +340,7 @@ impl AdaBoost {
     /// reaches half the total.
     fn median(&self, x: Input<'_>) -> Result<Prediction> {
         x.check_width(self.n_features_in)?;
+        check_input(x)?;
         let n = x.n_rows();
         let mut columns = Vec::with_capacity(self.members.len());
         for (j, m) in self.members.iter().enumerate() {

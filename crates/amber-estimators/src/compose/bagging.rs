@@ -176,6 +176,7 @@ impl Bagging {
         x.select(Axis(1), &m.features)
     }
 
+    /// A member refusing a value names the bagging input's column, not its subset's.
     fn run(m: &Member, method: Method, x: ArrayView2<'_, f64>) -> Result<Prediction> {
         m.estimator
             .run(method, Self::columns(x, m).view())
@@ -185,6 +186,7 @@ impl Bagging {
                     format!("a member has no {method}"),
                 ))
             })
+            .map_err(|e| e.member_columns(&m.features))
     }
 
     /// `predict_proba`: the members' probabilities (or votes) summed into `[n, K]`, divided

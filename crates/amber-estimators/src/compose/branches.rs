@@ -97,9 +97,16 @@ impl Branches {
         let out = match &b.action {
             Action::Drop => return Ok(Frame::Dense(Array2::zeros((x.n_rows(), 0)))),
             Action::Passthrough => input,
-            Action::Transform(e) => e.transform_frame(input).ok_or_else(|| {
-                EstimatorError::model(&b.name, "a branch's estimator must transform")
-            })??,
+            Action::Transform(e) => e
+                .transform_frame(input)
+                .ok_or_else(|| {
+                    EstimatorError::model(&b.name, "a branch's estimator must transform")
+                })?
+                // A value the branch's estimator refuses is named by the composition's column.
+                .map_err(|err| match &b.columns {
+                    Some(c) => err.member_columns(c),
+                    None => err,
+                })?,
         };
         match (b.weight, out) {
             (None, out) => Ok(out),

@@ -17,6 +17,7 @@ use super::members::{
     score_column,
 };
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::method::{Method, Prediction};
 use crate::table::{ColumnKind, Table};
 use crate::traits::{DecisionFunction, Estimator, Predict, PredictProba, RunTable};
@@ -285,6 +286,13 @@ impl MultiOutput {
     /// `_BaseChain._get_predictions(X, output_method)`: `[n, M]` f64.
     fn chain(&self, x: ArrayView2<'_, f64>, output: Method) -> Result<Array2<f64>> {
         crate::traits::check_width(&x, self.n_features_in)?;
+        // `_get_predictions` runs `validate_data` with the default `ensure_all_finite=True`
+        // before any member (spec/estimators.md, MultiOutput rule on inputs).
+        finite::check(
+            x,
+            Refuse::NonFinite,
+            "a ClassifierChain or RegressorChain refuses NaN and infinities",
+        )?;
         let (n, d, m) = (x.nrows(), self.n_features_in, self.members.len());
         let mut aug = Array2::<f64>::zeros((n, d + m));
         aug.slice_mut(s![.., ..d]).assign(&x);

@@ -2,13 +2,14 @@
 //!
 //! Mirrors scikit-learn 1.9.1 `sklearn/preprocessing/_data.py`, `binarize` (dense branch):
 //! `cond = X > threshold; X[cond] = 1; X[not_cond] = 0`. One comparison per value, so the
-//! output is exact. scikit-learn refuses NaN inputs (`check_array`); here a NaN compares
-//! false and gives 0.0, as numpy's `>` would.
+//! output is exact. NaN and infinite inputs are `E_INPUT`, as `Binarizer.transform`'s
+//! `validate_data` (`ensure_all_finite=True`) refuses them.
 
 use amber_codec::model;
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::traits::{Estimator, Transform, check_width};
 
 /// A validated binarizer.
@@ -21,6 +22,11 @@ pub(crate) struct Binarizer {
 impl Transform for Binarizer {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(
+            x,
+            Refuse::NonFinite,
+            "a Binarizer refuses NaN and infinities",
+        )?;
         let t = self.threshold;
         Ok(x.mapv(|v| if v > t { 1.0 } else { 0.0 }))
     }
@@ -71,9 +77,9 @@ mod tests {
     #[test]
     fn strictly_above_is_one() {
         let z = binarizer(0.5)
-            .transform(array![[0.5, 0.6, -1.0], [0.5000000000000001, f64::NAN, 9.0]].view())
+            .transform(array![[0.5, 0.6, -1.0], [0.5000000000000001, 1e300, 9.0]].view())
             .unwrap();
-        assert_eq!(z, array![[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]);
+        assert_eq!(z, array![[0.0, 1.0, 0.0], [1.0, 1.0, 1.0]]);
     }
 
     #[test]
@@ -86,10 +92,20 @@ mod tests {
     }
 
     #[test]
-    fn infinite_inputs_compare_as_ieee() {
-        let x = array![[f64::NEG_INFINITY, 0.0, f64::INFINITY]];
-        let z = binarizer(-1.0).transform(x.view()).unwrap();
-        assert_eq!(z, array![[0.0, 1.0, 1.0]]);
+    fn nan_and_infinite_inputs_are_refused_as_validate_data_does() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let x = array![[0.0, 1.0, 2.0], [1.0, 2.0, bad]];
+            match binarizer(-1.0).transform(x.view()) {
+                Err(
+                    e @ EstimatorError::NotFinite {
+                        row: 1, column: 2, ..
+                    },
+                ) => {
+                    assert_eq!(e.code(), "E_INPUT");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

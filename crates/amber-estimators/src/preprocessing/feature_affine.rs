@@ -10,7 +10,9 @@
 //! below `lo` becomes `lo`, one above `hi` becomes `hi`, anything else (NaN, and a bound's
 //! own value, `-0.0` at a bound of `0.0` included) is kept. numpy < 2 (under scikit-learn
 //! 1.3.2) differs only there: it returns `+0.0` for `-0.0` clipped at a `0.0` bound, the
-//! same number with the other sign bit. NaN inputs propagate through every step, as in scikit-learn.
+//! same number with the other sign bit. NaN inputs propagate through every step, as in scikit-learn;
+//! infinities are `E_INPUT`, as the three scalers' `transform` and `inverse_transform` refuse
+//! them (`check_array`/`validate_data` with `ensure_all_finite="allow-nan"`).
 
 use std::ops::Deref;
 
@@ -19,8 +21,12 @@ use amber_codec::model;
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::registry::f64_vector;
 use crate::traits::{Estimator, InverseTransform, Transform, check_width};
+
+/// Who refuses what, in an `E_INPUT` message.
+const SCALER: &str = "a MinMaxScaler, MaxAbsScaler or RobustScaler refuses infinities";
 
 /// A validated per-feature affine map.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +54,7 @@ fn np_clip(x: f64, lo: f64, hi: f64) -> f64 {
 impl Transform for FeatureAffine {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(x, Refuse::Infinite, SCALER)?;
         let mut z = x.to_owned();
         // Whole-array passes in the body's order, one IEEE operation each, as scikit-learn's
         // in-place numpy operations are.
@@ -81,6 +88,7 @@ impl Transform for FeatureAffine {
 impl InverseTransform for FeatureAffine {
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(x, Refuse::Infinite, SCALER)?;
         let mut z = x.to_owned();
         if let Some(v) = &self.add {
             Zip::from(z.rows_mut()).for_each(|mut row| row -= v);

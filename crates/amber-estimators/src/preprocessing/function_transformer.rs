@@ -9,7 +9,8 @@
 use amber_codec::model::{self, ElementwiseFunction};
 use ndarray::{Array2, ArrayView2};
 
-use crate::error::{EstimatorError, Result};
+use crate::error::Result;
+use crate::finite::{self, Refuse};
 use crate::numerics::elementwise;
 use crate::traits::{Estimator, InverseTransform, Transform, check_width};
 
@@ -35,25 +36,14 @@ impl FunctionTransformer {
     fn apply(&self, f: ElementwiseFunction, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
         if self.validate {
-            check_finite(x, "a FunctionTransformer with validate=True")?;
+            finite::check(
+                x,
+                Refuse::NonFinite,
+                "a FunctionTransformer with validate=True refuses NaN and infinities",
+            )?;
         }
         Ok(x.mapv(|v| elementwise(f, v)))
     }
-}
-
-/// `E_INPUT` at the first NaN or infinite value, in row-major order.
-pub(crate) fn check_finite(x: ArrayView2<'_, f64>, body: &'static str) -> Result<()> {
-    for ((row, column), &value) in x.indexed_iter() {
-        if !value.is_finite() {
-            return Err(EstimatorError::NotFinite {
-                row,
-                column,
-                value,
-                body,
-            });
-        }
-    }
-    Ok(())
 }
 
 impl Transform for FunctionTransformer {
@@ -89,6 +79,7 @@ impl Estimator for FunctionTransformer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::EstimatorError;
     use ndarray::array;
 
     #[test]

@@ -7,13 +7,15 @@
 //! `X /= norms[:, None]`. The division is one IEEE operation per value. The max norm is
 //! exact; the l1 sum is numpy's pairwise order for a contiguous row (`numerics::numpy_sum`),
 //! exact below 8 features; the l2 sum of squares uses the same order, while numpy's einsum
-//! uses SIMD lanes, so l2 outputs may differ by an ulp or two (the spec's tolerance). NaN
-//! (which scikit-learn refuses here) makes its row's norm NaN, so the whole row NaN.
+//! uses SIMD lanes, so l2 outputs may differ by an ulp or two (the spec's tolerance). NaN and
+//! infinite inputs are `E_INPUT`, as `Normalizer.transform`'s `validate_data`
+//! (`ensure_all_finite=True`) refuses them.
 
 use amber_codec::model::NormalizerNorm;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::error::Result;
+use crate::finite::{self, Refuse};
 use crate::numerics::numpy_sum;
 use crate::traits::{Estimator, Transform, check_width};
 
@@ -52,6 +54,11 @@ impl Normalizer {
 impl Transform for Normalizer {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(
+            x,
+            Refuse::NonFinite,
+            "a Normalizer refuses NaN and infinities",
+        )?;
         let mut z = x.to_owned();
         for mut row in z.rows_mut() {
             let norm = self.row_norm(row.view());
@@ -120,12 +127,27 @@ mod tests {
     }
 
     #[test]
-    fn nan_makes_its_row_nan() {
-        for norm in [NormalizerNorm::L1, NormalizerNorm::L2, NormalizerNorm::Max] {
-            let z = t(norm, array![[f64::NAN, 1.0], [2.0, 0.0]]);
-            assert!(z[[0, 1]].is_nan(), "{norm:?}");
-            assert_eq!(z[[1, 0]], 1.0);
+    fn nan_and_infinite_inputs_are_refused_as_validate_data_does() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let x = array![[2.0, 0.0], [bad, 1.0]];
+            let got = Normalizer::new(NormalizerNorm::L2, 2).transform(x.view());
+            assert!(
+                matches!(
+                    got,
+                    Err(crate::error::EstimatorError::NotFinite {
+                        row: 1,
+                        column: 0,
+                        ..
+                    })
+                ),
+                "{bad}: {got:?}"
+            );
         }
+        // Finite values beyond float32's range are float64 values like any other.
+        assert_eq!(
+            t(NormalizerNorm::Max, array![[1e39, -2e39]]),
+            array![[0.5, -1.0]]
+        );
     }
 
     #[test]

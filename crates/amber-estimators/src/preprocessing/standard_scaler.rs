@@ -4,7 +4,8 @@
 //! (dense branch): `X -= mean_` when `with_mean`, then `X /= scale_` when `with_std`. The two
 //! steps are done in exactly that order, element by element, each one IEEE operation, so the
 //! output is bit-identical to scikit-learn's. NaN inputs propagate (scikit-learn allows NaN
-//! here too).
+//! here too); infinities are `E_INPUT`, as `transform` and `inverse_transform` refuse them
+//! (`check_array(..., ensure_all_finite="allow-nan")`).
 //!
 //! The `mean` and `scale` arrays are copied out of the container at load (they are
 //! `n_features` long), so the transform path touches no codec types.
@@ -12,7 +13,11 @@
 use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::error::Result;
+use crate::finite::{self, Refuse};
 use crate::traits::{Estimator, InverseTransform, Transform, check_width};
+
+/// Who refuses what, in an `E_INPUT` message.
+const SCALER: &str = "a StandardScaler refuses infinities";
 
 /// A validated standard scaler: `z = (x - mean) / scale`, each part optional.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +46,7 @@ impl StandardScaler {
 impl Transform for StandardScaler {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(x, Refuse::Infinite, SCALER)?;
         let mut z = x.to_owned();
         // Whole-column passes, subtraction first then division, as scikit-learn does: with
         // one operation per step the order alone decides the rounding.
@@ -63,6 +69,7 @@ impl Transform for StandardScaler {
 impl InverseTransform for StandardScaler {
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        finite::check(x, Refuse::Infinite, SCALER)?;
         let mut z = x.to_owned();
         if let Some(scale) = &self.scale {
             Zip::from(z.rows_mut()).for_each(|mut row| row *= scale);

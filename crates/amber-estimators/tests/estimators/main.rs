@@ -6,6 +6,7 @@
 mod affine;
 mod build;
 mod hostile;
+mod nonfinite;
 mod tables;
 mod trees;
 mod vectors;
