@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
-from google.protobuf.message import DecodeError
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
 
 from . import _wire
 from ._errors import AmberError, FormatError
@@ -201,6 +202,23 @@ class Tensor:
         return cls(name, code, tuple(int(d) for d in arr.shape), memoryview(le))
 
 
+_FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+
+
+def omit_negative_zeros(msg: Message) -> None:
+    """Clear, in place, every singular `double` or `float` field without presence (proto3's
+    implicit presence) that holds `-0.0`, in `msg` and every message nested in it: such a
+    zero is a default value, omitted as `+0.0` is (spec/format.md section 4). prost, the
+    Rust writer's runtime, omits it by comparing with `0.0`; protobuf's official runtimes
+    (upb here) compare bits and would write it."""
+    for f, v in msg.ListFields():
+        if f.type == FieldDescriptor.TYPE_MESSAGE:
+            for m in v if f.is_repeated else (v,):
+                omit_negative_zeros(m)
+        elif f.type in _FLOATS and v == 0.0 and not f.is_repeated and not f.has_presence:
+            msg.ClearField(f.name)
+
+
 def write_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> bytes:
     """Encode `manifest` and `tensors` canonically (spec/format.md section 4); see
     `encode_container`."""
@@ -227,6 +245,7 @@ def encode_container(manifest: pb.Manifest, tensors: Iterable[Tensor]) -> list[b
     out = pb.Manifest()
     out.CopyFrom(manifest)
     canonicalize(out)
+    omit_negative_zeros(out)
     order: list[str] = []
     seen: set[str] = set()
     if out.HasField("estimator"):

@@ -2451,6 +2451,10 @@ def _structure(est: pb.Estimator, depth: int, path: str) -> None:
                 raise ModelError("E_MODEL", f"{where}: boosting.link {b.link} is not known")
             if b.decision not in pb.BoostingDecision.values():
                 raise ModelError("E_MODEL", f"{where}: boosting.decision {b.decision} is not known")
+            if b.raw_scores not in pb.BoostingRawScores.values():
+                raise ModelError(
+                    "E_MODEL", f"{where}: boosting.raw_scores {b.raw_scores} is not known"
+                )
             if b.HasField("classes") and b.classes.WhichOneof("kind") is None:
                 raise ModelError("E_MODEL", f"{where}: boosting.classes has no kind")
             if b.HasField("init"):

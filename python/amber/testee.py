@@ -1,4 +1,5 @@
-"""The conformance testee: `python -m amber.testee` (protocol: tests/vectors/README.md).
+"""The conformance testee: `python -m amber.testee`. The protocol is described once, in
+tests/vectors/README.md ("Testee protocol"); in short:
 
 One JSON request per stdin line, one JSON response per line on stdout, flushed each:
 
@@ -59,17 +60,26 @@ def _write_output(result: Any, path: str) -> None:
 _TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")
 
 
-def _number(cell: Any) -> float | None:
-    """A numeric cell by spec/format.md section 7.1 (None: not one): float()'s syntax with
-    ASCII digits, a blank cell is NaN, pandas' bool spellings are 1 and 0."""
-    if not isinstance(cell, str) or not cell.strip():
+def _na_values() -> frozenset[str]:
+    """pandas' default missing-value strings (`STR_NA_VALUES`, which `pandas.read_csv` reads
+    as missing by default): spec/format.md section 7.1 names the same 19."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    return frozenset(STR_NA_VALUES)
+
+
+def _number(cell: Any, na: frozenset[str]) -> float | None:
+    """A numeric cell by spec/format.md section 7.1 (None: not one): pandas' missing strings
+    are NaN, else float()'s syntax with ASCII digits (a blank cell is not a number), and
+    pandas' bool spellings are 1 and 0."""
+    if cell in na:
         return float("nan")
     text = cell.strip()
     if text in _TRUE:
         return 1.0
     if text in _FALSE:
         return 0.0
-    if any(c.isdigit() and not c.isascii() for c in text):
+    if not text or any(c.isdigit() and not c.isascii() for c in text):
         return None  # float() takes other Unicode digits; the spec does not
     try:
         return float(text)
@@ -77,21 +87,56 @@ def _number(cell: Any) -> float | None:
         return None
 
 
-def _numbers(cells: list[Any], column: Any) -> list[float]:
+def _numbers(cells: list[str], column: Any, na: frozenset[str]) -> list[float]:
     out = []
     for row, cell in enumerate(cells):
-        x = _number(cell)
+        x = _number(cell, na)
         if x is None:
             raise _Fail("E_INPUT", f"row {row}, column {column!r}: {cell!r}: not a number")
         out.append(x)
     return out
 
 
+def _is_header(first: list[str], columns: list[tuple[str, int]], na: frozenset[str]) -> bool:
+    """spec/format.md section 7.1, "Header" (what `Header::Detect` decides in Rust)."""
+    from . import _schema
+
+    def number(cell: str) -> bool:
+        return _number(cell, na) is not None
+
+    if any(name for name, _ in columns):
+        read = [name for name, kind in columns if kind != _schema.UNUSED]
+        return (bool(read) and all(n in first for n in read)) or not all(map(number, first))
+    undecided = False
+    for (_, kind), cell in zip(columns, first):
+        if kind == _schema.NUMERIC and not number(cell):
+            return True
+        if kind == _schema.STRING or (kind == _schema.ANY and not number(cell)):
+            undecided = True
+    if undecided:
+        raise _Fail("E_INPUT", "the first line could be a header or data (a model without names)")
+    return False
+
+
+def _check_widths(path: str, width: int) -> None:
+    """E_INPUT for a line with fewer fields than the first: pandas pads it with missing cells
+    (and refuses a longer one itself), where spec/format.md section 7.1 refuses it. The csv
+    module splits the same RFC 4180 records; a record of one field of spaces and tabs is
+    a line pandas skips as blank (or a quoted blank cell, of a one-field line either way)."""
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            blank = len(row) == 1 and not row[0].strip(" \t")
+            if row and not blank and len(row) != width:
+                raise _Fail("E_INPUT", f"a line has {len(row)} fields, expected {width}")
+
+
 def _read_csv(path: str, model_bytes: Any) -> Any:
     """A CSV input as scikit-learn is given it (spec/format.md section 7.1): every cell read
-    as text (an empty cell missing), then each column by the model's schema: numbers for
-    NUMERIC (and ANY when every cell is one), the text for STRING. A DataFrame when the
-    model has names, else an array."""
+    as text by pandas (blank lines skipped, quotes removed), pandas' default missing strings
+    missing, then each column by the model's schema: numbers for NUMERIC (and ANY when every
+    cell is one), the text for STRING. A DataFrame when the model has names, else an array."""
     import pandas as pd
 
     from . import _schema
@@ -103,40 +148,49 @@ def _read_csv(path: str, model_bytes: Any) -> Any:
         names = _schema.feature_names(manifest.estimator)
         n = int(manifest.estimator.n_features_in)
         columns = [(name, _schema.NUMERIC) for name in (names or [""] * n)]
+    na = _na_values()
     try:
-        raw = pd.read_csv(path, dtype=object, keep_default_na=False, na_values=[""], header=None)
+        raw = pd.read_csv(path, dtype=object, na_filter=False, header=None)
     except pd.errors.EmptyDataError:
-        raw = pd.DataFrame()
-    numeric_model = all(k in (_schema.NUMERIC, _schema.UNUSED) for _, k in columns)
-    first = raw.iloc[0].tolist() if len(raw) else []
-    header = bool(first) and (not numeric_model or any(_number(c) is None for c in first))
+        raise _Fail("E_INPUT", "the input has no data rows") from None
+    except pd.errors.ParserError as exc:
+        raise _Fail("E_INPUT", f"malformed CSV: {exc}") from None
+    _check_widths(path, raw.shape[1])
+    first = raw.iloc[0].tolist()
+    header = _is_header(first, columns, na)
+    named = any(name for name, _ in columns)
     if header:
         raw = raw.iloc[1:].reset_index(drop=True)
-        raw.columns = ["" if not isinstance(c, str) else c for c in first]
-    named = any(name for name, _ in columns)
     if not (header and named):
-        if raw.shape[1] != len(columns) and len(raw.columns):
+        if raw.shape[1] != len(columns):
             raise _Fail("E_INPUT", f"{raw.shape[1]} columns, the model expects {len(columns)}")
-        raw.columns = [name or i for i, (name, _) in enumerate(columns)][: raw.shape[1]]
+        raw.columns = [name or i for i, (name, _) in enumerate(columns)]
         columns = [(name or i, kind) for i, (name, kind) in enumerate(columns)]
     else:
-        stripped = {str(c).strip(): c for c in raw.columns}
-        raw = raw.rename(
-            columns={stripped[n]: n for n, _ in columns if n not in raw.columns and n in stripped}
-        )
+        raw.columns = range(raw.shape[1])
+        where = {}
+        for i, name in enumerate(first):
+            where.setdefault(name, []).append(i)
+        missing = [n for n, k in columns if n not in where and k != _schema.UNUSED]
+        if missing:
+            raise _Fail("E_INPUT", f"the header has no column {', '.join(map(repr, missing))}")
+        if any(len(where.get(n, [])) > 1 for n, _ in columns):
+            raise _Fail("E_INPUT", "a column the model reads appears more than once")
+        raw = pd.DataFrame({n: raw[where[n][0]] for n, _ in columns if n in where}, index=raw.index)
+    if not len(raw):
+        raise _Fail("E_INPUT", "the input has no data rows")
     frame = {}
     for name, kind in columns:
-        if name not in raw.columns:
-            if kind != _schema.UNUSED:
-                raise _Fail("E_INPUT", f"the input has no column {name!r}")
+        if kind == _schema.UNUSED or name not in raw.columns:
             frame[name] = np.full(len(raw), np.nan)
             continue
         cells = raw[name].tolist()
-        text = kind == _schema.STRING
-        if text or (kind == _schema.ANY and any(_number(c) is None for c in cells)):
-            frame[name] = pd.Series(cells, dtype=object)
+        if kind == _schema.STRING or (
+            kind == _schema.ANY and any(_number(c, na) is None for c in cells)
+        ):
+            frame[name] = pd.Series([np.nan if c in na else c for c in cells], dtype=object)
         else:
-            frame[name] = _numbers(cells, name)
+            frame[name] = _numbers(cells, name, na)
     X = pd.DataFrame(frame, index=range(len(raw)))
     return X if named else X.to_numpy()
 
@@ -222,14 +276,20 @@ def _predict(req: dict[str, Any]) -> None:
     out = req["output"]
     # A multi-output classifier's predict_proba is a list of arrays, one per output; the
     # request then names a list of paths, one per output.
+    # One path takes one array (a list of arrays is E_METHOD); a list of k paths takes the
+    # method's k arrays, one array counting as a list of one (else E_REQUEST): the protocol
+    # of tests/vectors/README.md, "Testee protocol".
     arrays = result if isinstance(result, list) else [result]
     paths = out if isinstance(out, list) else [out]
-    if len(arrays) != len(paths) or isinstance(result, list) != isinstance(out, list):
+    if isinstance(result, list) and not isinstance(out, list):
         raise _Fail(
             "E_METHOD",
-            f"{method} gives {len(arrays)} output(s) "
-            f"{'(a list)' if isinstance(result, list) else '(one array)'}; the request names "
-            f"{len(paths)} path(s) {'(a list)' if isinstance(out, list) else '(one path)'}",
+            f"{method} gives {len(arrays)} arrays (one per output); the request names one path",
+        )
+    if len(arrays) != len(paths):
+        raise _Fail(
+            "E_REQUEST",
+            f"output lists {len(paths)} paths, the model's {method} has {len(arrays)} outputs",
         )
     for array, path in zip(arrays, paths):
         if method == "transform" and getattr(array, "dtype", None) == np.bool_:

@@ -427,6 +427,33 @@ def test_writer_is_canonical() -> None:
     assert c.reencode(c.read_container(blob)) == blob
 
 
+def test_negative_zero_is_omitted_as_the_rust_writer_does() -> None:
+    """spec/format.md section 4: a double field without presence holding -0.0 is a default
+    and is omitted, as +0.0 is (upb alone would write it); a Value's float_value, a oneof
+    member, keeps its -0.0. The bytes are written out by hand from the wire format, the same
+    as crates/amber-codec/tests/codec.rs `negative_zero_in_a_field_without_presence_is_omitted`
+    expects of the Rust writer."""
+    m = pb.Manifest()
+    m.producer.SetInParent()
+    m.estimator.producer_type = "x"
+    m.estimator.params.add(name="t", value=pb.Value(float_value=-0.0))
+    m.estimator.binarizer.threshold = -0.0
+    blob = c.write_container(m, [])
+    manifest = bytes.fromhex(
+        "1200"  # producer: an empty message
+        "2216"  # estimator, 22 bytes
+        "0a0178"  # producer_type "x"
+        "120e0a0174"  # params[0]: name "t"
+        "12092100000000000000"
+        "80"  # value: float_value -0.0, its sign kept
+        "ba0100"  # binarizer (field 23): threshold -0.0 omitted
+    )
+    assert struct.unpack_from("<Q", blob, 16)[0] == len(manifest)
+    assert blob[64 : 64 + len(manifest)] == manifest
+    assert m.estimator.binarizer.threshold == 0.0  # the caller's manifest is not modified
+    assert str(m.estimator.binarizer.threshold) == "-0.0"
+
+
 def test_structure_pass_comes_before_references() -> None:
     # Both an unknown link (pass 1, E_MODEL) and a missing tensor (pass 2, E_TENSOR_REF):
     # spec/format.md check 15 reports the structural defect.

@@ -894,11 +894,12 @@ def _iforest_cases(version: str) -> list[Case]:
 
 # ---------------------------------------------------------------------- hist gradient boosting
 
-#: HistGradientBoosting outputs that go through numpy's exp (the EXP link, SOFTMAX
-#: probabilities): numpy's SIMD exp and a reader's may differ by 1 ulp, which the link's few
-#: roundings keep within a few ulps. Each case's outputs are checked against the C library's
-#: exp (what Rust's f64::exp calls) within these; LOGISTIC (scipy's expit, the C library's
-#: exp) must match it exactly.
+#: HistGradientBoosting outputs that go through exp (the EXP link, every probability):
+#: numpy's SIMD exp, the C library's and a reader's may each differ by an ulp, which the
+#: link's few roundings keep within a few ulps (spec/estimators.md, "Transcendental
+#: functions"). Each case's outputs are checked against the C library's exp (what Rust's
+#: f64::exp calls) within these; LOGISTIC (scipy's expit, the C library's exp) must match it
+#: exactly.
 HGB_RTOL = 1e-15
 HGB_ATOL = 1e-15
 
@@ -1163,8 +1164,9 @@ def _hgb_methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
             if np.any(top[:, -1] - top[:, -2] <= 4 * (HGB_ATOL + HGB_RTOL)):
                 raise SystemExit("a test row's label is within rounding of a probability tie")
     out["predict"] = {"exact": True}
-    # LOGISTIC is scipy's expit, the C library's exp (checked above): exact.
-    out["predict_proba"] = {"exact": True} if raw.shape[1] == 1 else close
+    # Every probability goes through exp (LOGISTIC: scipy's expit, the C library's; SOFTMAX:
+    # numpy's), whose results differ by an ulp between libms: within the tolerance.
+    out["predict_proba"] = close
     out["decision_function"] = {"exact": True}
     return out
 
@@ -1295,9 +1297,10 @@ def _hgb_cases(version: str) -> list[Case]:
 
 # ---------------------------------------------------------------------- gradient boosting
 
-#: Tolerances of GradientBoosting outputs that go through numpy's exp or log (SIMD on
-#: AVX-512 machines, not the C library's): softmax and log-sum-exp probabilities, and the
-#: raw scores of a custom init whose link takes numpy logs (spec/estimators.md, "Boosting").
+#: Tolerances of GradientBoosting outputs that go through exp or log (numpy's SIMD ones on
+#: AVX-512 machines, the C library's, a reader's: each may differ by an ulp): every
+#: probability, and the raw scores of a custom init whose link takes logs
+#: (spec/estimators.md, "Transcendental functions" and "Boosting").
 GB_RTOL = 1e-15
 GB_ATOL = 1e-15
 
@@ -1391,25 +1394,23 @@ def _gb_reference(est, X: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _gb_methods(est, X: np.ndarray) -> dict[str, dict[str, Any]]:
-    """Exact where the spec's arithmetic is the same IEEE operations as scikit-learn's (raw
-    scores from a baseline or a tree init through a libm link; expit probabilities of exact
-    raw scores; labels), within GB_RTOL/GB_ATOL where numpy's exp or log come in. Checks both
+    """Exact where the spec's arithmetic is the same IEEE operations as scikit-learn's and no
+    transcendental function comes in (raw scores from a baseline or a tree init's predict;
+    labels), within GB_RTOL/GB_ATOL where exp or log do. Checks both
     against `_gb_reference` here, and that no label is decided within that tolerance."""
     from amber._sklearn import gradient_boosting as gb
 
-    link, decision, init_link, _ = gb._semantics(est)
+    _, decision, init_link, _ = gb._semantics(est)
     ref = _gb_reference(est, X)
-    numpy_init = init_link in (
-        pb.BOOSTING_INIT_LINK_LOGIT,
-        pb.BOOSTING_INIT_LINK_HALF_LOGIT,
-        pb.BOOSTING_INIT_LINK_LOG,
-        pb.BOOSTING_INIT_LINK_SYMMETRIC_LOG,
-    )
     custom = not (isinstance(est.init_, str) or gb._constant_dummy(est.init_))
+    # Exact only without a transcendental function: a baseline, or a tree init's predict
+    # (PREDICT). Every other init link takes a log (LOGIT_LOG1P: the C library's log and
+    # log1p), and every probability an exp, whose results differ by an ulp between libms
+    # (spec/estimators.md section 7.4): within GB_RTOL/GB_ATOL.
     raw_exact = not custom or (
-        not numpy_init and not hasattr(est.init_, "coef_")  # a tree init through libm
+        init_link == pb.BOOSTING_INIT_LINK_PREDICT and not hasattr(est.init_, "coef_")
     )
-    proba_exact = raw_exact and link in (pb.BOOSTING_LINK_LOGISTIC, pb.BOOSTING_LINK_HALF_LOGISTIC)
+    proba_exact = False
     close = {"exact": False, "rtol": GB_RTOL, "atol": GB_ATOL}
     out: dict[str, dict[str, Any]] = {}
     for method, exact in (
@@ -1873,6 +1874,8 @@ def _table_csv(test: pd.DataFrame, seed: int) -> bytes:
     import csv
     import io
 
+    from pandas._libs.parsers import STR_NA_VALUES
+
     names = list(test.columns)
     order = np.random.RandomState(seed).permutation(len(names))
     if list(order) == list(range(len(names))):
@@ -1892,25 +1895,22 @@ def _table_csv(test: pd.DataFrame, seed: int) -> bytes:
                 cells.append(repr(float(v)))
             else:
                 text = str(v)
-                assert text, "an empty string cannot be written (an empty cell is missing)"
+                # spec/format.md 7.1: the empty cell, NA, null, ... read as missing.
+                assert text not in STR_NA_VALUES, f"{text!r} cannot be written (it is missing)"
                 cells.append(text)
         out.writerow(cells)
     return buf.getvalue().encode()
 
 
 def read_table_csv(data: bytes, est: Any) -> pd.DataFrame:
-    """What a reader makes of `_table_csv` (README, "Table inputs"): strings where the
-    model's schema says string, numbers elsewhere, an empty cell missing (NaN)."""
+    """What a reader makes of `_table_csv` (README, "Table inputs"; spec/format.md 7.1):
+    strings where the model's schema says string, numbers elsewhere, pandas' default missing
+    strings (the empty cell, NA, null, ...) missing (NaN)."""
     import io
 
     schema = amber.inspect(amber.dumps(est)).get("input") or {}
     strings = [c["name"] for c in schema.get("columns", []) if c["kind"] == "string"]
-    frame = pd.read_csv(
-        io.BytesIO(data),
-        dtype={n: object for n in strings},
-        keep_default_na=False,
-        na_values=[""],
-    )
+    frame = pd.read_csv(io.BytesIO(data), dtype={n: object for n in strings})
     return frame
 
 
@@ -2771,16 +2771,20 @@ def e_model_files(
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
     """A family's rule-breaking files, (base case, (name, "E_MODEL", description, bytes)),
     from (base case, name, description, edit): `edit` changes a copy of the base's manifest
-    and the container is written again around the same tensors."""
+    and the container is written again around the same tensors. The canonical writer lays
+    out the table and data; the manifest is then the edited one as it is, a field without
+    presence set to -0.0 included (the writer would omit it, spec/format.md section 4)."""
     out = []
     for base, name, description, edit in files:
         c = _container.read_container(models[base])
         m = pb.Manifest()
         m.CopyFrom(c.manifest)
         edit(m)
-        out.append(
-            (base, (name, "E_MODEL", description, _container.write_container(m, c.all_tensors())))
-        )
+        _, laid_out, data = _parts(_container.write_container(m, c.all_tensors()))
+        del m.tensors[:]
+        m.tensors.extend(laid_out.tensors)
+        _tree.canonicalize(m)
+        out.append((base, (name, "E_MODEL", description, _reframe(m, data))))
     return out
 
 
@@ -2830,6 +2834,141 @@ def linear_value_invalid_files(
     ]
 
 
+#: One invalid file per enum field that spec/format.md section 3.2 requires set, left
+#: UNSPECIFIED (0) in a valid case that has it (the fields whose UNSPECIFIED is refused by
+#: a body rule rather than by check 15's pass 1, and those the older files below already
+#: cover, are not repeated): (name, base case, field path, code, what the description says).
+ENUM_UNSPECIFIED = (
+    (
+        "tensor_dtype_unspecified",
+        "logistic_binary",
+        "tensors.0.dtype",
+        "E_DTYPE",
+        "tensors[0].dtype is DTYPE_UNSPECIFIED (check 12)",
+    ),
+    (
+        "input_column_kind_unspecified",
+        "column_transformer_weights",
+        "input.columns.0.kind",
+        "E_MODEL",
+        "input.columns[0].kind is COLUMN_KIND_UNSPECIFIED (check 15, end of pass 1)",
+    ),
+    (
+        "one_hot_encoder_dtype_unspecified",
+        "one_hot_encoder_numeric",
+        "estimator.one_hot_encoder.dtype",
+        "E_MODEL",
+        "OneHotEncoder.dtype is DTYPE_UNSPECIFIED",
+    ),
+    (
+        "ordinal_encoder_unknown_unspecified",
+        "ordinal_encoder_unknown_nan",
+        "estimator.ordinal_encoder.unknown",
+        "E_MODEL",
+        "OrdinalEncoder.unknown is ORDINAL_UNKNOWN_UNSPECIFIED",
+    ),
+    (
+        "ordinal_encoder_dtype_unspecified",
+        "ordinal_encoder_unknown_nan",
+        "estimator.ordinal_encoder.dtype",
+        "E_MODEL",
+        "OrdinalEncoder.dtype is DTYPE_UNSPECIFIED",
+    ),
+    (
+        "voting_rule_unspecified",
+        "voting_hard_weighted",
+        "estimator.voting.rule",
+        "E_MODEL",
+        "Voting.rule is VOTING_RULE_UNSPECIFIED",
+    ),
+    (
+        "multiclass_strategy_unspecified",
+        "multiclass_ovr_binary",
+        "estimator.multiclass.strategy",
+        "E_MODEL",
+        "Multiclass.strategy is MULTICLASS_STRATEGY_UNSPECIFIED",
+    ),
+    (
+        "multiclass_member_score_unspecified",
+        "multiclass_ovr_binary",
+        "estimator.multiclass.members.0.score",
+        "E_MODEL",
+        "Multiclass.members[0].score is BINARY_SCORE_UNSPECIFIED",
+    ),
+    (
+        "function_transformer_inverse_func_unspecified",
+        "function_transformer_log1p_validate",
+        "estimator.function_transformer.inverse_func",
+        "E_MODEL",
+        "FunctionTransformer.inverse_func is ELEMENTWISE_FUNCTION_UNSPECIFIED",
+    ),
+    (
+        "threshold_classifier_score_unspecified",
+        "fixed_threshold_logistic_auto",
+        "estimator.threshold_classifier.score",
+        "E_MODEL",
+        "ThresholdClassifier.score is THRESHOLD_SCORE_UNSPECIFIED",
+    ),
+    (
+        "tree_input_unspecified",
+        "decision_tree_best_first",
+        "estimator.tree_ensemble.input",
+        "E_MODEL",
+        "TreeEnsemble.input is TREE_INPUT_UNSPECIFIED",
+    ),
+    (
+        "tree_leaf_values_unspecified",
+        "decision_tree_best_first",
+        "estimator.tree_ensemble.leaf_values",
+        "E_MODEL",
+        "TreeEnsemble.leaf_values is LEAF_VALUES_UNSPECIFIED",
+    ),
+    (
+        "boosting_link_unspecified",
+        "gb_regressor_absolute_error",
+        "estimator.boosting.link",
+        "E_MODEL",
+        "Boosting.link is BOOSTING_LINK_UNSPECIFIED",
+    ),
+    (
+        "boosting_init_link_unspecified",
+        "gb_classifier_init_tree_exponential",
+        "estimator.boosting.init_link",
+        "E_MODEL",
+        "Boosting.init_link is BOOSTING_INIT_LINK_UNSPECIFIED beside an init",
+    ),
+    (
+        "boosting_classifier_decision_unspecified",
+        "gb_classifier_binary_strings",
+        "estimator.boosting.decision",
+        "E_MODEL",
+        "Boosting rule 6: a classifier's decision is BOOSTING_DECISION_UNSPECIFIED (allowed by "
+        "check 15's pass 1, refused by the body's rule)",
+    ),
+    (
+        "stacking_member_method_unspecified",
+        "stacking_prefit_tree_final",
+        "estimator.stacking.members.0.method",
+        "E_MODEL",
+        "Stacking: a member with an estimator has method STACK_METHOD_UNSPECIFIED (only a "
+        "dropped member's may be)",
+    ),
+)
+
+
+def enum_invalid_files(
+    models: dict[str, bytes],
+) -> list[tuple[str, tuple[str, str, str, bytes]]]:
+    """(base case, (name, code, description, bytes)) of ENUM_UNSPECIFIED."""
+    out = []
+    for name, base, path, code, description in ENUM_UNSPECIFIED:
+        case = base if base in models else f"{base}-sk{VERSION}"
+        out.append(
+            (case, (name, code, description, _edit_manifest(models[case], _set_attr(path, 0))))
+        )
+    return out
+
+
 def invalid_cases(
     models: dict[str, bytes],
 ) -> list[tuple[str, tuple[str, str, str, bytes]]]:
@@ -2841,6 +2980,7 @@ def invalid_cases(
     files += tree_value_invalid_files(models)
     files += linear_value_invalid_files(models)
     files += [(base, f) for f in wire_invalid_files(models[base])]
+    files += enum_invalid_files(models)
     for module in _family_modules():  # a family's own invalid files, where it has them
         if hasattr(module, "invalid_files"):
             files += module.invalid_files(models, sys.modules[__name__])

@@ -398,6 +398,18 @@ pub enum BoostingDecision {
     ProbaArgmax,
 }
 
+/// How a boosted model's raw scores are held, which fixes two roundings
+/// (`spec/estimators.md` §7.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoostingRawScores {
+    /// GradientBoosting: raw scores start as the baseline itself; a row sum is numpy's
+    /// pairwise sum.
+    Staged,
+    /// HistGradientBoosting: raw scores start as `0.0 + baseline[k]`; a row sum adds the
+    /// columns left to right.
+    Histogram,
+}
+
 /// Gradient-boosted trees; see `spec/estimators.md`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Boosting {
@@ -421,6 +433,9 @@ pub struct Boosting {
     pub decision: Option<BoostingDecision>,
     /// Transforms the input before the trees, which read its output; never with `init`.
     pub preprocessor: Option<Box<Estimator>>,
+    /// How the raw scores are held; `None` (unspecified, every file written before the
+    /// field) reads as [`BoostingRawScores::Staged`].
+    pub raw_scores: Option<BoostingRawScores>,
 }
 
 /// An isolation forest; see `spec/estimators.md`.
@@ -1195,6 +1210,17 @@ fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boost
             ));
         }
     };
+    let raw_scores = match raw::BoostingRawScores::try_from(b.raw_scores) {
+        Ok(raw::BoostingRawScores::Unspecified) => None,
+        Ok(raw::BoostingRawScores::Staged) => Some(BoostingRawScores::Staged),
+        Ok(raw::BoostingRawScores::Histogram) => Some(BoostingRawScores::Histogram),
+        Err(_) => {
+            return Err(CodecError::model(
+                format!("{context}.raw_scores"),
+                format!("raw_scores {} is unknown", b.raw_scores),
+            ));
+        }
+    };
     let init = match b.init {
         None => None,
         Some(e) => {
@@ -1237,6 +1263,7 @@ fn boosting_from_raw(b: raw::Boosting, path: &str, depth: usize) -> Result<Boost
         classes,
         decision,
         preprocessor,
+        raw_scores,
     })
 }
 
@@ -1341,6 +1368,11 @@ impl From<Estimator> for raw::Estimator {
                     } as i32,
                     init_eps: b.init_eps,
                     preprocessor: b.preprocessor.map(|e| Box::new(raw::Estimator::from(*e))),
+                    raw_scores: match b.raw_scores {
+                        None => raw::BoostingRawScores::Unspecified,
+                        Some(BoostingRawScores::Staged) => raw::BoostingRawScores::Staged,
+                        Some(BoostingRawScores::Histogram) => raw::BoostingRawScores::Histogram,
+                    } as i32,
                 }))
             }
             Body::IsolationForest(i) => {

@@ -554,3 +554,34 @@ fn writer_rejects_mismatched_bytes() {
     .unwrap_err();
     assert_eq!(err.code(), "E_SHAPE");
 }
+
+/// `spec/format.md` §4: a `double` field without presence holding `-0.0` is a default value
+/// and is omitted, as `+0.0` is; a `Value`'s `float_value` (a oneof member, so present)
+/// keeps its `-0.0`. The expected manifest is written out by hand from the wire format;
+/// `python/tests/test_reader.py::test_negative_zero_is_omitted_as_the_rust_writer_does`
+/// checks the Python writer against the same bytes.
+#[test]
+fn negative_zero_in_a_field_without_presence_is_omitted() {
+    let est = Estimator {
+        producer_type: "x".into(),
+        params: vec![Param {
+            name: "t".into(),
+            value: Value::Float(-0.0),
+        }],
+        attributes: vec![],
+        n_features_in: 0,
+        feature_names_in: vec![],
+        body: Body::Binarizer(amber_codec::model::Binarizer { threshold: -0.0 }),
+    };
+    let file = encode(&[], &Producer::default(), &est, &[]).unwrap();
+    let manifest: &[u8] = &[
+        0x12, 0x00, // producer: an empty message
+        0x22, 0x16, // estimator, 22 bytes
+        0x0a, 0x01, b'x', // producer_type "x"
+        0x12, 0x0e, 0x0a, 0x01, b't', // params[0]: name "t"
+        0x12, 0x09, 0x21, 0, 0, 0, 0, 0, 0, 0, 0x80, // value: float_value -0.0
+        0xba, 0x01, 0x00, // binarizer (field 23): threshold -0.0 omitted
+    ];
+    assert_eq!(u64_at(&file, 16), manifest.len() as u64);
+    assert_eq!(&file[64..64 + manifest.len()], manifest);
+}

@@ -2,8 +2,9 @@
 //!
 //! The runner talks to a [`Testee`]. [`InProcess`] is the Rust implementation called
 //! directly; [`Process`] is any program speaking the protocol (JSON lines over stdin and
-//! stdout, see the crate README); [`serve`] is the server side of that protocol, which
-//! `amber testee` runs over [`InProcess`] so the protocol path is tested with a Rust testee.
+//! stdout, described once in `tests/vectors/README.md`, "Testee protocol"); [`serve`] is
+//! the server side of that protocol, which `amber testee` runs over [`InProcess`] so the
+//! protocol path is tested with a Rust testee.
 
 use std::io::{BufRead, BufReader, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};

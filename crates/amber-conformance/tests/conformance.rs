@@ -348,3 +348,33 @@ fn csv_only_cases_run_on_input_csv_by_header_name() {
         "{lines:#?}"
     );
 }
+
+/// `tests/vectors/README.md`'s table of invalid files names every file of `invalid/`, and
+/// nothing else: a stranger reads what each file breaks there.
+#[test]
+fn readme_lists_every_invalid_file() {
+    let dir = amber_conformance::default_vectors_dir();
+    let Ok(readme) = std::fs::read_to_string(dir.join("README.md")) else {
+        eprintln!("tests/vectors/README.md is absent; nothing to check");
+        return;
+    };
+    let table = readme
+        .split("\n## Invalid files\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("an \"Invalid files\" section");
+    let mut listed: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split(" |").next())
+        .flat_map(|names| names.split(", ").map(|n| n.trim_matches('`').to_owned()))
+        .collect();
+    listed.sort();
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("invalid"))
+        .expect("tests/vectors/invalid")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".amber").map(str::to_owned))
+        .collect();
+    files.sort();
+    assert_eq!(listed, files);
+}

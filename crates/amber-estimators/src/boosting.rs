@@ -24,16 +24,20 @@
 //! **Exactness.** Raw scores are the same IEEE operations in the same order as
 //! scikit-learn's (`raw + scale * v`, one tree after the other, no fused multiply-add), so
 //! `decision_function`, regressor predictions and labels decided on raw scores are
-//! bit-exact when the start is a baseline or an exact init (trees). Probabilities use the C
-//! library's `exp` (`f64::exp`), as scipy's `expit` does: the binary links are bit-exact.
-//! numpy computes `exp` and `log` with its own SIMD routines on AVX-512 machines, which differ
-//! from the C library's by an ulp on some inputs: softmax, log-sum-exp, `EXP` and the
-//! `LOG`/`SYMMETRIC_LOG`/`LOGIT` init links carry that difference (at most a few 1e-16 on
-//! probabilities). Sums over a row (softmax, log-sum-exp, a mean of logs) are numpy's pairwise
-//! sums ([`numpy_sum`]).
+//! bit-exact when the start is a baseline or an exact init through `PREDICT` (trees).
+//! Probabilities and the other init links go through `exp`, `log` and `log1p` (`f64::exp`,
+//! the C library's, as scipy's `expit` and `logit` call; numpy's own SIMD routines on AVX-512
+//! machines), whose results differ by an ulp between implementations: the spec compares them
+//! within a tolerance ("Transcendental functions"). Sums over a row (softmax, log-sum-exp, a
+//! mean of logs) follow `raw_scores`: numpy's pairwise sum ([`numpy_sum`]) for `STAGED`
+//! (GradientBoosting), left to right for `HISTOGRAM` (HistGradientBoosting, whose baseline is
+//! also added to `0.0`).
 //!
-//! Inputs are not checked for finiteness (scikit-learn refuses NaN for GradientBoosting;
-//! HistGradientBoosting's trees send it where their missing-values bit says).
+//! **Inputs.** Trees that read float32 (`TREE_INPUT_F32`, GradientBoosting) refuse NaN,
+//! infinities and values beyond float32's range with `E_INPUT`, as `_gb.py`'s
+//! `validate_data(X, dtype=DTYPE)` does; float64 trees (HistGradientBoosting, whose
+//! `validate_data` has `ensure_all_finite=False`) take every value: NaN goes where the
+//! missing-values bit says, infinities compare as IEEE says.
 //!
 //! **Preprocessor.** HistGradientBoosting (scikit-learn >= 1.4) fitted on string categories
 //! codes them with its `_preprocessor` (`gradient_boosting.py`, `_preprocess_X`: a
@@ -52,6 +56,7 @@ use amber_codec::{Container, DType};
 use ndarray::{Array2, ArrayD, ArrayView2, Axis};
 
 use crate::error::{EstimatorError, Result};
+use crate::finite::{self, Refuse};
 use crate::linear::{Classes, argmax, expit, nan_max, take};
 use crate::method::{Method, Prediction};
 use crate::numerics::numpy_sum;
@@ -160,6 +165,9 @@ pub(crate) struct Boosting {
     scale: f64,
     start: Start,
     output: Output,
+    /// `raw_scores` is `HISTOGRAM`: row sums add the columns left to right (the baseline's
+    /// `0.0 +` is applied at load, in `start`).
+    left_to_right: bool,
 }
 
 /// numpy's `clip`: NaN stays NaN.
@@ -196,23 +204,33 @@ fn nan_to_num(v: f64) -> f64 {
     }
 }
 
-/// `extmath.softmax` of one row, in place: subtract the max, exp, divide by the pairwise sum.
-fn softmax(mut row: ndarray::ArrayViewMut1<'_, f64>) {
+/// The sum of a row of raw-score-shaped values: numpy's pairwise sum over a C-ordered row
+/// (GradientBoosting, `STAGED`), or the columns added left to right, as numpy sums the rows
+/// of an F-ordered array (HistGradientBoosting, `HISTOGRAM`; `spec/estimators.md` §7.2).
+fn row_sum(v: &[f64], left_to_right: bool) -> f64 {
+    match v.split_first() {
+        Some((first, rest)) if left_to_right => rest.iter().fold(*first, |acc, x| acc + x),
+        _ => numpy_sum(v),
+    }
+}
+
+/// `extmath.softmax` of one row, in place: subtract the max, exp, divide by the row sum.
+fn softmax(mut row: ndarray::ArrayViewMut1<'_, f64>, left_to_right: bool) {
     let m = nan_max(row.view());
     row.mapv_inplace(|v| (v - m).exp());
-    let s = numpy_sum(&row.to_vec());
+    let s = row_sum(&row.to_vec(), left_to_right);
     row.mapv_inplace(|v| v / s);
 }
 
 /// scikit-learn < 1.4's multinomial probabilities of one row, in place: scipy's `logsumexp`
 /// (a non-finite row max counts as 0), then `nan_to_num(exp(raw - lse))`.
-fn logsumexp_proba(mut row: ndarray::ArrayViewMut1<'_, f64>) {
+fn logsumexp_proba(mut row: ndarray::ArrayViewMut1<'_, f64>, left_to_right: bool) {
     let mut m = nan_max(row.view());
     if !m.is_finite() {
         m = 0.0;
     }
     let tmp: Vec<f64> = row.iter().map(|&v| (v - m).exp()).collect();
-    let lse = numpy_sum(&tmp).ln() + m;
+    let lse = row_sum(&tmp, left_to_right).ln() + m;
     row.mapv_inplace(|v| nan_to_num((v - lse).exp()));
 }
 
@@ -246,6 +264,7 @@ fn init_raw(
     eps: f64,
     x: ArrayView2<'_, f64>,
     k: usize,
+    left_to_right: bool,
 ) -> Result<Array2<f64>> {
     let n = x.nrows();
     let x32 = x.mapv(|v| f64::from(v as f32));
@@ -293,7 +312,7 @@ fn init_raw(
         } else {
             // scipy's gmean: exp(mean(log(q))); np.mean divides numpy's sum by the count.
             let logs: Vec<f64> = q.iter().map(|v| v.ln()).collect();
-            let gmean = (numpy_sum(&logs) / k as f64).exp();
+            let gmean = (row_sum(&logs, left_to_right) / k as f64).exp();
             out.iter_mut()
                 .zip(&q)
                 .for_each(|(o, v)| *o = (v / gmean).ln());
@@ -307,6 +326,18 @@ impl Boosting {
     /// one, then [`Boosting::raw_of_trees_input`].
     fn raw(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_width(&x, self.n_features)?;
+        // GradientBoosting's float32 trees: its predict methods run `validate_data` with
+        // `dtype=float32` and the default `ensure_all_finite=True` before the init
+        // (spec/estimators.md, Boosting rule on inputs); HistGradientBoosting's float64
+        // trees take everything (`ensure_all_finite=False`).
+        if self.trees.reads_f32() {
+            finite::check(
+                x,
+                Refuse::Float32NonFinite,
+                "a GradientBoosting model refuses NaN, infinities and values beyond float32's \
+                 range",
+            )?;
+        }
         match &self.preprocessor {
             None => self.raw_of_trees_input(x),
             Some(pre) => {
@@ -338,14 +369,21 @@ impl Boosting {
                 estimator,
                 link,
                 eps,
-            } => init_raw(estimator.as_ref(), *link, *eps, x, self.k)?,
+            } => init_raw(
+                estimator.as_ref(),
+                *link,
+                *eps,
+                x,
+                self.k,
+                self.left_to_right,
+            )?,
         };
         self.trees.add_scaled_leaves(x, self.scale, &mut raw)?;
         Ok(raw)
     }
 
     /// A classifier's probabilities from its raw scores.
-    fn proba(link: ProbaLink, raw: Array2<f64>) -> Array2<f64> {
+    fn proba(&self, link: ProbaLink, raw: Array2<f64>) -> Array2<f64> {
         match link {
             ProbaLink::Logistic | ProbaLink::HalfLogistic => {
                 let mut p = Array2::zeros((raw.nrows(), 2));
@@ -363,9 +401,9 @@ impl Boosting {
                 let mut p = raw;
                 for row in p.rows_mut() {
                     if link == ProbaLink::Softmax {
-                        softmax(row);
+                        softmax(row, self.left_to_right);
                     } else {
-                        logsumexp_proba(row);
+                        logsumexp_proba(row, self.left_to_right);
                     }
                 }
                 p
@@ -413,7 +451,7 @@ impl Boosting {
                         raw.iter().map(|&r| usize::from(r > 0.0)).collect()
                     }
                     Decision::RawAtLeastZero | Decision::RawAboveZero => first_max(&raw),
-                    Decision::ProbaArgmax => first_max(&Self::proba(*link, raw)),
+                    Decision::ProbaArgmax => first_max(&self.proba(*link, raw)),
                 };
                 take(classes, &indices)
             }
@@ -423,7 +461,7 @@ impl Boosting {
     /// `predict_proba` from raw scores.
     fn proba_of_raw(&self, raw: Array2<f64>) -> Result<Array2<f64>> {
         match &self.output {
-            Output::Classifier { link, .. } => Ok(Self::proba(*link, raw)),
+            Output::Classifier { link, .. } => Ok(self.proba(*link, raw)),
             Output::Regressor { .. } => Err(Self::not_a_classifier("predict_proba")),
         }
     }
@@ -609,9 +647,14 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         ));
     }
     let output = output(b, k, &field)?;
+    let histogram = b.raw_scores == Some(model::BoostingRawScores::Histogram);
     let start = match (&b.baseline, &b.init) {
         (Some(name), None) => {
-            let base = baseline(c, name, k, &field("baseline"))?;
+            let mut base = baseline(c, name, k, &field("baseline"))?;
+            if histogram {
+                // HistGradientBoosting's np.zeros, then `+= baseline` (spec §7.2).
+                base.iter_mut().for_each(|v| *v += 0.0);
+            }
             let top = base.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             check_raw_bound(&trees, b.scale, k, top, &field("scale"))?;
             Start::Baseline(base)
@@ -640,6 +683,7 @@ pub(crate) fn build<B: Deref<Target = [u8]> + Debug + Send + Sync + 'static>(
         scale: b.scale,
         start,
         output,
+        left_to_right: histogram,
     })
 }
 
@@ -930,6 +974,7 @@ mod tests {
                 classes: None,
                 decision: None,
                 preprocessor: None,
+                raw_scores: None,
             };
             Self {
                 stumps,
@@ -1394,7 +1439,7 @@ mod tests {
     #[test]
     fn logsumexp_of_an_infinite_row_uses_zero_and_nan_to_num() {
         let mut row = array![f64::INFINITY, 0.0];
-        logsumexp_proba(row.view_mut());
+        logsumexp_proba(row.view_mut(), false);
         // m = inf counts as 0: exp(inf) = inf, lse = inf, exp(inf - inf) = NaN -> 0.
         assert_eq!(row, array![0.0, 0.0]);
         assert_eq!(nan_to_num(f64::INFINITY), f64::MAX);
@@ -1406,12 +1451,63 @@ mod tests {
         // Nine columns: numpy's pairwise order, not a left-to-right sum.
         let raw: Vec<f64> = (0..9).map(|i| f64::from(i) * 0.37 - 1.0).collect();
         let mut row = ndarray::Array1::from(raw.clone());
-        softmax(row.view_mut());
+        softmax(row.view_mut(), false);
         let m = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let e: Vec<f64> = raw.iter().map(|v| (v - m).exp()).collect();
         let s = numpy_sum(&e);
         let want: Vec<f64> = e.iter().map(|v| v / s).collect();
         assert_eq!(bits(&row.to_vec()), bits(&want));
+    }
+
+    #[test]
+    fn histogram_softmax_sums_left_to_right() {
+        // raw_scores HISTOGRAM (spec §7.2): ((e0 + e1) + e2) + ..., not numpy's pairwise sum;
+        // for these nine columns the two orders round differently.
+        let raw: Vec<f64> = (0..9).map(|i| f64::from(i) * 0.17 - 1.0).collect();
+        let m = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = raw.iter().map(|v| (v - m).exp()).collect();
+        let s = e.iter().skip(1).fold(e[0], |acc, v| acc + v);
+        assert_ne!(s.to_bits(), numpy_sum(&e).to_bits());
+        let mut f = File::new(vec![Stump(0, 0.5, 0.0, 0.0); 9], 9, BoostingLink::Softmax)
+            .classifier(
+                Labels::Int((0..9).collect()),
+                BoostingDecision::RawAboveZero,
+            );
+        f.baseline = Some(raw.clone());
+        f.body.raw_scores = Some(model::BoostingRawScores::Histogram);
+        let got = f
+            .open()
+            .unwrap()
+            .predict_proba(array![[0.0, 0.0]].view())
+            .unwrap();
+        let want: Vec<f64> = e.iter().map(|v| v / s).collect();
+        assert_eq!(bits(&got.iter().copied().collect::<Vec<_>>()), bits(&want));
+    }
+
+    #[test]
+    fn histogram_raw_scores_start_from_zero_plus_the_baseline() {
+        // A -0.0 baseline and -0.0 leaves: STAGED keeps -0.0 + -0.0 = -0.0; HISTOGRAM starts
+        // from 0.0 + -0.0 = 0.0 (np.zeros, then +=), and 0.0 + -0.0 = 0.0.
+        let file = |raw_scores| {
+            let mut f = File::new(vec![Stump(0, 0.5, -0.0, -0.0)], 1, BoostingLink::Identity);
+            f.baseline = Some(vec![-0.0]);
+            f.body.raw_scores = raw_scores;
+            floats(
+                f.open()
+                    .unwrap()
+                    .predict(array![[0.0, 0.0]].view())
+                    .unwrap(),
+            )
+        };
+        assert_eq!(bits(&file(None)), bits(&[-0.0]));
+        assert_eq!(
+            bits(&file(Some(model::BoostingRawScores::Staged))),
+            bits(&[-0.0])
+        );
+        assert_eq!(
+            bits(&file(Some(model::BoostingRawScores::Histogram))),
+            bits(&[0.0])
+        );
     }
 
     #[test]

@@ -141,6 +141,10 @@ def _branch(
             )
         out.estimator.CopyFrom(encode_estimator(trans, ctx.child(f"{name}/")))
     if weight is not None:
+        if float(weight) == 0.0 and np.signbit(float(weight)):
+            # BranchWeight.value has no presence: -0.0 is written as absent and reads as +0.0
+            # (spec/format.md section 4), which flips the sign of the branch's zeros.
+            raise UnsupportedError(f"branch {name!r}: a weight of -0.0 cannot be kept")
         out.weight.value = float(weight)
 
 

@@ -59,8 +59,12 @@ def minmax_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     body.mul = ctx.tensor("scale_", _f64(est, "scale_"))
     body.add = ctx.tensor("min_", _f64(est, "min_"))
     if est.clip:
-        lo, hi = est.feature_range
-        body.clip.lo, body.clip.hi = float(lo), float(hi)
+        lo, hi = float(est.feature_range[0]), float(est.feature_range[1])
+        if (lo == 0.0 and np.signbit(lo)) or (hi == 0.0 and np.signbit(hi)):
+            # Clip.lo and .hi have no presence: -0.0 is written as absent and reads as +0.0
+            # (spec/format.md section 4), which a clipped zero would show.
+            raise UnsupportedError("feature_range holds -0.0, which the Clip body cannot keep")
+        body.clip.lo, body.clip.hi = lo, hi
     return {"scale_", "min_"}
 
 

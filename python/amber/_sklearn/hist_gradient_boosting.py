@@ -487,6 +487,8 @@ def hgb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         raise UnsupportedError(f"{type_name(est)} has categorical splits but no categories")
     body.n_columns = k
     body.scale = 1.0
+    # An F-ordered raw array of zeros plus the baseline, rows summed left to right (spec 7.2).
+    body.raw_scores = pb.BOOSTING_RAW_SCORES_HISTOGRAM
     baseline = np.asarray(est._baseline_prediction, dtype=np.float64)
     if baseline.shape != (1, k):
         raise UnsupportedError(f"{type_name(est)}._baseline_prediction has shape {baseline.shape}")
@@ -614,10 +616,13 @@ def hgb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         raise AmberError(
             "E_PROVENANCE", "HistGradientBoosting trees compare float64 inputs and hold raw values"
         )
-    if b.HasField("init") or b.scale != 1.0:
+    if b.HasField("init") or b.scale != 1.0 or b.raw_scores == pb.BOOSTING_RAW_SCORES_STAGED:
+        # raw_scores UNSPECIFIED: a file written before the field, whose readers computed
+        # GradientBoosting's sums (within the corpus tolerance of HistGradientBoosting's).
         raise AmberError(
             "E_PROVENANCE",
-            "this Boosting body (an init estimator or scale != 1) is not a HistGradientBoosting",
+            "this Boosting body (an init estimator, scale != 1 or raw_scores STAGED) is not a "
+            "HistGradientBoosting",
         )
     cls = _class_for(msg)
     k = int(b.n_columns)
