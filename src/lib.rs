@@ -6,9 +6,13 @@
 //! Outputs have scikit-learn's shapes and types: labels keep the type of the classes
 //! ([`Prediction`]), a binary `decision_function` is 1-D, and so on.
 //!
+//! `ndarray` is re-exported as [`amber::ndarray`](ndarray), so the arrays you pass are of
+//! the version Amber uses, with no separate dependency to keep in step. Errors print as
+//! `E_CODE: message` (their `Debug` too, which is what `main` shows when it returns one).
+//!
 //! ```no_run
+//! use amber::ndarray::array;
 //! use amber::{Method, Model, Prediction};
-//! use ndarray::array;
 //!
 //! let model = Model::open("model.amber")?;
 //! let x = array![[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]];
@@ -71,3 +75,16 @@ pub use amber_estimators::csv;
 pub use amber_estimators::{
     Column, ColumnKind, EstimatorError, Input, Method, Model, Prediction, Result, Table, TextColumn,
 };
+/// The `ndarray` crate at the version Amber's inputs and outputs use: build inputs with
+/// `amber::ndarray::array!` or `amber::ndarray::Array2` and no dependency of your own.
+pub use ndarray;
+
+/// The error every fallible call returns: [`EstimatorError`] (codec errors included), whose
+/// `Debug` and `Display` both read `E_CODE: message`.
+pub type Error = EstimatorError;
+
+/// The README's Rust examples, compiled by `cargo test` (as doctests) so that they cannot go
+/// stale; `tests/readme.rs` checks they use nothing but `amber`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 from typing import IO, Any, Union
@@ -395,12 +396,15 @@ _ENSEMBLE_DICTS: dict[str, Any] = {"bagging": _bagging_dict, "ada_boost": _ada_b
 
 
 def inspect(source: PathOrFile | bytes | bytearray | memoryview) -> dict[str, Any]:
-    """Describe a (checked) file: version, producer, estimator tree and tensor table."""
-    container = _check(_map_file(source))
+    """Describe a (checked) file: its SHA-256 (`sha256`, lowercase hex of the whole file: the
+    model's stable identity), version, producer, estimator tree and tensor table."""
+    data = _map_file(source)
+    container = _check(data)
     m, h = container.manifest, container.header
     return {
         "format_version": f"{h.major}.{h.minor}",
         "file_length": h.file_length,
+        "sha256": hashlib.sha256(data).hexdigest(),
         "required_features": list(m.required_features),
         "producer": {
             "name": m.producer.name,

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use amber_codec::model::{AdaBoostAlgorithm, ThresholdScore};
+use amber_codec::model::{
+    AdaBoostAlgorithm, Boosting, BoostingDecision, BoostingInitLink, BoostingLink, ThresholdScore,
+};
 use amber_codec::model::{
     BinaryScore, Body, Calibration, CalibrationResponse, Calibrator, Categories, CategoryKind,
     ChainMethod, ColumnBranch, ColumnKind, ElementwiseFunction, Estimator, ImputerFill, KnnWeights,
@@ -28,6 +30,9 @@ pub struct Report {
     pub file: String,
     /// File size in bytes.
     pub file_bytes: u64,
+    /// SHA-256 of the whole file, lowercase hex: the model's stable identity (canonical bytes,
+    /// `spec/format.md` §4), the digest `sha256sum` and `model_signing` compute.
+    pub sha256: String,
     /// `"major.minor"`.
     pub format_version: String,
     /// Required features (empty in format 1.0).
@@ -90,8 +95,7 @@ pub struct ModelError {
 #[derive(Debug, Serialize)]
 pub struct EstimatorReport {
     producer_type: String,
-    /// `standard_scaler`, `linear`, `pipeline`, `tree_ensemble`, `isolation_forest`,
-    /// `feature_affine`, `binarizer`, `normalizer` (the manifest's oneof name).
+    /// The manifest's oneof name of the body (`linear`, `boosting`, ...; `body_kind`).
     body: &'static str,
     n_features_in: u64,
     feature_names_in: Vec<String>,
@@ -105,6 +109,8 @@ pub struct EstimatorReport {
     pipeline: Option<PipelineReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tree_ensemble: Option<TreeReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    boosting: Option<BoostingReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     isolation_forest: Option<IsolationForestReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -454,6 +460,71 @@ pub struct FeatureAffineReport {
     clip: Option<[f64; 2]>,
 }
 
+/// A boosting body (`GradientBoosting*`, `HistGradientBoosting*`): its trees, how their
+/// leaves add up to raw scores, where the raw scores start and how they become predictions.
+#[derive(Debug, Serialize)]
+pub struct BoostingReport {
+    trees: TreeReport,
+    n_columns: u32,
+    scale: f64,
+    /// The starting raw values' tensor, or null when `init` gives them.
+    baseline: Option<String>,
+    /// The init estimator, or null.
+    init: Option<Box<EstimatorReport>>,
+    /// How the init's output becomes raw values (`init_link_name`), or null.
+    init_link: Option<&'static str>,
+    init_eps: f64,
+    /// `boosting_link_name`.
+    link: &'static str,
+    classes: Option<ClassesReport>,
+    /// `raw_at_least_zero`, `raw_above_zero`, `proba_argmax`, or null for a regressor.
+    decision: Option<&'static str>,
+}
+
+fn boosting_report(b: &Boosting) -> BoostingReport {
+    BoostingReport {
+        trees: tree_report(&b.trees),
+        n_columns: b.n_columns,
+        scale: b.scale,
+        baseline: b.baseline.clone(),
+        init: b.init.as_ref().map(|(e, _)| Box::new(estimator_report(e))),
+        init_link: b.init.as_ref().map(|(_, link)| init_link_name(*link)),
+        init_eps: b.init_eps,
+        link: boosting_link_name(b.link),
+        classes: b.classes.as_ref().map(classes_report),
+        decision: b.decision.map(|d| match d {
+            BoostingDecision::RawAtLeastZero => "raw_at_least_zero",
+            BoostingDecision::RawAboveZero => "raw_above_zero",
+            BoostingDecision::ProbaArgmax => "proba_argmax",
+        }),
+    }
+}
+
+/// The proto's `BoostingInitLink` names, lowercase without the prefix.
+fn init_link_name(link: BoostingInitLink) -> &'static str {
+    match link {
+        BoostingInitLink::Predict => "predict",
+        BoostingInitLink::Logit => "logit",
+        BoostingInitLink::HalfLogit => "half_logit",
+        BoostingInitLink::Log => "log",
+        BoostingInitLink::SymmetricLog => "symmetric_log",
+        BoostingInitLink::LogitLog1p => "logit_log1p",
+        BoostingInitLink::HalfLogitLog1p => "half_logit_log1p",
+    }
+}
+
+/// The proto's `BoostingLink` names, lowercase without the prefix.
+fn boosting_link_name(link: BoostingLink) -> &'static str {
+    match link {
+        BoostingLink::Identity => "identity",
+        BoostingLink::Exp => "exp",
+        BoostingLink::Logistic => "logistic",
+        BoostingLink::HalfLogistic => "half_logistic",
+        BoostingLink::Softmax => "softmax",
+        BoostingLink::Logsumexp => "logsumexp",
+    }
+}
+
 /// An isolation forest body: its trees, the denominator and the offset.
 #[derive(Debug, Serialize)]
 pub struct IsolationForestReport {
@@ -562,6 +633,7 @@ impl Report {
             inspect_version: JSON_VERSION,
             file: file.display().to_string(),
             file_bytes: container.bytes().len() as u64,
+            sha256: sha256_hex(container.bytes()),
             format_version: format!("{major}.{minor}"),
             required_features: manifest.required_features.clone(),
             producer: ProducerReport {
@@ -585,6 +657,17 @@ impl Report {
             tensors: manifest.tensors.iter().map(tensor_report).collect(),
         }
     }
+}
+
+/// SHA-256 of `bytes` in lowercase hex, as `sha256sum` prints it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 fn kind_name(k: ColumnKind) -> &'static str {
@@ -732,6 +815,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
         linear: None,
         pipeline: None,
         tree_ensemble: None,
+        boosting: None,
         isolation_forest: None,
         feature_affine: None,
         binarizer: None,
@@ -943,6 +1027,7 @@ fn estimator_report(e: &Estimator) -> EstimatorReport {
             });
         }
         Body::Boosting(b) => {
+            report.boosting = Some(boosting_report(b));
             report.preprocessor = b
                 .preprocessor
                 .as_deref()
@@ -1305,6 +1390,7 @@ pub fn render(report: &Report, container: &Container<FileBytes>) -> String {
             "file",
             format!("{} ({} bytes)", esc(&report.file), report.file_bytes),
         ),
+        ("sha256", report.sha256.clone()),
         ("format", report.format_version.clone()),
         ("producer", producer),
         ("required features", features),
@@ -1362,6 +1448,36 @@ fn render_trees(out: &mut String, c: &Container<FileBytes>, t: &TreeReport, pad:
         let label = format!("{k}:");
         let _ = writeln!(out, "{pad}{label:<15} {text}");
     }
+}
+
+/// A Boosting body's fields, its init estimator aside (`render_estimator` shows it last).
+fn render_boosting(out: &mut String, c: &Container<FileBytes>, b: &BoostingReport, pad: &str) {
+    let _ = writeln!(out, "{pad}link:           {}", b.link);
+    if let Some(classes) = &b.classes {
+        let _ = writeln!(out, "{pad}classes:        {}", classes_text(classes));
+    }
+    if let Some(d) = b.decision {
+        let _ = writeln!(out, "{pad}decision:       {d}");
+    }
+    let _ = writeln!(
+        out,
+        "{pad}raw scores:     {} column(s), each tree's leaf value times {:?}",
+        b.n_columns, b.scale
+    );
+    match (&b.baseline, b.init_link) {
+        (Some(t), _) => {
+            let _ = writeln!(out, "{pad}baseline:       {}", tensor_ref(c, t));
+        }
+        (None, Some(link)) => {
+            let _ = writeln!(
+                out,
+                "{pad}baseline:       from init (link {link}, eps {:?})",
+                b.init_eps
+            );
+        }
+        (None, None) => {}
+    }
+    render_trees(out, c, &b.trees, pad);
 }
 
 fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileBytes>, depth: usize) {
@@ -1459,6 +1575,9 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     }
     if let Some(t) = &e.tree_ensemble {
         render_trees(out, c, t, &pad);
+    }
+    if let Some(b) = &e.boosting {
+        render_boosting(out, c, b, &pad);
     }
     for (title, list) in [("params", &e.params), ("attributes", &e.attributes)] {
         if list.is_empty() {
@@ -1619,6 +1738,10 @@ fn render_estimator(out: &mut String, e: &EstimatorReport, c: &Container<FileByt
     if let Some(p) = &e.preprocessor {
         let _ = writeln!(out, "{pad}preprocessor:");
         render_estimator(out, p, c, depth + 1);
+    }
+    if let Some(init) = e.boosting.as_ref().and_then(|b| b.init.as_ref()) {
+        let _ = writeln!(out, "{pad}init:");
+        render_estimator(out, init, c, depth + 1);
     }
     if let Some(pipeline) = &e.pipeline {
         let _ = writeln!(out, "{pad}steps:");

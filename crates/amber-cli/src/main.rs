@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use amber_cli::{error, input};
 use amber_conformance::Array;
+use amber_estimators::csv::{CsvOptions, Header};
 use amber_estimators::{ColumnKind, Method, Model};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,7 +40,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Show a file's format version, producer, estimator tree and tensor table
+    /// Show a file's SHA-256, format version, producer, estimator tree and tensor table
     ///
     /// The file is fully checked first (structure and every checksum), as by `amber
     /// validate`; a model the runtime refuses (E_MODEL, ...) is still shown, with the reason.
@@ -48,6 +49,9 @@ enum Command {
     ///
     ///   inspect_version     1; bumped on any incompatible change
     ///   file, file_bytes    the path as given, the file size
+    ///   sha256              SHA-256 of the whole file, lowercase hex (as sha256sum prints
+    ///                       it): the model's identity, the same for the same model saved
+    ///                       again, from Python or Rust (canonical bytes)
     ///   format_version      "major.minor", e.g. "1.0"
     ///   required_features   [string]
     ///   producer            {name, version, library, library_version}
@@ -63,18 +67,27 @@ enum Command {
     /// An estimator is {producer_type, body, n_features_in, feature_names_in, params,
     /// attributes} plus one object named after its body:
     ///
-    ///   body                "standard_scaler", "linear", "pipeline", "tree_ensemble",
-    ///                       "isolation_forest", "feature_affine", "binarizer",
-    ///                       "normalizer", "boosting", "column_transformer",
-    ///                       "feature_union", "simple_imputer", "missing_indicator",
-    ///                       "knn_imputer", "one_hot_encoder", "ordinal_encoder",
-    ///                       "target_encoder", "voting", "stacking" or "calibration"
+    ///   body                the body's kind, one of: "standard_scaler",
+    ///                       "column_transformer", "feature_union", "voting", "stacking",
+    ///                       "calibration", "multiclass", "multi_output",
+    ///                       "transformed_target", "function_transformer",
+    ///                       "threshold_classifier", "bagging", "ada_boost", "linear",
+    ///                       "pipeline", "tree_ensemble", "boosting", "isolation_forest",
+    ///                       "feature_affine", "binarizer", "normalizer", "one_hot_encoder",
+    ///                       "ordinal_encoder", "target_encoder", "simple_imputer",
+    ///                       "missing_indicator" or "knn_imputer"
     ///   params, attributes  [{name, value}], sorted by name
     ///   standard_scaler     {mean, scale, var, n_samples_seen}: tensor names or null
     ///   feature_affine      {sub, div, mul, add}: tensor names or null; clip: [lo, hi]
     ///                       or null
     ///   binarizer           {threshold}
     ///   normalizer          {norm}: "l1", "l2" or "max"
+    ///   imputer             (simple_imputer, missing_indicator, knn_imputer)
+    ///                       {missing_values ("nan", "none", a number or a quoted string),
+    ///                       fills (simple_imputer: numbers or quoted strings; else []),
+    ///                       keep_empty, indicator_features (tensor name or null),
+    ///                       error_on_new, n_neighbors, weights ("uniform"|"distance"|
+    ///                       "uniform_all"), fit_x (knn_imputer: tensor name; else null)}
     ///   one_hot_encoder,    {unknown, target_mean (target_encoder only), unknown_value,
     ///   ordinal_encoder,    encoded_missing_value (ordinal_encoder only), dtype, columns:
     ///   target_encoder      [{kind "numeric"|"string", n_categories, has_none, has_nan,
@@ -99,12 +112,41 @@ enum Command {
     ///                       "decision_function"|"predict_proba", class_indices,
     ///                       calibrators: [{kind "sigmoid", a, b} | {kind "isotonic",
     ///                       x_thresholds, y_thresholds (tensor names)}], estimator}]}
-    ///   preprocessor        (boosting) the estimator that codes categories before the
-    ///                       trees, or absent
+    ///   multiclass          {strategy "one_vs_rest"|"one_vs_one"|"output_code", classes
+    ///                       (as linear's), multilabel, threshold, ties ("first"|"last"
+    ///                       for one_vs_rest, else null), code_book (output_code: tensor
+    ///                       name, else null), members: [{score "decision_function"|
+    ///                       "predict_proba"|"predict"|"constant", constant (a constant
+    ///                       member's label), estimator}]}
+    ///   multi_output        {kind "classifier"|"regressor"|"classifier_chain"|
+    ///                       "regressor_chain", order and chain_method ("predict"|
+    ///                       "predict_proba"|"predict_log_proba"|"decision_function"; chains
+    ///                       only), members: [estimator]}
+    ///   transformed_target  {squeeze, regressor, transformer (estimators)}
+    ///   function_transformer {func, inverse_func ("None" or numpy's name, e.g.
+    ///                       "numpy.log1p"), validate}
+    ///   threshold_classifier {score "predict_proba"|"decision_function", positive (class
+    ///                       index), threshold, estimator}
+    ///   bagging             {classes (as linear's; null for a regressor), members:
+    ///                       [{features (input column indices), estimator}]}
+    ///   ada_boost           {algorithm "samme"|"samme_r" (null for a regressor: weighted
+    ///                       median), classes, weights (tensor name), members: [estimator]}
     ///   tree_ensemble       {nodes, tree_offsets, values, input ("f32"|"f64"), leaf_values
     ///                       ("regression"|"fractions"|"counts"), classes: [one per output,
     ///                       as linear's], impurity, n_node_samples, weighted_n_node_samples,
     ///                       node_ids (tensor names or null), values_for_every_node}
+    ///   boosting            {trees (as tree_ensemble), n_columns, scale, baseline (tensor
+    ///                       name, or null when init gives the start), init (an estimator
+    ///                       or null), init_link (null or "predict", "logit", "half_logit",
+    ///                       "log", "symmetric_log", "logit_log1p", "half_logit_log1p"),
+    ///                       init_eps, link ("identity", "exp", "logistic",
+    ///                       "half_logistic", "softmax" or "logsumexp"), classes (as
+    ///                       linear's; null for a regressor), decision (null for a
+    ///                       regressor, "raw_at_least_zero", "raw_above_zero" or
+    ///                       "proba_argmax")}
+    ///   preprocessor        (boosting) the estimator that codes categories before the
+    ///                       trees, or absent
+    ///   isolation_forest    {trees (as tree_ensemble), denominator, offset}
     ///
     /// A value is null (None), a boolean, an integer, a float (always written with a
     /// fraction or an exponent), a string or an array (list); what JSON lacks is tagged:
@@ -138,19 +180,31 @@ enum Command {
     ///   .npy  a 2-D array, samples x features, of float64; float32, integer and bool
     ///         arrays are converted to float64. A 1-D array is refused (as scikit-learn
     ///         does): reshape it to (1, n) for one sample, or (n, 1) for one feature.
-    ///   .csv  one sample per line, RFC 4180 quoting ("a, ""b""" is one field), UTF-8.
-    ///         The first line is a header, except for a model whose every input column is
-    ///         numeric, where a first line of numbers only is data. With a header and a model
-    ///         fitted with names, columns are matched to them by name, in any order; a
-    ///         column the model reads that is absent is an error naming it; extra columns
-    ///         are ignored when the model reads strings (ColumnTransformer does so) and an
-    ///         error for an all-numeric model (scikit-learn's estimators refuse them).
-    ///         Otherwise columns are taken in order and their count must be the model's.
-    ///         Numeric cells: what Python's float() accepts (1, -2.5e-3, 1_000, nan, inf,
-    ///         -Infinity, surrounding spaces), an empty cell is missing (NaN), True/False
-    ///         are 1/0. String cells: the text as is; an empty cell is missing. A column of
-    ///         either kind (pandas object, passed through) is numbers within a batch only
-    ///         when every cell of the batch is a number, else strings.
+    ///   .csv  read as pandas.read_csv(X.csv) reads it with its defaults (spec/format.md
+    ///         section 7.1): one sample per line, fields separated by commas (--delimiter),
+    ///         RFC 4180 quoting ("a, ""b""" is one field), UTF-8; empty lines and lines of
+    ///         spaces and tabs are skipped.
+    ///         Header: for a model fitted with column names, the first line is the header
+    ///         when it names every column the model reads, and data when it is numbers
+    ///         only; a first line that is neither is E_INPUT listing the columns it lacks
+    ///         (a file without a header: pass --no-header). For a model without names, the
+    ///         first line is the header when a numeric column holds text there, data when it
+    ///         is numbers only, and E_INPUT when it could be either (pass --header or
+    ///         --no-header). No line is ever dropped silently.
+    ///         With a header and a model fitted with names, columns are matched to them by
+    ///         name, exactly (a quoted " space " is the name " space ", as pandas reads
+    ///         it), in any order; extra columns are ignored when the model reads strings
+    ///         (ColumnTransformer does so) and an error for an all-numeric model
+    ///         (scikit-learn's estimators refuse them). Otherwise columns are taken in order
+    ///         and their count must be the model's.
+    ///         Missing cells, in every column: pandas' default NA strings, exactly: the empty
+    ///         cell, NA, NaN, nan, -NaN, -nan, null, NULL, None, N/A, n/a, #N/A, #N/A N/A,
+    ///         #NA, <NA>, 1.#IND, -1.#IND, 1.#QNAN, -1.#QNAN (quoted or not; " NA" with
+    ///         spaces is text). Numeric cells: what Python's float() accepts (1, -2.5e-3,
+    ///         1_000, inf, -Infinity, surrounding spaces), True/False are 1/0; a blank cell
+    ///         of spaces is not a number. String cells: the text as is. A column of either
+    ///         kind (pandas object, passed through) is numbers within a batch only when
+    ///         every cell of the batch is a number, else strings.
     ///
     /// The CSV is streamed: read, predicted and written --batch-rows rows at a time, so
     /// memory stays bounded whatever the file's length; a terminal (stderr) shows rows
@@ -159,7 +213,9 @@ enum Command {
     /// A wrong number of columns or fields, a missing or extra column, or a cell that is not
     /// a number is E_INPUT naming the line (from 1, the header being line 1), the column,
     /// the row (from 0, the first data row being row 0) and the value; so are values the
-    /// model refuses (an unseen category where the encoder says handle_unknown="error").
+    /// model refuses (an unseen category where the encoder says handle_unknown="error"; a
+    /// NaN, an infinity or a value beyond float32's range where scikit-learn raises on it:
+    /// spec/estimators.md section 1 lists each body's rule).
     /// An input without a data row (an empty file, a header alone, a 0-row .npy) is
     /// E_INPUT, as scikit-learn refuses 0 samples. A method the model lacks is E_METHOD.
     ///
@@ -199,6 +255,18 @@ enum Command {
         /// Write the output to this file (OUT.npy or OUT.csv) instead of stdout.
         #[arg(long, short, value_name = "OUT.npy|OUT.csv", value_parser = npy_or_csv)]
         output: Option<PathBuf>,
+        /// The CSV input's field delimiter: one ASCII character (`;`, `|`, ...); `\t` or a
+        /// tab character for tab-separated files.
+        #[arg(long, short, value_name = "C", default_value = ",", value_parser = delimiter)]
+        delimiter: u8,
+        /// The CSV input has no header: its first line is data, columns in the model's order
+        /// (pandas' header=None).
+        #[arg(long, conflicts_with = "header")]
+        no_header: bool,
+        /// The CSV input's first line is its header, even if it reads as data (pandas'
+        /// header=0); for a model without column names whose first line could be either.
+        #[arg(long)]
+        header: bool,
         /// Rows read and predicted at a time from a CSV input.
         #[arg(long, value_name = "N", default_value_t = PREDICT_BATCH_ROWS,
               value_parser = batch_rows)]
@@ -274,6 +342,16 @@ fn npy_or_csv(s: &str) -> Result<PathBuf, String> {
 /// wider intermediate matrices leave the caches) and peak memory is 16 MB (125 MB at 65,536).
 const PREDICT_BATCH_ROWS: usize = 4096;
 
+/// `--delimiter`: one ASCII byte, `\t` spelled out or not; `csv::CsvOptions` refuses a quote
+/// or a line break with `E_INPUT` naming it.
+fn delimiter(s: &str) -> Result<u8, String> {
+    match s.as_bytes() {
+        [b] if b.is_ascii() => Ok(*b),
+        br"\t" => Ok(b'\t'),
+        _ => Err("one ASCII character (\\t for a tab)".to_owned()),
+    }
+}
+
 fn batch_rows(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -297,6 +375,9 @@ fn main() -> ExitCode {
             input,
             method,
             output,
+            delimiter,
+            no_header,
+            header,
             batch_rows,
             progress,
             no_progress,
@@ -308,11 +389,21 @@ fn main() -> ExitCode {
             } else {
                 std::io::stderr().is_terminal()
             };
+            let header = if no_header {
+                Header::Absent
+            } else if header {
+                Header::Present
+            } else {
+                Header::Detect
+            };
             let request = Request {
                 input: &input,
                 method: method.into(),
                 output: output.as_deref(),
-                batch_rows,
+                csv: CsvOptions::default()
+                    .batch_rows(batch_rows)
+                    .delimiter(delimiter)
+                    .header(header),
                 progress: show,
             };
             predict(&file, &request).map(|()| ExitCode::SUCCESS)
@@ -390,7 +481,8 @@ struct Request<'a> {
     input: &'a Path,
     method: Method,
     output: Option<&'a Path>,
-    batch_rows: usize,
+    /// How a CSV input is read (batch size, delimiter, header).
+    csv: CsvOptions,
     progress: bool,
 }
 
@@ -433,18 +525,15 @@ fn predict_csv(model: &Model, request: &Request<'_>) -> anyhow::Result<()> {
     let (input, method) = (request.input, request.method);
     let columns = model.input_columns()?;
     let numeric = columns.iter().all(|(_, k)| *k == ColumnKind::Numeric);
-    let mut reader = input::open_csv(input, &columns, request.batch_rows)?;
+    // The reader refuses an input without a data row (E_INPUT, as scikit-learn's
+    // check_array refuses 0 samples), so every batch it gives has rows.
+    let mut reader = input::open_csv(input, &columns, request.csv)?;
     let mut sink: Option<output::Sink> = None;
     let mut progress = Progress::new(request.progress);
     while let Some(batch) = reader
         .next_batch()
         .map_err(|e| input::table_error(input, e))?
     {
-        if reader.rows_read() == 0 {
-            // scikit-learn's check_array refuses 0 samples, and so does the CLI: an empty or
-            // header-only input is an error, never an empty output with exit 0.
-            return Err(no_rows(input).into());
-        }
         // An all-numeric model takes the matrix in its column order (the reader's order).
         let dense = if numeric {
             Some(batch.to_dense()?)
