@@ -339,6 +339,12 @@ class AllowList:
     other_params: frozenset[str] = frozenset()
     #: Param name -> a rule on top of scikit-learn's `_parameter_constraints`.
     params: dict[str, Rule] = field(default_factory=dict)
+    #: Another version's name of a param or attribute -> the installed version's name for
+    #: the same thing (RidgeCV's `cv_values_` is `cv_results_` from 1.5).
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: Params whose `None` is another version's "not set" (RidgeCV's store_cv_results in
+    #: 1.5 and 1.6): where this version refuses None, its default stands.
+    none_placeholders: frozenset[str] = frozenset()
 
 
 ALLOW: dict[type, AllowList] = {}
@@ -350,6 +356,7 @@ OTHER_VERSIONS_PARAMS: dict[str, tuple[str, ...]] = {
     "LinearRegression": ("tol",),  # 1.7+
     "LogisticRegression": ("multi_class",),  # removed in 1.8
     "Pipeline": ("transform_input",),  # 1.6+
+    "ColumnTransformer": ("force_int_remainder_cols",),  # 1.5 to 1.8
     "HistGradientBoostingClassifier": ("max_features",),  # 1.4+
     "HistGradientBoostingRegressor": ("max_features",),
     **{
@@ -368,14 +375,44 @@ OTHER_VERSIONS_PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def allow(cls: type, attributes: dict[str, Rule], *, other_params=(), params=None) -> None:
+def _logistic_penalty(params: dict[str, Any]) -> Any:
+    """LogisticRegression(penalty="deprecated") (1.8+) as `fit` resolves it there
+    (linear_model/_logistic.py): from l1_ratio, and None when C is infinite."""
+    if params.get("C", 1.0) == math.inf:
+        return None
+    ratio = params.get("l1_ratio", 0.0)
+    return "l2" if ratio in (None, 0) else "l1" if ratio == 1 else "elasticnet"
+
+
+#: Class name -> param -> what another version's placeholder means, in the installed
+#: version's terms, given the file's other (checked) params. Used where the installed
+#: version refuses the placeholder, so that `clone(model).fit` trains as the saver would.
+PLACEHOLDER_MEANINGS: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "LogisticRegression": {"penalty": _logistic_penalty},
+    # 1.9 deprecates `criterion` ("It has no effect"): its trees use "squared_error".
+    "GradientBoostingClassifier": {"criterion": lambda _: "squared_error"},
+    "GradientBoostingRegressor": {"criterion": lambda _: "squared_error"},
+}
+
+
+def allow(
+    cls: type,
+    attributes: dict[str, Rule],
+    *,
+    other_params=(),
+    params=None,
+    aliases=None,
+    none_placeholders=(),
+) -> None:
     for name in attributes:
         if name.startswith("__") or (not name.startswith("_") and hasattr(cls, name.split("/")[0])):
             raise AssertionError(f"{cls.__name__}.{name} can never be allow-listed")
     rules = {k: v for k, v in COMMON_PARAMS.items() if k in cls._get_param_names()}
     rules.update(params or {})
     other = {*other_params, *OTHER_VERSIONS_PARAMS.get(cls.__name__, ())}
-    ALLOW[cls] = AllowList(dict(attributes), frozenset(other), rules)
+    ALLOW[cls] = AllowList(
+        dict(attributes), frozenset(other), rules, dict(aliases or {}), frozenset(none_placeholders)
+    )
 
 
 def _what(v: Any) -> str:
@@ -610,19 +647,21 @@ def read_attributes(cls: type, msg: pb.Estimator, ctx: DecodeCtx, facts: Facts) 
     rules = dict(ALLOW[cls].attributes)
     if hasattr(cls, "set_output"):
         rules[OUTPUT_CONFIG] = _output_config
+    aliases = ALLOW[cls].aliases
     out: dict[str, Any] = {}
     for p in msg.attributes:
-        rule = rules.get(p.name)
+        name = aliases.get(p.name, p.name)
+        rule = rules.get(name)
         if rule is None:
             raise refuse(type_name(cls), f"the attribute {p.name[:80]!r} is not one Amber can set")
-        if p.name in out:
-            raise refuse(type_name(cls), f"the attribute {p.name!r} appears twice")
+        if name in out:
+            raise refuse(type_name(cls), f"the attribute {name!r} appears twice")
         value = decode_value(p.value, ctx)
         try:
             rule(value, facts)
         except Bad as e:
             raise refuse(type_name(cls), f"{p.name} {e}") from None
-        out[p.name] = value
+        out[name] = value
     return out
 
 
@@ -764,15 +803,22 @@ def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
     known = set(cls._get_param_names())
     out: dict[str, Any] = {}
     seen: set[str] = set()
+    deferred: list[str] = []
     for p in msg.params:
-        if p.name not in known and p.name not in entry.other_params:
+        name = entry.aliases.get(p.name, p.name)
+        if name not in known and p.name not in entry.other_params:
             raise refuse(type_name(cls), f"{p.name[:80]!r} is not a param of this class")
         if p.name in seen:
             raise refuse(type_name(cls), f"the param {p.name!r} appears twice")
         seen.add(p.name)
         value = decode_value(p.value, ctx)
-        if p.name not in known:
-            if not (type(value) is str and value in _SENTINELS):
+        placeholder = (type(value) is str and value in _SENTINELS) or (
+            value is None and name in entry.none_placeholders
+        )
+        if name != p.name and placeholder:
+            continue  # another version's placeholder under its old name: never set
+        if name not in known:
+            if not placeholder:
                 warnings.warn(
                     f"{type_name(cls)} in this scikit-learn version has no param {p.name!r}; "
                     "dropped",
@@ -781,16 +827,31 @@ def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
                 )
             continue
         try:
-            check_param(cls, p.name, value)
-            rule = entry.params.get(p.name)
+            check_param(cls, name, value)
+            rule = entry.params.get(name)
             if rule is not None:
                 rule(value, {})
         except Bad as e:
-            if type(value) is str and value in _SENTINELS:
+            if placeholder:
                 # Another version's placeholder of a param it deprecates (1.9.1 writes
                 # LogisticRegression(penalty="deprecated")), which this version does not
-                # accept: the user never set it, so this version's default stands.
+                # accept: the user never set it. What it meant in the saving version, said
+                # in this version's terms (PLACEHOLDER_MEANINGS), else this version's default.
+                if name in PLACEHOLDER_MEANINGS.get(cls.__name__, {}):
+                    deferred.append(name)
                 continue
             raise refuse(type_name(cls), f"param {p.name} {e}") from None
-        out[p.name] = value
+        if name in out:
+            if placeholder:
+                continue
+            if not (type(out[name]) is str and out[name] in _SENTINELS):
+                raise refuse(type_name(cls), f"the param {name!r} is given under two names")
+        out[name] = value
+    for name in deferred:
+        value = PLACEHOLDER_MEANINGS[cls.__name__][name](out)
+        try:
+            check_param(cls, name, value)
+        except Bad:
+            continue  # this version cannot say it either: its default stands
+        out[name] = value
     return out

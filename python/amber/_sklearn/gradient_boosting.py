@@ -205,6 +205,28 @@ def _unwrap(loss: Any) -> Any:
     return loss.inner if isinstance(loss, _OldLossInit) else loss
 
 
+@functools.cache
+def _preclip_bound() -> float:
+    """The bound the installed `_init_raw_predictions` (ensemble/_gb.py, 1.4+) clips an init's
+    probabilities to before any link: float32's epsilon in 1.4 to 1.7, float64's from 1.8.
+    Measured by calling it on an init whose probability is 0."""
+    from sklearn.ensemble import _gb
+
+    class _Zero:
+        def predict_proba(self, X: Any) -> np.ndarray:
+            return np.array([[1.0, 0.0]])
+
+    class _Identity:
+        is_multiclass = False
+
+        class link:
+            @staticmethod
+            def link(p: Any) -> np.ndarray:
+                return np.asarray(p, dtype=np.float64)
+
+    return float(_gb._init_raw_predictions(np.zeros((1, 1)), _Zero(), _Identity(), True)[0, 0])
+
+
 def _semantics(est: Any) -> tuple[int, int, int, float]:
     """(link, decision, the init link of a custom init, its clip bound) of `est`'s loss."""
     loss = _unwrap(getattr(est, "_loss", None))
@@ -229,7 +251,7 @@ def _semantics(est: Any) -> tuple[int, int, int, float]:
             init = pb.BOOSTING_INIT_LINK_SYMMETRIC_LOG
         else:
             raise UnsupportedError(f"cannot save a {type_name(est)} with loss {type(loss)}")
-        eps = EPS64 if init != pb.BOOSTING_INIT_LINK_PREDICT else 0.0
+        eps = _preclip_bound() if init != pb.BOOSTING_INIT_LINK_PREDICT else 0.0
         override = getattr(loss.link, "amber_init", None)
         if override is not None:
             init, eps = override
@@ -472,6 +494,8 @@ def gb_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
     link, decision, init_link, eps = _semantics(est)
     body.link = link
     body.decision = decision
+    # A C-ordered raw array started from the baseline, rows summed pairwise (spec 7.2).
+    body.raw_scores = pb.BOOSTING_RAW_SCORES_STAGED
     consumed = {"estimators_", "init_", "init", "classes_"}
     if isinstance(est, GradientBoostingClassifier):
         body.classes.CopyFrom(_labels(est.classes_))
@@ -653,17 +677,54 @@ def _match_init(est: Any, body: pb.Boosting, ctx: DecodeCtx) -> None:
             f"init_link {pb.BoostingInitLink.Name(body.init_link)} does not fit this model",
         )
     if new:
+        bound = _preclip_bound()
         if body.init_link != pb.BOOSTING_INIT_LINK_PREDICT and body.init_eps < EPS64:
-            # `_init_raw_predictions` (_gb.py) clips the init's probabilities to [eps64,
-            # 1 - eps64] before any link sees them: a narrower bound cannot be computed.
+            # No scikit-learn clips narrower than float64's epsilon.
             raise refuse(
                 type_name(est),
-                f"the body's init_eps {body.init_eps!r} is below the bound {EPS64!r} this "
+                f"the body's init_eps {body.init_eps!r} is below the bound {EPS64!r} that every "
                 "scikit-learn clips the init's probabilities to first",
+            )
+        if (
+            body.init_link != pb.BOOSTING_INIT_LINK_PREDICT
+            and body.init_eps < bound
+            and not _tree_init_inside(est.init_, bound)
+        ):
+            # `_init_raw_predictions` (_gb.py) clips the init's probabilities to [bound,
+            # 1 - bound] before any link sees them: a narrower bound cannot be computed.
+            raise AmberError(
+                "E_UNSUPPORTED",
+                f"{type_name(est)}: its init's probabilities were clipped to "
+                f"[{body.init_eps!r}, 1 - {body.init_eps!r}] by the scikit-learn that saved it; "
+                f"this scikit-learn ({_sklearn_version()}) clips them to [{bound!r}, 1 - "
+                f"{bound!r}] first, so where the init predicts a probability outside that "
+                "range the reloaded model would differ. Load it with scikit-learn >= 1.8, or "
+                "predict from the file with the Rust reader (amber predict), which computes "
+                "the saver's bound",
             )
         est._loss.link = _ProducerInitLink(est._loss.link, body.init_link, body.init_eps)
     else:
         est._loss = _OldLossInit(est._loss, None, (body.init_link, body.init_eps))
+
+
+def _tree_init_inside(init: Any, bound: float) -> bool:
+    """Whether `init` is a DecisionTreeClassifier every leaf of which predicts probabilities
+    inside [bound, 1 - bound]: then no clip to `bound` or below changes its output."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    if type(init) is not DecisionTreeClassifier:
+        return False
+    tree = init.tree_
+    values = np.asarray(tree.value, dtype=np.float64)[tree.children_left == -1]
+    totals = values.sum(axis=-1, keepdims=True)
+    proba = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    return bool(np.all((proba >= bound) & (proba <= 1 - bound)))
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
 
 
 _LOSS_OF_LINK = {
@@ -680,6 +741,12 @@ def gb_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         raise AmberError(
             "E_PROVENANCE",
             "GradientBoosting trees compare float32 inputs and have no categorical splits",
+        )
+    if body.raw_scores == pb.BOOSTING_RAW_SCORES_HISTOGRAM:
+        # UNSPECIFIED (files before the field) and STAGED are GradientBoosting's arithmetic.
+        raise AmberError(
+            "E_PROVENANCE",
+            "raw_scores HISTOGRAM is HistGradientBoosting's arithmetic, not GradientBoosting's",
         )
     classifier = body.HasField("classes")
     if body.link not in _LOSS_OF_LINK and not (

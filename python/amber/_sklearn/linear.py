@@ -214,15 +214,22 @@ allow(
 # leave-one-out values with store_cv_results (1.5+; store_cv_values, cv_values_ before).
 _PER_TARGET = one_of(number(finite=False), array("f", (None,)))
 _CV_VALUES = optional(one_of(array("f", (None, None)), array("f", (None, None, None))))
+# 1.5 renamed store_cv_values / cv_values_ to store_cv_results / cv_results_ (1.5 and 1.6 keep
+# the old param as a "deprecated" placeholder and the old attribute as a property): a file of
+# either naming loads under the installed version's names.
+_CV_NEW = "store_cv_results" in RidgeCV._get_param_names()
+_CV_ATTR = "cv_results_" if _CV_NEW else "cv_values_"
+_CV_OLD = {"store_cv_values": "store_cv_results", "cv_values_": "cv_results_"}
 allow(
     RidgeCV,
     {
         COEF_ORDER: string("F"),
         "alpha_": one_of(number(0.0, None), array("f", (None,), finite=True)),
         "best_score_": _PER_TARGET,
-        "cv_results_": _CV_VALUES,
-        "cv_values_": _CV_VALUES,
+        _CV_ATTR: _CV_VALUES,
     },
+    aliases=_CV_OLD if _CV_NEW else {new: old for old, new in _CV_OLD.items()},
+    none_placeholders=("store_cv_results", "store_cv_values"),
 )
 allow(LogisticRegression, {COEF_ORDER: string("F"), "n_iter_": array("iu", (None,))})
 register(

@@ -65,7 +65,7 @@ _CHAIN_METHODS = {name: method for method, name in _tree.CHAIN_METHODS.items()}
 
 
 def _estimator_param(cls: type) -> str:
-    """The param the members are clones of: `estimator`, or 1.3.2's chains'
+    """The param the members are clones of: `estimator`, or the chains' before 1.7:
     `base_estimator`."""
     return "estimator" if "estimator" in cls._get_param_names() else "base_estimator"
 
@@ -146,7 +146,9 @@ def _chain_method(est: Any) -> str:
     from sklearn.utils.validation import _check_response_method
 
     try:
-        want = _check_response_method(est.estimator, est.chain_method).__name__
+        want = _check_response_method(
+            getattr(est, _estimator_param(type(est))), est.chain_method
+        ).__name__
     except (AttributeError, ValueError):
         want = None
     if method != want:
@@ -268,7 +270,9 @@ def _rebuilt_chain_method(est: Any, body: pb.MultiOutput, name: str) -> None:
     from sklearn.utils.validation import _check_response_method
 
     try:
-        want = _check_response_method(est.estimator, est.chain_method).__name__
+        want = _check_response_method(
+            getattr(est, _estimator_param(type(est))), est.chain_method
+        ).__name__
     except (AttributeError, ValueError) as e:
         raise refuse(name, f"chain_method {est.chain_method!r}: {e}") from None
     if want != method:
