@@ -6,8 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 py="$(scripts/venv.sh | tail -n 1)"
-echo "==> building the amber CLI (cargo build --release)"
-cargo build --release --quiet -p amber-cli
+echo "==> building the amber CLI (cargo build --release; the first build compiles every crate, a few minutes on 2 cores)"
+cargo build --release -p amber-cli
 amber="$root/target/release/amber"
 out="$root/target/demo"
 echo "==> training in scikit-learn and saving with amber.dump"

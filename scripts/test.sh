@@ -24,10 +24,14 @@ step "ruff (lint + format)"
 
 step "cargo test"
 cargo test --workspace --quiet
-step "release build of the CLI and the conformance runner (the CLI tests in pytest use it)"
-cargo build --release --quiet -p amber-cli -p amber-conformance
-step "pytest"
-"$py" -m pytest -q python/tests
+step "release build of the CLI, the conformance runner and the bench probe (pytest's CLI tests use it; the harness smoke test reuses it)"
+cargo build --release -p amber-cli -p amber-conformance -p amber-bench-probe
+step "pytest (two worker processes: pytest-xdist -n 2)"
+"$py" -m pytest -q -n 2 python/tests
+
+step "cross-version matrix slice (scikit-learn 1.3.2 and 1.9.1 load each other's files; the first run creates the 1.3.2 venv; all seven versions: tests/matrix/run.py)"
+"$py" tests/matrix/run.py --versions 1.3.2,1.9.1 --out target/matrix-slice --doc target/matrix-slice/RESULTS.md \
+    --only '^(logistic_binary|logistic_multiclass|pipeline_scaler_logistic_dataframe|ridgecv|gb_classifier_init_tree_binary|gb_regressor_squared_error|hgb_dtype_string_mask|hgb_categorical_dataframe|column_transformer_tabular|one_hot_encoder_none_category|random_forest_nan|classifier_chain_logistic|stacking_tabular)(-sk.*)?$'
 
 step "benchmark harness smoke test (--quick on an array model, a forest and both table models; proves the harness runs, asserts no speed)"
 # Four models keep the test command within its time: an array input (linear), a tree family

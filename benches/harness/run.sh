@@ -46,8 +46,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 # 2. The Rust binaries (release, with the workspace's profile).
-say "building the amber CLI and amber-bench-probe (cargo build --release)"
-cargo build --release --quiet -p amber-cli -p amber-bench-probe >&2
+# The same package set as scripts/test.sh's release build, so that cargo's feature unification
+# is the same and a test run builds the release profile once, not twice.
+say "building the amber CLI, amber-conformance and amber-bench-probe (cargo build --release)"
+cargo build --release --quiet -p amber-cli -p amber-conformance -p amber-bench-probe >&2
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 
 # 3. The comparison. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as the machine sets them and
