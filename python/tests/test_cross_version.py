@@ -104,3 +104,25 @@ def test_gb_tree_init_inside_both_bounds_loads_anywhere():
     assert gradient_boosting._tree_init_inside(mixed, 2.0**-23) == inside
     pure = DecisionTreeClassifier(random_state=0).fit(X, y)  # grown to pure leaves
     assert not gradient_boosting._tree_init_inside(pure, 2.0**-23)
+
+
+def test_one_hot_warn_rule_is_what_this_scikit_learn_does():
+    """handle_unknown="warn" encodes an unknown category as infrequent from 1.8 and as zeros
+    in 1.6 and 1.7: the body records what the installed version does, checked on a fit
+    with two infrequent categories."""
+    from sklearn.preprocessing import OneHotEncoder
+
+    from amber._sklearn import encoders
+
+    rule = encoders._warn_rule()
+    if rule is None:
+        pytest.skip("this scikit-learn has no handle_unknown='warn' (1.6+)")
+    X = np.array([["a"]] * 5 + [["b"], ["c"]], dtype=object)
+    enc = OneHotEncoder(handle_unknown="warn", min_frequency=2, sparse_output=False).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        row = enc.transform(np.array([["zzz"]], dtype=object))[0]
+    infrequent = row[list(enc.get_feature_names_out()).index("x0_infrequent_sklearn")] == 1
+    assert rule == (pb.ONE_HOT_UNKNOWN_INFREQUENT if infrequent else pb.ONE_HOT_UNKNOWN_ZEROS)
+    body = amber.inspect(amber.dumps(enc))
+    assert body["estimator"]["body"] == "one_hot_encoder"

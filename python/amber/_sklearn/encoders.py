@@ -19,6 +19,7 @@ lists); `dtype` lives in the body only.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -33,6 +34,7 @@ from ._common import (
     EncodeCtx,
     allow,
     build,
+    decode_value,
     encode_value,
     read_attributes,
     refuse,
@@ -69,12 +71,40 @@ _CATEGORY_DTYPES = {
 _CATEGORY_NUMPY = {v: k for k, v in _CATEGORY_DTYPES.items()}
 _EXACT_INT = 2**53
 
+
+@functools.cache
+def _warn_rule() -> int | None:
+    """What this scikit-learn's `handle_unknown="warn"` (1.6+) does with an unknown category
+    where infrequent ones exist: 1.8+ encodes it as infrequent (as "infrequent_if_exist"),
+    1.6 and 1.7 as zeros (`_map_infrequent_categories` tests for "infrequent_if_exist"
+    only). Measured on a two-category fit; None where "warn" is not an option."""
+    import warnings
+
+    enc = OneHotEncoder(handle_unknown="warn", min_frequency=2, sparse_output=False)
+    try:
+        enc.fit(np.array([["a"], ["a"], ["b"]], dtype=object))
+    except (ValueError, TypeError):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        row = enc.transform(np.array([["c"]], dtype=object))
+    return pb.ONE_HOT_UNKNOWN_INFREQUENT if row.any() else pb.ONE_HOT_UNKNOWN_ZEROS
+
+
 _ONE_HOT_UNKNOWN = {
     "error": pb.ONE_HOT_UNKNOWN_ERROR,
     "ignore": pb.ONE_HOT_UNKNOWN_ZEROS,
     "infrequent_if_exist": pb.ONE_HOT_UNKNOWN_INFREQUENT,
-    "warn": pb.ONE_HOT_UNKNOWN_INFREQUENT,  # 1.6+: infrequent_if_exist with a warning
 }
+
+
+def _unknown_rule(handle_unknown: Any) -> int | None:
+    """The body's unknown rule for this scikit-learn's `handle_unknown`."""
+    if handle_unknown == "warn":
+        return _warn_rule()
+    return _ONE_HOT_UNKNOWN.get(handle_unknown)
+
+
 _ONE_HOT_UNKNOWN_NAME = {
     pb.ONE_HOT_UNKNOWN_ERROR: "error",
     pb.ONE_HOT_UNKNOWN_ZEROS: "ignore",
@@ -271,9 +301,9 @@ def one_hot_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         f = _add_feature(body.features, est, i, infrequent)
         if drops is not None and drops[i] is not None:
             f.drop = int(drops[i])
-    if est.handle_unknown not in _ONE_HOT_UNKNOWN:
+    if _unknown_rule(est.handle_unknown) is None:
         raise UnsupportedError(f"{type_name(est)}(handle_unknown={est.handle_unknown!r})")
-    body.unknown = _ONE_HOT_UNKNOWN[est.handle_unknown]
+    body.unknown = _unknown_rule(est.handle_unknown)
     body.dtype = _output_dtype(est)
     return _params(est, msg, ctx, {"dtype"}) | {"categories_", "drop_idx_"}
 
@@ -283,9 +313,12 @@ def one_hot_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     attrs = read_attributes(OneHotEncoder, msg, ctx, {"n_features": int(msg.n_features_in)})
     est = build(OneHotEncoder, msg, ctx, attrs, dtype=_OUTPUT_TYPES[body.dtype])
     name = type_name(OneHotEncoder)
-    if not any(p.name == "handle_unknown" for p in msg.params):
+    given = [decode_value(p.value, ctx) for p in msg.params if p.name == "handle_unknown"]
+    if not given or (given == ["warn"] and _unknown_rule(est.handle_unknown) != body.unknown):
+        # No param, or another version's "warn" that this version reads otherwise (or not
+        # at all): the explicit option that computes the body's rule.
         est.handle_unknown = _ONE_HOT_UNKNOWN_NAME[body.unknown]
-    if _ONE_HOT_UNKNOWN.get(est.handle_unknown) != body.unknown:
+    if _unknown_rule(est.handle_unknown) != body.unknown:
         raise refuse(
             name,
             f"handle_unknown={est.handle_unknown!r}, and the body's unknown rule is "
