@@ -357,6 +357,11 @@ OTHER_VERSIONS_PARAMS: dict[str, tuple[str, ...]] = {
     "LogisticRegression": ("multi_class",),  # removed in 1.8
     "Pipeline": ("transform_input",),  # 1.6+
     "ColumnTransformer": ("force_int_remainder_cols",),  # 1.5 to 1.8
+    # 1.5+: names only; its default (True) is what older versions do, anything else warns.
+    "FeatureUnion": ("verbose_feature_names_out",),
+    # The chains' member param before 1.7 ("deprecated" in 1.7 and 1.8, gone in 1.9).
+    "ClassifierChain": ("base_estimator",),
+    "RegressorChain": ("base_estimator",),
     "HistGradientBoostingClassifier": ("max_features",),  # 1.4+
     "HistGradientBoostingRegressor": ("max_features",),
     **{
