@@ -121,7 +121,14 @@ def verdicts(row: dict) -> list[tuple[str, str, str]]:
     return out
 
 
-def write_doc(path: Path, rows: list[dict], versions: list[str], seconds: float) -> int:
+def _read_rows(out: Path) -> list[dict]:
+    lines = (out / "results.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def write_doc(
+    path: Path, rows: list[dict], versions: list[str], seconds: float, rerun: list[str] = ()
+) -> int:
     counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(
         collections.Counter
     )
@@ -142,6 +149,15 @@ def write_doc(path: Path, rows: list[dict], versions: list[str], seconds: float)
         "`amber.load`ed into each, every method on the test rows and on the test rows with NaN,",
         "`clone(model).fit` and a `warm_start` fit compared with what the saving version does.",
         f"{len(rows)} loads" + (f" in {seconds / 60:.0f} minutes." if seconds else "."),
+        *(
+            [
+                "Re-run after a fix (`--only`, merged with `--report --merge`): "
+                + ", ".join(f"`{n}`" for n in rerun)
+                + "."
+            ]
+            if rerun
+            else []
+        ),
         "",
         "Cells per saver (rows) and loader (columns): identical / close / both raise / NaN rule"
         " / refused / **DIFFERENT**.",
@@ -188,13 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", action="store_true", help="rewrite --doc from OUT/results.jsonl, run nothing"
     )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="with --report: the results of these OUT dirs (a run with --only after a fix) "
+        "replace OUT's rows of the same models",
+    )
     args = parser.parse_args(argv)
     if args.report:
-        lines = (args.out / "results.jsonl").read_text().splitlines()
-        rows = [json.loads(line) for line in lines if line.strip()]
+        rows = _read_rows(args.out)
+        for other in args.merge:
+            newer = _read_rows(other)
+            names = {r["name"] for r in newer}
+            rows = [r for r in rows if r["name"] not in names] + newer
         seen = {r["loader"] for r in rows}
         order = [v for v in PINS if v in seen]
-        return 1 if write_doc(args.doc, rows, order, 0.0) else 0
+        rerun = sorted({r["name"].split("-sk")[0] for o in args.merge for r in _read_rows(o)})
+        return 1 if write_doc(args.doc, rows, order, 0.0, rerun) else 0
     versions = [v.strip() for v in args.versions.split(",") if v.strip()]
     unknown = [v for v in versions if v not in PINS]
     if unknown:

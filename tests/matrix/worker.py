@@ -250,15 +250,16 @@ def save(out: Path, only: str | None = None) -> None:
 # ---------------------------------------------------------------------- load
 
 
-def _compare(expected: Any, got: Any) -> tuple[str, float]:
-    """("identical" | "close" | "different", the largest relative difference)."""
+def _compare(expected: Any, got: Any) -> tuple[str, Any]:
+    """("identical" | "close" | "different", the largest relative difference or why)."""
     if isinstance(expected, list) or isinstance(got, list):
         if not (isinstance(expected, list) and isinstance(got, list)) or len(expected) != len(got):
             return "different", math.inf
         parts = [_compare(e, g) for e, g in zip(expected, got)]
         order = {"identical": 0, "close": 1, "different": 2}
-        worst = max(parts, key=lambda p: (order[p[0]], p[1]))
-        return worst[0], max(p[1] for p in parts)
+        worst = max(parts, key=lambda p: (order[p[0]], str(p[1])))
+        return worst
+
     e, g = np.asarray(expected), np.asarray(got)
     if e.shape != g.shape:
         return "different", math.inf
@@ -279,6 +280,8 @@ def _compare(expected: Any, got: Any) -> tuple[str, float]:
         if e.dtype != g.dtype:
             return "different", rel
         return ("close" if rel <= CLOSE_RTOL else "different"), rel
+    if e.tolist() == g.tolist() and e.dtype != g.dtype:
+        return "different", f"the same labels as dtype {g.dtype}, not {e.dtype}"
     same = e.dtype == g.dtype and e.tolist() == g.tolist()
     return ("identical" if same else "different"), 0.0 if same else math.inf
 
