@@ -12,6 +12,7 @@ reads (`_fit_dtype`, `_fill_dtype`, the indicator's `_precomputed`, `_n_features
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
@@ -214,6 +215,13 @@ def _statistics(body: pb.SimpleImputer) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
+@functools.cache
+def _checks_fill_dtype() -> bool:
+    """Whether this scikit-learn's `SimpleImputer._validate_input` checks transform's input
+    against `_fill_dtype` (1.8+) rather than `statistics_.dtype` (before 1.8)."""
+    return "_fill_dtype" in inspect.getsource(SimpleImputer._validate_input)
+
+
 def simple_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
     body = msg.simple_imputer
     n = int(msg.n_features_in)
@@ -236,6 +244,11 @@ def simple_from_proto(msg: pb.Estimator, ctx: DecodeCtx) -> Any:
         add_indicator=body.HasField("indicator"),
     )
     _check_keep(est, body)
+    if stats.dtype.kind == "O" and fit_dtype.kind != "O" and not _checks_fill_dtype():
+        # 1.8+ keeps a numeric input's constant fills as objects and checks `_fill_dtype`;
+        # before 1.8, transform checks `statistics_.dtype` against the input's and refuses
+        # objects for numbers, where its own fit kept float64 fills: the same values.
+        stats = stats.astype(np.float64)
     est.statistics_ = stats
     est._fit_dtype = fit_dtype
     est._fill_dtype = fit_dtype
