@@ -802,6 +802,11 @@ def params_of(cls: type, also: dict[str, Rule] | None = None) -> Rule:
     return described(f"dict of {cls.__name__} params, by its constraints{extra}")(rule)
 
 
+def _is_sentinel(value: Any) -> bool:
+    """scikit-learn's placeholder of a deprecated param ("deprecated", "warn")."""
+    return type(value) is str and value in _SENTINELS
+
+
 def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
     """The file's params of `cls`, checked (see `build`)."""
     entry = ALLOW[cls]
@@ -817,9 +822,7 @@ def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
             raise refuse(type_name(cls), f"the param {p.name!r} appears twice")
         seen.add(p.name)
         value = decode_value(p.value, ctx)
-        placeholder = (type(value) is str and value in _SENTINELS) or (
-            value is None and name in entry.none_placeholders
-        )
+        placeholder = _is_sentinel(value) or (value is None and name in entry.none_placeholders)
         if name != p.name and placeholder:
             continue  # another version's placeholder under its old name: never set
         if name not in known:
@@ -849,7 +852,7 @@ def read_params(cls: type, msg: pb.Estimator, ctx: DecodeCtx) -> dict[str, Any]:
         if name in out:
             if placeholder:
                 continue
-            if not (type(out[name]) is str and out[name] in _SENTINELS):
+            if not _is_sentinel(out[name]):
                 raise refuse(type_name(cls), f"the param {name!r} is given under two names")
         out[name] = value
     for name in deferred:

@@ -301,9 +301,10 @@ def one_hot_to_proto(est: Any, msg: pb.Estimator, ctx: EncodeCtx) -> set[str]:
         f = _add_feature(body.features, est, i, infrequent)
         if drops is not None and drops[i] is not None:
             f.drop = int(drops[i])
-    if _unknown_rule(est.handle_unknown) is None:
+    unknown = _unknown_rule(est.handle_unknown)
+    if unknown is None:
         raise UnsupportedError(f"{type_name(est)}(handle_unknown={est.handle_unknown!r})")
-    body.unknown = _unknown_rule(est.handle_unknown)
+    body.unknown = unknown
     body.dtype = _output_dtype(est)
     return _params(est, msg, ctx, {"dtype"}) | {"categories_", "drop_idx_"}
 

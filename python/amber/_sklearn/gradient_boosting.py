@@ -48,6 +48,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import sklearn
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
@@ -696,7 +697,7 @@ def _match_init(est: Any, body: pb.Boosting, ctx: DecodeCtx) -> None:
                 "E_UNSUPPORTED",
                 f"{type_name(est)}: its init's probabilities were clipped to "
                 f"[{body.init_eps!r}, 1 - {body.init_eps!r}] by the scikit-learn that saved it; "
-                f"this scikit-learn ({_sklearn_version()}) clips them to [{bound!r}, 1 - "
+                f"this scikit-learn ({sklearn.__version__}) clips them to [{bound!r}, 1 - "
                 f"{bound!r}] first, so where the init predicts a probability outside that "
                 "range the reloaded model would differ. Load it with scikit-learn >= 1.8, or "
                 "predict from the file with the Rust reader (amber predict), which computes "
@@ -719,12 +720,6 @@ def _tree_init_inside(init: Any, bound: float) -> bool:
     totals = values.sum(axis=-1, keepdims=True)
     proba = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
     return bool(np.all((proba >= bound) & (proba <= 1 - bound)))
-
-
-def _sklearn_version() -> str:
-    import sklearn
-
-    return sklearn.__version__
 
 
 _LOSS_OF_LINK = {
